@@ -1,0 +1,40 @@
+import { z } from 'zod';
+
+const ianaTimeZone = z.string().refine(isIanaTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' });
+
+function isIanaTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return name.includes('/') || name === 'UTC';
+  } catch {
+    return false;
+  }
+}
+
+export const TenantConfig = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or dashes'),
+  name: z.string().min(1),
+  timezone: ianaTimeZone,
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
+  apiKey: z.string().min(24, 'must be at least 24 characters'),
+  adminKey: z.string().min(24, 'must be at least 24 characters'),
+  secrets: z.record(z.string(), z.string()).default({}),
+});
+export type TenantConfig = z.infer<typeof TenantConfig>;
+
+export const GrowthloopConfig = z
+  .strictObject({
+    tenants: z.array(TenantConfig).min(1, 'must list at least one tenant'),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Map<string, string>();
+    config.tenants.forEach((tenant, index) => {
+      for (const field of ['id', 'apiKey', 'adminKey'] as const) {
+        const value = field === 'id' ? `id:${tenant.id}` : `key:${tenant[field]}`;
+        const first = seen.get(value);
+        if (first) ctx.addIssue({ code: 'custom', path: ['tenants', index, field], message: `repeats ${first}` });
+        else seen.set(value, `tenants[${index}].${field}`);
+      }
+    });
+  });
+export type GrowthloopConfig = z.infer<typeof GrowthloopConfig>;

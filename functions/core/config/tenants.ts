@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import type { GrowthloopConfig } from './schema';
+
+/** What a deployed function knows about a tenant: never the keys, only their hashes. */
+export type TenantRecord = {
+  id: string;
+  timezone: string;
+  currency: string;
+  apiKeySha256: string;
+  adminKeySha256: string;
+};
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+export function tenantRecords(config: GrowthloopConfig): TenantRecord[] {
+  return config.tenants.map((t) => ({
+    id: t.id,
+    timezone: t.timezone,
+    currency: t.currency,
+    apiKeySha256: sha256(t.apiKey),
+    adminKeySha256: sha256(t.adminKey),
+  }));
+}
+
+export type TenantDirectory = {
+  byApiKey(key: string | undefined): TenantRecord | undefined;
+  byAdminKey(key: string | undefined): TenantRecord | undefined;
+};
+
+export function tenantDirectory(records: TenantRecord[]): TenantDirectory {
+  const api = new Map(records.map((r) => [r.apiKeySha256, r]));
+  const admin = new Map(records.map((r) => [r.adminKeySha256, r]));
+  return {
+    byApiKey: (key) => (key ? api.get(sha256(key)) : undefined),
+    byAdminKey: (key) => (key ? admin.get(sha256(key)) : undefined),
+  };
+}

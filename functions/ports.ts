@@ -1,0 +1,56 @@
+// What the core and the handlers need from the world. Each port has one contract suite
+// (test/contract) that every adapter of it must pass.
+
+/** A DynamoDB item in the single table: partition key `pk`, sort key `sk`. */
+export type Item = { pk: string; sk: string; [attribute: string]: unknown };
+export type Key = { pk: string; sk: string };
+
+/** Capacity units consumed so far, as DynamoDB reports them (ReturnConsumedCapacity). */
+export type Capacity = { read: number; write: number };
+
+/** `ifAbsent`: no item with this key exists. `ifVersion`: the stored item's `version` equals n. */
+export type PutCondition = { ifAbsent: true } | { ifVersion: number };
+
+export class ConditionFailedError extends Error {
+  constructor(key: Key) {
+    super(`condition failed for ${key.pk} / ${key.sk}`);
+    this.name = 'ConditionFailedError';
+  }
+}
+
+export interface Store {
+  get(key: Key, options?: { consistent?: boolean }): Promise<Item | undefined>;
+  /** Items that exist, in no particular order. */
+  getMany(keys: Key[], options?: { consistent?: boolean }): Promise<Item[]>;
+  /** Throws ConditionFailedError when the condition does not hold. */
+  put(item: Item, condition?: PutCondition): Promise<void>;
+  /** Unconditional puts, any number; retried until every item is written. */
+  putMany(items: Item[]): Promise<void>;
+  query(pk: string, options?: { skPrefix?: string; limit?: number; consistent?: boolean }): Promise<Item[]>;
+  delete(key: Key): Promise<void>;
+  /** Running totals of consumed capacity, for benchmarks and cost reports. */
+  readonly consumed: Capacity;
+}
+
+export type BusEvent = { source: string; detailType: string; detail: unknown };
+
+export interface Bus {
+  /** Resolves once every event is on the bus; throws if any entry could not be put. */
+  put(events: BusEvent[]): Promise<void>;
+}
+
+export type QueueMessage = { id: string; body: string; receipt: string; receiveCount: number };
+
+export interface Queue {
+  send(queue: string, bodies: string[]): Promise<void>;
+  /** Hides received messages for the queue's visibility timeout; unacknowledged ones come back. */
+  receive(queue: string, options?: { max?: number; waitSeconds?: number }): Promise<QueueMessage[]>;
+  ack(queue: string, receipts: string[]): Promise<void>;
+  /** Messages that exhausted their receives, without removing them. */
+  deadLetters(queue: string, options?: { max?: number }): Promise<QueueMessage[]>;
+}
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}

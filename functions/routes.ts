@@ -1,0 +1,27 @@
+// The one route table: the CDK stack builds EventBridge rules and SQS queues from it, and
+// the local bus routes with it, so both worlds deliver the same events to the same queues.
+
+export const INGEST_SOURCE = 'growthloop.ingest';
+
+export type QueueDefinition = {
+  /** Seconds a received message stays hidden before it is delivered again. */
+  visibilitySeconds: number;
+  /** Receives before a message moves to the dead-letter queue. */
+  maxReceiveCount: number;
+};
+
+export const queues = {
+  'profile-updates': { visibilitySeconds: 120, maxReceiveCount: 5 },
+} as const satisfies Record<string, QueueDefinition>;
+
+export type QueueName = keyof typeof queues;
+
+/** The subset of EventBridge event patterns growthloop uses: exact values and prefixes. */
+export type PatternValue = string | { prefix: string };
+export type EventPattern = { source?: PatternValue[]; 'detail-type'?: PatternValue[] };
+
+export type Route = { name: string; pattern: EventPattern; queue: QueueName };
+
+export const routes: Route[] = [
+  { name: 'ingested-events-to-profiles', pattern: { source: [INGEST_SOURCE] }, queue: 'profile-updates' },
+];
