@@ -1,0 +1,2 @@
+// placeholder until the handler lands
+export const handler = async (): Promise<unknown> => ({});
