@@ -1,0 +1,195 @@
+import {
+  BatchGetItemCommand,
+  BatchWriteItemCommand,
+  type ConsumedCapacity,
+  CreateTableCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ResourceNotFoundException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { type Capacity, ConditionFailedError, type Item, type Key, type PutCondition, type Store } from '../../ports';
+import { table } from '../../table';
+
+const MAX_BATCH_GET = 100;
+const MAX_BATCH_WRITE = 25;
+
+const toAttributes = (value: object) => marshall(value, { removeUndefinedValues: true });
+const fromAttributes = (attributes: Parameters<typeof unmarshall>[0]) => unmarshall(attributes) as Item;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const chunk = <T>(list: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, i * size + size));
+
+/** The Store port over DynamoDB: the same code talks to AWS, moto_server and dynalite. */
+export function createDynamoStore({ client, tableName }: { client: DynamoDBClient; tableName: string }): Store {
+  const consumed: Capacity = { read: 0, write: 0 };
+  const count = (kind: keyof Capacity, capacity: ConsumedCapacity | ConsumedCapacity[] | undefined) => {
+    for (const c of [capacity ?? []].flat()) consumed[kind] += c.CapacityUnits ?? 0;
+  };
+  const keyOf = (key: Key) => toAttributes({ pk: key.pk, sk: key.sk });
+
+  async function withUnprocessedRetries<T>(initial: T[], send: (batch: T[]) => Promise<T[]>): Promise<void> {
+    let pending = initial;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt) * Math.random());
+      if (attempt > 12) throw new Error(`DynamoDB left ${pending.length} requests unprocessed after ${attempt} tries`);
+      pending = await send(pending);
+    }
+  }
+
+  return {
+    consumed,
+
+    async get(key, options) {
+      const out = await client.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: keyOf(key),
+          ConsistentRead: options?.consistent ?? false,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      count('read', out.ConsumedCapacity);
+      return out.Item ? fromAttributes(out.Item) : undefined;
+    },
+
+    async getMany(keys, options) {
+      const found: Item[] = [];
+      const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
+      await Promise.all(
+        chunk(unique, MAX_BATCH_GET).map((part) =>
+          withUnprocessedRetries(part.map(keyOf), async (batch) => {
+            const out = await client.send(
+              new BatchGetItemCommand({
+                RequestItems: { [tableName]: { Keys: batch, ConsistentRead: options?.consistent ?? false } },
+                ReturnConsumedCapacity: 'TOTAL',
+              }),
+            );
+            count('read', out.ConsumedCapacity);
+            for (const item of out.Responses?.[tableName] ?? []) found.push(fromAttributes(item));
+            return out.UnprocessedKeys?.[tableName]?.Keys ?? [];
+          }),
+        ),
+      );
+      return found;
+    },
+
+    async put(item, condition?: PutCondition) {
+      const conditional =
+        condition === undefined
+          ? {}
+          : 'ifAbsent' in condition
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : {
+                ConditionExpression: '#version = :version',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: toAttributes({ ':version': condition.ifVersion }),
+              };
+      try {
+        const out = await client.send(
+          new PutItemCommand({ TableName: tableName, Item: toAttributes(item), ReturnConsumedCapacity: 'TOTAL', ...conditional }),
+        );
+        count('write', out.ConsumedCapacity);
+      } catch (e) {
+        if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+        // A refused conditional write is billed too, at least one unit.
+        consumed.write += 1;
+        throw new ConditionFailedError(item);
+      }
+    },
+
+    async putMany(items) {
+      // One batch may not hold the same key twice: the last write of a key wins.
+      const unique = [...new Map(items.map((i) => [`${i.pk}\u0000${i.sk}`, i])).values()];
+      await Promise.all(
+        chunk(unique, MAX_BATCH_WRITE).map((part) =>
+          withUnprocessedRetries(
+            part.map((item) => ({ PutRequest: { Item: toAttributes(item) } })),
+            async (batch) => {
+              const out = await client.send(
+                new BatchWriteItemCommand({ RequestItems: { [tableName]: batch }, ReturnConsumedCapacity: 'TOTAL' }),
+              );
+              count('write', out.ConsumedCapacity);
+              return (out.UnprocessedItems?.[tableName] ?? []) as typeof batch;
+            },
+          ),
+        ),
+      );
+    },
+
+    async query(pk, options) {
+      const items: Item[] = [];
+      let start: Record<string, never> | undefined;
+      do {
+        const out = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: options?.skPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+            ExpressionAttributeValues: toAttributes(
+              options?.skPrefix ? { ':pk': pk, ':prefix': options.skPrefix } : { ':pk': pk },
+            ),
+            ConsistentRead: options?.consistent ?? false,
+            ExclusiveStartKey: start,
+            Limit: options?.limit ? options.limit - items.length : undefined,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        count('read', out.ConsumedCapacity);
+        for (const item of out.Items ?? []) items.push(fromAttributes(item));
+        start = out.LastEvaluatedKey as typeof start;
+      } while (start && (options?.limit === undefined || items.length < options.limit));
+      return items;
+    },
+
+    async delete(key) {
+      const out = await client.send(
+        new DeleteItemCommand({ TableName: tableName, Key: keyOf(key), ReturnConsumedCapacity: 'TOTAL' }),
+      );
+      count('write', out.ConsumedCapacity);
+    },
+  };
+}
+
+/** Creates the table with the stack's key schema and TTL if it does not exist (local runtime, tests). */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (e) {
+    if (!(e instanceof ResourceNotFoundException) && (e as Error).name !== 'ResourceNotFoundException') throw e;
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: table.partitionKey, AttributeType: 'S' },
+        { AttributeName: table.sortKey, AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: table.partitionKey, KeyType: 'HASH' },
+        { AttributeName: table.sortKey, KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  for (let i = 0; i < 100; i++) {
+    const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (out.Table?.TableStatus === 'ACTIVE') break;
+    await sleep(50);
+  }
+  try {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: table.ttlAttribute, Enabled: true },
+      }),
+    );
+  } catch {
+    // dynalite does not implement TTL; expiry matters only in AWS.
+  }
+}

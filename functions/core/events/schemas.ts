@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+// One zod schema per canonical event type. Every event carries tenantId, eventId (stable:
+// the platform's delivery or event id), customerId, occurredAt (ISO-8601 UTC) and source.
+
+export const Money = z.strictObject({
+  amount: z.int().min(0).max(Number.MAX_SAFE_INTEGER).describe('integer minor units, e.g. cents'),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
+});
+export type Money = z.infer<typeof Money>;
+
+const id = z.string().min(1).max(128);
+const shortText = z.string().max(256);
+export const CHANNELS = ['email', 'sms', 'push', 'webhook'] as const;
+export const Channel = z.enum(CHANNELS);
+export type Channel = z.infer<typeof Channel>;
+
+const LineItem = z.strictObject({
+  productId: id,
+  variantId: id.optional(),
+  quantity: z.int().min(1).max(100_000),
+  price: Money.optional(),
+});
+
+const TraitValue = z.union([z.string().max(256), z.number(), z.boolean(), z.null()]);
+export const Traits = z
+  .record(z.string().min(1).max(64), TraitValue)
+  .refine((t) => Object.keys(t).length <= 50, 'at most 50 traits');
+
+const ianaTimeZone = z.string().refine(
+  (name) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: name });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone such as America/New_York' },
+);
+
+const MessageRef = z.strictObject({
+  messageId: id,
+  channel: Channel,
+  journeyId: id.optional(),
+  campaignId: id.optional(),
+});
+
+/** Properties of each event type. */
+export const propertiesByType = {
+  order_placed: z.strictObject({
+    orderId: id,
+    total: Money,
+    discount: Money.optional(),
+    discountCodes: z.array(shortText).max(20).optional(),
+    items: z.array(LineItem).max(250).optional(),
+  }),
+  order_paid: z.strictObject({ orderId: id, total: Money }),
+  refund: z.strictObject({ orderId: id, refundId: id.optional(), amount: Money }),
+  checkout_started: z.strictObject({ checkoutId: id, value: Money, itemCount: z.int().min(0).optional() }),
+  cart_updated: z.strictObject({ cartId: id.optional(), value: Money, itemCount: z.int().min(0) }),
+  product_viewed: z.strictObject({ productId: id, price: Money.optional() }),
+  session_started: z.strictObject({ sessionId: id.optional() }),
+  login: z.strictObject({ method: shortText.optional() }),
+  sign_in: z.strictObject({ method: shortText.optional() }),
+  share: z.strictObject({ channel: shortText.optional(), url: z.string().max(2048).optional() }),
+  invite_sent: z.strictObject({ inviteCode: id, channel: shortText.optional() }),
+  invite_accepted: z.strictObject({ inviteCode: id, inviterId: id.optional() }),
+  review: z.strictObject({ productId: id.optional(), rating: z.int().min(1).max(5) }),
+  points_earned: z.strictObject({ points: z.int().min(1), reason: shortText.optional() }),
+  points_redeemed: z.strictObject({ points: z.int().min(1), reason: shortText.optional() }),
+  coupon_issued: z.strictObject({ code: shortText, value: Money.optional() }),
+  coupon_redeemed: z.strictObject({ code: shortText, orderId: id.optional() }),
+  message_delivered: MessageRef,
+  message_opened: MessageRef,
+  message_clicked: MessageRef.extend({ url: z.string().max(2048).optional() }),
+  identify: z.strictObject({ traits: Traits.default({}), timezone: ianaTimeZone.optional() }),
+  consent_changed: z.strictObject({ channel: Channel, granted: z.boolean() }),
+} as const;
+
+export type EventType = keyof typeof propertiesByType;
+export const EVENT_TYPES = Object.keys(propertiesByType) as EventType[];
+
+const envelope = {
+  tenantId: z.string().min(1).max(63).optional(),
+  eventId: id,
+  customerId: id,
+  occurredAt: z.iso.datetime({ message: 'must be an ISO-8601 UTC time such as 2026-11-21T09:30:00Z' }),
+  source: z.string().min(1).max(64).default('api'),
+};
+
+function eventSchema<T extends EventType>(type: T) {
+  return z.strictObject({ ...envelope, type: z.literal(type), properties: propertiesByType[type] });
+}
+
+const schemas = EVENT_TYPES.map(eventSchema) as unknown as [
+  ReturnType<typeof eventSchema<EventType>>,
+  ...ReturnType<typeof eventSchema<EventType>>[],
+];
+
+/** A canonical event as posted: tenantId may be absent (the API key names the tenant). */
+export const CanonicalEventInput = z.discriminatedUnion('type', schemas);
+
+type PropertiesOf<T extends EventType> = z.output<(typeof propertiesByType)[T]>;
+export type CanonicalEvent = {
+  [T in EventType]: {
+    type: T;
+    tenantId: string;
+    eventId: string;
+    customerId: string;
+    occurredAt: string;
+    source: string;
+    properties: PropertiesOf<T>;
+  };
+}[EventType];
+export type EventOf<T extends EventType> = Extract<CanonicalEvent, { type: T }>;

@@ -1,0 +1,131 @@
+import type { CanonicalEvent, Channel, EventType, Money } from '../events/schemas';
+
+/** A last-writer-wins register: the value with the latest `at` wins; ties go to the larger value. */
+export type Latest<T> = { v: T; at: string };
+
+export type CurrencyTotals = { orders: number; gross: number; refunded: number };
+
+/**
+ * Everything the profile fold keeps about one customer. Every field merges commutatively
+ * (sums, minimum and maximum times, last-writer-wins registers), so events folded in any
+ * order and any grouping give the same profile.
+ */
+export type Profile = {
+  tenantId: string;
+  customerId: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  orders: number;
+  firstOrderAt?: string;
+  lastOrderAt?: string;
+  /** Per ISO currency, in integer minor units. */
+  revenue: Record<string, CurrencyTotals>;
+  sessions: number;
+  logins: number;
+  lastLoginAt?: string;
+  /** How many events of each type were folded in. */
+  counts: Partial<Record<EventType, number>>;
+  cart?: Latest<{ value: Money; itemCount: number; checkoutId?: string } | null>;
+  consent: Partial<Record<Channel, Latest<boolean>>>;
+  timezone?: Latest<string>;
+  traits: Record<string, Latest<string | number | boolean | null>>;
+};
+
+export function emptyProfile(tenantId: string, customerId: string, at: string): Profile {
+  return {
+    tenantId,
+    customerId,
+    firstSeenAt: at,
+    lastSeenAt: at,
+    orders: 0,
+    revenue: {},
+    sessions: 0,
+    logins: 0,
+    counts: {},
+    consent: {},
+    traits: {},
+  };
+}
+
+const minTime = (a: string | undefined, b: string): string => (a === undefined || b < a ? b : a);
+const maxTime = (a: string | undefined, b: string): string => (a === undefined || b > a ? b : a);
+
+function latest<T>(current: Latest<T> | undefined, v: T, at: string): Latest<T> {
+  if (current === undefined || at > current.at) return { v, at };
+  if (at < current.at) return current;
+  return JSON.stringify(v) > JSON.stringify(current.v) ? { v, at } : current;
+}
+
+function totals(profile: Profile, currency: string): CurrencyTotals {
+  profile.revenue[currency] ??= { orders: 0, gross: 0, refunded: 0 };
+  return profile.revenue[currency];
+}
+
+/** Folds one event into a profile, mutating it. Callers fold each eventId at most once. */
+export function foldEvent(profile: Profile, event: CanonicalEvent): Profile {
+  const at = event.occurredAt;
+  profile.firstSeenAt = minTime(profile.firstSeenAt, at);
+  profile.lastSeenAt = maxTime(profile.lastSeenAt, at);
+  profile.counts[event.type] = (profile.counts[event.type] ?? 0) + 1;
+
+  switch (event.type) {
+    case 'order_placed': {
+      const { total } = event.properties;
+      profile.orders += 1;
+      profile.firstOrderAt = minTime(profile.firstOrderAt, at);
+      profile.lastOrderAt = maxTime(profile.lastOrderAt, at);
+      const t = totals(profile, total.currency);
+      t.orders += 1;
+      t.gross += total.amount;
+      // An order ends the cart it came from: a cart updated after the order still wins.
+      profile.cart = latest(profile.cart, null, at);
+      break;
+    }
+    case 'refund': {
+      totals(profile, event.properties.amount.currency).refunded += event.properties.amount.amount;
+      break;
+    }
+    case 'checkout_started': {
+      const { value, itemCount, checkoutId } = event.properties;
+      profile.cart = latest(profile.cart, { value, itemCount: itemCount ?? 0, checkoutId }, at);
+      break;
+    }
+    case 'cart_updated': {
+      const { value, itemCount } = event.properties;
+      profile.cart = latest(profile.cart, itemCount === 0 ? null : { value, itemCount }, at);
+      break;
+    }
+    case 'session_started':
+      profile.sessions += 1;
+      break;
+    case 'login':
+    case 'sign_in':
+      profile.logins += 1;
+      profile.lastLoginAt = maxTime(profile.lastLoginAt, at);
+      break;
+    case 'identify': {
+      for (const [name, value] of Object.entries(event.properties.traits)) {
+        profile.traits[name] = latest(profile.traits[name], value, at);
+      }
+      if (event.properties.timezone) profile.timezone = latest(profile.timezone, event.properties.timezone, at);
+      break;
+    }
+    case 'consent_changed': {
+      const { channel, granted } = event.properties;
+      profile.consent[channel] = latest(profile.consent[channel], granted, at);
+      break;
+    }
+    default:
+      break;
+  }
+  return profile;
+}
+
+/** Folds events into a copy of `profile` (or a new one), leaving the input untouched. */
+export function foldEvents(profile: Profile | undefined, events: readonly CanonicalEvent[]): Profile | undefined {
+  const first = events[0];
+  if (first === undefined) return profile;
+  const next = profile ? structuredClone(profile) : emptyProfile(first.tenantId, first.customerId, first.occurredAt);
+  for (const event of events) foldEvent(next, event);
+  return next;
+}

@@ -1,0 +1,30 @@
+import type { Context } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { createDynamoStore } from '../adapters/aws/dynamodb';
+import { createEventBridgeBus } from '../adapters/aws/eventbridge';
+import { type TenantRecord, tenantDirectory } from '../core/config/tenants';
+
+// Adapters for a Lambda, built from the environment the CDK stack sets.
+
+const required = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set`);
+  return value;
+};
+
+export const awsTenants = () => tenantDirectory(JSON.parse(process.env.GROWTHLOOP_TENANTS ?? '[]') as TenantRecord[]);
+
+export const awsStore = () => createDynamoStore({ client: new DynamoDBClient({}), tableName: required('TABLE_NAME') });
+
+export const awsBus = () =>
+  createEventBridgeBus({ client: new EventBridgeClient({}), busName: required('EVENT_BUS_NAME') });
+
+/** A Lambda entry point that builds its handler (and AWS clients) on the first invocation. */
+export function lazyHandler<E, R>(build: () => (event: E, context: Context) => Promise<R>) {
+  let built: ((event: E, context: Context) => Promise<R>) | undefined;
+  return (event: E, context: Context): Promise<R> => {
+    built ??= build();
+    return built(event, context);
+  };
+}

@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureTable, createDynamoStore } from '../adapters/aws/dynamodb';
+import { createLocalBus } from '../adapters/local/bus';
+import { systemClock } from '../adapters/local/clock';
+import { createLocalQueue } from '../adapters/local/queue';
+import type { GrowthloopConfig } from '../core/config/schema';
+import { tenantDirectory, tenantRecords } from '../core/config/tenants';
+import { createAdminHandler } from '../handlers/admin';
+import { createIngestHandler } from '../handlers/ingest';
+import { createProfileUpdater } from '../handlers/profiles';
+import type { Clock } from '../ports';
+import { startDynalite, localDynamoClient } from './dynalite';
+import { startPoller } from './poller';
+import { createHttpServer, listen } from './server';
+
+export const TABLE_NAME = 'growthloop';
+
+export type LocalOptions = {
+  config: GrowthloopConfig;
+  /** Where the table and queue journals live; ignored with `memory`. */
+  dataDir: string;
+  memory?: boolean;
+  port?: number;
+  clock?: Clock;
+  /** Messages per profile batch, as the Lambda event source's batch size. */
+  batchSize?: number;
+};
+
+/** The whole system on one machine: the same handlers as in AWS, with local adapters. */
+export async function startLocal(options: LocalOptions) {
+  const clock = options.clock ?? systemClock;
+  if (!options.memory) mkdirSync(options.dataDir, { recursive: true });
+  const dynamo = await startDynalite({ path: options.memory ? undefined : join(options.dataDir, 'table') });
+  const client = localDynamoClient(dynamo.endpoint);
+  await ensureTable(client, TABLE_NAME);
+  const store = createDynamoStore({ client, tableName: TABLE_NAME });
+  const queue = createLocalQueue({ dir: options.memory ? undefined : join(options.dataDir, 'queues'), clock });
+  const bus = createLocalBus({ queue, clock });
+  const tenants = tenantDirectory(tenantRecords(options.config));
+
+  const server = createHttpServer([
+    { method: 'POST', path: '/v1/events', handler: createIngestHandler({ bus, tenants }) },
+    { method: 'GET', path: '/v1/customers/{customerId}', handler: createAdminHandler({ store, tenants }) },
+  ]);
+  const url = await listen(server, options.port ?? 3000);
+  const poller = startPoller({
+    queue,
+    name: 'profile-updates',
+    handle: createProfileUpdater({ store, clock }),
+    batchSize: options.batchSize ?? 500,
+  });
+
+  return {
+    url,
+    store,
+    queue,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await poller.stop();
+      await queue.close();
+      client.destroy();
+      await dynamo.close();
+    },
+  };
+}
+export type LocalRuntime = Awaited<ReturnType<typeof startLocal>>;
