@@ -8,7 +8,7 @@ import { apiError, bearerToken, type HttpEvent, type HttpResult, json, jsonError
 
 /** GET /v1/customers/{customerId}: the customer's profile, for the tenant whose admin key is presented. */
 export function createAdminHandler(deps: { store: Store; tenants: TenantDirectory }) {
-  return middy<HttpEvent, HttpResult>(async (event) => {
+  return middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
     const tenant = deps.tenants.byAdminKey(bearerToken(event));
     if (!tenant) {
       return apiError(401, 'unauthorized', 'authorization must be "Bearer <tenant admin key>"', 'headers.authorization');

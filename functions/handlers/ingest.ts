@@ -8,7 +8,7 @@ import type { TenantDirectory } from '../core/config/tenants';
 
 /** POST /v1/events: validates one event or a batch, puts the valid ones on the bus, answers 202. */
 export function createIngestHandler(deps: { bus: Bus; tenants: TenantDirectory }) {
-  return middy<HttpEvent, HttpResult>(async (event) => {
+  return middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
     const tenant = deps.tenants.byApiKey(header(event, 'x-api-key'));
     if (!tenant) return apiError(401, 'unauthorized', 'x-api-key is missing or not a tenant API key', 'headers.x-api-key');
     const result = parseIngestBody(bodyText(event), tenant.id);

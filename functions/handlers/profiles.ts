@@ -121,7 +121,7 @@ function parseDelivery(body: string): CanonicalEvent | undefined {
 
 export function createProfileHandler(deps: { store: Store; clock: Clock }) {
   const update = createProfileUpdater(deps);
-  return middy<SQSEvent, SQSBatchResponse>(async (event) => {
+  return middy<SQSEvent, SQSBatchResponse>(async (event: SQSEvent) => {
     const { failedIds } = await update(event.Records.map((r) => ({ id: r.messageId, body: r.body })));
     return { batchItemFailures: failedIds.map((itemIdentifier) => ({ itemIdentifier })) };
   });

@@ -30,7 +30,7 @@ export function createLocalQueue(options: {
   definitions?: Record<string, QueueDefinition>;
 }): Queue & { close(): Promise<void>; depth(queue: string): number } {
   const { dir, clock } = options;
-  const definitions = options.definitions ?? defaultDefinitions;
+  const definitions: Record<string, QueueDefinition> = options.definitions ?? defaultDefinitions;
   const states = new Map<string, State>();
 
   function state(name: string): State {

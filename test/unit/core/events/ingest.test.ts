@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_BATCH, parseIngestBody } from '../../../../functions/core/events/ingest';
+
+const order = (overrides: Record<string, unknown> = {}) => ({
+  type: 'order_placed',
+  eventId: 'e1',
+  customerId: 'c1',
+  occurredAt: '2026-11-20T10:00:00Z',
+  properties: { orderId: 'o1', total: { amount: 4999, currency: 'EUR' } },
+  ...overrides,
+});
+
+describe('parsing an ingest body', () => {
+  it('accepts one event, stamps the tenant, defaults the source and normalises the time', () => {
+    const result = parseIngestBody(JSON.stringify(order()), 'shop');
+    expect(result).toEqual({
+      ok: true,
+      errors: [],
+      events: [{ ...order(), tenantId: 'shop', source: 'api', occurredAt: '2026-11-20T10:00:00.000Z' }],
+    });
+  });
+
+  it('accepts the valid events of a batch and names the path of each bad one', () => {
+    const bad = order({ properties: { orderId: 'o2', total: { amount: 12.5, currency: 'EUR' } } });
+    const result = parseIngestBody(JSON.stringify({ batch: [order(), bad, order({ type: 'teleported' })] }), 'shop');
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.events).toHaveLength(1);
+    expect(result.errors.map((e) => [e.index, e.path])).toEqual([
+      [1, '$.batch[1].properties.total.amount'],
+      [2, '$.batch[2].type'],
+    ]);
+  });
+
+  it('refuses a body whose every event is invalid with 400 and the first path', () => {
+    const result = parseIngestBody(JSON.stringify(order({ occurredAt: '2026-11-20T10:00:00+01:00' })), 'shop');
+    expect(result).toMatchObject({ ok: false, status: 400, body: { error: 'invalid_event', path: '$.occurredAt' } });
+  });
+
+  it('refuses invalid JSON, empty and oversized batches, and another tenant', () => {
+    expect(parseIngestBody('{"type":', 'shop')).toMatchObject({ ok: false, status: 400, body: { error: 'invalid_json', path: '$' } });
+    expect(parseIngestBody('{"batch":[]}', 'shop')).toMatchObject({ ok: false, status: 400, body: { path: '$.batch' } });
+    const tooMany = JSON.stringify({ batch: Array.from({ length: MAX_BATCH + 1 }, () => order()) });
+    expect(parseIngestBody(tooMany, 'shop')).toMatchObject({ ok: false, status: 413 });
+    expect(parseIngestBody(JSON.stringify(order({ tenantId: 'other' })), 'shop')).toMatchObject({
+      ok: false,
+      status: 403,
+      body: { error: 'wrong_tenant', path: '$.tenantId' },
+    });
+    expect(parseIngestBody('x'.repeat(2 * 1024 * 1024), 'shop')).toMatchObject({ ok: false, status: 413 });
+  });
+});

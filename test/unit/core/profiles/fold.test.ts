@@ -1,0 +1,117 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
+import { planProfileWrite } from '../../../../functions/core/profiles/apply';
+import type { StoredProfile } from '../../../../functions/core/profiles/items';
+import { foldEvents } from '../../../../functions/core/profiles/profile';
+import { RECENT_WINDOW_MS } from '../../../../functions/core/profiles/recent';
+import { profileView } from '../../../../functions/core/profiles/view';
+import { shopHistory } from '../../../../scripts/workload';
+
+const withTenant = (events: ReturnType<typeof shopHistory>): CanonicalEvent[] =>
+  events.map((e) => ({ ...e, tenantId: 't1' }) as CanonicalEvent);
+
+const base = { tenantId: 't1', customerId: 'c1', source: 'api' } as const;
+const ev = (eventId: string, occurredAt: string, rest: Pick<CanonicalEvent, 'type' | 'properties'>) =>
+  ({ ...base, eventId, occurredAt, ...rest }) as CanonicalEvent;
+
+describe('profile fold', () => {
+  it('counts orders, revenue per currency in minor units, AOV and refunds', () => {
+    const profile = foldEvents(undefined, [
+      ev('1', '2026-01-01T10:00:00.000Z', { type: 'order_placed', properties: { orderId: 'a', total: { amount: 1000, currency: 'EUR' } } }),
+      ev('2', '2026-01-03T10:00:00.000Z', { type: 'order_placed', properties: { orderId: 'b', total: { amount: 3001, currency: 'EUR' } } }),
+      ev('3', '2026-01-02T10:00:00.000Z', { type: 'order_placed', properties: { orderId: 'c', total: { amount: 500, currency: 'USD' } } }),
+      ev('4', '2026-01-04T10:00:00.000Z', { type: 'refund', properties: { orderId: 'b', amount: { amount: 1001, currency: 'EUR' } } }),
+    ]);
+    const view = profileView(profile!);
+    expect(view.orders).toBe(3);
+    expect(view.firstOrderAt).toBe('2026-01-01T10:00:00.000Z');
+    expect(view.lastOrderAt).toBe('2026-01-03T10:00:00.000Z');
+    expect(view.revenue).toEqual({
+      EUR: { orders: 2, gross: 4001, refunded: 1001, net: 3000, aov: 2001 },
+      USD: { orders: 1, gross: 500, refunded: 0, net: 500, aov: 500 },
+    });
+    expect(view.lastSeenAt).toBe('2026-01-04T10:00:00.000Z');
+  });
+
+  it('keeps the latest cart, and an order empties the cart it came from', () => {
+    const cart = ev('1', '2026-01-01T10:00:00.000Z', { type: 'cart_updated', properties: { value: { amount: 900, currency: 'EUR' }, itemCount: 2 } });
+    const order = ev('2', '2026-01-01T10:05:00.000Z', { type: 'order_placed', properties: { orderId: 'o', total: { amount: 900, currency: 'EUR' } } });
+    const later = ev('3', '2026-01-02T10:00:00.000Z', { type: 'checkout_started', properties: { checkoutId: 'k', value: { amount: 50, currency: 'EUR' } } });
+    expect(profileView(foldEvents(undefined, [cart])!).cart).toEqual({ value: { amount: 900, currency: 'EUR' }, itemCount: 2 });
+    expect(profileView(foldEvents(undefined, [order, cart])!).cart).toBeNull();
+    expect(profileView(foldEvents(undefined, [later, order, cart])!).cart).toEqual({
+      value: { amount: 50, currency: 'EUR' },
+      itemCount: 0,
+      checkoutId: 'k',
+    });
+  });
+
+  it('keeps the latest consent per channel, time zone and traits, whatever the arrival order', () => {
+    const events = [
+      ev('1', '2026-01-01T00:00:00.000Z', { type: 'consent_changed', properties: { channel: 'email', granted: true } }),
+      ev('2', '2026-02-01T00:00:00.000Z', { type: 'consent_changed', properties: { channel: 'email', granted: false } }),
+      ev('3', '2026-01-15T00:00:00.000Z', { type: 'consent_changed', properties: { channel: 'sms', granted: true } }),
+      ev('4', '2026-01-01T00:00:00.000Z', { type: 'identify', properties: { traits: { plan: 'free', email: 'a@example.com' }, timezone: 'Asia/Shanghai' } }),
+      ev('5', '2026-03-01T00:00:00.000Z', { type: 'identify', properties: { traits: { plan: 'plus' }, timezone: 'Europe/Berlin' } }),
+      ev('6', '2026-03-02T00:00:00.000Z', { type: 'login', properties: {} }),
+      ev('7', '2026-03-01T00:00:00.000Z', { type: 'session_started', properties: {} }),
+    ];
+    for (const order of [events, [...events].reverse()]) {
+      const view = profileView(foldEvents(undefined, order)!);
+      expect(view.consent).toEqual({ email: false, sms: true });
+      expect(view.timezone).toBe('Europe/Berlin');
+      expect(view.traits).toEqual({ plan: 'plus', email: 'a@example.com' });
+      expect(view.logins).toBe(1);
+      expect(view.lastLoginAt).toBe('2026-03-02T00:00:00.000Z');
+      expect(view.sessions).toBe(1);
+    }
+  });
+
+  it('a shuffled 1,000-event history, folded in any grouping, gives the same profile as the ordered one', () => {
+    const history = withTenant(shopHistory({ customers: 1, events: 1000, seed: 3 }));
+    const ordered = foldEvents(undefined, history);
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(history, { minLength: history.length, maxLength: history.length }),
+        fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 20 }),
+        (shuffled, cuts) => {
+          let stored: StoredProfile | undefined;
+          let offset = 0;
+          for (let i = 0; offset < shuffled.length; i++) {
+            const size = cuts[i % cuts.length] as number;
+            stored = planProfileWrite(stored, shuffled.slice(offset, offset + size), 0).next ?? stored;
+            offset += size;
+          }
+          expect(stored?.profile).toEqual(ordered);
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe('planning a profile write', () => {
+  const order = (id: string) =>
+    ev(id, '2026-01-01T00:00:00.000Z', { type: 'order_placed', properties: { orderId: id, total: { amount: 100, currency: 'EUR' } } });
+
+  it('does not fold again an event the profile folded recently (a crash before its receipt was written)', () => {
+    const first = planProfileWrite(undefined, [order('a'), order('b')], 1_000_000);
+    const again = planProfileWrite(first.next, [order('b'), order('c')], 1_000_000 + 60_000);
+    expect(again.alreadyFolded.map((e) => e.eventId)).toEqual(['b']);
+    expect(again.applied.map((e) => e.eventId)).toEqual(['c']);
+    expect(again.next?.profile.orders).toBe(3);
+    expect(again.next?.version).toBe(2);
+  });
+
+  it('writes nothing when every event was already folded', () => {
+    const first = planProfileWrite(undefined, [order('a')], 0);
+    expect(planProfileWrite(first.next, [order('a')], 1000).next).toBeUndefined();
+  });
+
+  it('forgets recent ids after the window, keeping the profile item small', () => {
+    const first = planProfileWrite(undefined, [order('a')], 0);
+    const later = planProfileWrite(first.next, [order('b')], RECENT_WINDOW_MS + 2000);
+    expect(later.next?.recent?.split(',')).toHaveLength(1);
+  });
+});
