@@ -12,9 +12,12 @@ export type Capacity = { read: number; write: number };
 export type PutCondition = { ifAbsent: true } | { ifVersion: number };
 
 export class ConditionFailedError extends Error {
-  constructor(key: Key) {
+  /** The item as stored, when the server returns it with the refusal (DynamoDB does; dynalite does not). */
+  readonly current?: Item;
+  constructor(key: Key, current?: Item) {
     super(`condition failed for ${key.pk} / ${key.sk}`);
     this.name = 'ConditionFailedError';
+    this.current = current;
   }
 }
 

@@ -8,7 +8,7 @@ import { awsStore, lazyHandler } from './aws';
 
 export type QueueRecord = { id: string; body: string };
 
-const MAX_WRITE_ATTEMPTS = 8;
+const MAX_WRITE_ATTEMPTS = 12;
 const CUSTOMERS_IN_PARALLEL = 16;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -31,9 +31,9 @@ export function createProfileUpdater(deps: { store: Store; clock: Clock }) {
         return;
       } catch (e) {
         if (!(e instanceof ConditionFailedError) || attempt >= MAX_WRITE_ATTEMPTS) throw e;
-        await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
+        await sleep(Math.random() * Math.min(2000, 10 * 2 ** attempt));
         const { tenantId, customerId } = events[0] as CanonicalEvent;
-        const item = await store.get(profileKey(tenantId, customerId), { consistent: true });
+        const item = e.current ?? (await store.get(profileKey(tenantId, customerId), { consistent: true }));
         stored = item ? fromProfileItem(item) : undefined;
       }
     }

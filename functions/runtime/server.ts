@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../core/events/ingest';
-import type { HttpEvent, HttpResult } from '../handlers/http';
+import { apiError, type HttpEvent, type HttpResult } from '../handlers/http';
 
 export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 export type HttpRoute = { method: string; path: string; handler: HttpHandler };
@@ -18,20 +18,27 @@ export function createHttpServer(routes: HttpRoute[]): Server {
     pattern: new RegExp(`^${route.path.replace(/\{\w+\}/g, '([^/]+)')}$`),
   }));
 
-  return createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://local');
     const candidates = compiled.filter((r) => r.pattern.test(url.pathname));
     const route = candidates.find((r) => r.method === req.method);
     if (!route) {
-      const status = candidates.length > 0 ? 405 : 404;
-      return send(res, { statusCode: status, body: JSON.stringify({ error: status === 404 ? 'not_found' : 'method_not_allowed', message: `${req.method} ${url.pathname} is not a route`, path: null }) });
+      if (candidates.length === 0) return send(res, apiError(404, 'not_found', `${url.pathname} is not a route`));
+      const result = apiError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
+      return send(res, { ...result, headers: { ...result.headers, allow: candidates.map((r) => r.method).join(', ') } });
     }
     const body = await readBody(req, MAX_BODY_BYTES);
     if (body === undefined) {
-      return send(res, { statusCode: 413, body: JSON.stringify({ error: 'payload_too_large', message: `the body exceeds ${MAX_BODY_BYTES} bytes`, path: '$' }) }, true);
+      return send(res, apiError(413, 'payload_too_large', `the body exceeds ${MAX_BODY_BYTES} bytes`, '$'), true);
     }
     const match = route.pattern.exec(url.pathname) as RegExpExecArray;
-    const pathParameters = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(match[i + 1] as string)]));
+    const values = route.names.map((_, i) => safeDecode(match[i + 1] as string));
+    const undecodable = values.indexOf(undefined);
+    if (undecodable >= 0) {
+      const path = `path.${route.names[undecodable]}`;
+      return send(res, apiError(400, 'invalid_request', `${path} is not valid percent-encoding`, path));
+    }
+    const pathParameters = Object.fromEntries(route.names.map((name, i) => [name, values[i] as string]));
     const headers = Object.fromEntries(
       Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : (v ?? '')]),
     );
@@ -53,13 +60,24 @@ export function createHttpServer(routes: HttpRoute[]): Server {
       body: body.toString('utf8'),
       isBase64Encoded: false,
     } as unknown as HttpEvent;
-    try {
-      send(res, await route.handler(event, localContext));
-    } catch (e) {
+    send(res, await route.handler(event, localContext));
+  }
+
+  return createServer((req, res) => {
+    handle(req, res).catch((e) => {
       console.error(`request failed: ${String(e)}`);
-      send(res, { statusCode: 500, body: JSON.stringify({ error: 'internal_error', message: 'the request could not be processed; retry it', path: null }) });
-    }
+      if (!res.headersSent && !res.destroyed) send(res, apiError(500, 'internal_error', 'the request could not be processed; retry it'));
+      else res.destroy();
+    });
   });
+}
+
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The body, or undefined once it passes `limit` bytes (the rest is not read). */

@@ -1,6 +1,7 @@
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
+  ConditionalCheckFailedException,
   type ConsumedCapacity,
   CreateTableCommand,
   DeleteItemCommand,
@@ -92,14 +93,20 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
               };
       try {
         const out = await client.send(
-          new PutItemCommand({ TableName: tableName, Item: toAttributes(item), ReturnConsumedCapacity: 'TOTAL', ...conditional }),
+          new PutItemCommand({
+            TableName: tableName,
+            Item: toAttributes(item),
+            ReturnConsumedCapacity: 'TOTAL',
+            ...(condition ? { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } : {}),
+            ...conditional,
+          }),
         );
         count('write', out.ConsumedCapacity);
       } catch (e) {
-        if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
         // A refused conditional write is billed too, at least one unit.
         consumed.write += 1;
-        throw new ConditionFailedError(item);
+        throw new ConditionFailedError(item, e.Item ? fromAttributes(e.Item) : undefined);
       }
     },
 

@@ -1,0 +1,4 @@
+#!/usr/bin/env -S npx tsx
+import { createGrowthloopApp } from '../lib/app';
+
+createGrowthloopApp().app.synth();

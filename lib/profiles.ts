@@ -1,0 +1,45 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { HandlerFunction } from './function';
+
+export type ProfilesProps = { table: dynamodb.ITable; queue: sqs.IQueue; tenantsJson: string };
+
+export const PROFILE_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:PutItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:Query',
+  'dynamodb:DeleteItem',
+];
+
+/** The profile function: folds events from the profile-updates queue into profiles, reporting partial batch failures. */
+export class Profiles extends Construct {
+  readonly handler: HandlerFunction;
+
+  constructor(scope: Construct, id: string, props: ProfilesProps) {
+    super(scope, id);
+    this.handler = new HandlerFunction(this, 'Profiles', {
+      entry: 'functions/handlers/profiles.ts',
+      description: 'growthloop profiles: fold events into customer profiles',
+      // Well under the queue's visibility timeout (120 s = 6 x 20 s), so a slow batch is not delivered twice.
+      timeout: Duration.seconds(20),
+      memorySize: 512,
+      environment: { TABLE_NAME: props.table.tableName, GROWTHLOOP_TENANTS: props.tenantsJson },
+    });
+    this.handler.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: PROFILE_TABLE_ACTIONS, resources: [props.table.tableArn] }),
+    );
+    this.handler.fn.addEventSource(
+      new sources.SqsEventSource(props.queue, {
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(5),
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
+}

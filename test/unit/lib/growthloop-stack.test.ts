@@ -1,0 +1,288 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { describe, expect, it } from 'vitest';
+import { sha256 } from '../../../functions/core/config/tenants';
+import { INGEST_SOURCE, queues, routes } from '../../../functions/routes';
+import { createGrowthloopApp } from '../../../lib/app';
+import { Routing, toEventPattern } from '../../../lib/routing';
+
+type Resource = { Type: string; Properties?: Record<string, unknown> };
+type Statement = { Action: string | string[]; Resource: unknown };
+type Violation = { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] };
+type ValidationReport = { pluginReports: { pluginName: string; violations: Violation[] }[] };
+
+// Synthesize with the same feature flags the CDK CLI reads from cdk.json.
+const cdkJson = JSON.parse(readFileSync(new URL('../../../cdk.json', import.meta.url), 'utf8')) as {
+  context: Record<string, unknown>;
+};
+const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
+
+const tenant = {
+  id: 'acme',
+  name: 'Acme',
+  timezone: 'Europe/Berlin',
+  currency: 'EUR',
+  apiKey: 'acme-api-key-0123456789abcdef',
+  adminKey: 'acme-admin-key-0123456789abcdef',
+};
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'growthloop-cdk-'));
+}
+
+function writeConfig(config: unknown): string {
+  const path = join(tempDir(), 'growthloop.config.json');
+  writeFileSync(path, JSON.stringify(config));
+  return path;
+}
+
+function synth(context: Record<string, unknown>, extend?: (stack: Stack) => void) {
+  const outdir = tempDir();
+  const { app, stack } = createGrowthloopApp({ outdir, context: { ...cdkJson.context, ...context } });
+  extend?.(stack);
+  const assembly = app.synth();
+  const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+  const templateJson = assembly.getStackByName(stack.stackName).template as { Resources: Record<string, Resource> };
+  return { stack, templateJson, template: Template.fromJSON(templateJson), report };
+}
+
+const nagErrors = (report: ValidationReport): Violation[] =>
+  report.pluginReports
+    .filter((r) => r.pluginName === 'AwsSolutions')
+    .flatMap((r) => r.violations)
+    .filter((v) => v.severity === 'error' || v.severity === 'fatal');
+
+const resourcesOfType = (resources: Record<string, Resource>, type: string) =>
+  Object.entries(resources).filter(([, r]) => r.Type === type);
+
+/** A resource property, typed by the caller (the template shape is checked by the assertions that use it). */
+const prop = <T>(resource: Resource | undefined, key: string): T => resource?.Properties?.[key] as T;
+const variables = (fn: Resource | undefined) =>
+  prop<{ Variables: Record<string, unknown> }>(fn, 'Environment').Variables;
+
+const getAttArn = (value: unknown): string | undefined =>
+  (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+
+// One full synth (bundling the real handlers, with one configured tenant) shared by the structural tests.
+const deployed = synth({ config: writeConfig({ tenants: [tenant] }) });
+const resources = deployed.templateJson.Resources;
+const [tableId] = resourcesOfType(resources, 'AWS::DynamoDB::Table').map(([id]) => id);
+
+describe('the growthloop stack', () => {
+  it('passes the cdk-nag AwsSolutions checks with no unacknowledged error', () => {
+    expect(nagErrors(deployed.report)).toEqual([]);
+  });
+
+  it('fails synth when a resource breaks an AwsSolutions rule', () => {
+    const outdir = tempDir();
+    const { app, stack } = createGrowthloopApp({ outdir, context: { ...cdkJson.context, ...SKIP_BUNDLING } });
+    new sqs.Queue(stack, 'UnprotectedQueue');
+    expect(() => app.synth()).toThrow(/AwsSolutions/);
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+    const failed = nagErrors(report).filter((v) =>
+      v.violatingConstructs.some((c) => c.constructPath.startsWith('growthloop/UnprotectedQueue')),
+    );
+    expect(failed.map((v) => v.ruleName).sort()).toEqual(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']);
+  });
+
+  it('keeps the table on demand, point-in-time recoverable, encrypted, expiring items by expiresAt, and retained', () => {
+    deployed.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      }),
+    });
+  });
+
+  it('archives every event on the bus for 365 days', () => {
+    deployed.template.hasResourceProperties('AWS::Events::Archive', {
+      RetentionDays: 365,
+      EventPattern: { account: [{ Ref: 'AWS::AccountId' }] },
+    });
+  });
+
+  it('gives every queue that is not itself a dead-letter queue a redrive policy', () => {
+    const queueIds = resourcesOfType(resources, 'AWS::SQS::Queue').map(([id]) => id);
+    const deadLetterIds = new Set<string>();
+    for (const [, q] of resourcesOfType(resources, 'AWS::SQS::Queue')) {
+      const target = getAttArn((q.Properties?.RedrivePolicy as { deadLetterTargetArn?: unknown })?.deadLetterTargetArn);
+      if (target) deadLetterIds.add(target);
+    }
+    for (const [, rule] of resourcesOfType(resources, 'AWS::Events::Rule')) {
+      for (const target of prop<{ DeadLetterConfig?: { Arn: unknown } }[]>(rule, 'Targets')) {
+        const dlq = getAttArn(target.DeadLetterConfig?.Arn);
+        if (dlq) deadLetterIds.add(dlq);
+      }
+    }
+    const working = queueIds.filter((id) => !deadLetterIds.has(id));
+    expect(working.length).toBe(Object.keys(queues).length);
+    for (const id of working) expect(resources[id]?.Properties?.RedrivePolicy, id).toBeDefined();
+    for (const id of queueIds) {
+      expect(resources[id]?.Properties?.SqsManagedSseEnabled, id).toBe(true);
+    }
+  });
+
+  it('builds the profile-updates queue from the route table definition', () => {
+    deployed.template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: queues['profile-updates'].visibilitySeconds,
+      RedrivePolicy: { maxReceiveCount: queues['profile-updates'].maxReceiveCount },
+    });
+  });
+
+  it('routes ingested events to the profile-updates queue, and only that rule may send to it', () => {
+    expect(resourcesOfType(resources, 'AWS::Events::Rule')).toHaveLength(routes.length);
+    const [ruleId, rule] = resourcesOfType(resources, 'AWS::Events::Rule')[0] ?? [];
+    expect(rule?.Properties?.EventPattern).toEqual({ source: [INGEST_SOURCE] });
+    const [target] = prop<{ Arn: unknown; DeadLetterConfig: unknown; RetryPolicy: unknown }[]>(rule, 'Targets');
+    const queueId = getAttArn(target?.Arn);
+    expect(queueId).toBeDefined();
+    expect(target?.DeadLetterConfig).toBeDefined();
+    expect(target?.RetryPolicy).toBeDefined();
+
+    const [, mapping] = resourcesOfType(resources, 'AWS::Lambda::EventSourceMapping')[0] ?? [];
+    expect(getAttArn(mapping?.Properties?.EventSourceArn)).toBe(queueId);
+
+    const policy = resourcesOfType(resources, 'AWS::SQS::QueuePolicy').find(
+      ([, p]) => prop<{ Ref: string }[]>(p, 'Queues')[0]?.Ref === queueId,
+    )?.[1];
+    const statements = prop<{ Statement: Record<string, unknown>[] }>(policy, 'PolicyDocument').Statement;
+    const allows = statements.filter((s) => s.Effect === 'Allow');
+    expect(allows).toHaveLength(1);
+    expect(allows[0]).toMatchObject({
+      Principal: { Service: 'events.amazonaws.com' },
+      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+    });
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  it('lets the profile function report partial batch failures', () => {
+    deployed.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('runs every function on nodejs24.x arm64 with its own log group', () => {
+    const functions = resourcesOfType(resources, 'AWS::Lambda::Function');
+    expect(functions).toHaveLength(3);
+    for (const [id, fn] of functions) {
+      expect(fn.Properties?.Runtime, id).toBe('nodejs24.x');
+      expect(fn.Properties?.Architectures, id).toEqual(['arm64']);
+      expect(fn.Properties?.LoggingConfig, id).toMatchObject({ LogGroup: { Ref: expect.any(String) } });
+    }
+  });
+
+  it('times the profile function out well before the queue makes its messages visible again', () => {
+    deployed.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TABLE_NAME: Match.anyValue() }) },
+      Timeout: Match.exact(20),
+    });
+    expect(20 * 6).toBeLessThanOrEqual(queues['profile-updates'].visibilitySeconds);
+  });
+
+  it('never grants a wildcard action or resource in a statement naming the table', () => {
+    const statements = resourcesOfType(resources, 'AWS::IAM::Policy').flatMap(
+      ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
+    );
+    const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
+    expect(onTable.length).toBe(2);
+    for (const statement of onTable) {
+      for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
+      expect(JSON.stringify(statement.Resource)).not.toContain('*');
+    }
+  });
+
+  it('attaches no AWS managed policy to any role', () => {
+    for (const [id, role] of resourcesOfType(resources, 'AWS::IAM::Role')) {
+      expect(role.Properties?.ManagedPolicyArns, id).toBeUndefined();
+    }
+  });
+
+  it('serves POST /v1/events and GET /v1/customers/{customerId} with access logs and throttling', () => {
+    deployed.template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /v1/events' });
+    deployed.template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /v1/customers/{customerId}' });
+    deployed.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+      DefaultRouteSettings: { ThrottlingBurstLimit: Match.anyValue(), ThrottlingRateLimit: Match.anyValue() },
+    });
+  });
+
+  it('outputs the API URL, table name and bus name', () => {
+    deployed.template.hasOutput('ApiUrl', {});
+    deployed.template.hasOutput('TableName', {});
+    deployed.template.hasOutput('EventBusName', {});
+  });
+
+  it('deploys tenant key hashes, never the keys', () => {
+    const expected = JSON.stringify([
+      {
+        id: tenant.id,
+        timezone: tenant.timezone,
+        currency: tenant.currency,
+        apiKeySha256: sha256(tenant.apiKey),
+        adminKeySha256: sha256(tenant.adminKey),
+      },
+    ]);
+    for (const [id, fn] of resourcesOfType(resources, 'AWS::Lambda::Function')) {
+      expect(variables(fn).GROWTHLOOP_TENANTS, id).toBe(expected);
+    }
+    const everything = JSON.stringify(deployed.templateJson);
+    expect(everything).not.toContain(tenant.apiKey);
+    expect(everything).not.toContain(tenant.adminKey);
+  });
+});
+
+describe('the tenant config', () => {
+  it('synthesizes with no tenant and a warning when the config file does not exist', () => {
+    const { stack, templateJson } = synth({ ...SKIP_BUNDLING, config: join(tempDir(), 'missing.json') });
+    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('accept no tenant'));
+    for (const [, fn] of resourcesOfType(templateJson.Resources, 'AWS::Lambda::Function')) {
+      expect(variables(fn).GROWTHLOOP_TENANTS).toBe('[]');
+    }
+  });
+
+  it('fails synth with the offending field when the config is invalid', () => {
+    const config = writeConfig({ tenants: [{ ...tenant, apiKey: 'short' }] });
+    expect(() => synth({ ...SKIP_BUNDLING, config })).toThrow(/tenants\.0\.apiKey/);
+  });
+});
+
+describe('route patterns', () => {
+  it('match exact values as strings and prefixes as {prefix}', () => {
+    expect(toEventPattern({ source: ['shopify', { prefix: 'growthloop.' }], 'detail-type': ['order_placed'] })).toEqual(
+      {
+        source: ['shopify', { prefix: 'growthloop.' }],
+        detailType: ['order_placed'],
+      },
+    );
+  });
+
+  it('render prefix patterns into the EventBridge rule', () => {
+    const stack = new Stack(new App(), 'routing');
+    new Routing(stack, 'Routing', {
+      bus: new events.EventBus(stack, 'Bus'),
+      queues: { q: { visibilitySeconds: 30, maxReceiveCount: 3 } },
+      routes: [{ name: 'lifecycle', pattern: { 'detail-type': [{ prefix: 'lifecycle.' }, 'identify'] }, queue: 'q' }],
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'detail-type': [{ prefix: 'lifecycle.' }, 'identify'] },
+    });
+  });
+});
