@@ -28,15 +28,19 @@ async function start(args: string[]) {
     },
   });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be 0-65535, not ${values.port}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`--port must be 0-65535, not ${values.port}`);
   const configPath = resolve(values.config);
   const { config, created } = readOrCreateConfig(configPath);
   if (created) {
     console.log(`No config found: wrote a demo config to ${configPath}`);
-    for (const t of config.tenants) console.log(`  tenant ${t.id}: apiKey ${t.apiKey}\n  ${' '.repeat(t.id.length + 7)} adminKey ${t.adminKey}`);
+    for (const t of config.tenants)
+      console.log(`  tenant ${t.id}: apiKey ${t.apiKey}\n  ${' '.repeat(t.id.length + 7)} adminKey ${t.adminKey}`);
   }
   const runtime = await startLocal({ config, dataDir: resolve(values['data-dir']), memory: values.memory, port });
-  console.log(`growthloop listening on ${runtime.url} (${values.memory ? 'in memory' : `data in ${resolve(values['data-dir'])}`})`);
+  console.log(
+    `growthloop listening on ${runtime.url} (${values.memory ? 'in memory' : `data in ${resolve(values['data-dir'])}`})`,
+  );
   console.log(`  POST ${runtime.url}/v1/events             x-api-key: <tenant apiKey>`);
   console.log(`  GET  ${runtime.url}/v1/customers/:id      authorization: Bearer <tenant adminKey>`);
   let stopping = false;

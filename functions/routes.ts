@@ -16,6 +16,11 @@ export const queues = {
 
 export type QueueName = keyof typeof queues;
 
+/** How the queue's consumer takes messages: the Lambda event source and the local poller alike. */
+export const consumers = {
+  'profile-updates': { batchSize: 500, batchingWindowSeconds: 2 },
+} as const satisfies Record<QueueName, { batchSize: number; batchingWindowSeconds: number }>;
+
 /** The subset of EventBridge event patterns growthloop uses: exact values and prefixes. */
 export type PatternValue = string | { prefix: string };
 export type EventPattern = { source?: PatternValue[]; 'detail-type'?: PatternValue[] };

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { consumers } from '../functions/routes';
 import { HandlerFunction } from './function';
 
 export type ProfilesProps = { table: dynamodb.ITable; queue: sqs.IQueue; tenantsJson: string };
@@ -36,8 +37,8 @@ export class Profiles extends Construct {
     );
     this.handler.fn.addEventSource(
       new sources.SqsEventSource(props.queue, {
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(5),
+        batchSize: consumers['profile-updates'].batchSize,
+        maxBatchingWindow: Duration.seconds(consumers['profile-updates'].batchingWindowSeconds),
         reportBatchItemFailures: true,
       }),
     );

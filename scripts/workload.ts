@@ -44,10 +44,19 @@ export function shopHistory(options: {
     const currency = pick(currencies);
     push({ type: 'session_started', properties: {} });
     if (rand() < 0.3) push({ type: 'login', properties: {} });
-    if (rand() < 0.1) push({ type: 'identify', properties: { traits: { plan: pick(['free', 'plus']) }, timezone: pick(['Europe/Berlin', 'America/New_York', 'Asia/Shanghai']) } });
-    if (rand() < 0.05) push({ type: 'consent_changed', properties: { channel: pick(['email', 'sms', 'push']), granted: rand() < 0.7 } });
+    if (rand() < 0.1)
+      push({
+        type: 'identify',
+        properties: {
+          traits: { plan: pick(['free', 'plus']) },
+          timezone: pick(['Europe/Berlin', 'America/New_York', 'Asia/Shanghai']),
+        },
+      });
+    if (rand() < 0.05)
+      push({ type: 'consent_changed', properties: { channel: pick(['email', 'sms', 'push']), granted: rand() < 0.7 } });
     const views = 1 + Math.floor(rand() * 4);
-    for (let v = 0; v < views; v++) push({ type: 'product_viewed', properties: { productId: `p-${Math.floor(rand() * 500)}` } });
+    for (let v = 0; v < views; v++)
+      push({ type: 'product_viewed', properties: { productId: `p-${Math.floor(rand() * 500)}` } });
     if (rand() < 0.4) {
       const value = { amount: 500 + Math.floor(rand() * 20_000), currency };
       push({ type: 'cart_updated', properties: { value, itemCount: 1 + Math.floor(rand() * 4) } });
@@ -56,8 +65,15 @@ export function shopHistory(options: {
         push({ type: 'checkout_started', properties: { checkoutId, value } });
         if (rand() < 0.6) {
           const orderId = `o-${n}`;
-          push({ type: 'order_placed', properties: { orderId, total: value, items: [{ productId: `p-${Math.floor(rand() * 500)}`, quantity: 1 }] } });
-          if (rand() < 0.05) push({ type: 'refund', properties: { orderId, amount: { amount: Math.floor(value.amount / 2), currency } } });
+          push({
+            type: 'order_placed',
+            properties: { orderId, total: value, items: [{ productId: `p-${Math.floor(rand() * 500)}`, quantity: 1 }] },
+          });
+          if (rand() < 0.05)
+            push({
+              type: 'refund',
+              properties: { orderId, amount: { amount: Math.floor(value.amount / 2), currency } },
+            });
         }
       }
     }

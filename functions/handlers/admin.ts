@@ -11,7 +11,12 @@ export function createAdminHandler(deps: { store: Store; tenants: TenantDirector
   return middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
     const tenant = deps.tenants.byAdminKey(bearerToken(event));
     if (!tenant) {
-      return apiError(401, 'unauthorized', 'authorization must be "Bearer <tenant admin key>"', 'headers.authorization');
+      return apiError(
+        401,
+        'unauthorized',
+        'authorization must be "Bearer <tenant admin key>"',
+        'headers.authorization',
+      );
     }
     const customerId = event.pathParameters?.customerId;
     if (!customerId) return apiError(400, 'invalid_request', 'the path names no customer', 'path.customerId');

@@ -1,6 +1,6 @@
-import type { Context } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Context } from 'aws-lambda';
 import { createDynamoStore } from '../adapters/aws/dynamodb';
 import { createEventBridgeBus } from '../adapters/aws/eventbridge';
 import { type TenantRecord, tenantDirectory } from '../core/config/tenants';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { jsonPath } from '../core/events/ingest';
 import { GrowthloopConfig } from '../core/config/schema';
+import { jsonPath } from '../core/events/ingest';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

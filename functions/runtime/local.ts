@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensureTable, createDynamoStore } from '../adapters/aws/dynamodb';
+import { createDynamoStore, ensureTable } from '../adapters/aws/dynamodb';
 import { createLocalBus } from '../adapters/local/bus';
 import { systemClock } from '../adapters/local/clock';
 import { createLocalQueue } from '../adapters/local/queue';
@@ -10,7 +10,8 @@ import { createAdminHandler } from '../handlers/admin';
 import { createIngestHandler } from '../handlers/ingest';
 import { createProfileUpdater } from '../handlers/profiles';
 import type { Clock } from '../ports';
-import { startDynalite, localDynamoClient } from './dynalite';
+import { consumers } from '../routes';
+import { localDynamoClient, startDynalite } from './dynalite';
 import { startPoller } from './poller';
 import { createHttpServer, listen } from './server';
 
@@ -48,7 +49,7 @@ export async function startLocal(options: LocalOptions) {
     queue,
     name: 'profile-updates',
     handle: createProfileUpdater({ store, clock }),
-    batchSize: options.batchSize ?? 500,
+    batchSize: options.batchSize ?? consumers['profile-updates'].batchSize,
   });
 
   return {

@@ -1,5 +1,5 @@
-import type { Queue } from '../ports';
 import type { QueueRecord } from '../handlers/profiles';
+import type { Queue } from '../ports';
 
 export type BatchHandler = (records: QueueRecord[]) => Promise<{ failedIds: string[] }>;
 
@@ -18,7 +18,10 @@ export function startPoller(options: { queue: Queue; name: string; handle: Batch
       try {
         const { failedIds } = await handle(messages.map((m) => ({ id: m.id, body: m.body })));
         const failed = new Set(failedIds);
-        await queue.ack(name, messages.filter((m) => !failed.has(m.id)).map((m) => m.receipt));
+        await queue.ack(
+          name,
+          messages.filter((m) => !failed.has(m.id)).map((m) => m.receipt),
+        );
       } catch (e) {
         console.error(`${name}: batch of ${messages.length} failed, will be retried: ${String(e)}`);
       }

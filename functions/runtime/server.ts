@@ -25,7 +25,10 @@ export function createHttpServer(routes: HttpRoute[]): Server {
     if (!route) {
       if (candidates.length === 0) return send(res, apiError(404, 'not_found', `${url.pathname} is not a route`));
       const result = apiError(405, 'method_not_allowed', `${req.method} is not allowed on ${url.pathname}`);
-      return send(res, { ...result, headers: { ...result.headers, allow: candidates.map((r) => r.method).join(', ') } });
+      return send(res, {
+        ...result,
+        headers: { ...result.headers, allow: candidates.map((r) => r.method).join(', ') },
+      });
     }
     const body = await readBody(req, MAX_BODY_BYTES);
     if (body === undefined) {
@@ -51,7 +54,13 @@ export function createHttpServer(routes: HttpRoute[]): Server {
       queryStringParameters: Object.fromEntries(url.searchParams),
       pathParameters,
       requestContext: {
-        http: { method: req.method as string, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '', userAgent: headers['user-agent'] ?? '' },
+        http: {
+          method: req.method as string,
+          path: url.pathname,
+          protocol: 'HTTP/1.1',
+          sourceIp: req.socket.remoteAddress ?? '',
+          userAgent: headers['user-agent'] ?? '',
+        },
         requestId: randomUUID(),
         routeKey: `${route.method} ${route.path}`,
         stage: '$default',
@@ -66,7 +75,8 @@ export function createHttpServer(routes: HttpRoute[]): Server {
   return createServer((req, res) => {
     handle(req, res).catch((e) => {
       console.error(`request failed: ${String(e)}`);
-      if (!res.headersSent && !res.destroyed) send(res, apiError(500, 'internal_error', 'the request could not be processed; retry it'));
+      if (!res.headersSent && !res.destroyed)
+        send(res, apiError(500, 'internal_error', 'the request could not be processed; retry it'));
       else res.destroy();
     });
   });

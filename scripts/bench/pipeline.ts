@@ -1,11 +1,11 @@
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '../../functions/adapters/aws/dynamodb';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { localDynamoClient, startDynalite } from '../../functions/runtime/dynalite';
 import { startLocal } from '../../functions/runtime/local';
-import { ensureTable } from '../../functions/adapters/aws/dynamodb';
 import { shopHistory } from '../workload';
 import type { Results } from './results';
 

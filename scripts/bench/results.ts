@@ -15,13 +15,25 @@ const round = (n: number) => (Math.abs(n) >= 100 ? Math.round(n) : Number(n.toPr
 
 export function printTable(results: Results, out: NodeJS.WritableStream) {
   const rows = Object.entries(results).map(([key, m]) => {
-    const met = m.target === undefined ? '' : (m.better === 'higher' ? m.value >= m.target : m.value <= m.target) ? 'yes' : 'NO';
+    const met =
+      m.target === undefined ? '' : (m.better === 'higher' ? m.value >= m.target : m.value <= m.target) ? 'yes' : 'NO';
     const ratio = m.anchor && m.anchor.value !== 0 ? `${round(m.value / m.anchor.value)}x ${m.anchor.name}` : '';
-    return [key, `${round(m.value)} ${m.unit}`, m.target === undefined ? '' : `${m.better === 'higher' ? '≥' : '≤'} ${m.target}`, met, m.anchor ? `${round(m.anchor.value)} ${m.anchor.unit ?? m.unit}` : '', ratio];
+    return [
+      key,
+      `${round(m.value)} ${m.unit}`,
+      m.target === undefined ? '' : `${m.better === 'higher' ? '≥' : '≤'} ${m.target}`,
+      met,
+      m.anchor ? `${round(m.anchor.value)} ${m.anchor.unit ?? m.unit}` : '',
+      ratio,
+    ];
   });
   const header = ['measurement', 'value', 'target', 'met', 'anchor', 'ratio'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   out.write(`${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}\n${rows.map(line).join('\n')}\n`);
 }
 

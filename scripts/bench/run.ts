@@ -7,7 +7,10 @@ const suites: Record<string, () => Promise<Results>> = {
 };
 
 export async function runBench(args: string[]) {
-  const { values } = parseArgs({ args, options: { only: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args,
+    options: { only: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
   const results: Results = {};
   for (const [name, run] of Object.entries(suites)) {
     process.stderr.write(`${name}\n`);

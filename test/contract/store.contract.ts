@@ -6,7 +6,14 @@ export function storeContract(subject: () => Store, options: { billsBySize: bool
   const pk = (name: string) => `contract-${name}-${Math.random().toString(36).slice(2)}`;
 
   it('returns a stored item with nested maps, lists, numbers and unicode intact', async () => {
-    const item = { pk: pk('roundtrip'), sk: 'PROFILE', n: 42, nested: { EUR: { gross: 1999 } }, list: [1, 'ü€'], flag: true };
+    const item = {
+      pk: pk('roundtrip'),
+      sk: 'PROFILE',
+      n: 42,
+      nested: { EUR: { gross: 1999 } },
+      list: [1, 'ü€'],
+      flag: true,
+    };
     await subject().put(item);
     expect(await subject().get(item, { consistent: true })).toEqual(item);
     expect(await subject().get({ pk: item.pk, sk: 'missing' })).toBeUndefined();
@@ -15,7 +22,9 @@ export function storeContract(subject: () => Store, options: { billsBySize: bool
   it('refuses a put-if-absent over an existing item', async () => {
     const item = { pk: pk('absent'), sk: 'PROFILE', version: 1 };
     await subject().put(item, { ifAbsent: true });
-    await expect(subject().put({ ...item, version: 2 }, { ifAbsent: true })).rejects.toBeInstanceOf(ConditionFailedError);
+    await expect(subject().put({ ...item, version: 2 }, { ifAbsent: true })).rejects.toBeInstanceOf(
+      ConditionFailedError,
+    );
     expect(await subject().get(item, { consistent: true })).toEqual(item);
   });
 
@@ -23,7 +32,9 @@ export function storeContract(subject: () => Store, options: { billsBySize: bool
     const item = { pk: pk('version'), sk: 'PROFILE', version: 1, n: 1 };
     await subject().put(item);
     await subject().put({ ...item, version: 2, n: 2 }, { ifVersion: 1 });
-    await expect(subject().put({ ...item, version: 2, n: 3 }, { ifVersion: 1 })).rejects.toBeInstanceOf(ConditionFailedError);
+    await expect(subject().put({ ...item, version: 2, n: 3 }, { ifVersion: 1 })).rejects.toBeInstanceOf(
+      ConditionFailedError,
+    );
     expect(await subject().get(item, { consistent: true })).toMatchObject({ version: 2, n: 2 });
   });
 

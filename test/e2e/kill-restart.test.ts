@@ -208,7 +208,7 @@ async function settle(
   let previous = '';
   for (;;) {
     const views = await snapshot(url, customerIds);
-    const current = JSON.stringify([...views]);
+    const current = JSON.stringify(customerIds.map((id) => views.get(id)));
     if ((done(views) && current === previous) || Date.now() > deadline) return views;
     previous = current;
     await sleep(400);

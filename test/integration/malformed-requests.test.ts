@@ -1,9 +1,9 @@
 // 1,000 malformed requests against the local runtime's HTTP API: each gets a 4xx with a JSON
 // {error, message, path} body naming what is wrong, and none of them stores or enqueues anything.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GrowthloopConfig } from '../../functions/core/config/schema';
 import { customerPk } from '../../functions/core/profiles/items';
@@ -368,7 +368,9 @@ describe('the HTTP API, sent 1,000 malformed requests', () => {
     const { port } = new URL(runtime.url);
     await new Promise<void>((resolve) => {
       const socket = connect(Number(port), '127.0.0.1', () => {
-        socket.write(`POST /v1/events HTTP/1.1\r\nhost: x\r\nx-api-key: ${shopA.apiKey}\r\ncontent-length: 1000\r\n\r\n{"type":`);
+        socket.write(
+          `POST /v1/events HTTP/1.1\r\nhost: x\r\nx-api-key: ${shopA.apiKey}\r\ncontent-length: 1000\r\n\r\n{"type":`,
+        );
         setTimeout(() => {
           socket.destroy();
           resolve();

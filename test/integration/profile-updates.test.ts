@@ -19,7 +19,13 @@ const tenantId = 'shop';
 
 const delivery = (event: CanonicalEvent, i: number): QueueRecord => ({
   id: `m-${i}-${Math.random().toString(36).slice(2)}`,
-  body: JSON.stringify({ version: '0', id: `bus-${i}`, 'detail-type': event.type, source: INGEST_SOURCE, detail: event }),
+  body: JSON.stringify({
+    version: '0',
+    id: `bus-${i}`,
+    'detail-type': event.type,
+    source: INGEST_SOURCE,
+    detail: event,
+  }),
 });
 const history = (options: Parameters<typeof shopHistory>[0]) =>
   shopHistory(options).map((e) => ({ ...e, tenantId }) as CanonicalEvent);
@@ -53,7 +59,12 @@ function profileUpdatesSuite(makeStore: () => Store) {
     const twice = await Promise.all(customers.map((c) => store.get(profileKey(tenantId, c), { consistent: true })));
     expect(twice).toEqual(once);
     for (const [i, c] of customers.entries()) {
-      expect(fromProfileItem(once[i]!).profile).toEqual(foldEvents(undefined, events.filter((e) => e.customerId === c)));
+      expect(fromProfileItem(once[i]!).profile).toEqual(
+        foldEvents(
+          undefined,
+          events.filter((e) => e.customerId === c),
+        ),
+      );
     }
   });
 
@@ -82,15 +93,25 @@ function profileUpdatesSuite(makeStore: () => Store) {
     expect(first.failedIds).toHaveLength(30);
     await deliverUntilDone(update, [events.map(delivery)]);
     for (const c of new Set(events.map((e) => e.customerId))) {
-      expect((await storedProfile(real, c))?.profile).toEqual(foldEvents(undefined, events.filter((e) => e.customerId === c)));
+      expect((await storedProfile(real, c))?.profile).toEqual(
+        foldEvents(
+          undefined,
+          events.filter((e) => e.customerId === c),
+        ),
+      );
     }
-    expect(await real.getMany(events.map((e) => ({ pk: `${tenantId}#C#${e.customerId}`, sk: `EVENT#${e.eventId}` })))).toHaveLength(30);
+    expect(
+      await real.getMany(events.map((e) => ({ pk: `${tenantId}#C#${e.customerId}`, sk: `EVENT#${e.eventId}` }))),
+    ).toHaveLength(30);
   });
 
   it('an undecodable delivery is reported as failed and the rest of the batch is folded', async () => {
     const store = makeStore();
     const [event] = history({ customers: 1, events: 1, seed: 14, prefix: 'bad' });
-    const result = await createProfileUpdater({ store, clock })([{ id: 'junk', body: '{"detail":' }, delivery(event!, 0)]);
+    const result = await createProfileUpdater({ store, clock })([
+      { id: 'junk', body: '{"detail":' },
+      delivery(event!, 0),
+    ]);
     expect(result.failedIds).toEqual(['junk']);
     expect((await storedProfile(store, event!.customerId))?.profile.counts).toEqual({ [event!.type]: 1 });
   });

@@ -1,8 +1,17 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Clock, Queue, QueueMessage } from '../../ports';
-import { type QueueDefinition, queues as defaultDefinitions } from '../../routes';
+import { queues as defaultDefinitions, type QueueDefinition } from '../../routes';
 
 type Message = { id: string; body: string; receiveCount: number; visibleAt: number };
 type Journal = { fd: number; path: string; appendsSinceCompaction: number };
@@ -66,7 +75,8 @@ export function createLocalQueue(options: {
 
   function writeSnapshot(path: string, s: State) {
     const lines: JournalLine[] = [];
-    if (s.live.size > 0 || s.dead.size > 0) lines.push({ s: [...s.live.values(), ...s.dead.values()].map((m) => [m.id, m.body]) });
+    if (s.live.size > 0 || s.dead.size > 0)
+      lines.push({ s: [...s.live.values(), ...s.dead.values()].map((m) => [m.id, m.body]) });
     if (s.dead.size > 0) lines.push({ d: [...s.dead.keys()] });
     writeFileSync(`${path}.tmp`, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
     renameSync(`${path}.tmp`, path);

@@ -46,7 +46,8 @@ export function parseIngestBody(body: string, tenantId: string): IngestResult {
     if (!Array.isArray(items)) return fail(400, 'invalid_body', '$.batch must be an array of events', '$.batch');
     if (Object.keys(json).length !== 1) return fail(400, 'invalid_body', 'a batch body holds only "batch"', '$');
     if (items.length === 0) return fail(400, 'invalid_body', '$.batch is empty', '$.batch');
-    if (items.length > MAX_BATCH) return fail(413, 'batch_too_large', `at most ${MAX_BATCH} events per batch`, '$.batch');
+    if (items.length > MAX_BATCH)
+      return fail(413, 'batch_too_large', `at most ${MAX_BATCH} events per batch`, '$.batch');
   }
   const events: CanonicalEvent[] = [];
   const errors: ItemError[] = [];

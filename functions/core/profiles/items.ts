@@ -28,7 +28,11 @@ export function toProfileItem({ profile, version, recent }: StoredProfile): Item
 
 export function fromProfileItem(item: Item): StoredProfile {
   const { pk: _pk, sk: _sk, version, recent, ...profile } = item;
-  return { profile: profile as unknown as Profile, version: version as number, recent: recent as RecentIds | undefined };
+  return {
+    profile: profile as unknown as Profile,
+    version: version as number,
+    recent: recent as RecentIds | undefined,
+  };
 }
 
 /** The receipt of a folded event: makes redelivery a no-op, and is the customer's event history. */

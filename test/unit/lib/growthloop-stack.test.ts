@@ -7,7 +7,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../../functions/core/config/tenants';
-import { INGEST_SOURCE, queues, routes } from '../../../functions/routes';
+import { consumers, INGEST_SOURCE, queues, routes } from '../../../functions/routes';
 import { createGrowthloopApp } from '../../../lib/app';
 import { Routing, toEventPattern } from '../../../lib/routing';
 
@@ -172,8 +172,8 @@ describe('the growthloop stack', () => {
 
   it('lets the profile function report partial batch failures', () => {
     deployed.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: 100,
-      MaximumBatchingWindowInSeconds: 5,
+      BatchSize: consumers['profile-updates'].batchSize,
+      MaximumBatchingWindowInSeconds: consumers['profile-updates'].batchingWindowSeconds,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
   });

@@ -38,8 +38,16 @@ describe('parsing an ingest body', () => {
   });
 
   it('refuses invalid JSON, empty and oversized batches, and another tenant', () => {
-    expect(parseIngestBody('{"type":', 'shop')).toMatchObject({ ok: false, status: 400, body: { error: 'invalid_json', path: '$' } });
-    expect(parseIngestBody('{"batch":[]}', 'shop')).toMatchObject({ ok: false, status: 400, body: { path: '$.batch' } });
+    expect(parseIngestBody('{"type":', 'shop')).toMatchObject({
+      ok: false,
+      status: 400,
+      body: { error: 'invalid_json', path: '$' },
+    });
+    expect(parseIngestBody('{"batch":[]}', 'shop')).toMatchObject({
+      ok: false,
+      status: 400,
+      body: { path: '$.batch' },
+    });
     const tooMany = JSON.stringify({ batch: Array.from({ length: MAX_BATCH + 1 }, () => order()) });
     expect(parseIngestBody(tooMany, 'shop')).toMatchObject({ ok: false, status: 413 });
     expect(parseIngestBody(JSON.stringify(order({ tenantId: 'other' })), 'shop')).toMatchObject({

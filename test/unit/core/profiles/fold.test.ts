@@ -18,10 +18,22 @@ const ev = (eventId: string, occurredAt: string, rest: Pick<CanonicalEvent, 'typ
 describe('profile fold', () => {
   it('counts orders, revenue per currency in minor units, AOV and refunds', () => {
     const profile = foldEvents(undefined, [
-      ev('1', '2026-01-01T10:00:00.000Z', { type: 'order_placed', properties: { orderId: 'a', total: { amount: 1000, currency: 'EUR' } } }),
-      ev('2', '2026-01-03T10:00:00.000Z', { type: 'order_placed', properties: { orderId: 'b', total: { amount: 3001, currency: 'EUR' } } }),
-      ev('3', '2026-01-02T10:00:00.000Z', { type: 'order_placed', properties: { orderId: 'c', total: { amount: 500, currency: 'USD' } } }),
-      ev('4', '2026-01-04T10:00:00.000Z', { type: 'refund', properties: { orderId: 'b', amount: { amount: 1001, currency: 'EUR' } } }),
+      ev('1', '2026-01-01T10:00:00.000Z', {
+        type: 'order_placed',
+        properties: { orderId: 'a', total: { amount: 1000, currency: 'EUR' } },
+      }),
+      ev('2', '2026-01-03T10:00:00.000Z', {
+        type: 'order_placed',
+        properties: { orderId: 'b', total: { amount: 3001, currency: 'EUR' } },
+      }),
+      ev('3', '2026-01-02T10:00:00.000Z', {
+        type: 'order_placed',
+        properties: { orderId: 'c', total: { amount: 500, currency: 'USD' } },
+      }),
+      ev('4', '2026-01-04T10:00:00.000Z', {
+        type: 'refund',
+        properties: { orderId: 'b', amount: { amount: 1001, currency: 'EUR' } },
+      }),
     ]);
     const view = profileView(profile!);
     expect(view.orders).toBe(3);
@@ -35,10 +47,22 @@ describe('profile fold', () => {
   });
 
   it('keeps the latest cart, and an order empties the cart it came from', () => {
-    const cart = ev('1', '2026-01-01T10:00:00.000Z', { type: 'cart_updated', properties: { value: { amount: 900, currency: 'EUR' }, itemCount: 2 } });
-    const order = ev('2', '2026-01-01T10:05:00.000Z', { type: 'order_placed', properties: { orderId: 'o', total: { amount: 900, currency: 'EUR' } } });
-    const later = ev('3', '2026-01-02T10:00:00.000Z', { type: 'checkout_started', properties: { checkoutId: 'k', value: { amount: 50, currency: 'EUR' } } });
-    expect(profileView(foldEvents(undefined, [cart])!).cart).toEqual({ value: { amount: 900, currency: 'EUR' }, itemCount: 2 });
+    const cart = ev('1', '2026-01-01T10:00:00.000Z', {
+      type: 'cart_updated',
+      properties: { value: { amount: 900, currency: 'EUR' }, itemCount: 2 },
+    });
+    const order = ev('2', '2026-01-01T10:05:00.000Z', {
+      type: 'order_placed',
+      properties: { orderId: 'o', total: { amount: 900, currency: 'EUR' } },
+    });
+    const later = ev('3', '2026-01-02T10:00:00.000Z', {
+      type: 'checkout_started',
+      properties: { checkoutId: 'k', value: { amount: 50, currency: 'EUR' } },
+    });
+    expect(profileView(foldEvents(undefined, [cart])!).cart).toEqual({
+      value: { amount: 900, currency: 'EUR' },
+      itemCount: 2,
+    });
     expect(profileView(foldEvents(undefined, [order, cart])!).cart).toBeNull();
     expect(profileView(foldEvents(undefined, [later, order, cart])!).cart).toEqual({
       value: { amount: 50, currency: 'EUR' },
@@ -50,10 +74,19 @@ describe('profile fold', () => {
   it('keeps the latest consent per channel, time zone and traits, whatever the arrival order', () => {
     const events = [
       ev('1', '2026-01-01T00:00:00.000Z', { type: 'consent_changed', properties: { channel: 'email', granted: true } }),
-      ev('2', '2026-02-01T00:00:00.000Z', { type: 'consent_changed', properties: { channel: 'email', granted: false } }),
+      ev('2', '2026-02-01T00:00:00.000Z', {
+        type: 'consent_changed',
+        properties: { channel: 'email', granted: false },
+      }),
       ev('3', '2026-01-15T00:00:00.000Z', { type: 'consent_changed', properties: { channel: 'sms', granted: true } }),
-      ev('4', '2026-01-01T00:00:00.000Z', { type: 'identify', properties: { traits: { plan: 'free', email: 'a@example.com' }, timezone: 'Asia/Shanghai' } }),
-      ev('5', '2026-03-01T00:00:00.000Z', { type: 'identify', properties: { traits: { plan: 'plus' }, timezone: 'Europe/Berlin' } }),
+      ev('4', '2026-01-01T00:00:00.000Z', {
+        type: 'identify',
+        properties: { traits: { plan: 'free', email: 'a@example.com' }, timezone: 'Asia/Shanghai' },
+      }),
+      ev('5', '2026-03-01T00:00:00.000Z', {
+        type: 'identify',
+        properties: { traits: { plan: 'plus' }, timezone: 'Europe/Berlin' },
+      }),
       ev('6', '2026-03-02T00:00:00.000Z', { type: 'login', properties: {} }),
       ev('7', '2026-03-01T00:00:00.000Z', { type: 'session_started', properties: {} }),
     ];
@@ -93,7 +126,10 @@ describe('profile fold', () => {
 
 describe('planning a profile write', () => {
   const order = (id: string) =>
-    ev(id, '2026-01-01T00:00:00.000Z', { type: 'order_placed', properties: { orderId: id, total: { amount: 100, currency: 'EUR' } } });
+    ev(id, '2026-01-01T00:00:00.000Z', {
+      type: 'order_placed',
+      properties: { orderId: id, total: { amount: 100, currency: 'EUR' } },
+    });
 
   it('does not fold again an event the profile folded recently (a crash before its receipt was written)', () => {
     const first = planProfileWrite(undefined, [order('a'), order('b')], 1_000_000);

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CanonicalEvent } from '../../functions/core/events/schemas';
+import { foldEvents } from '../../functions/core/profiles/profile';
+import { profileView } from '../../functions/core/profiles/view';
+import { demoConfig } from '../../functions/runtime/config-file';
+import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
+import { shopHistory } from '../../scripts/workload';
+
+const config = demoConfig();
+const tenant = config.tenants[0]!;
+let runtime: LocalRuntime;
+
+beforeAll(async () => {
+  runtime = await startLocal({ config, dataDir: '', memory: true, port: 0 });
+});
+afterAll(() => runtime.close());
+
+const post = (body: unknown) =>
+  fetch(`${runtime.url}/v1/events`, {
+    method: 'POST',
+    headers: { 'x-api-key': tenant.apiKey, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+async function settled() {
+  while (runtime.queue.depth('profile-updates') > 0) await new Promise((r) => setTimeout(r, 10));
+}
+
+async function profile(customerId: string) {
+  const res = await fetch(`${runtime.url}/v1/customers/${encodeURIComponent(customerId)}`, {
+    headers: { authorization: `Bearer ${tenant.adminKey}` },
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+const expected = (events: ReturnType<typeof shopHistory>, customerId: string) =>
+  profileView(
+    foldEvents(
+      undefined,
+      events.filter((e) => e.customerId === customerId).map((e) => ({ ...e, tenantId: tenant.id }) as CanonicalEvent),
+    )!,
+  );
+
+describe('the local runtime', () => {
+  it('folds a posted order into the profile the admin API returns', async () => {
+    const res = await post({
+      type: 'order_placed',
+      eventId: 'order-1001',
+      customerId: 'ada@example.com',
+      occurredAt: '2026-11-20T10:00:00Z',
+      properties: { orderId: '1001', total: { amount: 4999, currency: 'EUR' } },
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: 1, rejected: 0, errors: [] });
+    await settled();
+    const { status, body } = await profile('ada@example.com');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ orders: 1, revenue: { EUR: { orders: 1, gross: 4999, net: 4999, aov: 4999 } } });
+  });
+
+  it('posting the same 1,000-event batch twice leaves every profile exactly as one post did', async () => {
+    const events = shopHistory({ customers: 60, events: 1000, seed: 21, prefix: 'twice' });
+    const postAll = async () => {
+      for (const batch of [events.slice(0, 500), events.slice(500)]) expect((await post({ batch })).status).toBe(202);
+      await settled();
+    };
+    const customers = [...new Set(events.map((e) => e.customerId))];
+    await postAll();
+    const once = await Promise.all(customers.map(profile));
+    await postAll();
+    expect(await Promise.all(customers.map(profile))).toEqual(once);
+    for (const [i, c] of customers.entries()) expect(once[i]?.body).toEqual(expected(events, c));
+  });
+
+  it('200 concurrent requests for one customer leave exact counters', async () => {
+    const events = shopHistory({ customers: 1, events: 200, seed: 22, prefix: 'hot' });
+    const answers = await Promise.all(events.map((e) => post(e)));
+    expect(answers.map((a) => a.status)).toEqual(events.map(() => 202));
+    await settled();
+    const { body } = await profile('hot-0');
+    expect(body).toEqual(expected(events, 'hot-0'));
+    expect(Object.values(body.counts as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(200);
+  });
+});
