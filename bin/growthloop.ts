@@ -33,9 +33,10 @@ async function start(args: string[]) {
   const configPath = resolve(values.config);
   const { config, created } = readOrCreateConfig(configPath);
   if (created) {
-    console.log(`No config found: wrote a demo config to ${configPath}`);
-    for (const t of config.tenants)
-      console.log(`  tenant ${t.id}: apiKey ${t.apiKey}\n  ${' '.repeat(t.id.length + 7)} adminKey ${t.adminKey}`);
+    const [demo] = config.tenants;
+    console.log(`No config found: wrote a demo config to ${configPath} with tenant "${demo?.id}". Its keys:`);
+    console.log(`  export GROWTHLOOP_API_KEY=${demo?.apiKey}`);
+    console.log(`  export GROWTHLOOP_ADMIN_KEY=${demo?.adminKey}`);
   }
   const runtime = await startLocal({ config, dataDir: resolve(values['data-dir']), memory: values.memory, port });
   console.log(

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { GrowthloopConfig } from '../functions/core/config/schema';
 import { type TenantRecord, tenantRecords } from '../functions/core/config/tenants';
+import { readConfig } from '../functions/runtime/config-file';
 
 export const DEFAULT_CONFIG_PATH = 'growthloop.config.json';
 
@@ -22,16 +22,5 @@ export function loadTenantRecords(scope: Construct): TenantRecord[] {
     );
     return [];
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = GrowthloopConfig.safeParse(raw);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n');
-    throw new Error(`${path} is not a valid growthloop config:\n${issues}`);
-  }
-  return tenantRecords(parsed.data);
+  return tenantRecords(readConfig(path));
 }

@@ -1,22 +1,28 @@
 import { parseArgs } from 'node:util';
+import { benchFold } from './fold';
 import { benchPipeline } from './pipeline';
 import { printTable, type Results, writeResults } from './results';
 
-const suites: Record<string, () => Promise<Results>> = {
-  pipeline: benchPipeline,
-};
+/** Each suite, with the prefixes of the measurements it produces (for --only). */
+const suites: { name: string; produces: string[]; run: () => Promise<Results> }[] = [
+  { name: 'profile fold', produces: ['profile.'], run: benchFold },
+  { name: 'pipeline', produces: ['pipeline.', 'dynamodb.'], run: benchPipeline },
+];
 
 export async function runBench(args: string[]) {
   const { values } = parseArgs({
     args,
     options: { only: { type: 'string' }, json: { type: 'boolean', default: false } },
   });
+  const only = values.only;
   const results: Results = {};
-  for (const [name, run] of Object.entries(suites)) {
-    process.stderr.write(`${name}\n`);
-    const measured = await run();
-    for (const [key, m] of Object.entries(measured)) if (!values.only || key.startsWith(values.only)) results[key] = m;
+  for (const suite of suites) {
+    if (only && !suite.produces.some((p) => p.startsWith(only) || only.startsWith(p))) continue;
+    process.stderr.write(`${suite.name}\n`);
+    const measured = await suite.run();
+    for (const [key, m] of Object.entries(measured)) if (!only || key.startsWith(only)) results[key] = m;
   }
+  if (Object.keys(results).length === 0) throw new Error(`no measurement starts with "${only}"`);
   writeResults('bench/results.json', results);
   if (values.json) process.stdout.write(`${JSON.stringify(results)}\n`);
   else printTable(results, process.stdout);

@@ -1,7 +1,7 @@
 import type { CanonicalEvent } from '../events/schemas';
 import type { StoredProfile } from './items';
 import { foldEvents } from './profile';
-import { addRecent, eventHash, recentHashes } from './recent';
+import { addRecent, isRecent } from './recent';
 
 export type ProfileWrite = {
   /** The profile to store, or undefined when nothing new was folded. */
@@ -21,10 +21,9 @@ export function planProfileWrite(
   events: readonly CanonicalEvent[],
   now: number,
 ): ProfileWrite {
-  const recent = recentHashes(stored?.recent);
   const applied: CanonicalEvent[] = [];
   const alreadyFolded: CanonicalEvent[] = [];
-  for (const event of events) (recent.has(eventHash(event.eventId)) ? alreadyFolded : applied).push(event);
+  for (const event of events) (isRecent(stored?.recent, event.eventId) ? alreadyFolded : applied).push(event);
   if (applied.length === 0) return { applied, alreadyFolded };
   const profile = foldEvents(stored?.profile, applied);
   if (!profile) return { applied: [], alreadyFolded };

@@ -121,11 +121,27 @@ export function foldEvent(profile: Profile, event: CanonicalEvent): Profile {
   return profile;
 }
 
+/**
+ * A copy the fold can mutate: the fold replaces registers and their values instead of changing
+ * them, so only the records it writes into are copied (structuredClone costs ten times more).
+ */
+function copyForFold(profile: Profile): Profile {
+  const revenue: Profile['revenue'] = {};
+  for (const [currency, totals] of Object.entries(profile.revenue)) revenue[currency] = { ...totals };
+  return {
+    ...profile,
+    revenue,
+    counts: { ...profile.counts },
+    consent: { ...profile.consent },
+    traits: { ...profile.traits },
+  };
+}
+
 /** Folds events into a copy of `profile` (or a new one), leaving the input untouched. */
 export function foldEvents(profile: Profile | undefined, events: readonly CanonicalEvent[]): Profile | undefined {
   const first = events[0];
   if (first === undefined) return profile;
-  const next = profile ? structuredClone(profile) : emptyProfile(first.tenantId, first.customerId, first.occurredAt);
+  const next = profile ? copyForFold(profile) : emptyProfile(first.tenantId, first.customerId, first.occurredAt);
   for (const event of events) foldEvent(next, event);
   return next;
 }

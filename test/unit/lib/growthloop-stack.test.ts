@@ -260,7 +260,7 @@ describe('the tenant config', () => {
 
   it('fails synth with the offending field when the config is invalid', () => {
     const config = writeConfig({ tenants: [{ ...tenant, apiKey: 'short' }] });
-    expect(() => synth({ ...SKIP_BUNDLING, config })).toThrow(/tenants\.0\.apiKey/);
+    expect(() => synth({ ...SKIP_BUNDLING, config })).toThrow(/\$\.tenants\[0\]\.apiKey/);
   });
 });
 

@@ -4,7 +4,7 @@ import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
 import { planProfileWrite } from '../../../../functions/core/profiles/apply';
 import type { StoredProfile } from '../../../../functions/core/profiles/items';
 import { foldEvents } from '../../../../functions/core/profiles/profile';
-import { RECENT_WINDOW_MS } from '../../../../functions/core/profiles/recent';
+import { eventHash, RECENT_WINDOW_MS } from '../../../../functions/core/profiles/recent';
 import { profileView } from '../../../../functions/core/profiles/view';
 import { shopHistory } from '../../../../scripts/workload';
 
@@ -149,5 +149,22 @@ describe('planning a profile write', () => {
     const first = planProfileWrite(undefined, [order('a')], 0);
     const later = planProfileWrite(first.next, [order('b')], RECENT_WINDOW_MS + 2000);
     expect(later.next?.recent?.split(',')).toHaveLength(1);
+  });
+});
+
+describe('folding into a stored profile', () => {
+  it('leaves the stored profile untouched', () => {
+    const history = withTenant(shopHistory({ customers: 1, events: 200, seed: 4 }));
+    const stored = foldEvents(undefined, history.slice(0, 100))!;
+    const before = structuredClone(stored);
+    foldEvents(stored, history.slice(100));
+    expect(stored).toEqual(before);
+  });
+});
+
+describe('the recent-id hash', () => {
+  it('tells apart 100,000 similar event ids', () => {
+    const hashes = new Set(Array.from({ length: 100_000 }, (_, i) => eventHash(`evt-${i}`)));
+    expect(hashes.size).toBe(100_000);
   });
 });

@@ -1,0 +1,52 @@
+import type { CanonicalEvent } from '../../functions/core/events/schemas';
+import { planProfileWrite } from '../../functions/core/profiles/apply';
+import { shopHistory } from '../workload';
+import type { Results } from './results';
+
+/** Median of `rounds` timings of `run`, in microseconds per event. */
+function microsPerEvent(events: number, rounds: number, run: () => void): number {
+  const timings: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const started = performance.now();
+    run();
+    timings.push(((performance.now() - started) * 1000) / events);
+  }
+  return timings.sort((a, b) => a - b)[Math.floor(rounds / 2)] as number;
+}
+
+/** The profile fold as the handler runs it: each customer's events of a batch planned into one write. */
+export async function benchFold(): Promise<Results> {
+  const events = shopHistory({ customers: 2000, events: 50_000, seed: 5 }).map(
+    (e) => ({ ...e, tenantId: 'bench' }) as CanonicalEvent,
+  );
+  const groups: CanonicalEvent[][] = [];
+  for (let i = 0; i < events.length; i += 500) {
+    const byCustomer = new Map<string, CanonicalEvent[]>();
+    for (const e of events.slice(i, i + 500)) byCustomer.set(e.customerId, [...(byCustomer.get(e.customerId) ?? []), e]);
+    groups.push(...byCustomer.values());
+  }
+  const bodies = events.map((e) => JSON.stringify({ detail: e }));
+  const fold = () => {
+    const stored = new Map<string, ReturnType<typeof planProfileWrite>['next']>();
+    for (const group of groups) {
+      const id = (group[0] as CanonicalEvent).customerId;
+      stored.set(id, planProfileWrite(stored.get(id), group, 1_000_000).next);
+    }
+  };
+  const parse = () => {
+    for (const body of bodies) JSON.parse(body);
+  };
+  fold();
+  parse();
+  const foldUs = microsPerEvent(events.length, 9, fold);
+  const parseUs = microsPerEvent(events.length, 9, parse);
+  return {
+    'profile.fold_us': {
+      value: foldUs,
+      unit: 'µs/event',
+      better: 'lower',
+      target: 5,
+      anchor: { name: 'JSON.parse of the delivery', value: parseUs },
+    },
+  };
+}
