@@ -1,5 +1,6 @@
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { planProfileWrite } from '../../functions/core/profiles/apply';
+import { groupByCustomer } from '../../functions/core/profiles/batch';
 import { shopHistory } from '../workload';
 import type { Results } from './results';
 
@@ -21,9 +22,8 @@ export async function benchFold(): Promise<Results> {
   );
   const groups: CanonicalEvent[][] = [];
   for (let i = 0; i < events.length; i += 500) {
-    const byCustomer = new Map<string, CanonicalEvent[]>();
-    for (const e of events.slice(i, i + 500)) byCustomer.set(e.customerId, [...(byCustomer.get(e.customerId) ?? []), e]);
-    groups.push(...byCustomer.values());
+    const batch = events.slice(i, i + 500).map((event) => ({ event, recordIds: [] }));
+    for (const customer of groupByCustomer(batch)) groups.push(customer.events);
   }
   const bodies = events.map((e) => JSON.stringify({ detail: e }));
   const fold = () => {
