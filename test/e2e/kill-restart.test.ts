@@ -158,6 +158,10 @@ async function getProfile(url: string, customerId: string): Promise<ProfileView 
   const response = await fetch(`${url}/v1/customers/${encodeURIComponent(customerId)}`, {
     headers: { authorization: `Bearer ${tenant.adminKey}` },
     signal: AbortSignal.timeout(10_000),
+  }).catch((e) => {
+    throw new Error(
+      `profile read failed (${String(e.cause ?? e)}); the CLI ${cli?.exited() ? 'has exited' : 'runs'}; its output:\n${cli?.output()}`,
+    );
   });
   if (response.status === 404) return undefined;
   expect(response.status).toBe(200);

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const START_TIMEOUT_MS = 30_000;
-const LISTENING = /growthloop listening on (http:\/\/\S+)/;
+const LISTENING = /growthloop listening on (http:\/\/[\d.]+:\d+) /;
 
 export type CliProcess = {
   url: string;
