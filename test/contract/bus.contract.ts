@@ -1,6 +1,7 @@
 // The one contract every Bus adapter must pass: events reach the queues the shared route table
 // (functions/routes.ts) names, in the envelope EventBridge delivers to an SQS target.
 import { expect, it } from 'vitest';
+import type { EventEnvelope } from '../../functions/adapters/local/bus';
 import { matchesPattern } from '../../functions/core/events/pattern';
 import type { Bus, BusEvent, Queue } from '../../functions/ports';
 import { type PatternValue, type Route, routes } from '../../functions/routes';
@@ -12,18 +13,6 @@ export type BusSubject = {
   close(): Promise<void>;
   /** An emulator gap: moto 5.2 delivers the envelope without `account`. Only emulator subjects set this. */
   omitsAccount?: boolean;
-};
-
-type Envelope = {
-  version: string;
-  id: string;
-  'detail-type': string;
-  source: string;
-  account: string;
-  time: string;
-  region: string;
-  resources: unknown[];
-  detail: unknown;
 };
 
 function sample(values: PatternValue[] | undefined, fallback: string): string {
@@ -48,13 +37,13 @@ const unrouted: BusEvent = {
 };
 
 /** Receives (and acks) until `count` deliveries arrived on `queue` or a few receives came back empty. */
-async function deliveries(subject: BusSubject, queue: string, count: number): Promise<Envelope[]> {
-  const got: Envelope[] = [];
+async function deliveries(subject: BusSubject, queue: string, count: number): Promise<EventEnvelope[]> {
+  const got: EventEnvelope[] = [];
   let emptyRounds = 0;
   while (got.length < count && emptyRounds < 5) {
     const batch = await subject.queue.receive(queue, { max: Math.max(count - got.length, 1) });
     if (batch.length === 0) emptyRounds++;
-    for (const message of batch) got.push(JSON.parse(message.body) as Envelope);
+    for (const message of batch) got.push(JSON.parse(message.body) as EventEnvelope);
     if (batch.length > 0) {
       await subject.queue.ack(
         queue,
@@ -120,7 +109,9 @@ export function busContract(makeSubject: () => Promise<BusSubject>): void {
         const delivered = await deliveries(subject, queue, queue === first.queue ? 1 : 0);
         expect(delivered.map((envelope) => envelope.source)).not.toContain(unrouted.source);
         const late = await subject.queue.receive(queue, { max: 10 });
-        expect(late.map((message) => (JSON.parse(message.body) as Envelope).source)).not.toContain(unrouted.source);
+        expect(late.map((message) => (JSON.parse(message.body) as EventEnvelope).source)).not.toContain(
+          unrouted.source,
+        );
       }
     }));
 

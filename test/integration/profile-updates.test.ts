@@ -1,7 +1,5 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoStore, ensureTable } from '../../functions/adapters/aws/dynamodb';
 import { createSqsQueue } from '../../functions/adapters/aws/sqs';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { fromProfileItem, profileKey } from '../../functions/core/profiles/items';
@@ -9,10 +7,10 @@ import { foldEvents } from '../../functions/core/profiles/profile';
 import { createProfileUpdater, type QueueRecord } from '../../functions/handlers/profiles';
 import type { Store } from '../../functions/ports';
 import { INGEST_SOURCE } from '../../functions/routes';
-import { localDynamoClient, startDynalite } from '../../functions/runtime/dynalite';
 import { startPoller } from '../../functions/runtime/poller';
 import { shopHistory } from '../../scripts/workload';
-import { awsClientConfig, describeWithEmulator, startMoto } from '../helpers/moto';
+import { awsClientConfig, describeWithEmulator } from '../helpers/moto';
+import { dynaliteStore, motoStore } from '../helpers/stores';
 
 const clock = { now: () => Date.parse('2026-11-21T12:00:00Z') };
 const tenantId = 'shop';
@@ -121,11 +119,7 @@ describe('profile updates on dynalite', () => {
   let store: Store;
   let stop: () => Promise<void>;
   beforeAll(async () => {
-    const server = await startDynalite({});
-    const client = localDynamoClient(server.endpoint);
-    await ensureTable(client, 'profiles');
-    store = createDynamoStore({ client, tableName: 'profiles' });
-    stop = server.close;
+    ({ store, stop } = await dynaliteStore());
   });
   afterAll(() => stop());
   profileUpdatesSuite(() => store);
@@ -148,11 +142,9 @@ describeWithEmulator('profile updates on moto_server', () => {
   let urls: { url: string; deadLetterUrl: string };
   let stop: () => Promise<void>;
   beforeAll(async () => {
-    const moto = await startMoto();
-    const client = new DynamoDBClient(awsClientConfig(moto.endpoint));
-    await ensureTable(client, 'profiles');
-    store = createDynamoStore({ client, tableName: 'profiles' });
-    sqs = new SQSClient(awsClientConfig(moto.endpoint));
+    let endpoint: string;
+    ({ store, stop, endpoint } = await motoStore());
+    sqs = new SQSClient(awsClientConfig(endpoint));
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'profile-updates-dlq' }));
     const dlqArn = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
@@ -167,7 +159,6 @@ describeWithEmulator('profile updates on moto_server', () => {
       }),
     );
     urls = { url: main.QueueUrl as string, deadLetterUrl: dlq.QueueUrl as string };
-    stop = moto.stop;
   });
   afterAll(() => stop());
   profileUpdatesSuite(() => store);
