@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { systemClock } from '../adapters/clock';
 import type { CanonicalEvent } from '../core/events/schemas';
 import { planProfileWrite } from '../core/profiles/apply';
 import { collectDeliveries, groupByCustomer, keyId } from '../core/profiles/batch';
@@ -91,4 +92,4 @@ export function createProfileHandler(deps: { store: Store; clock: Clock }) {
   });
 }
 
-export const handler = lazyHandler(() => createProfileHandler({ store: awsStore(), clock: { now: Date.now } }));
+export const handler = lazyHandler(() => createProfileHandler({ store: awsStore(), clock: systemClock }));

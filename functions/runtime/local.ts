@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDynamoStore, ensureTable } from '../adapters/aws/dynamodb';
+import { systemClock } from '../adapters/clock';
 import { createLocalBus } from '../adapters/local/bus';
-import { systemClock } from '../adapters/local/clock';
 import { createLocalQueue } from '../adapters/local/queue';
 import type { GrowthloopConfig } from '../core/config/schema';
 import { tenantDirectory, tenantRecords } from '../core/config/tenants';

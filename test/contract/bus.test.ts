@@ -11,8 +11,8 @@ import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSC
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventBridgeBus } from '../../functions/adapters/aws/eventbridge';
 import { createSqsQueue, type SqsQueueUrls } from '../../functions/adapters/aws/sqs';
+import { ManualClock } from '../../functions/adapters/clock';
 import { createLocalBus } from '../../functions/adapters/local/bus';
-import { ManualClock } from '../../functions/adapters/local/clock';
 import { createLocalQueue } from '../../functions/adapters/local/queue';
 import type { Queue } from '../../functions/ports';
 import { INGEST_SOURCE, queues, type Route, routes } from '../../functions/routes';

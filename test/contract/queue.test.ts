@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { createSqsQueue } from '../../functions/adapters/aws/sqs';
-import { ManualClock } from '../../functions/adapters/local/clock';
+import { ManualClock } from '../../functions/adapters/clock';
 import { createLocalQueue } from '../../functions/adapters/local/queue';
 import { awsClientConfig, describeWithEmulator, type Moto, startMoto } from '../helpers/moto';
 import { queueContract } from './queue.contract';

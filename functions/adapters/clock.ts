@@ -1,4 +1,4 @@
-import type { Clock } from '../../ports';
+import type { Clock } from '../ports';
 
 /** The real wall clock. */
 export const systemClock: Clock = { now: () => Date.now() };
