@@ -29,6 +29,8 @@ export interface Store {
   put(item: Item, condition?: PutCondition): Promise<void>;
   /** Unconditional puts, any number; retried until every item is written. */
   putMany(items: Item[]): Promise<void>;
+  /** Adds strings to a string-set attribute, creating the item if needed: idempotent and commutative. */
+  addToSet(key: Key, attribute: string, values: readonly string[]): Promise<void>;
   query(pk: string, options?: { skPrefix?: string; limit?: number; consistent?: boolean }): Promise<Item[]>;
   delete(key: Key): Promise<void>;
   /** Running totals of consumed capacity, for benchmarks and cost reports. */

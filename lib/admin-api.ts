@@ -6,7 +6,7 @@ import { HandlerFunction } from './function';
 
 export type AdminApiProps = { table: dynamodb.ITable; tenantsJson: string };
 
-export const ADMIN_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
+export const ADMIN_TABLE_ACTIONS = ['dynamodb:GetItem'];
 
 /** The admin function: authenticates `authorization: Bearer <adminKey>` and reads one tenant's data. */
 export class AdminApi extends Construct {

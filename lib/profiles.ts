@@ -9,13 +9,12 @@ import { HandlerFunction } from './function';
 
 export type ProfilesProps = { table: dynamodb.ITable; queue: sqs.IQueue; tenantsJson: string };
 
+/** Reads profiles and ledgers, writes profiles, adds to ledgers (functions/handlers/profiles.ts). */
 export const PROFILE_TABLE_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:BatchGetItem',
   'dynamodb:PutItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:Query',
-  'dynamodb:DeleteItem',
+  'dynamodb:UpdateItem',
 ];
 
 /** The profile function: folds events from the profile-updates queue into profiles, reporting partial batch failures. */

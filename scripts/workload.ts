@@ -23,6 +23,8 @@ export function shopHistory(options: {
   events: number;
   seed?: number;
   start?: string;
+  /** Days the history spans from `start` (default 90). */
+  days?: number;
   prefix?: string;
 }): Input[] {
   const rand = random(options.seed ?? 1);
@@ -35,7 +37,7 @@ export function shopHistory(options: {
   const currencies = ['EUR', 'EUR', 'EUR', 'USD'] as const;
   while (out.length < options.events) {
     const customerId = `${prefix}-${Math.floor(rand() * options.customers)}`;
-    let t = startMs + Math.floor(rand() * 90 * 86_400_000);
+    let t = startMs + Math.floor(rand() * (options.days ?? 90) * 86_400_000);
     const id = () => `evt-${options.seed ?? 1}-${n++}`;
     const push = (e: Omit<Input, 'eventId' | 'customerId' | 'occurredAt' | 'source'>) => {
       t += 5_000 + Math.floor(rand() * 120_000);

@@ -3,6 +3,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { createDynamoStore } from '../adapters/aws/dynamodb';
 import { createEventBridgeBus } from '../adapters/aws/eventbridge';
+import { sdkDefaults } from '../adapters/aws/sdk';
 import { type TenantRecord, tenantDirectory } from '../core/config/tenants';
 
 // Adapters for a Lambda, built from the environment the CDK stack sets.
@@ -15,10 +16,11 @@ const required = (name: string): string => {
 
 export const awsTenants = () => tenantDirectory(JSON.parse(process.env.GROWTHLOOP_TENANTS ?? '[]') as TenantRecord[]);
 
-export const awsStore = () => createDynamoStore({ client: new DynamoDBClient({}), tableName: required('TABLE_NAME') });
+export const awsStore = () =>
+  createDynamoStore({ client: new DynamoDBClient(sdkDefaults), tableName: required('TABLE_NAME') });
 
 export const awsBus = () =>
-  createEventBridgeBus({ client: new EventBridgeClient({}), busName: required('EVENT_BUS_NAME') });
+  createEventBridgeBus({ client: new EventBridgeClient(sdkDefaults), busName: required('EVENT_BUS_NAME') });
 
 /** A Lambda entry point that builds its handler (and AWS clients) on the first invocation. */
 export function lazyHandler<E, R>(build: () => (event: E, context: Context) => Promise<R>) {

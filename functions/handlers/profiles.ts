@@ -1,17 +1,24 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { systemClock } from '../adapters/clock';
-import type { CanonicalEvent } from '../core/events/schemas';
-import { planProfileWrite } from '../core/profiles/apply';
-import { collectDeliveries, groupByCustomer, keyId } from '../core/profiles/batch';
-import { eventItem, eventKey, fromProfileItem, type StoredProfile, toProfileItem } from '../core/profiles/items';
-import { type Clock, ConditionFailedError, type Item, type Key, type Store } from '../ports';
+import { coldWeeks, type Ledgers, planProfileWrite } from '../core/profiles/apply';
+import { type CustomerBatch, collectDeliveries, groupByCustomer } from '../core/profiles/batch';
+import {
+  fromProfileItem,
+  LEDGER_HASHES,
+  ledgerHashes,
+  ledgerKey,
+  ledgerWeek,
+  type StoredProfile,
+  toProfileItem,
+} from '../core/profiles/items';
+import { type Clock, ConditionFailedError, type Item, type Store } from '../ports';
 import { awsStore, lazyHandler } from './aws';
 
 export type QueueRecord = { id: string; body: string };
 
 const MAX_WRITE_ATTEMPTS = 12;
-const CUSTOMERS_IN_PARALLEL = 16;
+const CUSTOMERS_IN_PARALLEL = 32;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (level: string, message: string, fields: Record<string, unknown> = {}) =>
   console.error(JSON.stringify({ level, message, ...fields }));
@@ -25,28 +32,41 @@ async function forEachConcurrently<T>(items: readonly T[], limit: number, run: (
 }
 
 /**
- * Folds a batch of bus deliveries into profiles. Events that have a receipt are skipped; each
- * customer's other events are folded into one versioned profile write, retried on conflict;
- * then receipts are written for everything folded. Returns the ids of records to deliver again.
+ * Folds a batch of bus deliveries into profiles: per customer, one conditional (versioned)
+ * profile write that folds the new events and records them as seen, retried on conflict.
+ * Returns the ids of records to deliver again.
  */
 export function createProfileUpdater(deps: { store: Store; clock: Clock }) {
   const { store, clock } = deps;
 
-  /** Writes one customer's profile; returns the receipts of the events it holds. */
-  async function writeCustomer(key: Key, events: CanonicalEvent[], first: StoredProfile | undefined): Promise<Item[]> {
-    let stored = first;
+  /** Ledgers must be read after the profile: a week leaves the profile only once its ledger holds it. */
+  async function readLedgers(customer: CustomerBatch, now: number): Promise<Ledgers> {
+    const weeks = coldWeeks(customer.events, now);
+    if (weeks.length === 0) return {};
+    const items = await store.getMany(
+      weeks.map((week) => ledgerKey(customer.profileKey, week)),
+      { consistent: true },
+    );
+    return Object.fromEntries(items.map((item) => [ledgerWeek(item), ledgerHashes(item)]));
+  }
+
+  async function writeCustomer(customer: CustomerBatch, first: Item | undefined) {
+    let item = first;
     for (let attempt = 1; ; attempt++) {
       const now = clock.now();
-      const plan = planProfileWrite(stored, events, now);
+      const stored: StoredProfile | undefined = item ? fromProfileItem(item) : undefined;
+      const plan = planProfileWrite(stored, customer.events, await readLedgers(customer, now), now);
+      if (!plan.next) return;
       try {
-        if (plan.next)
-          await store.put(toProfileItem(plan.next), stored ? { ifVersion: stored.version } : { ifAbsent: true });
-        return [...plan.applied, ...plan.alreadyFolded].map((event) => eventItem(event, now));
+        for (const { week, hashes } of plan.toLedger) {
+          await store.addToSet(ledgerKey(customer.profileKey, week), LEDGER_HASHES, hashes);
+        }
+        await store.put(toProfileItem(plan.next), stored ? { ifVersion: stored.version } : { ifAbsent: true });
+        return;
       } catch (e) {
         if (!(e instanceof ConditionFailedError) || attempt >= MAX_WRITE_ATTEMPTS) throw e;
         await sleep(Math.random() * Math.min(2000, 10 * 2 ** attempt));
-        const item = e.current ?? (await store.get(key, { consistent: true }));
-        stored = item ? fromProfileItem(item) : undefined;
+        item = e.current ?? (await store.get(customer.profileKey, { consistent: true }));
       }
     }
   }
@@ -54,32 +74,18 @@ export function createProfileUpdater(deps: { store: Store; clock: Clock }) {
   return async function updateProfiles(records: QueueRecord[]): Promise<{ failedIds: string[] }> {
     const { deliveries, undecodable } = collectDeliveries(records);
     for (const id of undecodable) log('error', 'undecodable delivery', { recordId: id });
+    const customers = groupByCustomer(deliveries);
+    const profiles = new Map((await store.getMany(customers.map((c) => c.profileKey))).map((item) => [item.pk, item]));
 
-    const withReceipt = new Set((await store.getMany(deliveries.map((d) => eventKey(d.event)))).map(keyId));
-    const customers = groupByCustomer(deliveries.filter((d) => !withReceipt.has(keyId(eventKey(d.event)))));
-    const stored = new Map(
-      (await store.getMany(customers.map((c) => c.profileKey))).map((item) => [item.pk, fromProfileItem(item)]),
-    );
-
-    const receipts: Item[] = [];
     const failedIds = [...undecodable];
     await forEachConcurrently(customers, CUSTOMERS_IN_PARALLEL, async (customer) => {
       try {
-        receipts.push(
-          ...(await writeCustomer(customer.profileKey, customer.events, stored.get(customer.profileKey.pk))),
-        );
+        await writeCustomer(customer, profiles.get(customer.profileKey.pk));
       } catch (e) {
-        log('warn', 'profile write failed; the events will be delivered again', { error: String(e) });
+        log('warn', 'profile write failed; its events will be delivered again', { error: String(e) });
         failedIds.push(...customer.recordIds);
       }
     });
-    try {
-      await store.putMany(receipts);
-    } catch (e) {
-      // The profiles list these events as recently folded: redelivery writes the receipts without folding again.
-      log('warn', 'receipt write failed; the batch will be delivered again', { error: String(e) });
-      return { failedIds: records.map((r) => r.id) };
-    }
     return { failedIds };
   };
 }

@@ -32,7 +32,10 @@ export type LocalOptions = {
 export async function startLocal(options: LocalOptions) {
   const clock = options.clock ?? systemClock;
   if (!options.memory) mkdirSync(options.dataDir, { recursive: true });
-  const dynamo = await startDynalite({ path: options.memory ? undefined : join(options.dataDir, 'table') });
+  const dynamo = await startDynalite({
+    path: options.memory ? undefined : join(options.dataDir, 'table'),
+    ownProcess: true,
+  });
   const client = localDynamoClient(dynamo.endpoint);
   await ensureTable(client, TABLE_NAME);
   const store = createDynamoStore({ client, tableName: TABLE_NAME });

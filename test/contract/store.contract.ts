@@ -60,6 +60,14 @@ export function storeContract(subject: () => Store, options: { billsBySize: bool
     expect(limited.map((i) => i.sk)).toEqual(['EVENT#00', 'EVENT#01', 'EVENT#02', 'EVENT#03', 'EVENT#04']);
   });
 
+  it('adds strings to a set, creating the item, and ignores ones it already holds', async () => {
+    const key = { pk: pk('set'), sk: 'SEEN#1' };
+    await subject().addToSet(key, 'hashes', ['a', 'b']);
+    await subject().addToSet(key, 'hashes', ['b', 'c', 'c']);
+    await subject().addToSet(key, 'hashes', []);
+    expect((await subject().get(key, { consistent: true }))?.hashes).toEqual(new Set(['a', 'b', 'c']));
+  });
+
   it('deletes an item', async () => {
     const item = { pk: pk('delete'), sk: 'PROFILE' };
     await subject().put(item);

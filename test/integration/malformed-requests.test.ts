@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GrowthloopConfig } from '../../functions/core/config/schema';
 import { customerPk } from '../../functions/core/profiles/items';
+import { HASH_LENGTH } from '../../functions/core/profiles/seen';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
 
@@ -443,8 +444,10 @@ describe('the HTTP API, sent 1,000 malformed requests', () => {
       headers: { authorization: `Bearer ${shopB.adminKey}` },
     });
     expect(otherTenant.status, "shop B's admin key reads shop A's customer").toBe(404);
-    // Only good-1's partition holds anything: its profile and three event receipts.
-    expect(await runtime.store.query(customerPk(shopA.id, 'good-1'), { consistent: true })).toHaveLength(4);
+    // Only good-1's partition holds anything: its profile, which also records the three events as seen.
+    const items = await runtime.store.query(customerPk(shopA.id, 'good-1'), { consistent: true });
+    expect(items.map((i) => i.sk)).toEqual(['PROFILE']);
+    expect(Object.values(items[0]?.seen as Record<string, string>).join('')).toHaveLength(3 * HASH_LENGTH);
     expect(await runtime.store.query(customerPk(shopB.id, 'good-1'), { consistent: true })).toEqual([]);
     for (const id of ['bad-0', 'bad-1']) expect(await runtime.store.query(customerPk(shopA.id, id))).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqsQueue } from '../../functions/adapters/aws/sqs';
+import { ManualClock } from '../../functions/adapters/clock';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { fromProfileItem, profileKey } from '../../functions/core/profiles/items';
 import { foldEvents } from '../../functions/core/profiles/profile';
@@ -66,41 +67,86 @@ function profileUpdatesSuite(makeStore: () => Store) {
     }
   });
 
-  it('an event redelivered after a crash between the profile write and its receipt is folded once', async () => {
+  it('a crash between moving a week to the ledger and writing the profile folds nothing twice', async () => {
     const real = makeStore();
-    let failReceipts = true;
-    const crashing: Store = {
-      ...real,
-      get consumed() {
-        return real.consumed;
+    let crashAfterLedger = false;
+    let crashed = false;
+    const crashing: Store = Object.create(real, {
+      addToSet: {
+        value: async (...args: Parameters<Store['addToSet']>) => {
+          await real.addToSet(...args);
+          crashAfterLedger = !crashed;
+        },
       },
-      get: (k, o) => real.get(k, o),
-      getMany: (k, o) => real.getMany(k, o),
-      put: (i, c) => real.put(i, c),
-      putMany: async (items) => {
-        if (failReceipts) {
-          failReceipts = false;
-          throw new Error('process died before the receipts were written');
-        }
-        return real.putMany(items);
+      put: {
+        value: async (...args: Parameters<Store['put']>) => {
+          if (crashAfterLedger) {
+            crashAfterLedger = false;
+            crashed = true;
+            throw new Error('the process died before the profile was written');
+          }
+          return real.put(...args);
+        },
       },
-    };
-    const events = history({ customers: 3, events: 30, seed: 13, prefix: 'crash' });
+    });
+    const clock = new ManualClock('2026-11-02T00:00:00Z');
     const update = createProfileUpdater({ store: crashing, clock });
-    const first = await update(events.map(delivery));
-    expect(first.failedIds).toHaveLength(30);
-    await deliverUntilDone(update, [events.map(delivery)]);
-    for (const c of new Set(events.map((e) => e.customerId))) {
-      expect((await storedProfile(real, c))?.profile).toEqual(
-        foldEvents(
-          undefined,
-          events.filter((e) => e.customerId === c),
-        ),
-      );
+    const early = history({
+      customers: 3,
+      events: 30,
+      seed: 13,
+      prefix: 'crash',
+      start: '2026-11-01T00:00:00Z',
+      days: 1,
+    });
+    const later = history({
+      customers: 3,
+      events: 30,
+      seed: 14,
+      prefix: 'crash',
+      start: '2026-11-20T00:00:00Z',
+      days: 1,
+    });
+    await deliverUntilDone(update, [early.map(delivery)]);
+    clock.set('2026-11-21T00:00:00Z');
+    expect((await update(later.map(delivery))).failedIds.length).toBeGreaterThan(0);
+    expect(crashed).toBe(true);
+    await deliverUntilDone(update, [[...later, ...early].map(delivery)]);
+    for (const c of new Set(early.map((e) => e.customerId))) {
+      const all = [...early, ...later].filter((e) => e.customerId === c);
+      expect((await storedProfile(real, c))?.profile).toEqual(foldEvents(undefined, all));
     }
-    expect(
-      await real.getMany(events.map((e) => ({ pk: `${tenantId}#C#${e.customerId}`, sk: `EVENT#${e.eventId}` }))),
-    ).toHaveLength(30);
+  });
+
+  it('a redelivery weeks later, after its week moved to the ledger, changes nothing', async () => {
+    const store = makeStore();
+    const clock = new ManualClock('2026-11-02T00:00:00Z');
+    const update = createProfileUpdater({ store, clock });
+    const first = history({
+      customers: 5,
+      events: 100,
+      seed: 16,
+      prefix: 'late',
+      start: '2026-11-01T00:00:00Z',
+      days: 1,
+    });
+    const next = history({
+      customers: 5,
+      events: 100,
+      seed: 17,
+      prefix: 'late',
+      start: '2026-11-30T00:00:00Z',
+      days: 1,
+    });
+    await deliverUntilDone(update, [first.map(delivery)]);
+    clock.set('2026-12-01T00:00:00Z');
+    await deliverUntilDone(update, [next.map(delivery)]);
+    const customers = [...new Set(first.map((e) => e.customerId))];
+    const before = await Promise.all(customers.map((c) => storedProfile(store, c)));
+    expect(before.every((p) => Object.keys(p?.seen ?? {}).length === 1)).toBe(true);
+    clock.set('2026-12-05T00:00:00Z');
+    await deliverUntilDone(update, [first.map(delivery)]);
+    expect(await Promise.all(customers.map((c) => storedProfile(store, c)))).toEqual(before);
   });
 
   it('an undecodable delivery is reported as failed and the rest of the batch is folded', async () => {

@@ -11,6 +11,7 @@ import {
   PutItemCommand,
   QueryCommand,
   ResourceNotFoundException,
+  UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -127,6 +128,21 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
           ),
         ),
       );
+    },
+
+    async addToSet(key, attribute, values) {
+      if (values.length === 0) return;
+      const out = await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: keyOf(key),
+          UpdateExpression: 'ADD #set :values',
+          ExpressionAttributeNames: { '#set': attribute },
+          ExpressionAttributeValues: { ':values': { SS: [...new Set(values)] } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      count('write', out.ConsumedCapacity);
     },
 
     async query(pk, options) {

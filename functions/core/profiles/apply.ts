@@ -1,40 +1,56 @@
 import type { CanonicalEvent } from '../events/schemas';
 import type { StoredProfile } from './items';
 import { foldEvents } from './profile';
-import { addRecent, isRecent } from './recent';
+import { eventHash, holds, isHotWeek, type Seen, splitHashes, weekOf } from './seen';
+
+/** Hashes a ledger item holds, by week, for the weeks of this customer's old events. */
+export type Ledgers = Record<string, ReadonlySet<string>>;
 
 export type ProfileWrite = {
-  /** The profile to store, or undefined when nothing new was folded. */
+  /** The profile to store, or undefined when every event was folded before. */
   next?: StoredProfile;
   /** Events folded by this write. */
   applied: CanonicalEvent[];
-  /** Events an earlier write folded whose receipts may be missing. */
-  alreadyFolded: CanonicalEvent[];
+  duplicates: CanonicalEvent[];
+  /** Weeks of hashes to add to the ledger before `next` is written, since `next` no longer holds them. */
+  toLedger: { week: string; hashes: string[] }[];
 };
 
+/** The weeks of these events that the profile does not keep: their ledgers must be read first. */
+export function coldWeeks(events: readonly CanonicalEvent[], now: number): string[] {
+  return [...new Set(events.map((e) => weekOf(e.occurredAt)))].filter((week) => !isHotWeek(week, now));
+}
+
 /**
- * Plans the write for one customer's events that have no receipt yet: events whose ids the
- * profile lists as recently folded are not folded again.
+ * Plans the write for one customer's events: events the profile or a ledger has seen are
+ * duplicates; the rest are folded and their hashes recorded on the profile. Weeks that have
+ * gone cold since the stored profile was written move to the ledger.
  */
 export function planProfileWrite(
   stored: StoredProfile | undefined,
   events: readonly CanonicalEvent[],
+  ledgers: Ledgers,
   now: number,
 ): ProfileWrite {
+  const seen: Seen = {};
+  const toLedger: ProfileWrite['toLedger'] = [];
+  for (const [week, hashes] of Object.entries(stored?.seen ?? {})) {
+    if (isHotWeek(week, now)) seen[week] = hashes;
+    else toLedger.push({ week, hashes: splitHashes(hashes) });
+  }
   const applied: CanonicalEvent[] = [];
-  const alreadyFolded: CanonicalEvent[] = [];
-  for (const event of events) (isRecent(stored?.recent, event.eventId) ? alreadyFolded : applied).push(event);
-  if (applied.length === 0) return { applied, alreadyFolded };
+  const duplicates: CanonicalEvent[] = [];
+  for (const event of events) {
+    const week = weekOf(event.occurredAt);
+    const hash = eventHash(event.eventId);
+    if (holds(seen[week], hash) || holds(stored?.seen[week], hash) || ledgers[week]?.has(hash)) {
+      duplicates.push(event);
+      continue;
+    }
+    seen[week] = (seen[week] ?? '') + hash;
+    applied.push(event);
+  }
   const profile = foldEvents(stored?.profile, applied);
-  if (!profile) return { applied: [], alreadyFolded };
-  const next: StoredProfile = {
-    profile,
-    version: (stored?.version ?? 0) + 1,
-    recent: addRecent(
-      stored?.recent,
-      applied.map((e) => e.eventId),
-      now,
-    ),
-  };
-  return { next, applied, alreadyFolded };
+  if (applied.length === 0 || !profile) return { applied, duplicates, toLedger: [] };
+  return { next: { profile, version: (stored?.version ?? 0) + 1, seen }, applied, duplicates, toLedger };
 }

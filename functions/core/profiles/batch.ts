@@ -1,12 +1,10 @@
 import type { Key } from '../../ports';
 import type { CanonicalEvent } from '../events/schemas';
-import { eventKey, profileKey } from './items';
+import { profileKey } from './items';
 
 /** One event of a batch, with every queue record that delivered it. */
 export type Delivery = { event: CanonicalEvent; recordIds: string[] };
 export type CustomerBatch = { profileKey: Key; events: CanonicalEvent[]; recordIds: string[] };
-
-export const keyId = (key: Key): string => `${key.pk}\u0000${key.sk}`;
 
 /** The canonical event inside an EventBridge-to-SQS delivery, or undefined if it is not one. */
 export function decodeDelivery(body: string): CanonicalEvent | undefined {
@@ -28,7 +26,7 @@ export function collectDeliveries(records: readonly { id: string; body: string }
       undecodable.push(record.id);
       continue;
     }
-    const id = keyId(eventKey(event));
+    const id = `${event.tenantId}\u0000${event.customerId}\u0000${event.eventId}`;
     const known = byEvent.get(id);
     if (known) known.recordIds.push(record.id);
     else byEvent.set(id, { event, recordIds: [record.id] });

@@ -1,46 +1,31 @@
 import type { Item, Key } from '../../ports';
-import type { CanonicalEvent } from '../events/schemas';
 import type { Profile } from './profile';
-import type { RecentIds } from './recent';
+import type { Seen } from './seen';
 
 // The table design (docs/data-model.md): one partition per customer, keys start with the tenant.
 
-export const EVENT_RETENTION_DAYS = 730;
-
 export const customerPk = (tenantId: string, customerId: string): string => `${tenantId}#C#${customerId}`;
+
 export const profileKey = (tenantId: string, customerId: string): Key => ({
   pk: customerPk(tenantId, customerId),
   sk: 'PROFILE',
 });
-export const eventKey = (e: Pick<CanonicalEvent, 'tenantId' | 'customerId' | 'eventId'>): Key => ({
-  pk: customerPk(e.tenantId, e.customerId),
-  sk: `EVENT#${e.eventId}`,
-});
 
-/** The stored profile: the profile, its write version, and the recently folded event ids. */
-export type StoredProfile = { profile: Profile; version: number; recent?: RecentIds };
+/** The hashes of a customer's folded events that occurred in one old week. */
+export const ledgerKey = (profile: Key, week: string): Key => ({ pk: profile.pk, sk: `SEEN#${week}` });
+export const LEDGER_HASHES = 'hashes';
 
-export function toProfileItem({ profile, version, recent }: StoredProfile): Item {
-  const item: Item = { ...profileKey(profile.tenantId, profile.customerId), ...profile, version };
-  if (recent) item.recent = recent;
-  return item;
+/** The stored profile: the profile, its write version, and the events it has seen by week. */
+export type StoredProfile = { profile: Profile; version: number; seen: Seen };
+
+export function toProfileItem({ profile, version, seen }: StoredProfile): Item {
+  return { ...profileKey(profile.tenantId, profile.customerId), ...profile, version, seen };
 }
 
 export function fromProfileItem(item: Item): StoredProfile {
-  const { pk: _pk, sk: _sk, version, recent, ...profile } = item;
-  return {
-    profile: profile as unknown as Profile,
-    version: version as number,
-    recent: recent as RecentIds | undefined,
-  };
+  const { pk: _pk, sk: _sk, version, seen, ...profile } = item;
+  return { profile: profile as unknown as Profile, version: version as number, seen: (seen ?? {}) as Seen };
 }
 
-/** The receipt of a folded event: makes redelivery a no-op, and is the customer's event history. */
-export function eventItem(event: CanonicalEvent, now: number): Item {
-  const { tenantId: _t, customerId: _c, eventId: _e, ...rest } = event;
-  return {
-    ...eventKey(event),
-    ...rest,
-    expiresAt: Math.floor(now / 1000) + EVENT_RETENTION_DAYS * 86_400,
-  };
-}
+export const ledgerWeek = (item: Item): string => item.sk.slice('SEEN#'.length);
+export const ledgerHashes = (item: Item): Set<string> => (item[LEDGER_HASHES] as Set<string> | undefined) ?? new Set();

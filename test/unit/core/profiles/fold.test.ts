@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
-import { planProfileWrite } from '../../../../functions/core/profiles/apply';
+import { coldWeeks, planProfileWrite } from '../../../../functions/core/profiles/apply';
 import type { StoredProfile } from '../../../../functions/core/profiles/items';
 import { foldEvents } from '../../../../functions/core/profiles/profile';
-import { eventHash, RECENT_WINDOW_MS } from '../../../../functions/core/profiles/recent';
+import { eventHash, holds, weekOf } from '../../../../functions/core/profiles/seen';
 import { profileView } from '../../../../functions/core/profiles/view';
 import { shopHistory } from '../../../../scripts/workload';
 
@@ -109,46 +109,98 @@ describe('profile fold', () => {
         fc.shuffledSubarray(history, { minLength: history.length, maxLength: history.length }),
         fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 20 }),
         (shuffled, cuts) => {
-          let stored: StoredProfile | undefined;
-          let offset = 0;
-          for (let i = 0; offset < shuffled.length; i++) {
-            const size = cuts[i % cuts.length] as number;
-            stored = planProfileWrite(stored, shuffled.slice(offset, offset + size), 0).next ?? stored;
-            offset += size;
-          }
-          expect(stored?.profile).toEqual(ordered);
+          expect(deliver(shuffled, cuts, NOW).profile).toEqual(ordered);
         },
       ),
       { numRuns: 50 },
     );
   });
+
+  it('folds each event once, however often, late and out of order it is delivered', () => {
+    const history = withTenant(shopHistory({ customers: 1, events: 300, seed: 6 }));
+    const once = foldEvents(undefined, history);
+    const withRedeliveries = fc
+      .array(fc.integer({ min: 0, max: history.length - 1 }), { minLength: 100, maxLength: 600 })
+      .chain((again) => {
+        const all = [...history, ...again.map((i) => history[i]!)];
+        return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length });
+      });
+    fc.assert(
+      fc.property(
+        withRedeliveries,
+        fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 10 }),
+        fc.integer({ min: 0, max: 120 }),
+        (stream, cuts, daysLater) => {
+          expect(deliver(stream, cuts, NOW, daysLater).profile).toEqual(once);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
 });
 
+const NOW = Date.parse('2026-02-10T00:00:00Z');
+
+/**
+ * Delivers events in batches as the profile processor does, keeping ledgers as the store
+ * would; the clock moves from `now` by `daysLater` days across the deliveries.
+ */
+function deliver(events: CanonicalEvent[], cuts: number[], now: number, daysLater = 0) {
+  let stored: StoredProfile | undefined;
+  const ledgers = new Map<string, Set<string>>();
+  let offset = 0;
+  for (let i = 0; offset < events.length; i++) {
+    const batch = events.slice(offset, offset + (cuts[i % cuts.length] as number));
+    const at = now + Math.floor((offset / events.length) * daysLater) * 86_400_000;
+    const read = Object.fromEntries(coldWeeks(batch, at).map((w) => [w, ledgers.get(w) ?? new Set<string>()]));
+    const plan = planProfileWrite(stored, batch, read, at);
+    for (const { week, hashes } of plan.toLedger) ledgers.set(week, new Set([...(ledgers.get(week) ?? []), ...hashes]));
+    stored = plan.next ?? stored;
+    offset += batch.length;
+  }
+  return { profile: stored?.profile, stored, ledgers };
+}
+
 describe('planning a profile write', () => {
-  const order = (id: string) =>
-    ev(id, '2026-01-01T00:00:00.000Z', {
+  const order = (id: string, occurredAt = '2026-02-09T10:00:00.000Z') =>
+    ev(id, occurredAt, {
       type: 'order_placed',
       properties: { orderId: id, total: { amount: 100, currency: 'EUR' } },
     });
 
-  it('does not fold again an event the profile folded recently (a crash before its receipt was written)', () => {
-    const first = planProfileWrite(undefined, [order('a'), order('b')], 1_000_000);
-    const again = planProfileWrite(first.next, [order('b'), order('c')], 1_000_000 + 60_000);
-    expect(again.alreadyFolded.map((e) => e.eventId)).toEqual(['b']);
+  it('does not fold again an event the profile has seen', () => {
+    const first = planProfileWrite(undefined, [order('a'), order('b')], {}, NOW);
+    const again = planProfileWrite(first.next, [order('b'), order('c')], {}, NOW + 60_000);
+    expect(again.duplicates.map((e) => e.eventId)).toEqual(['b']);
     expect(again.applied.map((e) => e.eventId)).toEqual(['c']);
     expect(again.next?.profile.orders).toBe(3);
     expect(again.next?.version).toBe(2);
   });
 
-  it('writes nothing when every event was already folded', () => {
-    const first = planProfileWrite(undefined, [order('a')], 0);
-    expect(planProfileWrite(first.next, [order('a')], 1000).next).toBeUndefined();
+  it('writes nothing when every event was folded before', () => {
+    const first = planProfileWrite(undefined, [order('a')], {}, NOW);
+    expect(planProfileWrite(first.next, [order('a')], {}, NOW + 1000).next).toBeUndefined();
   });
 
-  it('forgets recent ids after the window, keeping the profile item small', () => {
-    const first = planProfileWrite(undefined, [order('a')], 0);
-    const later = planProfileWrite(first.next, [order('b')], RECENT_WINDOW_MS + 2000);
-    expect(later.next?.recent?.split(',')).toHaveLength(1);
+  it('keeps only the weeks around now on the profile and moves older ones to the ledger', () => {
+    const first = planProfileWrite(undefined, [order('a'), order('old', '2025-12-01T10:00:00.000Z')], {}, NOW);
+    expect(first.next?.seen[weekOf('2025-12-01T10:00:00.000Z')]).toBe(eventHash('old'));
+    const later = planProfileWrite(first.next, [order('b', '2026-03-01T10:00:00.000Z')], {}, NOW + 21 * 86_400_000);
+    expect(Object.keys(later.next?.seen ?? {})).toEqual([weekOf('2026-03-01T10:00:00.000Z')]);
+    expect(later.toLedger).toEqual([
+      { week: weekOf('2025-12-01T10:00:00.000Z'), hashes: [eventHash('old')] },
+      { week: weekOf('2026-02-09T10:00:00.000Z'), hashes: [eventHash('a')] },
+    ]);
+    const ledgers = { [weekOf('2026-02-09T10:00:00.000Z')]: new Set([eventHash('a')]) };
+    const redelivered = planProfileWrite(later.next, [order('a')], ledgers, NOW + 22 * 86_400_000);
+    expect(redelivered.duplicates).toHaveLength(1);
+    expect(redelivered.next).toBeUndefined();
+  });
+
+  it('asks for the ledgers of old events only', () => {
+    expect(coldWeeks([order('a'), order('b', '2025-06-01T00:00:00.000Z')], NOW)).toEqual([
+      weekOf('2025-06-01T00:00:00.000Z'),
+    ]);
   });
 });
 
@@ -162,9 +214,15 @@ describe('folding into a stored profile', () => {
   });
 });
 
-describe('the recent-id hash', () => {
+describe('the seen-event hash', () => {
   it('tells apart 100,000 similar event ids', () => {
     const hashes = new Set(Array.from({ length: 100_000 }, (_, i) => eventHash(`evt-${i}`)));
     expect(hashes.size).toBe(100_000);
+  });
+
+  it('is found only at whole-hash positions', () => {
+    expect(holds('AAAAAAAABBBBBBBB', 'BBBBBBBB')).toBe(true);
+    expect(holds('AAAAAAAABBBBBBBB', 'AAAABBBB')).toBe(false);
+    expect(holds(undefined, 'AAAAAAAA')).toBe(false);
   });
 });
