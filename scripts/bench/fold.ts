@@ -24,7 +24,7 @@ export async function benchFold(): Promise<Results> {
   );
   const groups: CanonicalEvent[][] = [];
   for (let i = 0; i < events.length; i += 500) {
-    const batch = events.slice(i, i + 500).map((event) => ({ event, recordIds: [] }));
+    const batch = events.slice(i, i + 500).map((event, i) => ({ event, recordId: String(i) }));
     for (const customer of groupByCustomer(batch)) groups.push(customer.events);
   }
   const bodies = events.map((e) => JSON.stringify({ detail: e }));

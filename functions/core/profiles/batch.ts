@@ -2,8 +2,8 @@ import type { Key } from '../../ports';
 import type { CanonicalEvent } from '../events/schemas';
 import { profileKey } from './items';
 
-/** One event of a batch, with every queue record that delivered it. */
-export type Delivery = { event: CanonicalEvent; recordIds: string[] };
+/** One event of a batch and the queue record that delivered it. */
+export type Delivery = { event: CanonicalEvent; recordId: string };
 export type CustomerBatch = { profileKey: Key; events: CanonicalEvent[]; recordIds: string[] };
 
 /** The canonical event inside an EventBridge-to-SQS delivery, or undefined if it is not one. */
@@ -16,27 +16,21 @@ export function decodeDelivery(body: string): CanonicalEvent | undefined {
   }
 }
 
-/** Decodes queue records; the same event delivered twice in one batch becomes one delivery. */
+/** Decodes queue records; the ones that hold no canonical event are returned apart. */
 export function collectDeliveries(records: readonly { id: string; body: string }[]) {
-  const byEvent = new Map<string, Delivery>();
+  const deliveries: Delivery[] = [];
   const undecodable: string[] = [];
   for (const record of records) {
     const event = decodeDelivery(record.body);
-    if (!event) {
-      undecodable.push(record.id);
-      continue;
-    }
-    const id = `${event.tenantId}\u0000${event.customerId}\u0000${event.eventId}`;
-    const known = byEvent.get(id);
-    if (known) known.recordIds.push(record.id);
-    else byEvent.set(id, { event, recordIds: [record.id] });
+    if (event) deliveries.push({ event, recordId: record.id });
+    else undecodable.push(record.id);
   }
-  return { deliveries: [...byEvent.values()], undecodable };
+  return { deliveries, undecodable };
 }
 
 export function groupByCustomer(deliveries: readonly Delivery[]): CustomerBatch[] {
   const groups = new Map<string, CustomerBatch>();
-  for (const { event, recordIds } of deliveries) {
+  for (const { event, recordId } of deliveries) {
     const key = profileKey(event.tenantId, event.customerId);
     let group = groups.get(key.pk);
     if (!group) {
@@ -44,7 +38,7 @@ export function groupByCustomer(deliveries: readonly Delivery[]): CustomerBatch[
       groups.set(key.pk, group);
     }
     group.events.push(event);
-    group.recordIds.push(...recordIds);
+    group.recordIds.push(recordId);
   }
   return [...groups.values()];
 }
