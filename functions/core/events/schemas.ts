@@ -46,15 +46,23 @@ const MessageRef = z.strictObject({
   campaignId: id.optional(),
 });
 
+/** The state of an order as a store reports it; `updatedAt` orders the reports of one order. */
+const OrderState = z.strictObject({
+  orderId: id,
+  total: Money,
+  /** The total in the currency the customer saw, when it differs from the shop's. */
+  presentmentTotal: Money.optional(),
+  discount: Money.optional(),
+  discountCodes: z.array(shortText).max(20).optional(),
+  items: z.array(LineItem).max(250).optional(),
+  updatedAt: z.iso.datetime({ offset: true }).optional(),
+});
+
 /** Properties of each event type. */
 export const propertiesByType = {
-  order_placed: z.strictObject({
-    orderId: id,
-    total: Money,
-    discount: Money.optional(),
-    discountCodes: z.array(shortText).max(20).optional(),
-    items: z.array(LineItem).max(250).optional(),
-  }),
+  order_placed: OrderState,
+  order_updated: OrderState,
+  order_cancelled: OrderState,
   order_paid: z.strictObject({ orderId: id, total: Money }),
   refund: z.strictObject({ orderId: id, refundId: id.optional(), amount: Money }),
   checkout_started: z.strictObject({ checkoutId: id, value: Money, itemCount: z.int().min(0).optional() }),
