@@ -11,6 +11,23 @@ function isIanaTimeZone(name: string): boolean {
   }
 }
 
+/** Credentials the store platforms sign or authenticate with; all optional, per platform used. */
+export const TenantSecrets = z
+  .strictObject({
+    shopifyWebhookSecret: z.string().min(1).optional(),
+    /** The secret being rotated out: still accepted until `shopifyPreviousSecretValidUntil`. */
+    shopifyPreviousWebhookSecret: z.string().min(1).optional(),
+    shopifyPreviousSecretValidUntil: z.iso.datetime({ offset: true }).optional(),
+    woocommerceWebhookSecret: z.string().min(1).optional(),
+    /** The write key Segment, RudderStack or Jitsu send as HTTP Basic user name. */
+    segmentWriteKey: z.string().min(16, 'must be at least 16 characters').optional(),
+  })
+  .refine((s) => !s.shopifyPreviousWebhookSecret || s.shopifyPreviousSecretValidUntil, {
+    message: 'a previous Shopify secret needs shopifyPreviousSecretValidUntil: when the rotation grace period ends',
+    path: ['shopifyPreviousSecretValidUntil'],
+  });
+export type TenantSecrets = z.infer<typeof TenantSecrets>;
+
 export const TenantConfig = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or dashes'),
   name: z.string().min(1),
@@ -18,7 +35,7 @@ export const TenantConfig = z.strictObject({
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
   apiKey: z.string().min(24, 'must be at least 24 characters'),
   adminKey: z.string().min(24, 'must be at least 24 characters'),
-  secrets: z.record(z.string(), z.string()).default({}),
+  secrets: TenantSecrets.default({}),
 });
 export type TenantConfig = z.infer<typeof TenantConfig>;
 

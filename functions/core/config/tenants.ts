@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { GrowthloopConfig } from './schema';
+import type { GrowthloopConfig, TenantSecrets } from './schema';
 
 /** What a deployed function knows about a tenant: never the keys, only their hashes. */
 export type TenantRecord = {
@@ -35,3 +35,16 @@ export function tenantDirectory(records: TenantRecord[]): TenantDirectory {
     byAdminKey: (key) => (key ? admin.get(sha256(key)) : undefined),
   };
 }
+
+/** The Shopify secrets a delivery may be signed with now: the current one, and the previous one until its end. */
+export function shopifySecrets(secrets: TenantSecrets | undefined, now: number): string[] {
+  if (!secrets?.shopifyWebhookSecret) return [];
+  const previous = secrets.shopifyPreviousWebhookSecret;
+  const until = secrets.shopifyPreviousSecretValidUntil;
+  const previousValid = previous !== undefined && until !== undefined && Date.parse(until) > now;
+  return previousValid ? [secrets.shopifyWebhookSecret, previous] : [secrets.shopifyWebhookSecret];
+}
+
+/** Each tenant's platform secrets, by tenant id (local runtime; never deployed as plain text). */
+export const secretsByTenant = (config: GrowthloopConfig): Map<string, TenantSecrets> =>
+  new Map(config.tenants.map((t) => [t.id, t.secrets]));

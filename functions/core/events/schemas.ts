@@ -55,14 +55,17 @@ const OrderState = z.strictObject({
   discount: Money.optional(),
   discountCodes: z.array(shortText).max(20).optional(),
   items: z.array(LineItem).max(250).optional(),
+  /** When the order was placed (default for order_placed: occurredAt). */
+  placedAt: z.iso.datetime({ offset: true }).optional(),
   updatedAt: z.iso.datetime({ offset: true }).optional(),
 });
 
 /** Properties of each event type. */
 export const propertiesByType = {
   order_placed: OrderState,
-  order_updated: OrderState,
-  order_cancelled: OrderState,
+  // A later report must say when its order was placed: it may arrive before order_placed.
+  order_updated: OrderState.extend({ placedAt: z.iso.datetime({ offset: true }) }),
+  order_cancelled: OrderState.extend({ placedAt: z.iso.datetime({ offset: true }) }),
   order_paid: z.strictObject({ orderId: id, total: Money }),
   refund: z.strictObject({ orderId: id, refundId: id.optional(), amount: Money }),
   checkout_started: z.strictObject({ checkoutId: id, value: Money, itemCount: z.int().min(0).optional() }),

@@ -5,6 +5,9 @@ export type Latest<T> = { v: T; at: string };
 
 export type CurrencyTotals = { orders: number; gross: number; refunded: number };
 
+/** The latest known state of one order: `at` (its updated_at) orders the reports of it. */
+export type OrderEntry = { total: number; currency: string; at: string; placedAt: string; cancelled?: true };
+
 /**
  * Everything the profile fold keeps about one customer. Every field merges commutatively
  * (sums, minimum and maximum times, last-writer-wins registers), so events folded in any
@@ -18,8 +21,10 @@ export type Profile = {
   orders: number;
   firstOrderAt?: string;
   lastOrderAt?: string;
-  /** Per ISO currency, in integer minor units. */
+  /** Per ISO currency, in integer minor units: the latest total of every order not cancelled. */
   revenue: Record<string, CurrencyTotals>;
+  /** Every order by id, so that late, repeated and out-of-order reports of it count once. */
+  orderBook: Record<string, OrderEntry>;
   sessions: number;
   logins: number;
   lastLoginAt?: string;
@@ -39,6 +44,7 @@ export function emptyProfile(tenantId: string, customerId: string, at: string): 
     lastSeenAt: at,
     orders: 0,
     revenue: {},
+    orderBook: {},
     sessions: 0,
     logins: 0,
     counts: {},
@@ -61,6 +67,40 @@ function totals(profile: Profile, currency: string): CurrencyTotals {
   return profile.revenue[currency];
 }
 
+const utc = (iso: string): string => new Date(iso).toISOString();
+
+/** Which of two reports of one order is the later: by `at`, ties broken by content. */
+function isLater(a: OrderEntry, b: OrderEntry): boolean {
+  if (a.at !== b.at) return a.at > b.at;
+  return JSON.stringify([a.cancelled ?? false, a.total, a.currency]) > JSON.stringify([b.cancelled ?? false, b.total, b.currency]);
+}
+
+function countOrder(profile: Profile, entry: OrderEntry, sign: 1 | -1) {
+  if (entry.cancelled) return;
+  profile.orders += sign;
+  const t = totals(profile, entry.currency);
+  t.orders += sign;
+  t.gross += sign * entry.total;
+}
+
+/**
+ * Keeps the latest report of each order: revenue and order counts follow the latest total of
+ * every order not cancelled, whatever order the reports arrive in. Order dates only widen.
+ */
+function foldOrderState(profile: Profile, orderId: string, report: OrderEntry) {
+  const known = profile.orderBook[orderId];
+  const placedAt = known && known.placedAt < report.placedAt ? known.placedAt : report.placedAt;
+  profile.firstOrderAt = minTime(profile.firstOrderAt, placedAt);
+  profile.lastOrderAt = maxTime(profile.lastOrderAt, placedAt);
+  if (known && !isLater(report, known)) {
+    profile.orderBook[orderId] = { ...known, placedAt };
+    return;
+  }
+  if (known) countOrder(profile, known, -1);
+  countOrder(profile, report, 1);
+  profile.orderBook[orderId] = { ...report, placedAt };
+}
+
 /** Folds one event into a profile, mutating it. Callers fold each eventId at most once. */
 export function foldEvent(profile: Profile, event: CanonicalEvent): Profile {
   const at = event.occurredAt;
@@ -69,16 +109,19 @@ export function foldEvent(profile: Profile, event: CanonicalEvent): Profile {
   profile.counts[event.type] = (profile.counts[event.type] ?? 0) + 1;
 
   switch (event.type) {
-    case 'order_placed': {
-      const { total } = event.properties;
-      profile.orders += 1;
-      profile.firstOrderAt = minTime(profile.firstOrderAt, at);
-      profile.lastOrderAt = maxTime(profile.lastOrderAt, at);
-      const t = totals(profile, total.currency);
-      t.orders += 1;
-      t.gross += total.amount;
+    case 'order_placed':
+    case 'order_updated':
+    case 'order_cancelled': {
+      const { orderId, total, updatedAt, placedAt } = event.properties;
+      foldOrderState(profile, orderId, {
+        total: total.amount,
+        currency: total.currency,
+        at: updatedAt ? utc(updatedAt) : at,
+        placedAt: placedAt ? utc(placedAt) : at,
+        ...(event.type === 'order_cancelled' ? { cancelled: true as const } : {}),
+      });
       // An order ends the cart it came from: a cart updated after the order still wins.
-      profile.cart = latest(profile.cart, null, at);
+      if (event.type === 'order_placed') profile.cart = latest(profile.cart, null, at);
       break;
     }
     case 'refund': {
@@ -131,6 +174,7 @@ function copyForFold(profile: Profile): Profile {
   return {
     ...profile,
     revenue,
+    orderBook: { ...profile.orderBook },
     counts: { ...profile.counts },
     consent: { ...profile.consent },
     traits: { ...profile.traits },

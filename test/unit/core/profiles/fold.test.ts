@@ -246,3 +246,46 @@ describe('a batch of deliveries', () => {
     expect([plan.applied.length, plan.duplicates.length, plan.next?.profile.logins]).toEqual([1, 1, 1]);
   });
 });
+
+describe('reports of one order', () => {
+  const report = (
+    type: 'order_placed' | 'order_updated' | 'order_cancelled',
+    id: string,
+    amount: number,
+    updatedAt: string,
+  ) =>
+    ev(`${type}-${id}-${updatedAt}`, updatedAt, {
+      type,
+      properties: {
+        orderId: id,
+        total: { amount, currency: 'EUR' },
+        placedAt: '2026-01-05T10:00:00.000Z',
+        updatedAt,
+      },
+    } as Pick<CanonicalEvent, 'type' | 'properties'>);
+  const reports = [
+    report('order_placed', 'o1', 5000, '2026-01-05T10:00:00.000Z'),
+    report('order_updated', 'o1', 4000, '2026-01-06T10:00:00.000Z'),
+    report('order_placed', 'o2', 2500, '2026-01-05T10:00:00.000Z'),
+    report('order_updated', 'o2', 2600, '2026-01-07T10:00:00.000Z'),
+    report('order_cancelled', 'o2', 2600, '2026-01-08T10:00:00.000Z'),
+    report('order_updated', 'o3', 900, '2026-01-09T10:00:00.000Z'),
+  ];
+
+  it('counts an order once and its latest total, and drops a cancelled one', () => {
+    const view = profileView(foldEvents(undefined, reports)!);
+    expect(view.orders).toBe(2);
+    expect(view.revenue.EUR).toMatchObject({ orders: 2, gross: 4900 });
+    expect(view.firstOrderAt).toBe('2026-01-05T10:00:00.000Z');
+    expect(view.lastOrderAt).toBe('2026-01-05T10:00:00.000Z');
+  });
+
+  it('an update that arrives before its order_placed ends in the same profile as in order', () => {
+    fc.assert(
+      fc.property(fc.shuffledSubarray(reports, { minLength: reports.length, maxLength: reports.length }), (shuffled) => {
+        expect(foldEvents(undefined, shuffled)).toEqual(foldEvents(undefined, reports));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
