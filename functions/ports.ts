@@ -33,6 +33,8 @@ export interface Store {
   addToSet(key: Key, attribute: string, values: readonly string[]): Promise<void>;
   query(pk: string, options?: { skPrefix?: string; limit?: number; consistent?: boolean }): Promise<Item[]>;
   delete(key: Key): Promise<void>;
+  /** Every item whose partition key starts with `pkPrefix`: reads the whole table, for rare jobs only. */
+  scan(pkPrefix: string): Promise<Item[]>;
   /** Running totals of consumed capacity, for benchmarks and cost reports. */
   readonly consumed: Capacity;
 }

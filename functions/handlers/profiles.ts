@@ -1,14 +1,16 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { systemClock } from '../adapters/clock';
+import { tombstoneKey } from '../core/privacy/records';
 import { coldWeeks, type Ledgers, planProfileWrite } from '../core/profiles/apply';
-import { type CustomerBatch, collectDeliveries, groupByCustomer } from '../core/profiles/batch';
+import { type CustomerBatch, collectDeliveries, type Delivery, groupByCustomer } from '../core/profiles/batch';
 import {
   fromProfileItem,
   LEDGER_HASHES,
   ledgerHashes,
   ledgerKey,
   ledgerWeek,
+  profileKey,
   type StoredProfile,
   toProfileItem,
 } from '../core/profiles/items';
@@ -71,11 +73,28 @@ export function createProfileUpdater(deps: { store: Store; clock: Clock }) {
     }
   }
 
+  /**
+   * Drops events of erased customers that occurred before their erasure (redeliveries, events
+   * in flight). Only customers without a profile can have been erased, so only they are looked up.
+   */
+  async function withoutErased(deliveries: Delivery[], profiles: Map<string, Item>): Promise<Delivery[]> {
+    const unknown = deliveries.filter((d) => !profiles.has(profileKey(d.event.tenantId, d.event.customerId).pk));
+    if (unknown.length === 0) return deliveries;
+    const tombstones = await store.getMany(unknown.map((d) => tombstoneKey(d.event.tenantId, d.event.customerId)));
+    if (tombstones.length === 0) return deliveries;
+    const erasedAt = new Map(tombstones.map((t) => [t.pk, t.erasedAt as string]));
+    return deliveries.filter((d) => {
+      const erased = erasedAt.get(tombstoneKey(d.event.tenantId, d.event.customerId).pk);
+      return erased === undefined || d.event.occurredAt > erased;
+    });
+  }
+
   return async function updateProfiles(records: QueueRecord[]): Promise<{ failedIds: string[] }> {
     const { deliveries, undecodable } = collectDeliveries(records);
     for (const id of undecodable) log('error', 'undecodable delivery', { recordId: id });
-    const customers = groupByCustomer(deliveries);
-    const profiles = new Map((await store.getMany(customers.map((c) => c.profileKey))).map((item) => [item.pk, item]));
+    const profileKeys = deliveries.map((d) => profileKey(d.event.tenantId, d.event.customerId));
+    const profiles = new Map((await store.getMany(profileKeys)).map((item) => [item.pk, item]));
+    const customers = groupByCustomer(await withoutErased(deliveries, profiles));
 
     const failedIds = [...undecodable];
     await forEachConcurrently(customers, CUSTOMERS_IN_PARALLEL, async (customer) => {

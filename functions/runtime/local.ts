@@ -5,10 +5,12 @@ import { systemClock } from '../adapters/clock';
 import { createLocalBus } from '../adapters/local/bus';
 import { createLocalQueue } from '../adapters/local/queue';
 import type { GrowthloopConfig } from '../core/config/schema';
-import { tenantDirectory, tenantRecords } from '../core/config/tenants';
-import { createAdminHandler } from '../handlers/admin';
+import { secretsByTenant, tenantDirectory, tenantRecords } from '../core/config/tenants';
+import { createErasureHandler, createExportHandler, createProfileReadHandler } from '../handlers/admin';
 import { createIngestHandler } from '../handlers/ingest';
 import { createProfileUpdater } from '../handlers/profiles';
+import { createSegmentHandler } from '../handlers/segment';
+import { createShopifyWebhookHandler, createWooWebhookHandler } from '../handlers/webhooks';
 import type { Clock } from '../ports';
 import { consumers } from '../routes';
 import { localDynamoClient, startDynalite } from './dynalite';
@@ -42,10 +44,22 @@ export async function startLocal(options: LocalOptions) {
   const queue = createLocalQueue({ dir: options.memory ? undefined : join(options.dataDir, 'queues'), clock });
   const bus = createLocalBus({ queue, clock });
   const tenants = tenantDirectory(tenantRecords(options.config));
+  const secrets = secretsByTenant(options.config);
+  const admin = { store, tenants, clock };
+  const webhooks = { bus, store, clock, secretsOf: (tenantId: string) => secrets.get(tenantId) };
 
   const server = createHttpServer([
     { method: 'POST', path: '/v1/events', handler: createIngestHandler({ bus, tenants }) },
-    { method: 'GET', path: '/v1/customers/{customerId}', handler: createAdminHandler({ store, tenants }) },
+    { method: 'GET', path: '/v1/customers/{customerId}', handler: createProfileReadHandler(admin) },
+    { method: 'DELETE', path: '/v1/customers/{customerId}', handler: createErasureHandler(admin) },
+    { method: 'GET', path: '/v1/customers/{customerId}/export', handler: createExportHandler(admin) },
+    { method: 'POST', path: '/v1/webhooks/shopify/{tenantId}', handler: createShopifyWebhookHandler(webhooks) },
+    { method: 'POST', path: '/v1/webhooks/woocommerce/{tenantId}', handler: createWooWebhookHandler(webhooks) },
+    ...(['track', 'identify', 'batch'] as const).map((call) => ({
+      method: 'POST',
+      path: `/v1/${call}`,
+      handler: createSegmentHandler({ bus, clock, tenants }, call),
+    })),
   ]);
   const url = await listen(server, options.port ?? 3000);
   const poller = startPoller({
@@ -59,6 +73,8 @@ export async function startLocal(options: LocalOptions) {
     url,
     store,
     queue,
+    /** The embedded DynamoDB endpoint, for tools and tests that read the table directly. */
+    dynamoEndpoint: dynamo.endpoint,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

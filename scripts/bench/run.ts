@@ -1,12 +1,14 @@
 import { parseArgs } from 'node:util';
 import { benchFold } from './fold';
 import { benchPipeline } from './pipeline';
+import { benchPlatforms } from './platforms';
 import { printTable, type Results, writeResults } from './results';
 
 /** Each suite, with the prefixes of the measurements it produces (for --only). */
 const suites: { name: string; produces: string[]; run: () => Promise<Results> }[] = [
   { name: 'profile fold', produces: ['profile.'], run: benchFold },
   { name: 'pipeline', produces: ['pipeline.', 'dynamodb.'], run: benchPipeline },
+  { name: 'platforms', produces: ['platforms.'], run: benchPlatforms },
 ];
 
 export async function runBench(args: string[]) {

@@ -68,6 +68,18 @@ export function storeContract(subject: () => Store, options: { billsBySize: bool
     expect((await subject().get(key, { consistent: true }))?.hashes).toEqual(new Set(['a', 'b', 'c']));
   });
 
+  it('scans the partitions that start with a prefix, across pages', async () => {
+    const prefix = pk('scan');
+    const items = Array.from({ length: 30 }, (_, i) => ({
+      pk: `${prefix}#${i % 3}`,
+      sk: `S#${i}`,
+      pad: 'x'.repeat(100),
+    }));
+    await subject().putMany([...items, { pk: `other-${prefix}`, sk: 'S' }]);
+    const found = await subject().scan(prefix);
+    expect(found.map((i) => i.sk).sort()).toEqual(items.map((i) => i.sk).sort());
+  });
+
   it('deletes an item', async () => {
     const item = { pk: pk('delete'), sk: 'PROFILE' };
     await subject().put(item);

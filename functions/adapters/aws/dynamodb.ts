@@ -11,6 +11,7 @@ import {
   PutItemCommand,
   QueryCommand,
   ResourceNotFoundException,
+  ScanCommand,
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -166,6 +167,26 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
         for (const item of out.Items ?? []) items.push(fromAttributes(item));
         start = out.LastEvaluatedKey as typeof start;
       } while (start && (options?.limit === undefined || items.length < options.limit));
+      return items;
+    },
+
+    async scan(pkPrefix) {
+      const items: Item[] = [];
+      let start: Record<string, never> | undefined;
+      do {
+        const out = await client.send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression: 'begins_with(pk, :prefix)',
+            ExpressionAttributeValues: toAttributes({ ':prefix': pkPrefix }),
+            ExclusiveStartKey: start,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        count('read', out.ConsumedCapacity);
+        for (const item of out.Items ?? []) items.push(fromAttributes(item));
+        start = out.LastEvaluatedKey as typeof start;
+      } while (start);
       return items;
     },
 

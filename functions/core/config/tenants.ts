@@ -8,6 +8,7 @@ export type TenantRecord = {
   currency: string;
   apiKeySha256: string;
   adminKeySha256: string;
+  segmentWriteKeySha256?: string;
 };
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -19,20 +20,24 @@ export function tenantRecords(config: GrowthloopConfig): TenantRecord[] {
     currency: t.currency,
     apiKeySha256: sha256(t.apiKey),
     adminKeySha256: sha256(t.adminKey),
+    ...(t.secrets.segmentWriteKey ? { segmentWriteKeySha256: sha256(t.secrets.segmentWriteKey) } : {}),
   }));
 }
 
 export type TenantDirectory = {
   byApiKey(key: string | undefined): TenantRecord | undefined;
   byAdminKey(key: string | undefined): TenantRecord | undefined;
+  bySegmentWriteKey(key: string | undefined): TenantRecord | undefined;
 };
 
 export function tenantDirectory(records: TenantRecord[]): TenantDirectory {
   const api = new Map(records.map((r) => [r.apiKeySha256, r]));
   const admin = new Map(records.map((r) => [r.adminKeySha256, r]));
+  const segment = new Map(records.flatMap((r) => (r.segmentWriteKeySha256 ? [[r.segmentWriteKeySha256, r]] : [])));
   return {
     byApiKey: (key) => (key ? api.get(sha256(key)) : undefined),
     byAdminKey: (key) => (key ? admin.get(sha256(key)) : undefined),
+    bySegmentWriteKey: (key) => (key ? segment.get(sha256(key)) : undefined),
   };
 }
 

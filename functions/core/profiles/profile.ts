@@ -72,7 +72,10 @@ const utc = (iso: string): string => new Date(iso).toISOString();
 /** Which of two reports of one order is the later: by `at`, ties broken by content. */
 function isLater(a: OrderEntry, b: OrderEntry): boolean {
   if (a.at !== b.at) return a.at > b.at;
-  return JSON.stringify([a.cancelled ?? false, a.total, a.currency]) > JSON.stringify([b.cancelled ?? false, b.total, b.currency]);
+  return (
+    JSON.stringify([a.cancelled ?? false, a.total, a.currency]) >
+    JSON.stringify([b.cancelled ?? false, b.total, b.currency])
+  );
 }
 
 function countOrder(profile: Profile, entry: OrderEntry, sign: 1 | -1) {

@@ -282,9 +282,12 @@ describe('reports of one order', () => {
 
   it('an update that arrives before its order_placed ends in the same profile as in order', () => {
     fc.assert(
-      fc.property(fc.shuffledSubarray(reports, { minLength: reports.length, maxLength: reports.length }), (shuffled) => {
-        expect(foldEvents(undefined, shuffled)).toEqual(foldEvents(undefined, reports));
-      }),
+      fc.property(
+        fc.shuffledSubarray(reports, { minLength: reports.length, maxLength: reports.length }),
+        (shuffled) => {
+          expect(foldEvents(undefined, shuffled)).toEqual(foldEvents(undefined, reports));
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -1,0 +1,57 @@
+import middy from '@middy/core';
+import type { TenantDirectory } from '../core/config/tenants';
+import type { CanonicalEvent } from '../core/events/schemas';
+import { normalizeSegmentBatch, normalizeSegmentCall, parseBasicAuthWriteKey } from '../platforms/segment';
+import type { Bus, Clock } from '../ports';
+import { INGEST_SOURCE } from '../routes';
+import { apiError, bodyText, type HttpEvent, type HttpResult, header, json, jsonErrors } from './http';
+
+type SegmentDeps = { bus: Bus; clock: Clock; tenants: TenantDirectory };
+
+async function publish(bus: Bus, events: CanonicalEvent[]) {
+  if (events.length > 0) await bus.put(events.map((e) => ({ source: INGEST_SOURCE, detailType: e.type, detail: e })));
+}
+
+/**
+ * POST /v1/track, /v1/identify and /v1/batch in the shape of Segment's HTTP Tracking API, so
+ * Segment, RudderStack or Jitsu can forward to growthloop unchanged. The write key comes as
+ * the HTTP Basic user name; `messageId` is the idempotency key.
+ */
+export function createSegmentHandler(deps: SegmentDeps, call: 'track' | 'identify' | 'batch') {
+  return middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
+    const tenant = deps.tenants.bySegmentWriteKey(parseBasicAuthWriteKey(header(event, 'authorization')));
+    if (!tenant) {
+      return apiError(
+        401,
+        'unauthorized',
+        'authorization must be Basic with a tenant write key',
+        'headers.authorization',
+      );
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(bodyText(event));
+    } catch (e) {
+      return apiError(400, 'invalid_json', `the body is not valid JSON: ${(e as Error).message}`, '$');
+    }
+    const options = { receivedAt: new Date(deps.clock.now()).toISOString() };
+    if (call === 'batch') {
+      const result = normalizeSegmentBatch(body, tenant.id, options);
+      if (result.rejected) return json(result.rejected.status, result.rejected.body);
+      await publish(deps.bus, result.events);
+      return json(200, {
+        success: true,
+        accepted: result.events.length,
+        rejected: result.errors.length,
+        errors: result.errors,
+      });
+    }
+    const result = normalizeSegmentCall(body, call, tenant.id, undefined, options);
+    if (!result.ok) {
+      const { index: _index, ...error } = result.error;
+      return json(400, error);
+    }
+    await publish(deps.bus, result.events);
+    return json(200, { success: true, accepted: result.events.length });
+  }).use(jsonErrors());
+}

@@ -1,0 +1,127 @@
+import middy from '@middy/core';
+import type { TenantSecrets } from '../core/config/schema';
+import { shopifySecrets } from '../core/config/tenants';
+import type { CanonicalEvent } from '../core/events/schemas';
+import { parseJsonPreservingBigInts } from '../platforms/json';
+import { normalizeShopify, type ShopifyPrivacyRequest, verifyShopifyHmac } from '../platforms/shopify';
+import { isWooPing, normalizeWoo, verifyWooSignature } from '../platforms/woocommerce';
+import type { Bus, Clock, Store } from '../ports';
+import { INGEST_SOURCE } from '../routes';
+import { apiError, type HttpEvent, type HttpResult, header, json, jsonErrors } from './http';
+import { createPrivacy, type Privacy } from './privacy';
+
+export type WebhookDeps = {
+  bus: Bus;
+  store: Store;
+  clock: Clock;
+  secretsOf: (tenantId: string) => TenantSecrets | undefined;
+};
+
+const rawBody = (event: HttpEvent): Buffer => Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+const log = (fields: Record<string, unknown>) => console.log(JSON.stringify(fields));
+
+/** A signature check failed: 401 and nothing stored, without telling which part was wrong. */
+const unauthorized = (signatureHeader: string) =>
+  apiError(
+    401,
+    'unauthorized',
+    `${signatureHeader} does not match this body for this tenant`,
+    `headers.${signatureHeader}`,
+  );
+
+async function publish(bus: Bus, events: CanonicalEvent[]) {
+  if (events.length > 0) await bus.put(events.map((e) => ({ source: INGEST_SOURCE, detailType: e.type, detail: e })));
+}
+
+function parseBody(raw: Buffer): { ok: true; body: unknown } | { ok: false; result: HttpResult } {
+  try {
+    return { ok: true, body: parseJsonPreservingBigInts(raw.toString('utf8')) };
+  } catch (e) {
+    return {
+      ok: false,
+      result: apiError(400, 'invalid_json', `the body is not valid JSON: ${(e as Error).message}`, '$'),
+    };
+  }
+}
+
+/** POST /v1/webhooks/shopify/{tenantId}: verified with the tenant's Shopify secret, normalized, put on the bus. */
+export function createShopifyWebhookHandler(deps: WebhookDeps) {
+  return middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
+    const tenantId = event.pathParameters?.tenantId ?? '';
+    const raw = rawBody(event);
+    const secrets = shopifySecrets(deps.secretsOf(tenantId), deps.clock.now());
+    if (!verifyShopifyHmac(raw, header(event, 'x-shopify-hmac-sha256'), secrets)) {
+      return unauthorized('x-shopify-hmac-sha256');
+    }
+    const topic = header(event, 'x-shopify-topic');
+    if (!topic) return apiError(400, 'invalid_request', 'x-shopify-topic is missing', 'headers.x-shopify-topic');
+    const parsed = parseBody(raw);
+    if (!parsed.ok) return parsed.result;
+    const result = normalizeShopify({
+      topic,
+      body: parsed.body,
+      tenantId,
+      webhookId: header(event, 'x-shopify-webhook-id'),
+      eventId: header(event, 'x-shopify-event-id'),
+      triggeredAt: header(event, 'x-shopify-triggered-at'),
+    });
+    switch (result.kind) {
+      case 'events':
+        await publish(deps.bus, result.events);
+        return json(200, { accepted: result.events.length });
+      case 'privacy':
+        return json(200, await handlePrivacyRequest(createPrivacy(deps), tenantId, result.request));
+      case 'invalid':
+        return json(400, result.error);
+      default: {
+        const reason = result.kind === 'ignored' ? result.reason : 'the app was uninstalled; shop/redact follows';
+        log({ level: 'info', metric: 'webhooks.ignored', platform: 'shopify', tenantId, topic, reason });
+        return json(200, { accepted: 0, ignored: reason });
+      }
+    }
+  }).use(jsonErrors());
+}
+
+/** Shopify's mandatory privacy topics, done at once (Shopify allows 30 days). */
+async function handlePrivacyRequest(privacy: Privacy, tenantId: string, request: ShopifyPrivacyRequest) {
+  if (request.type === 'shop_redact')
+    return { privacy: request.type, ...(await privacy.eraseTenant(tenantId, 'shopify')) };
+  if (!request.customerId) return { privacy: request.type, ignored: 'the request names no Shopify customer id' };
+  if (request.type === 'customer_redact') {
+    return { privacy: request.type, ...(await privacy.erase(tenantId, request.customerId, 'shopify')) };
+  }
+  const exported = await privacy.export(tenantId, request.customerId, 'shopify');
+  return { privacy: request.type, exportedItems: exported.items.length };
+}
+
+/** POST /v1/webhooks/woocommerce/{tenantId}: the creation ping gets 200; deliveries are verified and normalized. */
+export function createWooWebhookHandler(deps: WebhookDeps) {
+  return middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
+    const tenantId = event.pathParameters?.tenantId ?? '';
+    const raw = rawBody(event);
+    if (isWooPing(header(event, 'content-type'), raw.toString('utf8'), event.headers ?? {}))
+      return json(200, { ping: true });
+    const secret = deps.secretsOf(tenantId)?.woocommerceWebhookSecret;
+    if (!secret || !verifyWooSignature(raw, header(event, 'x-wc-webhook-signature'), secret)) {
+      return unauthorized('x-wc-webhook-signature');
+    }
+    const topic = header(event, 'x-wc-webhook-topic');
+    if (!topic) return apiError(400, 'invalid_request', 'x-wc-webhook-topic is missing', 'headers.x-wc-webhook-topic');
+    const parsed = parseBody(raw);
+    if (!parsed.ok) return parsed.result;
+    const result = normalizeWoo({
+      topic,
+      body: parsed.body,
+      tenantId,
+      deliveryId: header(event, 'x-wc-webhook-delivery-id'),
+      source: header(event, 'x-wc-webhook-source'),
+    });
+    if (result.kind === 'events') {
+      await publish(deps.bus, result.events);
+      return json(200, { accepted: result.events.length });
+    }
+    if (result.kind === 'invalid') return json(400, result.error);
+    log({ level: 'info', metric: 'webhooks.ignored', platform: 'woocommerce', tenantId, topic, reason: result.reason });
+    return json(200, { accepted: 0, ignored: result.reason });
+  }).use(jsonErrors());
+}

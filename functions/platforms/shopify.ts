@@ -1,0 +1,487 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { ApiError } from '../core/events/ingest';
+import type { CanonicalEvent, Channel, EventOf, Money } from '../core/events/schemas';
+import { toMinorUnits } from './money';
+
+// Shopify HTTPS webhooks (Admin REST payloads): verify the signature and map bodies onto canonical
+// events. Pure: no I/O, no clock reads. Bodies must be parsed with parseJsonPreservingBigInts (./json):
+// Shopify ids are 64-bit, and an id that lost precision is refused rather than used.
+
+const SOURCE = 'shopify';
+const HMAC_BASE64 = /^[A-Za-z0-9+/]{43}=$/;
+
+/**
+ * `X-Shopify-Hmac-Sha256` is base64(HMAC-SHA256(app client secret, raw body bytes)). Any of `secrets`
+ * may have signed it (during a rotation Shopify keeps signing with the old secret for up to an hour).
+ * Compared in constant time; a missing, malformed or wrong-length header is simply false. Never throws.
+ */
+export function verifyShopifyHmac(rawBody: Buffer, header: string | undefined, secrets: readonly string[]): boolean {
+  if (typeof header !== 'string' || !HMAC_BASE64.test(header)) return false;
+  const given = Buffer.from(header, 'base64');
+  let ok = false;
+  for (const secret of secrets) {
+    if (typeof secret !== 'string' || secret === '') continue;
+    const expected = createHmac('sha256', secret).update(rawBody).digest();
+    if (expected.length === given.length && timingSafeEqual(expected, given)) ok = true;
+  }
+  return ok;
+}
+
+export type ShopifyPrivacyRequest = {
+  type: 'customer_data_request' | 'customer_redact' | 'shop_redact';
+  shopDomain?: string;
+  customerId?: string;
+  email?: string;
+  phone?: string;
+  /** Order ids to export (customers/data_request) or to redact (customers/redact). */
+  ordersRequested?: string[];
+  dataRequestId?: string;
+};
+
+export type ShopifyResult =
+  | { kind: 'events'; events: CanonicalEvent[] }
+  | { kind: 'privacy'; request: ShopifyPrivacyRequest }
+  | { kind: 'uninstalled' }
+  | { kind: 'ignored'; reason: string }
+  /** The body does not have the shape the topic promises; `path` points into it. */
+  | { kind: 'invalid'; error: ApiError };
+
+export type ShopifyInput = {
+  /** `X-Shopify-Topic`, e.g. `orders/create`. */
+  topic: string;
+  /** The body, parsed with parseJsonPreservingBigInts. */
+  body: unknown;
+  tenantId: string;
+  /** `X-Shopify-Webhook-Id`: one per delivery; dedupe deliveries on it, never part of an eventId. */
+  webhookId?: string;
+  /** `X-Shopify-Event-Id`: shared by the deliveries of one merchant action; accepted for tracing. */
+  eventId?: string;
+  /** `X-Shopify-Triggered-At`: the event time when the payload carries none. */
+  triggeredAt?: string;
+  /**
+   * refunds/create carries the order id but no customer: the customer of that order, when the caller
+   * knows it (e.g. from the order's earlier events). Without it a refund is ignored.
+   */
+  orderCustomerId?: string;
+};
+
+type Json = Record<string, unknown>;
+type OrderState = EventOf<'order_placed'>['properties'];
+type Item = NonNullable<OrderState['items']>[number];
+
+class Invalid extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const obj = (v: unknown): Json | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : undefined;
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** An exact integer id: a digit string (from the big-int-safe parser) or a safe integer number. */
+function exactId(v: unknown): string | undefined {
+  if (typeof v === 'string') return /^\d{1,40}$/.test(v) ? v : undefined;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return String(v);
+  return undefined;
+}
+
+/** `gid://shopify/Customer/706405506930370084` holds the exact id; `id` is the fallback. */
+function resourceId(o: Json): string | undefined {
+  const gid = o.admin_graphql_api_id;
+  if (typeof gid === 'string') {
+    const tail = gid.slice(gid.lastIndexOf('/') + 1);
+    if (/^\d{1,40}$/.test(tail)) return tail;
+  }
+  return exactId(o.id);
+}
+
+/** Any ISO-8601 time with an offset → `2022-01-01T00:00:00.000Z`; undefined when absent or unreadable. */
+function utc(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const ms = Date.parse(v);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+function money(amount: unknown, currency: unknown, path: string): Money {
+  if (typeof currency !== 'string') throw new Invalid(path, `${path}: the currency is missing`);
+  if (typeof amount !== 'string' && typeof amount !== 'number') {
+    throw new Invalid(path, `${path}: the amount is missing`);
+  }
+  try {
+    return { amount: toMinorUnits(amount, currency), currency };
+  } catch (e) {
+    throw new Invalid(path, `${path}: ${(e as Error).message}`);
+  }
+}
+
+/** `{ shop_money: { amount, currency_code } }` (the `*_set` fields), else the plain amount in `currency`. */
+function shopMoney(o: Json, field: string, currency: unknown): Money | undefined {
+  const set = obj(o[`${field}_set`]);
+  const shop = set && obj(set.shop_money);
+  if (shop) return money(shop.amount, shop.currency_code, `$.${field}_set.shop_money`);
+  const plain = o[field];
+  if (plain === undefined || plain === null) return undefined;
+  return money(plain, currency, `$.${field}`);
+}
+
+function presentmentMoney(o: Json, field: string): Money | undefined {
+  const set = obj(o[`${field}_set`]);
+  const shown = set && obj(set.presentment_money);
+  return shown ? money(shown.amount, shown.currency_code, `$.${field}_set.presentment_money`) : undefined;
+}
+
+/** Shopify marketing consent states: pending (double opt-in not confirmed yet) says nothing. */
+function consentGranted(consent: unknown): boolean | undefined {
+  const state = obj(consent)?.state;
+  switch (state) {
+    case 'subscribed':
+      return true;
+    case 'unsubscribed':
+    case 'not_subscribed':
+    case 'redacted':
+    case 'invalid':
+      return false;
+    default:
+      return undefined;
+  }
+}
+
+type Envelope = { tenantId: string; customerId: string; source: string };
+
+function consentEvent(
+  base: Envelope,
+  eventId: string,
+  channel: Channel,
+  granted: boolean,
+  at: string,
+): EventOf<'consent_changed'> {
+  return {
+    ...base,
+    type: 'consent_changed',
+    eventId: `${eventId}:consent:${channel}`,
+    occurredAt: at,
+    properties: { channel, granted },
+  };
+}
+
+/**
+ * Consent events carried by a customer object (its email/sms_marketing_consent, else the legacy
+ * accepts_marketing) or, failing those, by a checkout's buyer_accepts_marketing box. An unticked box is
+ * not an opt-out (Shopify hides the box from subscribers), so it only ever grants.
+ */
+function consentEvents(base: Envelope, eventId: string, at: string, customer: Json, holder?: Json): CanonicalEvent[] {
+  const events: CanonicalEvent[] = [];
+  const channels: [Channel, string, string, string][] = [
+    ['email', 'email_marketing_consent', 'accepts_marketing', 'buyer_accepts_marketing'],
+    ['sms', 'sms_marketing_consent', 'accepts_sms_marketing', 'buyer_accepts_sms_marketing'],
+  ];
+  for (const [channel, consentField, legacyField, boxField] of channels) {
+    const consent = customer[consentField];
+    let granted = consentGranted(consent);
+    let when = at;
+    if (granted !== undefined) {
+      when = utc(obj(consent)?.consent_updated_at) ?? at;
+    } else if (consent === undefined && typeof customer[legacyField] === 'boolean') {
+      granted = customer[legacyField] as boolean;
+      when = utc(customer.accepts_marketing_updated_at) ?? at;
+    } else if (holder?.[boxField] === true) {
+      granted = true;
+    }
+    if (granted !== undefined) events.push(consentEvent(base, eventId, channel, granted, when));
+  }
+  return events;
+}
+
+function customerOf(body: Json): { customer: Json; id: string } | undefined {
+  const customer = obj(body.customer);
+  const id = customer && resourceId(customer);
+  return customer && id ? { customer, id } : undefined;
+}
+
+const ORDER_TOPICS = {
+  'orders/create': 'order_placed',
+  'orders/paid': 'order_paid',
+  'orders/updated': 'order_updated',
+  'orders/cancelled': 'order_cancelled',
+} as const;
+
+/**
+ * Maps one Shopify webhook delivery onto canonical events (source `shopify`, eventIds are business keys,
+ * so redeliveries, duplicate subscriptions and retries all give the same ids):
+ *
+ * - orders/create → order_placed `shopify:order:<id>:placed` at created_at; orders/paid → order_paid
+ *   `…:paid`; orders/updated → order_updated `…:updated:<updated_at>`; orders/cancelled → order_cancelled
+ *   `…:cancelled` at cancelled_at. Money is the shop currency (`*_set.shop_money`). Plus consent_changed
+ *   from the order's customer consent or buyer_accepts_marketing. An order without a customer is ignored.
+ * - refunds/create → refund `shopify:refund:<id>` (successful refund transactions, else the refunded lines).
+ * - customers/create|update → identify `shopify:customer:<id>:<updated_at>` plus consent_changed.
+ * - checkouts/create|update → checkout_started `shopify:checkout:<token>:<updated_at>` (presentment
+ *   currency, the one the buyer saw) plus consent_changed; a checkout without a customer is ignored.
+ * - app/uninstalled → uninstalled; customers/data_request, customers/redact, shop/redact → privacy.
+ */
+export function normalizeShopify(input: ShopifyInput): ShopifyResult {
+  const body = obj(input.body);
+  if (body === undefined) {
+    return { kind: 'invalid', error: { error: 'invalid_body', message: 'the body must be a JSON object', path: '$' } };
+  }
+  try {
+    const topic = input.topic;
+    if (topic in ORDER_TOPICS) return order(ORDER_TOPICS[topic as keyof typeof ORDER_TOPICS], body, input);
+    switch (topic) {
+      case 'refunds/create':
+        return refund(body, input);
+      case 'customers/create':
+      case 'customers/update':
+        return customer(body, input);
+      case 'checkouts/create':
+      case 'checkouts/update':
+        return checkout(body, input);
+      case 'app/uninstalled':
+        return { kind: 'uninstalled' };
+      case 'customers/data_request':
+      case 'customers/redact':
+      case 'shop/redact':
+        return { kind: 'privacy', request: privacy(topic, body) };
+      default:
+        return { kind: 'ignored', reason: `the Shopify topic ${JSON.stringify(topic)} is not mapped` };
+    }
+  } catch (e) {
+    if (!(e instanceof Invalid)) throw e;
+    return { kind: 'invalid', error: { error: 'invalid_payload', message: e.message, path: e.path } };
+  }
+}
+
+function order(type: (typeof ORDER_TOPICS)[keyof typeof ORDER_TOPICS], body: Json, input: ShopifyInput): ShopifyResult {
+  const orderId = resourceId(body);
+  if (orderId === undefined) throw new Invalid('$.id', '$.id: the order has no exact id');
+  const owner = customerOf(body);
+  if (owner === undefined) return { kind: 'ignored', reason: `order ${orderId} has no customer to attribute it to` };
+
+  const shopCurrency = body.currency;
+  const total = shopMoney(body, 'total_price', shopCurrency);
+  if (total === undefined) throw new Invalid('$.total_price', '$.total_price: the order has no total');
+  const updatedAt = utc(body.updated_at);
+  const createdAt = utc(body.created_at);
+  const fallback = utc(input.triggeredAt);
+  const occurredAt =
+    type === 'order_placed'
+      ? (createdAt ?? fallback)
+      : type === 'order_cancelled'
+        ? (utc(body.cancelled_at) ?? updatedAt ?? fallback)
+        : (updatedAt ?? fallback);
+  if (occurredAt === undefined) throw new Invalid('$.updated_at', '$.updated_at: the order has no time');
+
+  const base: Envelope = { tenantId: input.tenantId, customerId: owner.id, source: SOURCE };
+  const prefix = `shopify:order:${orderId}`;
+  let event: CanonicalEvent;
+  if (type === 'order_paid') {
+    event = { ...base, type, eventId: `${prefix}:paid`, occurredAt, properties: { orderId, total } };
+  } else {
+    const state: OrderState = { orderId, total };
+    const presentment = presentmentMoney(body, 'total_price');
+    if (presentment && presentment.currency !== total.currency) state.presentmentTotal = presentment;
+    const discount = shopMoney(body, 'total_discounts', shopCurrency);
+    if (discount) state.discount = discount;
+    if (Array.isArray(body.discount_codes)) {
+      const codes: string[] = [];
+      for (const d of body.discount_codes) {
+        const code = str(obj(d)?.code);
+        if (code && code.length <= 256 && codes.length < 20) codes.push(code);
+      }
+      state.discountCodes = codes;
+    }
+    if (Array.isArray(body.line_items)) state.items = lineItems(body.line_items, shopCurrency);
+    if (updatedAt) state.updatedAt = updatedAt;
+    // A later report says when its order was placed (it may arrive before orders/create).
+    if (createdAt) state.placedAt = createdAt;
+    else if (type !== 'order_placed') throw new Invalid('$.created_at', '$.created_at: the order has no creation time');
+    const eventId =
+      type === 'order_placed'
+        ? `${prefix}:placed`
+        : type === 'order_updated'
+          ? `${prefix}:updated:${updatedAt ?? occurredAt}`
+          : `${prefix}:cancelled`;
+    event = { ...base, type, eventId, occurredAt, properties: state } as CanonicalEvent;
+  }
+  return { kind: 'events', events: [event, ...consentEvents(base, event.eventId, occurredAt, owner.customer, body)] };
+}
+
+/** Lines without a product (custom items, deleted products) or quantity cannot be recommended on: left out. */
+function lineItems(lines: unknown[], shopCurrency: unknown): Item[] {
+  const items: Item[] = [];
+  for (const [i, raw] of lines.entries()) {
+    const line = obj(raw);
+    const productId = line && exactId(line.product_id);
+    if (!line || productId === undefined) continue;
+    const quantity = line.quantity;
+    if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || quantity > 100_000) continue;
+    const item: Item = { productId, quantity };
+    const variantId = exactId(line.variant_id);
+    if (variantId) item.variantId = variantId;
+    try {
+      const price = shopMoney(line, 'price', shopCurrency);
+      if (price) item.price = price;
+    } catch (e) {
+      if (e instanceof Invalid) throw new Invalid(`$.line_items[${i}]${e.path.slice(1)}`, e.message);
+      throw e;
+    }
+    items.push(item);
+    if (items.length === 250) break;
+  }
+  return items;
+}
+
+function refund(body: Json, input: ShopifyInput): ShopifyResult {
+  const refundId = resourceId(body);
+  if (refundId === undefined) throw new Invalid('$.id', '$.id: the refund has no exact id');
+  const orderId = exactId(body.order_id);
+  if (orderId === undefined) throw new Invalid('$.order_id', '$.order_id: the refund has no exact order id');
+  const customerId = input.orderCustomerId;
+  if (!customerId) {
+    return {
+      kind: 'ignored',
+      reason: `refund ${refundId} names order ${orderId} but no customer; pass orderCustomerId`,
+    };
+  }
+  const lines = arr(body.refund_line_items).map(obj);
+  // The shop currency: every *_set.shop_money in the refund is in it.
+  let currency: string | undefined;
+  for (const line of lines) currency ??= str(obj(obj(line?.subtotal_set)?.shop_money)?.currency_code);
+  currency ??= str(obj(obj(body.total_duties_set)?.shop_money)?.currency_code);
+
+  // What went back to the buyer: successful refund transactions, when they are in the shop currency.
+  let amount = 0;
+  let counted = false;
+  for (const [i, raw] of arr(body.transactions).entries()) {
+    const t = obj(raw);
+    if (t?.kind !== 'refund' || t.status !== 'success') continue;
+    const txCurrency = str(t.currency) ?? currency;
+    if (txCurrency === undefined || (currency !== undefined && txCurrency !== currency)) {
+      counted = false;
+      break; // in another currency: fall back to the refunded lines, which are in shop money
+    }
+    currency = txCurrency;
+    amount += money(t.amount, txCurrency, `$.transactions[${i}].amount`).amount;
+    counted = true;
+  }
+  if (!counted) {
+    amount = 0;
+    if (currency === undefined) throw new Invalid('$.refund_line_items', '$.refund_line_items: no shop currency');
+    for (const [i, line] of lines.entries()) {
+      const sub = obj(obj(line?.subtotal_set)?.shop_money);
+      const tax = obj(obj(line?.total_tax_set)?.shop_money);
+      if (sub) amount += money(sub.amount, sub.currency_code, `$.refund_line_items[${i}].subtotal_set`).amount;
+      if (tax) amount += money(tax.amount, tax.currency_code, `$.refund_line_items[${i}].total_tax_set`).amount;
+    }
+  }
+  if (currency === undefined) throw new Invalid('$.transactions', '$.transactions: no shop currency');
+  if (amount === 0) return { kind: 'ignored', reason: `refund ${refundId} returns no money` };
+  const occurredAt = utc(body.processed_at) ?? utc(body.created_at) ?? utc(input.triggeredAt);
+  if (occurredAt === undefined) throw new Invalid('$.created_at', '$.created_at: the refund has no time');
+  const event: EventOf<'refund'> = {
+    type: 'refund',
+    tenantId: input.tenantId,
+    eventId: `shopify:refund:${refundId}`,
+    customerId,
+    occurredAt,
+    source: SOURCE,
+    properties: { orderId, refundId, amount: { amount, currency } },
+  };
+  return { kind: 'events', events: [event] };
+}
+
+const TRAITS = ['first_name', 'last_name', 'email', 'phone', 'state', 'currency', 'locale'] as const;
+
+function isIanaZone(name: string): boolean {
+  if (!name.includes('/') && name !== 'UTC') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function customer(body: Json, input: ShopifyInput): ShopifyResult {
+  const customerId = resourceId(body);
+  if (customerId === undefined) throw new Invalid('$.id', '$.id: the customer has no exact id');
+  const updatedAt = utc(body.updated_at) ?? utc(body.created_at) ?? utc(input.triggeredAt);
+  if (updatedAt === undefined) throw new Invalid('$.updated_at', '$.updated_at: the customer has no time');
+  const traits: Record<string, string | null> = {};
+  for (const name of TRAITS) {
+    const v = body[name];
+    if (v === null || (typeof v === 'string' && v.length <= 256)) traits[name] = v;
+  }
+  const tags = body.tags;
+  const tagText = Array.isArray(tags) ? tags.filter((t) => typeof t === 'string').join(', ') : tags;
+  if (typeof tagText === 'string' && tagText.length <= 256) traits.tags = tagText;
+  const properties: EventOf<'identify'>['properties'] = { traits };
+  const zone = str(body.timezone) ?? str(body.iana_timezone);
+  if (zone && isIanaZone(zone)) properties.timezone = zone;
+
+  const base: Envelope = { tenantId: input.tenantId, customerId, source: SOURCE };
+  const eventId = `shopify:customer:${customerId}:${updatedAt}`;
+  const identify: CanonicalEvent = { ...base, type: 'identify', eventId, occurredAt: updatedAt, properties };
+  return { kind: 'events', events: [identify, ...consentEvents(base, eventId, updatedAt, body)] };
+}
+
+function checkout(body: Json, input: ShopifyInput): ShopifyResult {
+  const token = str(body.token);
+  if (token === undefined || token.length > 100) throw new Invalid('$.token', '$.token: the checkout has no token');
+  const owner = customerOf(body);
+  if (owner === undefined) return { kind: 'ignored', reason: `checkout ${token} has no customer to attribute it to` };
+  const occurredAt = utc(body.updated_at) ?? utc(body.created_at) ?? utc(input.triggeredAt);
+  if (occurredAt === undefined) throw new Invalid('$.updated_at', '$.updated_at: the checkout has no time');
+  // A checkout's prices are in the presentment currency, the one the buyer saw.
+  const value = money(body.total_price, str(body.presentment_currency) ?? body.currency, '$.total_price');
+  let itemCount = 0;
+  for (const line of arr(body.line_items)) {
+    const q = obj(line)?.quantity;
+    if (typeof q === 'number' && Number.isInteger(q) && q > 0) itemCount += q;
+  }
+  const base: Envelope = { tenantId: input.tenantId, customerId: owner.id, source: SOURCE };
+  const eventId = `shopify:checkout:${token}:${occurredAt}`;
+  const started: CanonicalEvent = {
+    ...base,
+    type: 'checkout_started',
+    eventId,
+    occurredAt,
+    properties: { checkoutId: token, value, itemCount },
+  };
+  return { kind: 'events', events: [started, ...consentEvents(base, eventId, occurredAt, owner.customer, body)] };
+}
+
+function privacy(
+  topic: 'customers/data_request' | 'customers/redact' | 'shop/redact',
+  body: Json,
+): ShopifyPrivacyRequest {
+  const type =
+    topic === 'customers/data_request'
+      ? 'customer_data_request'
+      : topic === 'customers/redact'
+        ? 'customer_redact'
+        : 'shop_redact';
+  const request: ShopifyPrivacyRequest = { type };
+  const shopDomain = str(body.shop_domain);
+  if (shopDomain) request.shopDomain = shopDomain;
+  if (type === 'shop_redact') return request;
+  const who = obj(body.customer);
+  const customerId = who && exactId(who.id);
+  if (customerId) request.customerId = customerId;
+  const email = str(who?.email);
+  if (email) request.email = email;
+  const phone = str(who?.phone);
+  if (phone) request.phone = phone;
+  const orders = body.orders_requested ?? body.orders_to_redact;
+  if (Array.isArray(orders)) {
+    request.ordersRequested = orders.map(exactId).filter((id): id is string => id !== undefined);
+  }
+  const dataRequestId = exactId(obj(body.data_request)?.id);
+  if (dataRequestId) request.dataRequestId = dataRequestId;
+  return request;
+}

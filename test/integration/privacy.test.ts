@@ -1,0 +1,88 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoConfig } from '../../functions/runtime/config-file';
+import { localDynamoClient } from '../../functions/runtime/dynalite';
+import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
+
+const config = demoConfig();
+const tenant = config.tenants[0]!;
+const CUSTOMER = 'cust-erase-me';
+const EMAIL = 'erase.me@example.com';
+const PHONE = '+4915112345678';
+let runtime: LocalRuntime;
+let held = 0;
+
+beforeAll(async () => {
+  runtime = await startLocal({ config, dataDir: '', memory: true, port: 0 });
+});
+afterAll(() => runtime.close());
+
+const admin = (path: string, method = 'GET') =>
+  fetch(`${runtime.url}${path}`, { method, headers: { authorization: `Bearer ${tenant.adminKey}` } });
+const history = [
+  {
+    type: 'identify',
+    eventId: 'id-1',
+    customerId: CUSTOMER,
+    occurredAt: '2026-11-20T09:00:00Z',
+    properties: { traits: { email: EMAIL, phone: PHONE, first_name: 'Erin' }, timezone: 'Europe/Berlin' },
+  },
+  {
+    type: 'order_placed',
+    eventId: 'order-1',
+    customerId: CUSTOMER,
+    occurredAt: '2026-01-20T09:05:00Z',
+    properties: { orderId: 'o-1', total: { amount: 2500, currency: 'EUR' } },
+  },
+];
+async function post(batch: unknown[]) {
+  const res = await fetch(`${runtime.url}/v1/events`, {
+    method: 'POST',
+    headers: { 'x-api-key': tenant.apiKey },
+    body: JSON.stringify({ batch }),
+  });
+  expect(res.status).toBe(202);
+  while (runtime.queue.depth('profile-updates') > 0) await new Promise((r) => setTimeout(r, 10));
+}
+async function everyItem(): Promise<string[]> {
+  const client = localDynamoClient(runtime.dynamoEndpoint);
+  const out = await client.send(new ScanCommand({ TableName: 'growthloop' }));
+  client.destroy();
+  return (out.Items ?? []).map((item) => JSON.stringify(item));
+}
+
+describe('erasing a customer', () => {
+  it('exports everything held about the customer before erasure', async () => {
+    await post(history);
+    const res = await admin(`/v1/customers/${CUSTOMER}/export`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { items: { sk: string; traits?: Record<string, { v: unknown }> }[] };
+    expect(body.items.map((i) => i.sk)).toContain('PROFILE');
+    expect(body.items.find((i) => i.sk === 'PROFILE')?.traits?.email?.v).toBe(EMAIL);
+    held = body.items.length;
+  });
+
+  it('leaves no item holding the id, e-mail or phone, and an empty export', async () => {
+    const res = await admin(`/v1/customers/${CUSTOMER}`, 'DELETE');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ erasedItems: held });
+    for (const item of await everyItem()) {
+      for (const secret of [CUSTOMER, EMAIL, PHONE]) expect(item).not.toContain(secret);
+    }
+    expect((await admin(`/v1/customers/${CUSTOMER}`)).status).toBe(404);
+    const exported = (await (await admin(`/v1/customers/${CUSTOMER}/export`)).json()) as { items: unknown[] };
+    expect(exported.items).toEqual([]);
+  });
+
+  it('does not bring the customer back when the old events are delivered again', async () => {
+    await post(history);
+    expect((await admin(`/v1/customers/${CUSTOMER}`)).status).toBe(404);
+    for (const item of await everyItem()) expect(item).not.toContain(CUSTOMER);
+  });
+
+  it('writes every erasure and export to the audit log, naming the customer by hash only', async () => {
+    const audit = (await everyItem()).filter((item) => item.includes('#AUDIT'));
+    expect(audit.filter((i) => i.includes('"erase"'))).toHaveLength(1);
+    expect(audit.filter((i) => i.includes('"export"'))).toHaveLength(2);
+  });
+});

@@ -1,0 +1,168 @@
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../functions/adapters/clock';
+import type { GrowthloopConfig } from '../../functions/core/config/schema';
+import { customerPk } from '../../functions/core/profiles/items';
+import { demoConfig } from '../../functions/runtime/config-file';
+import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
+
+const SHOPIFY_SECRET = 'shpss_test_current_secret';
+const SHOPIFY_PREVIOUS = 'shpss_test_previous_secret';
+const [demo] = demoConfig().tenants;
+const tenant = {
+  ...demo!,
+  id: 'shop',
+  secrets: {
+    woocommerceWebhookSecret: 'woo_test_secret',
+    shopifyWebhookSecret: SHOPIFY_SECRET,
+    shopifyPreviousWebhookSecret: SHOPIFY_PREVIOUS,
+    shopifyPreviousSecretValidUntil: '2026-11-22T00:00:00Z',
+  },
+};
+const config: GrowthloopConfig = { tenants: [tenant] };
+const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures/shopify', name));
+const sign = (body: Buffer, secret: string) => createHmac('sha256', secret).update(body).digest('base64');
+const ORDER_CUSTOMER = '115310627314723954';
+
+let dir: string;
+let clock: ManualClock;
+let runtime: LocalRuntime;
+
+async function start() {
+  runtime = await startLocal({ config, dataDir: join(dir, 'data'), port: 0, clock });
+}
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'growthloop-webhooks-'));
+  clock = new ManualClock('2026-11-21T12:00:00Z');
+  await start();
+});
+afterAll(async () => {
+  await runtime.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function deliver(body: Buffer, headers: Record<string, string>) {
+  return fetch(`${runtime.url}/v1/webhooks/shopify/shop`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+}
+const shopifyHeaders = (topic: string, body: Buffer, secret = SHOPIFY_SECRET) => ({
+  'x-shopify-topic': topic,
+  'x-shopify-hmac-sha256': sign(body, secret),
+  'x-shopify-shop-domain': 'example.myshopify.com',
+  'x-shopify-api-version': '2026-01',
+  'x-shopify-webhook-id': 'b54557e4-bdd9-4b37-8a5f-bf7d70bcd043',
+  'x-shopify-event-id': '98880550-7158-44d4-b7cd-2c97c8a091b5',
+});
+
+async function settled() {
+  while (runtime.queue.depth('profile-updates') > 0) await new Promise((r) => setTimeout(r, 10));
+}
+async function profile(customerId: string) {
+  const res = await fetch(`${runtime.url}/v1/customers/${customerId}`, {
+    headers: { authorization: `Bearer ${tenant.adminKey}` },
+  });
+  return res.status === 200 ? ((await res.json()) as Record<string, unknown>) : undefined;
+}
+
+describe('Shopify webhooks', () => {
+  it('refuses a wrong secret, a missing signature and a body altered by one byte, storing nothing', async () => {
+    const body = fixture('orders__create.json');
+    const altered = Buffer.from(body);
+    altered[100] = altered[100] === 0x20 ? 0x09 : 0x20;
+    const { 'x-shopify-hmac-sha256': _, ...unsigned } = shopifyHeaders('orders/create', body);
+    for (const [payload, headers] of [
+      [body, shopifyHeaders('orders/create', body, 'not-the-secret')],
+      [body, unsigned],
+      [altered, shopifyHeaders('orders/create', body)],
+    ] as const) {
+      const res = await deliver(payload, headers);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ error: 'unauthorized', path: 'headers.x-shopify-hmac-sha256' });
+    }
+    expect(runtime.queue.depth('profile-updates')).toBe(0);
+    expect(await runtime.store.query(customerPk('shop', ORDER_CUSTOMER))).toEqual([]);
+  });
+
+  it('folds a signed orders/create into the customer profile, signed with the previous secret during rotation', async () => {
+    const body = fixture('orders__create.json');
+    const res = await deliver(body, shopifyHeaders('orders/create', body, SHOPIFY_PREVIOUS));
+    expect(res.status).toBe(200);
+    await settled();
+    expect(await profile(ORDER_CUSTOMER)).toMatchObject({ orders: 1, revenue: { USD: { orders: 1, gross: 40495 } } });
+  });
+
+  it('changes the profile once for the same webhook delivered 100 times, also after a restart 3 days later', async () => {
+    const body = fixture('orders__create.json');
+    const before = await profile(ORDER_CUSTOMER);
+    for (let round = 0; round < 10; round++) {
+      const answers = await Promise.all(
+        Array.from({ length: 9 }, () => deliver(body, shopifyHeaders('orders/create', body))),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(9).fill(200));
+    }
+    await settled();
+    expect(await profile(ORDER_CUSTOMER)).toEqual(before);
+    await runtime.close();
+    clock.advance(3 * 86_400_000);
+    await start();
+    for (let i = 0; i < 10; i++) expect((await deliver(body, shopifyHeaders('orders/create', body))).status).toBe(200);
+    await settled();
+    expect(await profile(ORDER_CUSTOMER)).toEqual(before);
+  });
+
+  it('no longer accepts the previous secret once its grace period is over', async () => {
+    const body = fixture('orders__paid.json');
+    expect((await deliver(body, shopifyHeaders('orders/paid', body, SHOPIFY_PREVIOUS))).status).toBe(401);
+  });
+
+  it('answers 200 to a topic it does not use and stores nothing for it', async () => {
+    const body = Buffer.from('{"id": 1}');
+    const res = await deliver(body, shopifyHeaders('products/create', body));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: 0 });
+    expect(runtime.queue.depth('profile-updates')).toBe(0);
+  });
+});
+
+describe('WooCommerce webhooks', () => {
+  const WOO_SECRET = 'woo_test_secret';
+  const wooFixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures/woocommerce', name));
+  const deliverWoo = (body: Buffer | string, headers: Record<string, string>) =>
+    fetch(`${runtime.url}/v1/webhooks/woocommerce/shop`, { method: 'POST', headers, body });
+  const signed = (topic: string, body: Buffer, secret = WOO_SECRET) => ({
+    'content-type': 'application/json',
+    'x-wc-webhook-topic': topic,
+    'x-wc-webhook-resource': topic.split('.')[0] as string,
+    'x-wc-webhook-event': topic.split('.')[1] as string,
+    'x-wc-webhook-signature': sign(body, secret),
+    'x-wc-webhook-source': 'https://example.com/',
+    'x-wc-webhook-id': '12',
+    'x-wc-webhook-delivery-id': 'a1b2c3',
+  });
+
+  it('answers the creation ping with 200 without a signature', async () => {
+    const res = await deliverWoo('webhook_id=12', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(res.status).toBe(200);
+  });
+
+  it('refuses a delivery whose signature does not match, storing nothing', async () => {
+    const body = wooFixture('order.created.json');
+    const res = await deliverWoo(body, signed('order.created', body, 'wrong-secret'));
+    expect(res.status).toBe(401);
+    expect(runtime.queue.depth('profile-updates')).toBe(0);
+  });
+
+  it('folds a signed order.created of a guest into a profile keyed by the billing e-mail', async () => {
+    const body = wooFixture('order.created.json');
+    for (let i = 0; i < 3; i++) expect((await deliverWoo(body, signed('order.created', body))).status).toBe(200);
+    await settled();
+    const guest = `email:${encodeURIComponent('john.doe@example.com')}`;
+    expect(await profile(guest)).toMatchObject({ orders: 1, revenue: { USD: { orders: 1, gross: 2935 } } });
+  });
+});

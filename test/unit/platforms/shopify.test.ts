@@ -1,0 +1,333 @@
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CanonicalEventInput } from '../../../functions/core/events/schemas';
+import { parseJsonPreservingBigInts } from '../../../functions/platforms/json';
+import { normalizeShopify, type ShopifyInput, verifyShopifyHmac } from '../../../functions/platforms/shopify';
+
+const fixture = (name: string): Buffer => readFileSync(new URL(`../../fixtures/shopify/${name}.json`, import.meta.url));
+const body = (name: string): Record<string, unknown> =>
+  parseJsonPreservingBigInts(fixture(name).toString('utf8')) as Record<string, unknown>;
+const normalize = (topic: string, b: unknown, extra: Partial<ShopifyInput> = {}) =>
+  normalizeShopify({ topic, body: b, tenantId: 'shop-1', ...extra });
+const eventsOf = (result: ReturnType<typeof normalizeShopify>) => {
+  if (result.kind !== 'events') throw new Error(`expected events, got ${JSON.stringify(result)}`);
+  return result.events;
+};
+
+const ORDER_ID = '820982911946154508';
+const CUSTOMER = '115310627314723954';
+const T0 = '2022-01-01T00:00:00.000Z'; // 2021-12-31T19:00:00-05:00
+const USD = (amount: number) => ({ amount, currency: 'USD' });
+const orderState = {
+  orderId: ORDER_ID,
+  total: USD(40495),
+  discount: USD(2000),
+  discountCodes: [],
+  items: [
+    { productId: '788032119674292900', quantity: 1, price: USD(8999) },
+    { productId: '788032119674292900', quantity: 1, price: USD(15999) },
+    { productId: '788032119674292900', quantity: 1, price: USD(11999) },
+  ],
+  placedAt: T0,
+  updatedAt: T0,
+};
+const envelope = { tenantId: 'shop-1', customerId: CUSTOMER, source: 'shopify', occurredAt: T0 };
+
+describe('verifying a Shopify webhook signature', () => {
+  const raw = fixture('orders__create');
+  const signature = 'RhRYpkds8WnHZse4JYdi8GvNKeLLSF0z7CQYHN55wxk=';
+
+  it('accepts the documented HMAC of the exact body bytes', () => {
+    expect(raw.length).toBe(14891);
+    expect(verifyShopifyHmac(raw, signature, ['test_secret'])).toBe(true);
+  });
+
+  it('accepts the previous secret while a rotation lists both', () => {
+    expect(verifyShopifyHmac(raw, signature, ['new_secret', 'test_secret'])).toBe(true);
+    const signedWithNew = createHmac('sha256', 'new_secret').update(raw).digest('base64');
+    expect(verifyShopifyHmac(raw, signedWithNew, ['new_secret', 'test_secret'])).toBe(true);
+  });
+
+  it('refuses a wrong secret, a missing or malformed header and a body altered by one byte', () => {
+    expect(verifyShopifyHmac(raw, signature, ['wrong_secret'])).toBe(false);
+    expect(verifyShopifyHmac(raw, signature, [])).toBe(false);
+    expect(verifyShopifyHmac(raw, signature, [''])).toBe(false);
+    expect(verifyShopifyHmac(raw, undefined, ['test_secret'])).toBe(false);
+    expect(verifyShopifyHmac(raw, '', ['test_secret'])).toBe(false);
+    expect(verifyShopifyHmac(raw, signature.slice(0, -4), ['test_secret'])).toBe(false);
+    expect(verifyShopifyHmac(raw, `${signature}AAAA`, ['test_secret'])).toBe(false);
+    expect(verifyShopifyHmac(raw, signature.replace('R', '*'), ['test_secret'])).toBe(false);
+    expect(verifyShopifyHmac(raw, createHmac('sha256', 'test_secret').update(raw).digest('hex'), ['test_secret'])).toBe(
+      false,
+    );
+    const altered = Buffer.from(raw);
+    altered[100] = (altered[100] as number) ^ 1;
+    expect(verifyShopifyHmac(altered, signature, ['test_secret'])).toBe(false);
+  });
+});
+
+describe('parsing Shopify JSON', () => {
+  it('keeps ids beyond 2^53 exact as decimal strings and leaves other values alone', () => {
+    expect(parseJsonPreservingBigInts('{"id":820982911946154508,"n":42,"x":1.5,"s":"820982911946154508"}')).toEqual({
+      id: '820982911946154508',
+      n: 42,
+      x: 1.5,
+      s: '820982911946154508',
+    });
+    expect(parseJsonPreservingBigInts('[9007199254740991, 9007199254740993, -9007199254740993]')).toEqual([
+      9007199254740991,
+      '9007199254740993',
+      '-9007199254740993',
+    ]);
+    expect(parseJsonPreservingBigInts('12345678901234567890')).toBe('12345678901234567890');
+  });
+
+  it('is not fooled by long digit runs inside strings', () => {
+    const text = '{"note":"a:12345678901234567890,b","id":12345678901234567890}';
+    expect(parseJsonPreservingBigInts(text)).toEqual({ note: 'a:12345678901234567890,b', id: '12345678901234567890' });
+  });
+
+  it('throws a SyntaxError on invalid JSON, leading zeros included', () => {
+    expect(() => parseJsonPreservingBigInts('{"id":')).toThrow(SyntaxError);
+    expect(() => parseJsonPreservingBigInts('{"id":012345678901234567890}')).toThrow(SyntaxError);
+  });
+
+  it('reads the sample order ids as published, not as rounded floats', () => {
+    const order = body('orders__create');
+    expect(order.id).toBe('820982911946154500');
+    expect((order.customer as Record<string, unknown>).id).toBe('115310627314723950');
+    expect(order.number).toBe(234);
+  });
+});
+
+describe('normalizing Shopify webhooks', () => {
+  it('maps orders/create to order_placed in shop minor units, with the email consent the buyer gave', () => {
+    expect(eventsOf(normalize('orders/create', body('orders__create')))).toEqual([
+      {
+        ...envelope,
+        type: 'order_placed',
+        eventId: `shopify:order:${ORDER_ID}:placed`,
+        properties: orderState,
+      },
+      {
+        ...envelope,
+        type: 'consent_changed',
+        eventId: `shopify:order:${ORDER_ID}:placed:consent:email`,
+        properties: { channel: 'email', granted: true },
+      },
+    ]);
+  });
+
+  it('maps orders/paid to order_paid and orders/updated to an order_updated keyed by updated_at', () => {
+    const [paid] = eventsOf(normalize('orders/paid', body('orders__paid')));
+    expect(paid).toEqual({
+      ...envelope,
+      type: 'order_paid',
+      eventId: `shopify:order:${ORDER_ID}:paid`,
+      properties: { orderId: ORDER_ID, total: USD(40495) },
+    });
+    const [updated] = eventsOf(normalize('orders/updated', body('orders__updated')));
+    expect(updated).toEqual({
+      ...envelope,
+      type: 'order_updated',
+      eventId: `shopify:order:${ORDER_ID}:updated:${T0}`,
+      properties: orderState,
+    });
+  });
+
+  it('maps orders/cancelled (the same Order object) to order_cancelled at cancelled_at', () => {
+    const order = { ...body('orders__create'), cancelled_at: '2022-01-02T10:30:00+01:00' };
+    const [cancelled] = eventsOf(normalize('orders/cancelled', order));
+    expect(cancelled).toMatchObject({
+      type: 'order_cancelled',
+      eventId: `shopify:order:${ORDER_ID}:cancelled`,
+      occurredAt: '2022-01-02T09:30:00.000Z',
+      properties: { orderId: ORDER_ID, total: USD(40495), placedAt: T0 },
+    });
+  });
+
+  it('gives a redelivered or re-subscribed order the same event ids', () => {
+    const first = eventsOf(normalize('orders/create', body('orders__create'), { webhookId: 'w1', eventId: 'e1' }));
+    const again = eventsOf(normalize('orders/create', body('orders__create'), { webhookId: 'w2', eventId: 'e2' }));
+    expect(again.map((e) => e.eventId)).toEqual(first.map((e) => e.eventId));
+  });
+
+  it('carries the presentment total when the buyer paid in another currency', () => {
+    const order = body('orders__create');
+    order.total_price_set = {
+      shop_money: { amount: '404.95', currency_code: 'USD' },
+      presentment_money: { amount: '60000', currency_code: 'JPY' },
+    };
+    const [placed] = eventsOf(normalize('orders/create', order));
+    expect(placed?.properties).toMatchObject({
+      total: USD(40495),
+      presentmentTotal: { amount: 60000, currency: 'JPY' },
+    });
+  });
+
+  it('ignores an order without a customer and reports a malformed amount with its path', () => {
+    const guest = { ...body('orders__create'), customer: null };
+    expect(normalize('orders/create', guest)).toEqual({
+      kind: 'ignored',
+      reason: `order ${ORDER_ID} has no customer to attribute it to`,
+    });
+    const bad = {
+      ...body('orders__create'),
+      total_price_set: { shop_money: { amount: '1.2.3', currency_code: 'USD' } },
+    };
+    expect(normalize('orders/create', bad)).toMatchObject({
+      kind: 'invalid',
+      error: { error: 'invalid_payload', path: '$.total_price_set.shop_money' },
+    });
+  });
+
+  it('takes order consent from the customer record when it has one, including an opt-out', () => {
+    const order = body('orders__create');
+    order.customer = {
+      ...(order.customer as object),
+      email_marketing_consent: { state: 'unsubscribed', consent_updated_at: '2021-12-30T12:00:00Z' },
+      sms_marketing_consent: { state: 'subscribed', consent_updated_at: null },
+    };
+    const consents = eventsOf(normalize('orders/create', order)).filter((e) => e.type === 'consent_changed');
+    expect(consents.map((e) => [e.properties, e.occurredAt])).toEqual([
+      [{ channel: 'email', granted: false }, '2021-12-30T12:00:00.000Z'],
+      [{ channel: 'sms', granted: true }, T0],
+    ]);
+  });
+
+  it('maps refunds/create to a refund of the successful refund transactions, for the known customer', () => {
+    expect(normalize('refunds/create', body('refunds__create'))).toMatchObject({ kind: 'ignored' });
+    expect(eventsOf(normalize('refunds/create', body('refunds__create'), { orderCustomerId: CUSTOMER }))).toEqual([
+      {
+        ...envelope,
+        type: 'refund',
+        eventId: 'shopify:refund:890088186047892319',
+        // The sample's order_id was rounded by its publisher (the order's gid ends in ...508).
+        properties: { orderId: '820982911946154500', refundId: '890088186047892319', amount: USD(8500) },
+      },
+    ]);
+  });
+
+  it('falls back to the refunded lines when a refund has no successful transaction', () => {
+    const refund = { ...body('refunds__create'), transactions: [] };
+    const [event] = eventsOf(normalize('refunds/create', refund, { orderCustomerId: CUSTOMER }));
+    expect(event?.properties).toMatchObject({ amount: USD(41495) });
+  });
+
+  it('maps customers/create and customers/update to identify with minimal traits', () => {
+    for (const topic of ['customers/create', 'customers/update']) {
+      const file = topic.replace('/', '__');
+      expect(eventsOf(normalize(topic, body(file)))).toEqual([
+        {
+          ...envelope,
+          customerId: '706405506930370084',
+          type: 'identify',
+          eventId: `shopify:customer:706405506930370084:${T0}`,
+          properties: {
+            traits: {
+              first_name: 'Bob',
+              last_name: 'Biller',
+              email: 'bob@biller.com',
+              phone: null,
+              state: 'disabled',
+              currency: 'USD',
+            },
+          },
+        },
+      ]);
+    }
+  });
+
+  it('reads older customer payloads: tags, null consents give nothing, accepts_marketing gives email consent', () => {
+    const older = body('customers__create.api-2024-07');
+    const events = eventsOf(normalize('customers/create', older));
+    expect(events).toHaveLength(1);
+    expect(events[0]?.properties).toMatchObject({ traits: { tags: '' } });
+    const legacy = { ...older, email_marketing_consent: undefined, accepts_marketing: true, timezone: 'Europe/Paris' };
+    const [identify, consent] = eventsOf(normalize('customers/update', legacy));
+    expect(identify?.properties).toMatchObject({ timezone: 'Europe/Paris' });
+    expect(consent).toMatchObject({
+      type: 'consent_changed',
+      eventId: `shopify:customer:706405506930370084:${T0}:consent:email`,
+      properties: { channel: 'email', granted: true },
+    });
+    const notIana = eventsOf(normalize('customers/update', { ...older, timezone: '(GMT-05:00) Eastern Time' }));
+    expect(notIana[0]?.properties).not.toHaveProperty('timezone');
+  });
+
+  it('maps checkouts/create and checkouts/update to the same checkout_started', () => {
+    const expected = {
+      ...envelope,
+      customerId: '603851970716743426',
+      type: 'checkout_started',
+      eventId: `shopify:checkout:123123123:${T0}`,
+      properties: { checkoutId: '123123123', value: USD(42188), itemCount: 2 },
+    };
+    expect(eventsOf(normalize('checkouts/create', body('checkouts__create')))).toEqual([expected]);
+    expect(eventsOf(normalize('checkouts/update', body('checkouts__update')))).toEqual([expected]);
+    const accepted = { ...body('checkouts__create'), buyer_accepts_marketing: true };
+    expect(eventsOf(normalize('checkouts/update', accepted))[1]).toMatchObject({
+      type: 'consent_changed',
+      properties: { channel: 'email', granted: true },
+    });
+    expect(normalize('checkouts/create', { ...body('checkouts__create'), customer: null })).toMatchObject({
+      kind: 'ignored',
+    });
+  });
+
+  it('turns compliance topics into privacy requests and app/uninstalled into uninstalled', () => {
+    expect(normalize('customers/data_request', body('customers__data_request'))).toEqual({
+      kind: 'privacy',
+      request: {
+        type: 'customer_data_request',
+        shopDomain: '{shop}.myshopify.com',
+        customerId: '191167',
+        email: 'john@example.com',
+        phone: '555-625-1199',
+        ordersRequested: ['299938', '280263', '220458'],
+        dataRequestId: '9999',
+      },
+    });
+    expect(normalize('customers/redact', body('customers__redact'))).toMatchObject({
+      kind: 'privacy',
+      request: { type: 'customer_redact', customerId: '191167', ordersRequested: ['299938', '280263', '220458'] },
+    });
+    expect(normalize('shop/redact', body('shop__redact'))).toEqual({
+      kind: 'privacy',
+      request: { type: 'shop_redact', shopDomain: '{shop}.myshopify.com' },
+    });
+    expect(normalize('app/uninstalled', body('app__uninstalled'))).toEqual({ kind: 'uninstalled' });
+  });
+
+  it('ignores unmapped topics and refuses a body that is not an object', () => {
+    expect(normalize('products/create', {})).toEqual({
+      kind: 'ignored',
+      reason: 'the Shopify topic "products/create" is not mapped',
+    });
+    expect(normalize('orders/create', [])).toMatchObject({ kind: 'invalid', error: { path: '$' } });
+  });
+
+  it('emits only events the canonical schema accepts, for every fixture', () => {
+    const cases: [string, string][] = [
+      ['orders/create', 'orders__create'],
+      ['orders/paid', 'orders__paid'],
+      ['orders/updated', 'orders__updated'],
+      ['orders/cancelled', 'orders__create'],
+      ['refunds/create', 'refunds__create'],
+      ['customers/create', 'customers__create'],
+      ['customers/update', 'customers__update'],
+      ['customers/create', 'customers__create.api-2024-07'],
+      ['checkouts/create', 'checkouts__create'],
+      ['checkouts/update', 'checkouts__update'],
+    ];
+    for (const [topic, file] of cases) {
+      const events = eventsOf(normalize(topic, body(file), { orderCustomerId: CUSTOMER }));
+      expect(events.length, file).toBeGreaterThan(0);
+      for (const event of events) {
+        const parsed = CanonicalEventInput.safeParse(event);
+        expect(parsed.success ? 'ok' : parsed.error.issues, `${topic} ${event.type}`).toBe('ok');
+      }
+    }
+  });
+});
