@@ -5,7 +5,7 @@ import { fromProfileItem, profileKey } from '../core/profiles/items';
 import { profileView } from '../core/profiles/view';
 import type { Clock, Store } from '../ports';
 import { awsStore, awsTenants, lazyHandler } from './aws';
-import { apiError, bearerToken, type HttpEvent, type HttpResult, json, jsonErrors } from './http';
+import { apiError, bearerToken, type HttpEvent, type HttpResult, json, jsonErrors, routeByKey } from './http';
 import { createPrivacy } from './privacy';
 
 type AdminDeps = { store: Store; tenants: TenantDirectory; clock: Clock };
@@ -49,6 +49,11 @@ export const createExportHandler = (deps: AdminDeps) =>
     json(200, await createPrivacy(deps).export(tenant.id, customerId, 'admin_api')),
   );
 
-export const handler = lazyHandler(() =>
-  createProfileReadHandler({ store: awsStore(), tenants: awsTenants(), clock: systemClock }),
-);
+export const handler = lazyHandler(() => {
+  const deps = { store: awsStore(), tenants: awsTenants(), clock: systemClock };
+  return routeByKey({
+    'GET /v1/customers/{customerId}': createProfileReadHandler(deps),
+    'DELETE /v1/customers/{customerId}': createErasureHandler(deps),
+    'GET /v1/customers/{customerId}/export': createExportHandler(deps),
+  });
+});

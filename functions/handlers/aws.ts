@@ -1,9 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context } from 'aws-lambda';
 import { createDynamoStore } from '../adapters/aws/dynamodb';
 import { createEventBridgeBus } from '../adapters/aws/eventbridge';
 import { sdkDefaults } from '../adapters/aws/sdk';
+import { createTenantSecretsReader } from '../adapters/aws/tenant-secrets';
 import { type TenantRecord, tenantDirectory } from '../core/config/tenants';
 
 // Adapters for a Lambda, built from the environment the CDK stack sets.
@@ -18,6 +20,12 @@ export const awsTenants = () => tenantDirectory(JSON.parse(process.env.GROWTHLOO
 
 export const awsStore = () =>
   createDynamoStore({ client: new DynamoDBClient(sdkDefaults), tableName: required('TABLE_NAME') });
+
+export const awsTenantSecrets = () =>
+  createTenantSecretsReader({
+    client: new SecretsManagerClient(sdkDefaults),
+    secretId: required('TENANT_SECRETS_ARN'),
+  });
 
 export const awsBus = () =>
   createEventBridgeBus({ client: new EventBridgeClient(sdkDefaults), busName: required('EVENT_BUS_NAME') });

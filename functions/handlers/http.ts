@@ -29,3 +29,14 @@ export const jsonErrors = (): MiddlewareObj<HttpEvent, HttpResult> => ({
     request.response = apiError(500, 'internal_error', 'the request could not be processed; retry it');
   },
 });
+
+type Route = (event: HttpEvent, context: import('aws-lambda').Context) => Promise<HttpResult>;
+
+/** One Lambda behind several HTTP API routes: dispatches on the route key API Gateway sets. */
+export function routeByKey(routes: Record<string, Route>): Route {
+  return async (event, context) => {
+    const route = routes[event.routeKey];
+    if (!route) return apiError(404, 'not_found', `${event.routeKey} is not a route of this function`);
+    return route(event, context);
+  };
+}

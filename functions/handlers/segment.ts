@@ -1,10 +1,12 @@
 import middy from '@middy/core';
+import { systemClock } from '../adapters/clock';
 import type { TenantDirectory } from '../core/config/tenants';
 import type { CanonicalEvent } from '../core/events/schemas';
 import { normalizeSegmentBatch, normalizeSegmentCall, parseBasicAuthWriteKey } from '../platforms/segment';
 import type { Bus, Clock } from '../ports';
 import { INGEST_SOURCE } from '../routes';
-import { apiError, bodyText, type HttpEvent, type HttpResult, header, json, jsonErrors } from './http';
+import { awsBus, awsTenants, lazyHandler } from './aws';
+import { apiError, bodyText, type HttpEvent, type HttpResult, header, json, jsonErrors, routeByKey } from './http';
 
 type SegmentDeps = { bus: Bus; clock: Clock; tenants: TenantDirectory };
 
@@ -55,3 +57,12 @@ export function createSegmentHandler(deps: SegmentDeps, call: 'track' | 'identif
     return json(200, { success: true, accepted: result.events.length });
   }).use(jsonErrors());
 }
+
+export const handler = lazyHandler(() => {
+  const deps = { bus: awsBus(), clock: systemClock, tenants: awsTenants() };
+  return routeByKey({
+    'POST /v1/track': createSegmentHandler(deps, 'track'),
+    'POST /v1/identify': createSegmentHandler(deps, 'identify'),
+    'POST /v1/batch': createSegmentHandler(deps, 'batch'),
+  });
+});

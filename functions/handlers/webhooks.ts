@@ -1,4 +1,5 @@
 import middy from '@middy/core';
+import { systemClock } from '../adapters/clock';
 import type { TenantSecrets } from '../core/config/schema';
 import { shopifySecrets } from '../core/config/tenants';
 import type { CanonicalEvent } from '../core/events/schemas';
@@ -7,14 +8,15 @@ import { normalizeShopify, type ShopifyPrivacyRequest, verifyShopifyHmac } from 
 import { isWooPing, normalizeWoo, verifyWooSignature } from '../platforms/woocommerce';
 import type { Bus, Clock, Store } from '../ports';
 import { INGEST_SOURCE } from '../routes';
-import { apiError, type HttpEvent, type HttpResult, header, json, jsonErrors } from './http';
+import { awsBus, awsStore, awsTenantSecrets, lazyHandler } from './aws';
+import { apiError, type HttpEvent, type HttpResult, header, json, jsonErrors, routeByKey } from './http';
 import { createPrivacy, type Privacy } from './privacy';
 
 export type WebhookDeps = {
   bus: Bus;
   store: Store;
   clock: Clock;
-  secretsOf: (tenantId: string) => TenantSecrets | undefined;
+  secretsOf: (tenantId: string) => Promise<TenantSecrets | undefined>;
 };
 
 const rawBody = (event: HttpEvent): Buffer => Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
@@ -49,7 +51,7 @@ export function createShopifyWebhookHandler(deps: WebhookDeps) {
   return middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
     const tenantId = event.pathParameters?.tenantId ?? '';
     const raw = rawBody(event);
-    const secrets = shopifySecrets(deps.secretsOf(tenantId), deps.clock.now());
+    const secrets = shopifySecrets(await deps.secretsOf(tenantId), deps.clock.now());
     if (!verifyShopifyHmac(raw, header(event, 'x-shopify-hmac-sha256'), secrets)) {
       return unauthorized('x-shopify-hmac-sha256');
     }
@@ -101,7 +103,7 @@ export function createWooWebhookHandler(deps: WebhookDeps) {
     const raw = rawBody(event);
     if (isWooPing(header(event, 'content-type'), raw.toString('utf8'), event.headers ?? {}))
       return json(200, { ping: true });
-    const secret = deps.secretsOf(tenantId)?.woocommerceWebhookSecret;
+    const secret = (await deps.secretsOf(tenantId))?.woocommerceWebhookSecret;
     if (!secret || !verifyWooSignature(raw, header(event, 'x-wc-webhook-signature'), secret)) {
       return unauthorized('x-wc-webhook-signature');
     }
@@ -125,3 +127,11 @@ export function createWooWebhookHandler(deps: WebhookDeps) {
     return json(200, { accepted: 0, ignored: result.reason });
   }).use(jsonErrors());
 }
+
+export const handler = lazyHandler(() => {
+  const deps = { bus: awsBus(), store: awsStore(), clock: systemClock, secretsOf: awsTenantSecrets() };
+  return routeByKey({
+    'POST /v1/webhooks/shopify/{tenantId}': createShopifyWebhookHandler(deps),
+    'POST /v1/webhooks/woocommerce/{tenantId}': createWooWebhookHandler(deps),
+  });
+});

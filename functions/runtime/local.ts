@@ -46,7 +46,7 @@ export async function startLocal(options: LocalOptions) {
   const tenants = tenantDirectory(tenantRecords(options.config));
   const secrets = secretsByTenant(options.config);
   const admin = { store, tenants, clock };
-  const webhooks = { bus, store, clock, secretsOf: (tenantId: string) => secrets.get(tenantId) };
+  const webhooks = { bus, store, clock, secretsOf: async (tenantId: string) => secrets.get(tenantId) };
 
   const server = createHttpServer([
     { method: 'POST', path: '/v1/events', handler: createIngestHandler({ bus, tenants }) },
