@@ -2,11 +2,13 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../functions/adapters/clock';
 import type { GrowthloopConfig } from '../../functions/core/config/schema';
 import { customerPk } from '../../functions/core/profiles/items';
 import { demoConfig } from '../../functions/runtime/config-file';
+import { localDynamoClient } from '../../functions/runtime/dynalite';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
 
 const SHOPIFY_SECRET = 'shpss_test_current_secret';
@@ -22,7 +24,8 @@ const tenant = {
     shopifyPreviousSecretValidUntil: '2026-11-22T00:00:00Z',
   },
 };
-const config: GrowthloopConfig = { tenants: [tenant] };
+const sibling = (id: string) => ({ ...demoConfig().tenants[0]!, id, secrets: tenant.secrets });
+const config: GrowthloopConfig = { tenants: [tenant, sibling('shop-in-order'), sibling('shop-reversed')] };
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures/shopify', name));
 const sign = (body: Buffer, secret: string) => createHmac('sha256', secret).update(body).digest('base64');
 const ORDER_CUSTOMER = '115310627314723954';
@@ -119,6 +122,67 @@ describe('Shopify webhooks', () => {
   it('no longer accepts the previous secret once its grace period is over', async () => {
     const body = fixture('orders__paid.json');
     expect((await deliver(body, shopifyHeaders('orders/paid', body, SHOPIFY_PREVIOUS))).status).toBe(401);
+  });
+
+  it('folds orders/updated before orders/create into the same profile as in order', async () => {
+    const create = fixture('orders__create.json');
+    const update = fixture('orders__updated.json');
+    const post = (tenantId: string, topic: string, body: Buffer) =>
+      fetch(`${runtime.url}/v1/webhooks/shopify/${tenantId}`, {
+        method: 'POST',
+        headers: shopifyHeaders(topic, body),
+        body,
+      });
+    await post('shop-in-order', 'orders/create', create);
+    await settled();
+    await post('shop-in-order', 'orders/updated', update);
+    await post('shop-reversed', 'orders/updated', update);
+    await settled();
+    await post('shop-reversed', 'orders/create', create);
+    await settled();
+    const read = async (tenantId: string) => {
+      const item = await runtime.store.get(
+        { pk: customerPk(tenantId, ORDER_CUSTOMER), sk: 'PROFILE' },
+        { consistent: true },
+      );
+      // The profile, less its write bookkeeping (which seen-event hashes sit on it rather than in a ledger).
+      const { pk: _pk, tenantId: _t, version: _v, seen: _s, ...rest } = item ?? { pk: '', sk: '' };
+      return rest;
+    };
+    const inOrder = await read('shop-in-order');
+    expect(inOrder).toMatchObject({ orders: 1, counts: { order_placed: 1, order_updated: 1 } });
+    expect(await read('shop-reversed')).toEqual(inOrder);
+  });
+
+  it('erases the customer on customers/redact: no item holds the id, e-mail or phone, and the export is empty', async () => {
+    const body = fixture('customers__redact.json');
+    const identify = {
+      type: 'identify',
+      eventId: 'redact-me-1',
+      customerId: '191167',
+      occurredAt: '2026-11-20T10:00:00Z',
+      properties: { traits: { email: 'john@example.com', phone: '555-625-1199' } },
+    };
+    const ingest = await fetch(`${runtime.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'x-api-key': tenant.apiKey },
+      body: JSON.stringify(identify),
+    });
+    expect(ingest.status).toBe(202);
+    await settled();
+    expect(await profile('191167')).toBeDefined();
+    const res = await deliver(body, shopifyHeaders('customers/redact', body));
+    expect(res.status).toBe(200);
+    const client = localDynamoClient(runtime.dynamoEndpoint);
+    const scan = await client.send(new ScanCommand({ TableName: 'growthloop' }));
+    client.destroy();
+    for (const item of (scan.Items ?? []).map((i) => JSON.stringify(i))) {
+      for (const held of ['191167', 'john@example.com', '555-625-1199']) expect(item).not.toContain(held);
+    }
+    const exported = await fetch(`${runtime.url}/v1/customers/191167/export`, {
+      headers: { authorization: `Bearer ${tenant.adminKey}` },
+    });
+    expect(((await exported.json()) as { items: unknown[] }).items).toEqual([]);
   });
 
   it('answers 200 to a topic it does not use and stores nothing for it', async () => {
