@@ -6,9 +6,10 @@ import { HandlerFunction } from './function';
 
 export type AdminApiProps = { table: dynamodb.ITable; tenantsJson: string };
 
-export const ADMIN_TABLE_ACTIONS = ['dynamodb:GetItem'];
+/** Reads a profile, queries a customer's items (export, erasure), deletes them and writes a tombstone and an audit entry. */
+export const ADMIN_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:PutItem'];
 
-/** The admin function: authenticates `authorization: Bearer <adminKey>` and reads one tenant's data. */
+/** The admin function: authenticates `authorization: Bearer <adminKey>`, reads, exports and erases one tenant's customers. */
 export class AdminApi extends Construct {
   readonly handler: HandlerFunction;
 
@@ -16,7 +17,7 @@ export class AdminApi extends Construct {
     super(scope, id);
     this.handler = new HandlerFunction(this, 'Admin', {
       entry: 'functions/handlers/admin.ts',
-      description: 'growthloop admin API: profile lookups',
+      description: 'growthloop admin API: profile lookups, customer export and erasure',
       timeout: Duration.seconds(10),
       environment: { TABLE_NAME: props.table.tableName, GROWTHLOOP_TENANTS: props.tenantsJson },
     });

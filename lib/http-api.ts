@@ -6,7 +6,12 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-export type HttpApiProps = { ingest: lambda.IFunction; admin: lambda.IFunction };
+export type HttpApiProps = {
+  ingest: lambda.IFunction;
+  admin: lambda.IFunction;
+  webhooks: lambda.IFunction;
+  segment: lambda.IFunction;
+};
 
 // Request metadata only: no source IP, user agent or body, so access logs hold no personal data.
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
@@ -21,10 +26,34 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   }),
 );
 
-const AUTH_IN_FUNCTION =
-  'Authentication happens inside the function: ingest checks the tenant API key (x-api-key header, compared by SHA-256 hash), admin checks authorization: Bearer <adminKey>. Store webhooks cannot present IAM, JWT or Cognito credentials.';
+const NO_GATEWAY_CREDENTIALS =
+  'Store platforms and Segment-compatible sources cannot present IAM, JWT or Cognito credentials.';
 
-/** The public HTTP API: store webhooks in, admin lookups out. */
+/** Why each function's routes have no API Gateway authorizer (AwsSolutions-APIG4): each authenticates in the function. */
+const AUTH_IN_FUNCTION = {
+  ingest: `Authentication happens inside the function: ingest checks the tenant API key (x-api-key header, compared by SHA-256 hash). ${NO_GATEWAY_CREDENTIALS}`,
+  admin:
+    'Authentication happens inside the function: admin checks authorization: Bearer <adminKey> (compared by SHA-256 hash) and serves only that tenant.',
+  webhooks: `Authentication happens inside the function: each webhook is verified against its body with the tenant's platform signing secret (x-shopify-hmac-sha256, x-wc-webhook-signature) before anything is stored. ${NO_GATEWAY_CREDENTIALS}`,
+  segment: `Authorization happens in the function: it checks the tenant's Segment write key sent as HTTP Basic user name (compared by SHA-256 hash). ${NO_GATEWAY_CREDENTIALS}`,
+} as const;
+
+type FunctionName = keyof typeof AUTH_IN_FUNCTION;
+
+/** Every route of the API and the function serving it; each function routes by `event.routeKey`. */
+export const API_ROUTES: readonly { method: apigw.HttpMethod; path: string; fn: FunctionName }[] = [
+  { method: apigw.HttpMethod.POST, path: '/v1/events', fn: 'ingest' },
+  { method: apigw.HttpMethod.GET, path: '/v1/customers/{customerId}', fn: 'admin' },
+  { method: apigw.HttpMethod.DELETE, path: '/v1/customers/{customerId}', fn: 'admin' },
+  { method: apigw.HttpMethod.GET, path: '/v1/customers/{customerId}/export', fn: 'admin' },
+  { method: apigw.HttpMethod.POST, path: '/v1/webhooks/shopify/{tenantId}', fn: 'webhooks' },
+  { method: apigw.HttpMethod.POST, path: '/v1/webhooks/woocommerce/{tenantId}', fn: 'webhooks' },
+  { method: apigw.HttpMethod.POST, path: '/v1/track', fn: 'segment' },
+  { method: apigw.HttpMethod.POST, path: '/v1/identify', fn: 'segment' },
+  { method: apigw.HttpMethod.POST, path: '/v1/batch', fn: 'segment' },
+];
+
+/** The public HTTP API: store webhooks and Segment-spec calls in, admin lookups, exports and erasure. */
 export class HttpApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
@@ -33,7 +62,7 @@ export class HttpApi extends Construct {
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
     this.api = new apigw.HttpApi(this, 'Api', {
-      description: 'growthloop webhooks and admin API',
+      description: 'growthloop webhooks, Segment-spec and admin API',
       createDefaultStage: false,
     });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.ONE_MONTH });
@@ -45,19 +74,18 @@ export class HttpApi extends Construct {
     });
     this.url = this.stage.url;
 
-    const routes = [
-      ...this.api.addRoutes({
-        path: '/v1/events',
-        methods: [apigw.HttpMethod.POST],
-        integration: new HttpLambdaIntegration('Ingest', props.ingest),
-      }),
-      ...this.api.addRoutes({
-        path: '/v1/customers/{customerId}',
-        methods: [apigw.HttpMethod.GET],
-        integration: new HttpLambdaIntegration('Admin', props.admin),
-      }),
-    ];
-    for (const route of routes)
-      Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: AUTH_IN_FUNCTION });
+    // One integration per function, shared by its routes (one invoke permission per route).
+    const integrations = {
+      ingest: new HttpLambdaIntegration('Ingest', props.ingest),
+      admin: new HttpLambdaIntegration('Admin', props.admin),
+      webhooks: new HttpLambdaIntegration('Webhooks', props.webhooks),
+      segment: new HttpLambdaIntegration('Segment', props.segment),
+    } satisfies Record<FunctionName, HttpLambdaIntegration>;
+
+    for (const { method, path, fn } of API_ROUTES) {
+      for (const route of this.api.addRoutes({ path, methods: [method], integration: integrations[fn] })) {
+        Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: AUTH_IN_FUNCTION[fn] });
+      }
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { auditItem, auditPk, type Requester, tombstoneItem } from '../core/privacy/records';
-import { customerPk } from '../core/profiles/items';
+import { customerPk, fromProfileItem, orderIndexKey } from '../core/profiles/items';
 import type { Clock, Item, Store } from '../ports';
 
 export type CustomerExport = { tenantId: string; customerId: string; exportedAt: string; items: Omit<Item, 'pk'>[] };

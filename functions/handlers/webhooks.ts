@@ -3,10 +3,11 @@ import { systemClock } from '../adapters/clock';
 import type { TenantSecrets } from '../core/config/schema';
 import { shopifySecrets } from '../core/config/tenants';
 import type { CanonicalEvent } from '../core/events/schemas';
+import { orderIndexKey } from '../core/profiles/items';
 import { parseJsonPreservingBigInts } from '../platforms/json';
-import { normalizeShopify, type ShopifyPrivacyRequest, verifyShopifyHmac } from '../platforms/shopify';
+import { normalizeShopify, refundOrderId, type ShopifyPrivacyRequest, verifyShopifyHmac } from '../platforms/shopify';
 import { isWooPing, normalizeWoo, verifyWooSignature } from '../platforms/woocommerce';
-import type { Bus, Clock, Store } from '../ports';
+import type { Bus, Clock, Item, Store } from '../ports';
 import { INGEST_SOURCE } from '../routes';
 import { awsBus, awsStore, awsTenantSecrets, lazyHandler } from './aws';
 import { apiError, type HttpEvent, type HttpResult, header, json, jsonErrors, routeByKey } from './http';
@@ -59,16 +60,33 @@ export function createShopifyWebhookHandler(deps: WebhookDeps) {
     if (!topic) return apiError(400, 'invalid_request', 'x-shopify-topic is missing', 'headers.x-shopify-topic');
     const parsed = parseBody(raw);
     if (!parsed.ok) return parsed.result;
+    let orderCustomerId: string | undefined;
+    if (topic === 'refunds/create') {
+      const orderId = refundOrderId(parsed.body);
+      const index = orderId ? await deps.store.get(orderIndexKey(tenantId, orderId)) : undefined;
+      orderCustomerId = index?.customerId as string | undefined;
+      if (orderId && !orderCustomerId) {
+        // Shopify retries for hours: by then the order's own webhook has named its customer.
+        return apiError(
+          409,
+          'order_unknown',
+          `order ${orderId} has not been received yet; deliver the refund again later`,
+          '$.order_id',
+        );
+      }
+    }
     const result = normalizeShopify({
       topic,
       body: parsed.body,
       tenantId,
+      orderCustomerId,
       webhookId: header(event, 'x-shopify-webhook-id'),
       eventId: header(event, 'x-shopify-event-id'),
       triggeredAt: header(event, 'x-shopify-triggered-at'),
     });
     switch (result.kind) {
       case 'events':
+        await deps.store.putMany(orderIndexItems(result.events));
         await publish(deps.bus, result.events);
         return json(200, { accepted: result.events.length });
       case 'privacy':
@@ -82,6 +100,18 @@ export function createShopifyWebhookHandler(deps: WebhookDeps) {
       }
     }
   }).use(jsonErrors());
+}
+
+const ORDER_REPORTS = new Set(['order_placed', 'order_updated', 'order_cancelled', 'order_paid']);
+
+/** Index items naming the customer of each order reported, so a later refund can be attributed. */
+function orderIndexItems(events: CanonicalEvent[]): Item[] {
+  return events
+    .filter((e) => ORDER_REPORTS.has(e.type))
+    .map((e) => ({
+      ...orderIndexKey(e.tenantId, (e.properties as { orderId: string }).orderId),
+      customerId: e.customerId,
+    }));
 }
 
 /** Shopify's mandatory privacy topics, done at once (Shopify allows 30 days). */

@@ -224,6 +224,11 @@ const ORDER_TOPICS = {
  *   currency, the one the buyer saw) plus consent_changed; a checkout without a customer is ignored.
  * - app/uninstalled → uninstalled; customers/data_request, customers/redact, shop/redact → privacy.
  */
+/** The order a refunds/create body names: its customer must be looked up, since the refund does not say. */
+export function refundOrderId(body: unknown): string | undefined {
+  return body && typeof body === 'object' ? exactId((body as Json).order_id) : undefined;
+}
+
 export function normalizeShopify(input: ShopifyInput): ShopifyResult {
   const body = obj(input.body);
   if (body === undefined) {

@@ -185,6 +185,26 @@ describe('Shopify webhooks', () => {
     expect(((await exported.json()) as { items: unknown[] }).items).toEqual([]);
   });
 
+  it('attributes a refund to the customer of its order, and asks for a refund of an unknown order again later', async () => {
+    // The published sample names its order with a rounded id; point it at the sample order.
+    const refund = (orderId: string) =>
+      Buffer.from(
+        fixture('refunds__create.json')
+          .toString('utf8')
+          .replace('"order_id": 820982911946154500', `"order_id": ${orderId}`),
+      );
+    const early = refund('820982911946150000');
+    const res = await deliver(early, shopifyHeaders('refunds/create', early));
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({ error: 'order_unknown', path: '$.order_id' });
+    const known = refund('820982911946154508');
+    expect((await deliver(known, shopifyHeaders('refunds/create', known))).status).toBe(200);
+    await settled();
+    expect(await profile(ORDER_CUSTOMER)).toMatchObject({
+      revenue: { USD: { gross: 40495, refunded: 8500, net: 31995 } },
+    });
+  });
+
   it('answers 200 to a topic it does not use and stores nothing for it', async () => {
     const body = Buffer.from('{"id": 1}');
     const res = await deliver(body, shopifyHeaders('products/create', body));

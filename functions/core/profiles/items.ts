@@ -11,6 +11,12 @@ export const profileKey = (tenantId: string, customerId: string): Key => ({
   sk: 'PROFILE',
 });
 
+/** Which customer an order belongs to, for reports that name only the order (Shopify refunds). */
+export const orderIndexKey = (tenantId: string, orderId: string): Key => ({
+  pk: `${tenantId}#ORDER#${orderId}`,
+  sk: 'CUSTOMER',
+});
+
 /** The hashes of a customer's folded events that occurred in one old week. */
 export const ledgerKey = (profile: Key, week: string): Key => ({ pk: profile.pk, sk: `SEEN#${week}` });
 export const LEDGER_HASHES = 'hashes';

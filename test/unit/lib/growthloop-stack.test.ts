@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../../functions/core/config/tenants';
 import { consumers, INGEST_SOURCE, queues, routes } from '../../../functions/routes';
@@ -29,6 +30,13 @@ const tenant = {
   currency: 'EUR',
   apiKey: 'acme-api-key-0123456789abcdef',
   adminKey: 'acme-admin-key-0123456789abcdef',
+  secrets: {
+    shopifyWebhookSecret: 'shpss_acme-shopify-secret-0123456789',
+    shopifyPreviousWebhookSecret: 'shpss_acme-previous-secret-0123456789',
+    shopifyPreviousSecretValidUntil: '2030-01-01T00:00:00Z',
+    woocommerceWebhookSecret: 'acme-woo-secret-0123456789',
+    segmentWriteKey: 'acme-segment-write-key-0123456789',
+  },
 };
 
 function tempDir(): string {
@@ -72,6 +80,57 @@ const getAttArn = (value: unknown): string | undefined =>
 const deployed = synth({ config: writeConfig({ tenants: [tenant] }) });
 const resources = deployed.templateJson.Resources;
 const [tableId] = resourcesOfType(resources, 'AWS::DynamoDB::Table').map(([id]) => id);
+const [busId] = resourcesOfType(resources, 'AWS::Events::EventBus').map(([id]) => id);
+
+const logicalId = (construct: IConstruct): string =>
+  deployed.stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const { stack } = deployed;
+const handlers = {
+  ingest: stack.ingest.handler,
+  admin: stack.admin.handler,
+  webhooks: stack.webhooks.handler,
+  segment: stack.segment.handler,
+};
+type HandlerName = keyof typeof handlers;
+const functionId = (name: HandlerName) => logicalId(handlers[name].fn);
+const secretId = stack.getLogicalId(stack.tenantSecrets.secret);
+
+/** Every statement of the policies attached to a function's role. */
+const statementsOf = (name: HandlerName): Statement[] => {
+  const roleRef = { Ref: logicalId(handlers[name].role) };
+  return resourcesOfType(resources, 'AWS::IAM::Policy')
+    .filter(([, p]) => prop<unknown[]>(p, 'Roles').some((r) => JSON.stringify(r) === JSON.stringify(roleRef)))
+    .flatMap(([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement);
+};
+const allStatements = (): Statement[] =>
+  resourcesOfType(resources, 'AWS::IAM::Policy').flatMap(
+    ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
+  );
+const namesResource = (statement: Statement, id: string) => JSON.stringify(statement.Resource).includes(`"${id}"`);
+const actionsOn = (statements: Statement[], id: string): string[] =>
+  statements
+    .filter((s) => namesResource(s, id))
+    .flatMap((s) => [s.Action].flat())
+    .sort();
+
+/** The function an HTTP API route invokes, through its integration. */
+const routeFunctionId = (route: Resource): string | undefined => {
+  const target = prop<{ 'Fn::Join': [string, [string, { Ref: string }]] }>(route, 'Target');
+  const integration = resources[target['Fn::Join'][1][1].Ref];
+  return getAttArn(prop<unknown>(integration, 'IntegrationUri'));
+};
+
+const EXPECTED_ROUTES: Record<string, HandlerName> = {
+  'POST /v1/events': 'ingest',
+  'GET /v1/customers/{customerId}': 'admin',
+  'DELETE /v1/customers/{customerId}': 'admin',
+  'GET /v1/customers/{customerId}/export': 'admin',
+  'POST /v1/webhooks/shopify/{tenantId}': 'webhooks',
+  'POST /v1/webhooks/woocommerce/{tenantId}': 'webhooks',
+  'POST /v1/track': 'segment',
+  'POST /v1/identify': 'segment',
+  'POST /v1/batch': 'segment',
+};
 
 describe('the growthloop stack', () => {
   it('passes the cdk-nag AwsSolutions checks with no unacknowledged error', () => {
@@ -180,7 +239,7 @@ describe('the growthloop stack', () => {
 
   it('runs every function on nodejs24.x arm64 with its own log group', () => {
     const functions = resourcesOfType(resources, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(5);
     for (const [id, fn] of functions) {
       expect(fn.Properties?.Runtime, id).toBe('nodejs24.x');
       expect(fn.Properties?.Architectures, id).toEqual(['arm64']);
@@ -201,7 +260,7 @@ describe('the growthloop stack', () => {
       ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
     );
     const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
-    expect(onTable.length).toBe(2);
+    expect(onTable.length).toBe(3);
     for (const statement of onTable) {
       for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
       expect(JSON.stringify(statement.Resource)).not.toContain('*');
@@ -238,6 +297,7 @@ describe('the growthloop stack', () => {
         currency: tenant.currency,
         apiKeySha256: sha256(tenant.apiKey),
         adminKeySha256: sha256(tenant.adminKey),
+        segmentWriteKeySha256: sha256(tenant.secrets.segmentWriteKey),
       },
     ]);
     for (const [id, fn] of resourcesOfType(resources, 'AWS::Lambda::Function')) {
@@ -246,6 +306,122 @@ describe('the growthloop stack', () => {
     const everything = JSON.stringify(deployed.templateJson);
     expect(everything).not.toContain(tenant.apiKey);
     expect(everything).not.toContain(tenant.adminKey);
+  });
+
+  it('outputs the tenant-secrets ARN', () => {
+    deployed.template.hasOutput('TenantSecretsArn', { Value: { Ref: secretId } });
+  });
+});
+
+describe('the HTTP API routes', () => {
+  const routesByKey = new Map(
+    resourcesOfType(resources, 'AWS::ApiGatewayV2::Route').map(([, r]) => [prop<string>(r, 'RouteKey'), r]),
+  );
+
+  it('serves exactly the growthloop routes', () => {
+    expect([...routesByKey.keys()].sort()).toEqual(Object.keys(EXPECTED_ROUTES).sort());
+  });
+
+  it.each(Object.entries(EXPECTED_ROUTES))('sends %s to the %s function', (routeKey, name) => {
+    const route = routesByKey.get(routeKey);
+    expect(route, routeKey).toBeDefined();
+    expect(routeFunctionId(route as Resource)).toBe(functionId(name));
+  });
+
+  it.each(Object.entries(EXPECTED_ROUTES))('lets API Gateway invoke the function for %s', (routeKey) => {
+    const [method, path] = routeKey.split(' ') as [string, string];
+    const target = routeFunctionId(routesByKey.get(routeKey) as Resource);
+    const permission = resourcesOfType(resources, 'AWS::Lambda::Permission').find(
+      ([, p]) =>
+        getAttArn(prop<unknown>(p, 'FunctionName')) === target &&
+        JSON.stringify(prop<unknown>(p, 'SourceArn')).includes(`/*/*${path}"`),
+    );
+    expect(permission, `${method} ${path}`).toBeDefined();
+    expect(prop<string>(permission?.[1], 'Principal')).toBe('apigateway.amazonaws.com');
+  });
+});
+
+describe('the function permissions', () => {
+  it('lets the admin function read, query, delete and put on the table, and nothing else there', () => {
+    expect(actionsOn(statementsOf('admin'), tableId as string)).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
+  });
+
+  it('lets the webhooks function read and write order index items, query, delete and scan, and nothing else', () => {
+    expect(actionsOn(statementsOf('webhooks'), tableId as string)).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+    ]);
+  });
+
+  it('lets only the webhooks function read secrets, and only the tenant-secrets secret', () => {
+    const secretStatements = allStatements().filter((s) =>
+      [s.Action].flat().some((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(secretStatements).toEqual([
+      { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: secretId } },
+    ]);
+    expect(statementsOf('webhooks')).toContainEqual(secretStatements[0]);
+  });
+
+  it.each(['ingest', 'webhooks', 'segment'] as const)('lets the %s function put events on the bus only', (name) => {
+    const putEvents = statementsOf(name).filter((s) => [s.Action].flat().includes('events:PutEvents'));
+    expect(putEvents).toEqual([
+      { Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [busId, 'Arn'] } },
+    ]);
+  });
+
+  it('gives the segment function no access to the table or any secret', () => {
+    const statements = statementsOf('segment');
+    expect(actionsOn(statements, tableId as string)).toEqual([]);
+    expect(actionsOn(statements, secretId)).toEqual([]);
+  });
+});
+
+describe('the webhooks function', () => {
+  const fn = resources[functionId('webhooks')];
+
+  it('has 30 s to erase a tenant on shop/redact, with 512 MB', () => {
+    expect(prop<number>(fn, 'Timeout')).toBe(30);
+    expect(prop<number>(fn, 'MemorySize')).toBe(512);
+  });
+
+  it('knows the bus, the table, the tenants and the tenant-secrets ARN', () => {
+    expect(variables(fn)).toMatchObject({
+      EVENT_BUS_NAME: { Ref: busId },
+      TABLE_NAME: { Ref: tableId },
+      GROWTHLOOP_TENANTS: expect.any(String),
+      TENANT_SECRETS_ARN: { Ref: secretId },
+    });
+  });
+});
+
+describe('the tenant secrets', () => {
+  it('are one retained secret created without a value, so the template holds no secret', () => {
+    const secrets = resourcesOfType(resources, 'AWS::SecretsManager::Secret');
+    expect(secrets.map(([id]) => id)).toEqual([secretId]);
+    const [, secret] = secrets[0] as [string, Resource & { DeletionPolicy?: string; UpdateReplacePolicy?: string }];
+    expect(secret.DeletionPolicy).toBe('Retain');
+    expect(secret.UpdateReplacePolicy).toBe('Retain');
+    expect(secret.Properties).not.toHaveProperty('SecretString');
+    expect(secret.Properties).not.toHaveProperty('GenerateSecretString');
+    expect(prop<string>(secret, 'Description')).toMatch(/put-secret-value/);
+  });
+
+  it('never appear in the template, not even as a dynamic reference a function would resolve at deploy', () => {
+    const everything = JSON.stringify(deployed.templateJson);
+    for (const value of Object.values(tenant.secrets)) {
+      if (value !== tenant.secrets.shopifyPreviousSecretValidUntil) expect(everything).not.toContain(value);
+    }
+    expect(everything).not.toContain('{{resolve:secretsmanager');
   });
 });
 
