@@ -21,7 +21,29 @@ export type WebhookDeps = {
 };
 
 const rawBody = (event: HttpEvent): Buffer => Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
-const log = (fields: Record<string, unknown>) => console.log(JSON.stringify(fields));
+/**
+ * Counts a delivery answered 200 but not used, as a CloudWatch metric in embedded metric format
+ * (growthloop/IgnoredWebhooks by platform and topic); locally it is a log line.
+ */
+function countIgnored(platform: string, topic: string, reason: string, now: number) {
+  const emf = {
+    _aws: {
+      Timestamp: now,
+      CloudWatchMetrics: [
+        {
+          Namespace: 'growthloop',
+          Dimensions: [['platform', 'topic']],
+          Metrics: [{ Name: 'IgnoredWebhooks', Unit: 'Count' }],
+        },
+      ],
+    },
+    platform,
+    topic,
+    reason,
+    IgnoredWebhooks: 1,
+  };
+  console.log(JSON.stringify(emf));
+}
 
 /** A signature check failed: 401 and nothing stored, without telling which part was wrong. */
 const unauthorized = (signatureHeader: string) =>
@@ -95,7 +117,7 @@ export function createShopifyWebhookHandler(deps: WebhookDeps) {
         return json(400, result.error);
       default: {
         const reason = result.kind === 'ignored' ? result.reason : 'the app was uninstalled; shop/redact follows';
-        log({ level: 'info', metric: 'webhooks.ignored', platform: 'shopify', tenantId, topic, reason });
+        countIgnored('shopify', topic, reason, deps.clock.now());
         return json(200, { accepted: 0, ignored: reason });
       }
     }
@@ -153,7 +175,7 @@ export function createWooWebhookHandler(deps: WebhookDeps) {
       return json(200, { accepted: result.events.length });
     }
     if (result.kind === 'invalid') return json(400, result.error);
-    log({ level: 'info', metric: 'webhooks.ignored', platform: 'woocommerce', tenantId, topic, reason: result.reason });
+    countIgnored('woocommerce', topic, result.reason, deps.clock.now());
     return json(200, { accepted: 0, ignored: result.reason });
   }).use(jsonErrors());
 }

@@ -3,10 +3,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../functions/adapters/clock';
 import type { GrowthloopConfig } from '../../functions/core/config/schema';
-import { customerPk } from '../../functions/core/profiles/items';
+import type { CanonicalEvent } from '../../functions/core/events/schemas';
+import { customerPk, fromProfileItem } from '../../functions/core/profiles/items';
+import { foldEvents } from '../../functions/core/profiles/profile';
+import { parseJsonPreservingBigInts } from '../../functions/platforms/json';
+import { normalizeShopify } from '../../functions/platforms/shopify';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { localDynamoClient } from '../../functions/runtime/dynalite';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
@@ -25,7 +29,9 @@ const tenant = {
   },
 };
 const sibling = (id: string) => ({ ...demoConfig().tenants[0]!, id, secrets: tenant.secrets });
-const config: GrowthloopConfig = { tenants: [tenant, sibling('shop-in-order'), sibling('shop-reversed')] };
+const config: GrowthloopConfig = {
+  tenants: [tenant, sibling('shop-in-order'), sibling('shop-reversed'), sibling('shop-all')],
+};
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, '../fixtures/shopify', name));
 const sign = (body: Buffer, secret: string) => createHmac('sha256', secret).update(body).digest('base64');
 const ORDER_CUSTOMER = '115310627314723954';
@@ -205,12 +211,65 @@ describe('Shopify webhooks', () => {
     });
   });
 
-  it('answers 200 to a topic it does not use and stores nothing for it', async () => {
+  it('turns every published topic sample into the profiles its canonical events fold to', async () => {
+    const topics = [
+      'orders/create',
+      'orders/paid',
+      'orders/updated',
+      'customers/create',
+      'customers/update',
+      'checkouts/create',
+      'checkouts/update',
+      'app/uninstalled',
+    ];
+    const expected: CanonicalEvent[] = [];
+    for (const topic of topics) {
+      const body = fixture(`${topic.replace('/', '__')}.json`);
+      const res = await fetch(`${runtime.url}/v1/webhooks/shopify/shop-all`, {
+        method: 'POST',
+        headers: shopifyHeaders(topic, body),
+        body,
+      });
+      expect(res.status, topic).toBe(200);
+      const result = normalizeShopify({
+        topic,
+        body: parseJsonPreservingBigInts(body.toString('utf8')),
+        tenantId: 'shop-all',
+      });
+      if (result.kind === 'events') expected.push(...result.events);
+    }
+    await settled();
+    // customers/create and customers/update publish the same sample: one event id, folded once.
+    const unique = [...new Map(expected.map((e) => [e.eventId, e])).values()];
+    const customers = [...new Set(unique.map((e) => e.customerId))];
+    expect(customers.length).toBeGreaterThanOrEqual(2);
+    for (const customerId of customers) {
+      const item = await runtime.store.get(
+        { pk: customerPk('shop-all', customerId), sk: 'PROFILE' },
+        { consistent: true },
+      );
+      const folded = foldEvents(
+        undefined,
+        unique.filter((e) => e.customerId === customerId),
+      );
+      expect(item && fromProfileItem(item).profile, customerId).toEqual(folded);
+    }
+  });
+
+  it('answers 200 to a topic it does not use, stores nothing for it and counts it in a metric', async () => {
+    const logged = vi.spyOn(console, 'log').mockImplementation(() => {});
     const body = Buffer.from('{"id": 1}');
     const res = await deliver(body, shopifyHeaders('products/create', body));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ accepted: 0 });
     expect(runtime.queue.depth('profile-updates')).toBe(0);
+    const metric = logged.mock.calls.map(([line]) => JSON.parse(String(line))).find((l) => l.IgnoredWebhooks === 1);
+    logged.mockRestore();
+    expect(metric).toMatchObject({
+      platform: 'shopify',
+      topic: 'products/create',
+      _aws: { CloudWatchMetrics: [{ Namespace: 'growthloop' }] },
+    });
   });
 });
 
