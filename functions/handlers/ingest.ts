@@ -2,9 +2,9 @@ import middy from '@middy/core';
 import type { TenantDirectory } from '../core/config/tenants';
 import { parseIngestBody } from '../core/events/ingest';
 import type { Bus } from '../ports';
-import { INGEST_SOURCE } from '../routes';
 import { awsBus, awsTenants, lazyHandler } from './aws';
 import { apiError, bodyText, type HttpEvent, type HttpResult, header, json, jsonErrors } from './http';
+import { publishEvents } from './publish';
 
 /** POST /v1/events: validates one event or a batch, puts the valid ones on the bus, answers 202. */
 export function createIngestHandler(deps: { bus: Bus; tenants: TenantDirectory }) {
@@ -14,7 +14,7 @@ export function createIngestHandler(deps: { bus: Bus; tenants: TenantDirectory }
       return apiError(401, 'unauthorized', 'x-api-key is missing or not a tenant API key', 'headers.x-api-key');
     const result = parseIngestBody(bodyText(event), tenant.id);
     if (!result.ok) return json(result.status, result.body);
-    await deps.bus.put(result.events.map((e) => ({ source: INGEST_SOURCE, detailType: e.type, detail: e })));
+    await publishEvents(deps.bus, result.events);
     return json(202, { accepted: result.events.length, rejected: result.errors.length, errors: result.errors });
   }).use(jsonErrors());
 }

@@ -16,7 +16,9 @@ export function createPrivacy(deps: { store: Store; clock: Clock }) {
       // The tombstone first: events still on their way must not bring the customer back.
       await store.put(tombstoneItem(tenantId, customerId, clock.now()));
       const items = await store.query(customerPk(tenantId, customerId), { consistent: true });
-      for (const item of items) await store.delete(item);
+      const profile = items.find((item) => item.sk === 'PROFILE');
+      const orderIds = Object.keys((profile && fromProfileItem(profile).profile.orderBook) ?? {});
+      for (const key of [...items, ...orderIds.map((id) => orderIndexKey(tenantId, id))]) await store.delete(key);
       await store.put(
         auditItem(tenantId, 'erase', customerId, requestedBy, clock.now(), { erasedItems: items.length }),
       );

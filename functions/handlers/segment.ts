@@ -1,18 +1,13 @@
 import middy from '@middy/core';
 import { systemClock } from '../adapters/clock';
 import type { TenantDirectory } from '../core/config/tenants';
-import type { CanonicalEvent } from '../core/events/schemas';
 import { normalizeSegmentBatch, normalizeSegmentCall, parseBasicAuthWriteKey } from '../platforms/segment';
 import type { Bus, Clock } from '../ports';
-import { INGEST_SOURCE } from '../routes';
 import { awsBus, awsTenants, lazyHandler } from './aws';
 import { apiError, bodyText, type HttpEvent, type HttpResult, header, json, jsonErrors, routeByKey } from './http';
+import { publishEvents } from './publish';
 
 type SegmentDeps = { bus: Bus; clock: Clock; tenants: TenantDirectory };
-
-async function publish(bus: Bus, events: CanonicalEvent[]) {
-  if (events.length > 0) await bus.put(events.map((e) => ({ source: INGEST_SOURCE, detailType: e.type, detail: e })));
-}
 
 /**
  * POST /v1/track, /v1/identify and /v1/batch in the shape of Segment's HTTP Tracking API, so
@@ -40,7 +35,7 @@ export function createSegmentHandler(deps: SegmentDeps, call: 'track' | 'identif
     if (call === 'batch') {
       const result = normalizeSegmentBatch(body, tenant.id, options);
       if (result.rejected) return json(result.rejected.status, result.rejected.body);
-      await publish(deps.bus, result.events);
+      await publishEvents(deps.bus, result.events);
       return json(200, {
         success: true,
         accepted: result.events.length,
@@ -53,7 +48,7 @@ export function createSegmentHandler(deps: SegmentDeps, call: 'track' | 'identif
       const { index: _index, ...error } = result.error;
       return json(400, error);
     }
-    await publish(deps.bus, result.events);
+    await publishEvents(deps.bus, result.events);
     return json(200, { success: true, accepted: result.events.length });
   }).use(jsonErrors());
 }

@@ -8,10 +8,10 @@ import { parseJsonPreservingBigInts } from '../platforms/json';
 import { normalizeShopify, refundOrderId, type ShopifyPrivacyRequest, verifyShopifyHmac } from '../platforms/shopify';
 import { isWooPing, normalizeWoo, verifyWooSignature } from '../platforms/woocommerce';
 import type { Bus, Clock, Item, Store } from '../ports';
-import { INGEST_SOURCE } from '../routes';
 import { awsBus, awsStore, awsTenantSecrets, lazyHandler } from './aws';
 import { apiError, type HttpEvent, type HttpResult, header, json, jsonErrors, routeByKey } from './http';
 import { createPrivacy, type Privacy } from './privacy';
+import { publishEvents } from './publish';
 
 export type WebhookDeps = {
   bus: Bus;
@@ -53,10 +53,6 @@ const unauthorized = (signatureHeader: string) =>
     `${signatureHeader} does not match this body for this tenant`,
     `headers.${signatureHeader}`,
   );
-
-async function publish(bus: Bus, events: CanonicalEvent[]) {
-  if (events.length > 0) await bus.put(events.map((e) => ({ source: INGEST_SOURCE, detailType: e.type, detail: e })));
-}
 
 function parseBody(raw: Buffer): { ok: true; body: unknown } | { ok: false; result: HttpResult } {
   try {
@@ -109,7 +105,7 @@ export function createShopifyWebhookHandler(deps: WebhookDeps) {
     switch (result.kind) {
       case 'events':
         await deps.store.putMany(orderIndexItems(result.events));
-        await publish(deps.bus, result.events);
+        await publishEvents(deps.bus, result.events);
         return json(200, { accepted: result.events.length });
       case 'privacy':
         return json(200, await handlePrivacyRequest(createPrivacy(deps), tenantId, result.request));
@@ -171,7 +167,7 @@ export function createWooWebhookHandler(deps: WebhookDeps) {
       source: header(event, 'x-wc-webhook-source'),
     });
     if (result.kind === 'events') {
-      await publish(deps.bus, result.events);
+      await publishEvents(deps.bus, result.events);
       return json(200, { accepted: result.events.length });
     }
     if (result.kind === 'invalid') return json(400, result.error);

@@ -256,6 +256,16 @@ describe('Shopify webhooks', () => {
     }
   });
 
+  it("erasing the order's customer also removes the order index that named it", async () => {
+    const res = await fetch(`${runtime.url}/v1/customers/${ORDER_CUSTOMER}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${tenant.adminKey}` },
+    });
+    expect(res.status).toBe(200);
+    const held = (await runtime.store.scan('shop#')).map((item) => JSON.stringify(item));
+    expect(held.filter((item) => item.includes(ORDER_CUSTOMER))).toEqual([]);
+  });
+
   it('answers 200 to a topic it does not use, stores nothing for it and counts it in a metric', async () => {
     const logged = vi.spyOn(console, 'log').mockImplementation(() => {});
     const body = Buffer.from('{"id": 1}');
