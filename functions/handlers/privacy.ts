@@ -17,8 +17,11 @@ export function createPrivacy(deps: { store: Store; clock: Clock }) {
       await store.put(tombstoneItem(tenantId, customerId, clock.now()));
       const items = await store.query(customerPk(tenantId, customerId), { consistent: true });
       const profile = items.find((item) => item.sk === 'PROFILE');
-      const orderIds = Object.keys((profile && fromProfileItem(profile).profile.orderBook) ?? {});
-      for (const key of [...items, ...orderIds.map((id) => orderIndexKey(tenantId, id))]) await store.delete(key);
+      const { orderBook = {}, mergedFrom = [] } = profile ? fromProfileItem(profile).profile : {};
+      // Ids merged into the customer (anonymous visitors) point at it: their items go too.
+      for (const id of mergedFrom) items.push(...(await store.query(customerPk(tenantId, id), { consistent: true })));
+      const orderIndex = Object.keys(orderBook).map((id) => orderIndexKey(tenantId, id));
+      for (const key of [...items, ...orderIndex]) await store.delete(key);
       await store.put(
         auditItem(tenantId, 'erase', customerId, requestedBy, clock.now(), { erasedItems: items.length }),
       );

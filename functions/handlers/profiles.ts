@@ -1,9 +1,8 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { systemClock } from '../adapters/clock';
-import { tombstoneKey } from '../core/privacy/records';
 import { coldWeeks, type Ledgers, planProfileWrite } from '../core/profiles/apply';
-import { type CustomerBatch, collectDeliveries, type Delivery, groupByCustomer } from '../core/profiles/batch';
+import { type CustomerBatch, collectDeliveries, groupByCustomer } from '../core/profiles/batch';
 import {
   fromProfileItem,
   LEDGER_HASHES,
@@ -16,6 +15,7 @@ import {
 } from '../core/profiles/items';
 import { type Clock, ConditionFailedError, type Item, type Store } from '../ports';
 import { awsStore, lazyHandler } from './aws';
+import { preparePreviousProfiles, removeMergedProfiles, resolveCustomers } from './profile-identities';
 
 export type QueueRecord = { id: string; body: string };
 
@@ -57,36 +57,27 @@ export function createProfileUpdater(deps: { store: Store; clock: Clock }) {
     for (let attempt = 1; ; attempt++) {
       const now = clock.now();
       const stored: StoredProfile | undefined = item ? fromProfileItem(item) : undefined;
-      const plan = planProfileWrite(stored, customer.events, await readLedgers(customer, now), now);
-      if (!plan.next) return;
+      if (stored?.mergedInto)
+        throw new Error('the customer was merged into another; its events go there on redelivery');
       try {
-        for (const { week, hashes } of plan.toLedger) {
-          await store.addToSet(ledgerKey(customer.profileKey, week), LEDGER_HASHES, hashes);
+        const previous = await preparePreviousProfiles(store, customer);
+        const plan = planProfileWrite(stored, customer.events, await readLedgers(customer, now), now, previous);
+        if (plan.next) {
+          for (const { week, hashes } of plan.toLedger) {
+            await store.addToSet(ledgerKey(customer.profileKey, week), LEDGER_HASHES, hashes);
+          }
+          await store.put(toProfileItem(plan.next), stored ? { ifVersion: stored.version } : { ifAbsent: true });
         }
-        await store.put(toProfileItem(plan.next), stored ? { ifVersion: stored.version } : { ifAbsent: true });
+        await removeMergedProfiles(store, customer);
         return;
       } catch (e) {
         if (!(e instanceof ConditionFailedError) || attempt >= MAX_WRITE_ATTEMPTS) throw e;
         await sleep(Math.random() * Math.min(2000, 10 * 2 ** attempt));
-        item = e.current ?? (await store.get(customer.profileKey, { consistent: true }));
+        // The refusal may be of a previous profile being marked merged: re-read this customer's then.
+        const current = e.current?.pk === customer.profileKey.pk ? e.current : undefined;
+        item = current ?? (await store.get(customer.profileKey, { consistent: true }));
       }
     }
-  }
-
-  /**
-   * Drops events of erased customers that occurred before their erasure (redeliveries, events
-   * in flight). Only customers without a profile can have been erased, so only they are looked up.
-   */
-  async function withoutErased(deliveries: Delivery[], profiles: Map<string, Item>): Promise<Delivery[]> {
-    const unknown = deliveries.filter((d) => !profiles.has(profileKey(d.event.tenantId, d.event.customerId).pk));
-    if (unknown.length === 0) return deliveries;
-    const tombstones = await store.getMany(unknown.map((d) => tombstoneKey(d.event.tenantId, d.event.customerId)));
-    if (tombstones.length === 0) return deliveries;
-    const erasedAt = new Map(tombstones.map((t) => [t.pk, t.erasedAt as string]));
-    return deliveries.filter((d) => {
-      const erased = erasedAt.get(tombstoneKey(d.event.tenantId, d.event.customerId).pk);
-      return erased === undefined || d.event.occurredAt > erased;
-    });
   }
 
   return async function updateProfiles(records: QueueRecord[]): Promise<{ failedIds: string[] }> {
@@ -94,7 +85,9 @@ export function createProfileUpdater(deps: { store: Store; clock: Clock }) {
     for (const id of undecodable) log('error', 'undecodable delivery', { recordId: id });
     const profileKeys = deliveries.map((d) => profileKey(d.event.tenantId, d.event.customerId));
     const profiles = new Map((await store.getMany(profileKeys)).map((item) => [item.pk, item]));
-    const customers = groupByCustomer(await withoutErased(deliveries, profiles));
+    const customers = groupByCustomer(await resolveCustomers(store, deliveries, profiles));
+    const targets = customers.map((c) => c.profileKey).filter((key) => !profiles.has(key.pk));
+    for (const item of await store.getMany(targets)) profiles.set(item.pk, item);
 
     const failedIds = [...undecodable];
     await forEachConcurrently(customers, CUSTOMERS_IN_PARALLEL, async (customer) => {

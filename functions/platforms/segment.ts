@@ -239,7 +239,15 @@ function mapCall(
   }
   const out = { ...parsed.data, tenantId } as CanonicalEvent;
   const merge = kind === 'identify' && userId !== undefined && anonymousId !== undefined;
-  return merge ? { ok: true, events: [out], anonymousId } : { ok: true, events: [out] };
+  if (!merge) return { ok: true, events: [out] };
+  // The anonymous visitor's activity merges into the customer's profile.
+  const alias: CanonicalEvent = {
+    ...envelope,
+    eventId: `segment:${messageId}:alias`,
+    type: 'alias',
+    properties: { previousId: `anon:${anonymousId}` },
+  };
+  return { ok: true, events: [out, alias], anonymousId };
 }
 
 /** Scalar traits only, as the canonical schema allows: nested objects (address, company) and long strings are dropped. */

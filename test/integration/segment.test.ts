@@ -72,6 +72,61 @@ describe('the Segment-spec HTTP API', () => {
     expect(await profile('u-1')).toEqual(before);
   });
 
+  it('merges an anonymous visitor into the customer on identify, and sends later anonymous events there', async () => {
+    const anon = (i: number, event: string, properties: Record<string, unknown>) => ({
+      type: 'track',
+      messageId: `anon-msg-${i}`,
+      anonymousId: 'visitor-42',
+      event,
+      properties,
+      timestamp: `2026-11-20T10:0${i}:00.000Z`,
+    });
+    const browsing = [
+      anon(1, 'Product Viewed', { product_id: 'p-1' }),
+      anon(2, 'Order Completed', { order_id: 'anon-o-1', total: 20, currency: 'EUR' }),
+    ];
+    expect((await send('/v1/batch', { batch: browsing })).status).toBe(200);
+    await settled();
+    expect(await profile('anon:visitor-42')).toMatchObject({ orders: 1 });
+    const identify = {
+      type: 'identify',
+      messageId: 'identify-42',
+      userId: 'user-42',
+      anonymousId: 'visitor-42',
+      traits: { plan: 'plus' },
+      timestamp: '2026-11-20T10:05:00.000Z',
+    };
+    expect((await send('/v1/identify', identify)).status).toBe(200);
+    await settled();
+    expect(await profile('anon:visitor-42')).toBeUndefined();
+    expect(await profile('user-42')).toMatchObject({
+      orders: 1,
+      revenue: { EUR: { gross: 2000 } },
+      counts: { product_viewed: 1, order_placed: 1, identify: 1, alias: 1 },
+      traits: { plan: 'plus' },
+    });
+    // A late anonymous event and a redelivery of the old ones land on the customer, once.
+    const late = [anon(6, 'Product Viewed', { product_id: 'p-2' }), ...browsing];
+    expect((await send('/v1/batch', { batch: late })).status).toBe(200);
+    expect((await send('/v1/identify', identify)).status).toBe(200);
+    await settled();
+    expect(await profile('anon:visitor-42')).toBeUndefined();
+    expect(await profile('user-42')).toMatchObject({
+      orders: 1,
+      counts: { product_viewed: 2, order_placed: 1, alias: 1 },
+    });
+  });
+
+  it('erasing the customer also erases the anonymous visitor merged into it', async () => {
+    const res = await fetch(`${runtime.url}/v1/customers/user-42`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${shopA.adminKey}` },
+    });
+    expect(res.status).toBe(200);
+    const held = (await runtime.store.scan('shop-a#')).map((item) => JSON.stringify(item));
+    expect(held.filter((item) => item.includes('user-42') || item.includes('visitor-42'))).toEqual([]);
+  });
+
   it("refuses another tenant's write key for this tenant's data and a missing one", async () => {
     const res = await send('/v1/track', { ...track(999, 'u-9') }, 'not-a-write-key-at-all');
     expect(res.status).toBe(401);

@@ -87,6 +87,8 @@ export const propertiesByType = {
   message_clicked: MessageRef.extend({ url: z.string().max(2048).optional() }),
   identify: z.strictObject({ traits: Traits.default({}), timezone: ianaTimeZone.optional() }),
   consent_changed: z.strictObject({ channel: Channel, granted: z.boolean() }),
+  /** The customer was known before as `previousId` (an anonymous visitor): that profile merges into this one. */
+  alias: z.strictObject({ previousId: id }),
 } as const;
 
 export type EventType = keyof typeof propertiesByType;

@@ -1,6 +1,6 @@
 import type { CanonicalEvent } from '../events/schemas';
 import type { StoredProfile } from './items';
-import { foldEvents } from './profile';
+import { foldEvents, mergeProfiles } from './profile';
 import { eventHash, holds, isHotWeek, type Seen, splitHashes, weekOf } from './seen';
 
 /** Hashes a ledger item holds, by week, for the weeks of this customer's old events. */
@@ -31,6 +31,8 @@ export function planProfileWrite(
   events: readonly CanonicalEvent[],
   ledgers: Ledgers,
   now: number,
+  /** Profiles that `alias` events among `events` name as this customer's previous ids. */
+  previous: readonly StoredProfile[] = [],
 ): ProfileWrite {
   const seen: Seen = {};
   const toLedger: ProfileWrite['toLedger'] = [];
@@ -50,7 +52,14 @@ export function planProfileWrite(
     seen[week] = (seen[week] ?? '') + hash;
     applied.push(event);
   }
-  const profile = foldEvents(stored?.profile, applied);
+  let profile = foldEvents(stored?.profile, applied);
   if (applied.length === 0 || !profile) return { applied, duplicates, toLedger: [] };
+  const aliased = new Set(applied.flatMap((e) => (e.type === 'alias' ? [e.properties.previousId] : [])));
+  for (const source of previous) {
+    if (!aliased.has(source.profile.customerId)) continue;
+    profile = mergeProfiles(profile, source.profile);
+    // Events the previous profile folded must stay recognised under this customer.
+    for (const [week, hashes] of Object.entries(source.seen)) seen[week] = (seen[week] ?? '') + hashes;
+  }
   return { next: { profile, version: (stored?.version ?? 0) + 1, seen }, applied, duplicates, toLedger };
 }

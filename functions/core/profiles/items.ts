@@ -21,17 +21,33 @@ export const orderIndexKey = (tenantId: string, orderId: string): Key => ({
 export const ledgerKey = (profile: Key, week: string): Key => ({ pk: profile.pk, sk: `SEEN#${week}` });
 export const LEDGER_HASHES = 'hashes';
 
-/** The stored profile: the profile, its write version, and the events it has seen by week. */
-export type StoredProfile = { profile: Profile; version: number; seen: Seen };
+/**
+ * The stored profile: the profile, its write version, the events it has seen by week, and,
+ * once it has been merged into another customer's profile, that customer's id.
+ */
+export type StoredProfile = { profile: Profile; version: number; seen: Seen; mergedInto?: string };
 
-export function toProfileItem({ profile, version, seen }: StoredProfile): Item {
-  return { ...profileKey(profile.tenantId, profile.customerId), ...profile, version, seen };
+export function toProfileItem({ profile, version, seen, mergedInto }: StoredProfile): Item {
+  const item: Item = { ...profileKey(profile.tenantId, profile.customerId), ...profile, version, seen };
+  if (mergedInto) item.mergedInto = mergedInto;
+  return item;
 }
 
 export function fromProfileItem(item: Item): StoredProfile {
-  const { pk: _pk, sk: _sk, version, seen, ...profile } = item;
-  return { profile: profile as unknown as Profile, version: version as number, seen: (seen ?? {}) as Seen };
+  const { pk: _pk, sk: _sk, version, seen, mergedInto, ...profile } = item;
+  return {
+    profile: profile as unknown as Profile,
+    version: version as number,
+    seen: (seen ?? {}) as Seen,
+    ...(mergedInto ? { mergedInto: mergedInto as string } : {}),
+  };
 }
+
+/** Where events for a customer id that was merged into another customer now go. */
+export const aliasKey = (tenantId: string, customerId: string): Key => ({
+  pk: customerPk(tenantId, customerId),
+  sk: 'ALIAS',
+});
 
 export const ledgerWeek = (item: Item): string => item.sk.slice('SEEN#'.length);
 export const ledgerHashes = (item: Item): Set<string> => (item[LEDGER_HASHES] as Set<string> | undefined) ?? new Set();

@@ -34,6 +34,8 @@ export type Profile = {
   consent: Partial<Record<Channel, Latest<boolean>>>;
   timezone?: Latest<string>;
   traits: Record<string, Latest<string | number | boolean | null>>;
+  /** Customer ids (anonymous visitors) whose profiles were merged into this one. */
+  mergedFrom?: string[];
 };
 
 export function emptyProfile(tenantId: string, customerId: string, at: string): Profile {
@@ -191,4 +193,32 @@ export function foldEvents(profile: Profile | undefined, events: readonly Canoni
   const next = profile ? copyForFold(profile) : emptyProfile(first.tenantId, first.customerId, first.occurredAt);
   for (const event of events) foldEvent(next, event);
   return next;
+}
+
+/**
+ * Merges the profile of a customer known before under another id (an anonymous visitor) into
+ * this one: sums, earliest and latest times, the later register values, every order once.
+ */
+export function mergeProfiles(target: Profile, source: Profile): Profile {
+  const merged = copyForFold(target);
+  merged.firstSeenAt = minTime(merged.firstSeenAt, source.firstSeenAt);
+  merged.lastSeenAt = maxTime(merged.lastSeenAt, source.lastSeenAt);
+  merged.sessions += source.sessions;
+  merged.logins += source.logins;
+  if (source.lastLoginAt) merged.lastLoginAt = maxTime(merged.lastLoginAt, source.lastLoginAt);
+  for (const [type, n] of Object.entries(source.counts) as [EventType, number][]) {
+    merged.counts[type] = (merged.counts[type] ?? 0) + n;
+  }
+  for (const [currency, t] of Object.entries(source.revenue)) totals(merged, currency).refunded += t.refunded;
+  for (const [orderId, entry] of Object.entries(source.orderBook ?? {})) foldOrderState(merged, orderId, entry);
+  if (source.cart) merged.cart = latest(merged.cart, source.cart.v, source.cart.at);
+  if (source.timezone) merged.timezone = latest(merged.timezone, source.timezone.v, source.timezone.at);
+  for (const [channel, r] of Object.entries(source.consent) as [Channel, Latest<boolean>][]) {
+    merged.consent[channel] = latest(merged.consent[channel], r.v, r.at);
+  }
+  for (const [name, r] of Object.entries(source.traits)) merged.traits[name] = latest(merged.traits[name], r.v, r.at);
+  merged.mergedFrom = [
+    ...new Set([...(merged.mergedFrom ?? []), source.customerId, ...(source.mergedFrom ?? [])]),
+  ].sort();
+  return merged;
 }

@@ -225,7 +225,7 @@ describe('Segment track calls', () => {
 });
 
 describe('Segment identify calls', () => {
-  it('keeps scalar traits only, takes the IANA time zone from context and exposes the anonymousId to merge', () => {
+  it('keeps scalar traits only, takes the IANA time zone from context and merges the anonymous visitor', () => {
     const traits: Record<string, unknown> = {
       email: 'peter@example.com',
       firstName: 'Peter',
@@ -272,6 +272,15 @@ describe('Segment identify calls', () => {
             },
             timezone: 'Europe/Amsterdam',
           },
+        },
+        {
+          type: 'alias',
+          tenantId: TENANT,
+          eventId: 'segment:id-1:alias',
+          customerId: '97980cfea0067',
+          occurredAt: RECEIVED,
+          source: 'segment',
+          properties: { previousId: 'anon:anon-7' },
         },
       ],
     });

@@ -4,7 +4,7 @@ import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
 import { coldWeeks, planProfileWrite } from '../../../../functions/core/profiles/apply';
 import { collectDeliveries, groupByCustomer } from '../../../../functions/core/profiles/batch';
 import type { StoredProfile } from '../../../../functions/core/profiles/items';
-import { foldEvents } from '../../../../functions/core/profiles/profile';
+import { foldEvents, mergeProfiles } from '../../../../functions/core/profiles/profile';
 import { eventHash, holds, weekOf } from '../../../../functions/core/profiles/seen';
 import { profileView } from '../../../../functions/core/profiles/view';
 import { shopHistory } from '../../../../scripts/workload';
@@ -289,6 +289,26 @@ describe('reports of one order', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('merging a previous profile', () => {
+  it("gives the profile folding both histories under the customer's id would give", () => {
+    const history = withTenant(shopHistory({ customers: 1, events: 400, seed: 9 }));
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: history.length, maxLength: history.length }), (sides) => {
+        const visitor = history.filter((_, i) => sides[i]).map((e) => ({ ...e, customerId: 'anon:v' }));
+        const customer = history.filter((_, i) => !sides[i]);
+        if (visitor.length === 0 || customer.length === 0) return;
+        const merged = mergeProfiles(foldEvents(undefined, customer)!, foldEvents(undefined, visitor)!);
+        expect({ ...merged, mergedFrom: undefined }).toEqual({
+          ...foldEvents(undefined, history)!,
+          mergedFrom: undefined,
+        });
+        expect(merged.mergedFrom).toEqual(['anon:v']);
+      }),
+      { numRuns: 50 },
     );
   });
 });
