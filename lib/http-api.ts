@@ -5,6 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { type FunctionName, httpRoutes } from '../functions/http-routes';
 
 export type HttpApiProps = {
   ingest: lambda.IFunction;
@@ -30,28 +31,13 @@ const NO_GATEWAY_CREDENTIALS =
   'Store platforms and Segment-compatible sources cannot present IAM, JWT or Cognito credentials.';
 
 /** Why each function's routes have no API Gateway authorizer (AwsSolutions-APIG4): each authenticates in the function. */
-const AUTH_IN_FUNCTION = {
+const AUTH_IN_FUNCTION: Record<FunctionName, string> = {
   ingest: `Authentication happens inside the function: ingest checks the tenant API key (x-api-key header, compared by SHA-256 hash). ${NO_GATEWAY_CREDENTIALS}`,
   admin:
     'Authentication happens inside the function: admin checks authorization: Bearer <adminKey> (compared by SHA-256 hash) and serves only that tenant.',
   webhooks: `Authentication happens inside the function: each webhook is verified against its body with the tenant's platform signing secret (x-shopify-hmac-sha256, x-wc-webhook-signature) before anything is stored. ${NO_GATEWAY_CREDENTIALS}`,
   segment: `Authorization happens in the function: it checks the tenant's Segment write key sent as HTTP Basic user name (compared by SHA-256 hash). ${NO_GATEWAY_CREDENTIALS}`,
-} as const;
-
-type FunctionName = keyof typeof AUTH_IN_FUNCTION;
-
-/** Every route of the API and the function serving it; each function routes by `event.routeKey`. */
-export const API_ROUTES: readonly { method: apigw.HttpMethod; path: string; fn: FunctionName }[] = [
-  { method: apigw.HttpMethod.POST, path: '/v1/events', fn: 'ingest' },
-  { method: apigw.HttpMethod.GET, path: '/v1/customers/{customerId}', fn: 'admin' },
-  { method: apigw.HttpMethod.DELETE, path: '/v1/customers/{customerId}', fn: 'admin' },
-  { method: apigw.HttpMethod.GET, path: '/v1/customers/{customerId}/export', fn: 'admin' },
-  { method: apigw.HttpMethod.POST, path: '/v1/webhooks/shopify/{tenantId}', fn: 'webhooks' },
-  { method: apigw.HttpMethod.POST, path: '/v1/webhooks/woocommerce/{tenantId}', fn: 'webhooks' },
-  { method: apigw.HttpMethod.POST, path: '/v1/track', fn: 'segment' },
-  { method: apigw.HttpMethod.POST, path: '/v1/identify', fn: 'segment' },
-  { method: apigw.HttpMethod.POST, path: '/v1/batch', fn: 'segment' },
-];
+};
 
 /** The public HTTP API: store webhooks and Segment-spec calls in, admin lookups, exports and erasure. */
 export class HttpApi extends Construct {
@@ -82,8 +68,9 @@ export class HttpApi extends Construct {
       segment: new HttpLambdaIntegration('Segment', props.segment),
     } satisfies Record<FunctionName, HttpLambdaIntegration>;
 
-    for (const { method, path, fn } of API_ROUTES) {
-      for (const route of this.api.addRoutes({ path, methods: [method], integration: integrations[fn] })) {
+    for (const { method, path, fn } of httpRoutes) {
+      const methods = [apigw.HttpMethod[method]];
+      for (const route of this.api.addRoutes({ path, methods, integration: integrations[fn] })) {
         Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: AUTH_IN_FUNCTION[fn] });
       }
     }

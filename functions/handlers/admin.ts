@@ -8,7 +8,7 @@ import { awsStore, awsTenants, lazyHandler } from './aws';
 import { apiError, bearerToken, type HttpEvent, type HttpResult, json, jsonErrors, routeByKey } from './http';
 import { createPrivacy } from './privacy';
 
-type AdminDeps = { store: Store; tenants: TenantDirectory; clock: Clock };
+export type AdminDeps = { store: Store; tenants: TenantDirectory; clock: Clock };
 type Authorized = (tenant: TenantRecord, customerId: string, event: HttpEvent) => Promise<HttpResult>;
 
 /** Admin routes on one customer: the tenant's admin key is required, and only its own customers are reachable. */
@@ -49,11 +49,14 @@ export const createExportHandler = (deps: AdminDeps) =>
     json(200, await createPrivacy(deps).export(tenant.id, customerId, 'admin_api')),
   );
 
-export const handler = lazyHandler(() => {
-  const deps = { store: awsStore(), tenants: awsTenants(), clock: systemClock };
-  return routeByKey({
+/** The admin function: a customer's profile, export and erasure. */
+export const createAdminFunction = (deps: AdminDeps) =>
+  routeByKey({
     'GET /v1/customers/{customerId}': createProfileReadHandler(deps),
     'DELETE /v1/customers/{customerId}': createErasureHandler(deps),
     'GET /v1/customers/{customerId}/export': createExportHandler(deps),
   });
-});
+
+export const handler = lazyHandler(() =>
+  createAdminFunction({ store: awsStore(), tenants: awsTenants(), clock: systemClock }),
+);

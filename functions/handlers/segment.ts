@@ -1,13 +1,14 @@
 import middy from '@middy/core';
 import { systemClock } from '../adapters/clock';
 import type { TenantDirectory } from '../core/config/tenants';
+import { httpRoutes, routeKey } from '../http-routes';
 import { normalizeSegmentBatch, normalizeSegmentCall, parseBasicAuthWriteKey } from '../platforms/segment';
 import type { Bus, Clock } from '../ports';
 import { awsBus, awsTenants, lazyHandler } from './aws';
 import { apiError, bodyText, type HttpEvent, type HttpResult, header, json, jsonErrors, routeByKey } from './http';
 import { publishEvents } from './publish';
 
-type SegmentDeps = { bus: Bus; clock: Clock; tenants: TenantDirectory };
+export type SegmentDeps = { bus: Bus; clock: Clock; tenants: TenantDirectory };
 
 /**
  * POST /v1/track, /v1/identify and /v1/batch in the shape of Segment's HTTP Tracking API, so
@@ -17,13 +18,11 @@ type SegmentDeps = { bus: Bus; clock: Clock; tenants: TenantDirectory };
 export function createSegmentHandler(deps: SegmentDeps, call: 'track' | 'identify' | 'batch') {
   return middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
     const tenant = deps.tenants.bySegmentWriteKey(parseBasicAuthWriteKey(header(event, 'authorization')));
-    if (!tenant) {
-      return apiError(
-        401,
-        'unauthorized',
-        'authorization must be Basic with a tenant write key',
-        'headers.authorization',
-      );
+    // On /v1/segment/{tenantId}/... the key must be that tenant's; on /v1/track etc. the key names the tenant.
+    const addressed = event.pathParameters?.tenantId;
+    if (!tenant || (addressed !== undefined && addressed !== tenant.id)) {
+      const message = 'authorization must be Basic with the write key of the tenant addressed';
+      return apiError(401, 'unauthorized', message, 'headers.authorization');
     }
     let body: unknown;
     try {
@@ -53,11 +52,22 @@ export function createSegmentHandler(deps: SegmentDeps, call: 'track' | 'identif
   }).use(jsonErrors());
 }
 
-export const handler = lazyHandler(() => {
-  const deps = { bus: awsBus(), clock: systemClock, tenants: awsTenants() };
-  return routeByKey({
-    'POST /v1/track': createSegmentHandler(deps, 'track'),
-    'POST /v1/identify': createSegmentHandler(deps, 'identify'),
-    'POST /v1/batch': createSegmentHandler(deps, 'batch'),
-  });
-});
+/** The Segment-spec function: /v1/track, /v1/identify, /v1/batch, also under /v1/segment/{tenantId}/. */
+export function createSegmentFunction(deps: SegmentDeps) {
+  const handlers = {
+    track: createSegmentHandler(deps, 'track'),
+    identify: createSegmentHandler(deps, 'identify'),
+    batch: createSegmentHandler(deps, 'batch'),
+  };
+  return routeByKey(
+    Object.fromEntries(
+      httpRoutes
+        .filter((r) => r.fn === 'segment')
+        .map((r) => [routeKey(r), handlers[r.path.split('/').pop() as keyof typeof handlers]]),
+    ),
+  );
+}
+
+export const handler = lazyHandler(() =>
+  createSegmentFunction({ bus: awsBus(), clock: systemClock, tenants: awsTenants() }),
+);

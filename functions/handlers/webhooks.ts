@@ -176,10 +176,13 @@ export function createWooWebhookHandler(deps: WebhookDeps) {
   }).use(jsonErrors());
 }
 
-export const handler = lazyHandler(() => {
-  const deps = { bus: awsBus(), store: awsStore(), clock: systemClock, secretsOf: awsTenantSecrets() };
-  return routeByKey({
+/** The platform webhooks function: Shopify and WooCommerce deliveries. */
+export const createWebhooksFunction = (deps: WebhookDeps) =>
+  routeByKey({
     'POST /v1/webhooks/shopify/{tenantId}': createShopifyWebhookHandler(deps),
     'POST /v1/webhooks/woocommerce/{tenantId}': createWooWebhookHandler(deps),
   });
-});
+
+export const handler = lazyHandler(() =>
+  createWebhooksFunction({ bus: awsBus(), store: awsStore(), clock: systemClock, secretsOf: awsTenantSecrets() }),
+);

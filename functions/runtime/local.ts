@@ -6,16 +6,17 @@ import { createLocalBus } from '../adapters/local/bus';
 import { createLocalQueue } from '../adapters/local/queue';
 import type { GrowthloopConfig } from '../core/config/schema';
 import { secretsByTenant, tenantDirectory, tenantRecords } from '../core/config/tenants';
-import { createErasureHandler, createExportHandler, createProfileReadHandler } from '../handlers/admin';
+import { createAdminFunction } from '../handlers/admin';
 import { createIngestHandler } from '../handlers/ingest';
 import { createProfileUpdater } from '../handlers/profiles';
-import { createSegmentHandler } from '../handlers/segment';
-import { createShopifyWebhookHandler, createWooWebhookHandler } from '../handlers/webhooks';
+import { createSegmentFunction } from '../handlers/segment';
+import { createWebhooksFunction } from '../handlers/webhooks';
+import { type FunctionName, httpRoutes } from '../http-routes';
 import type { Clock } from '../ports';
 import { consumers } from '../routes';
 import { localDynamoClient, startDynalite } from './dynalite';
 import { startPoller } from './poller';
-import { createHttpServer, listen } from './server';
+import { createHttpServer, type HttpHandler, listen } from './server';
 
 export const TABLE_NAME = 'growthloop';
 
@@ -45,22 +46,14 @@ export async function startLocal(options: LocalOptions) {
   const bus = createLocalBus({ queue, clock });
   const tenants = tenantDirectory(tenantRecords(options.config));
   const secrets = secretsByTenant(options.config);
-  const admin = { store, tenants, clock };
-  const webhooks = { bus, store, clock, secretsOf: async (tenantId: string) => secrets.get(tenantId) };
 
-  const server = createHttpServer([
-    { method: 'POST', path: '/v1/events', handler: createIngestHandler({ bus, tenants }) },
-    { method: 'GET', path: '/v1/customers/{customerId}', handler: createProfileReadHandler(admin) },
-    { method: 'DELETE', path: '/v1/customers/{customerId}', handler: createErasureHandler(admin) },
-    { method: 'GET', path: '/v1/customers/{customerId}/export', handler: createExportHandler(admin) },
-    { method: 'POST', path: '/v1/webhooks/shopify/{tenantId}', handler: createShopifyWebhookHandler(webhooks) },
-    { method: 'POST', path: '/v1/webhooks/woocommerce/{tenantId}', handler: createWooWebhookHandler(webhooks) },
-    ...(['track', 'identify', 'batch'] as const).map((call) => ({
-      method: 'POST',
-      path: `/v1/${call}`,
-      handler: createSegmentHandler({ bus, clock, tenants }, call),
-    })),
-  ]);
+  const functions: Record<FunctionName, HttpHandler> = {
+    ingest: createIngestHandler({ bus, tenants }),
+    admin: createAdminFunction({ store, tenants, clock }),
+    webhooks: createWebhooksFunction({ bus, store, clock, secretsOf: async (id) => secrets.get(id) }),
+    segment: createSegmentFunction({ bus, clock, tenants }),
+  };
+  const server = createHttpServer(httpRoutes.map((route) => ({ ...route, handler: functions[route.fn] })));
   const url = await listen(server, options.port ?? 3000);
   const poller = startPoller({
     queue,

@@ -132,7 +132,19 @@ describe('the Segment-spec HTTP API', () => {
     expect(res.status).toBe(401);
     const none = await fetch(`${runtime.url}/v1/track`, { method: 'POST', body: JSON.stringify(track(998, 'u-9')) });
     expect(none.status).toBe(401);
-    // shop B's key writes to shop B only: shop A's profile of u-9 stays absent.
+    // Addressed to shop A, shop B's key is refused; on the plain routes it writes to shop B only.
+    const addressed = await fetch(`${runtime.url}/v1/segment/shop-a/track`, {
+      method: 'POST',
+      headers: { authorization: basic(shopB.secrets.segmentWriteKey) },
+      body: JSON.stringify(track(996, 'u-9')),
+    });
+    expect(addressed.status).toBe(401);
+    const own = await fetch(`${runtime.url}/v1/segment/shop-a/track`, {
+      method: 'POST',
+      headers: { authorization: basic(shopA.secrets.segmentWriteKey) },
+      body: JSON.stringify(track(995, 'u-8')),
+    });
+    expect(own.status).toBe(200);
     expect((await send('/v1/track', track(997, 'u-9'), shopB.secrets.segmentWriteKey)).status).toBe(200);
     await settled();
     expect(await profile('u-9')).toBeUndefined();

@@ -266,6 +266,29 @@ describe('Shopify webhooks', () => {
     expect(held.filter((item) => item.includes(ORDER_CUSTOMER))).toEqual([]);
   });
 
+  it('answers customers/data_request with an export written to the audit log', async () => {
+    const body = fixture('customers__data_request.json');
+    const res = await deliver(body, shopifyHeaders('customers/data_request', body));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ privacy: 'customer_data_request' });
+    const audit = await runtime.store.query('shop#AUDIT', { consistent: true });
+    expect(audit.filter((entry) => entry.action === 'export' && entry.requestedBy === 'shopify')).toHaveLength(1);
+  });
+
+  it('erases the whole tenant on shop/redact, keeping only its audit log', async () => {
+    expect((await runtime.store.scan('shop-all#')).length).toBeGreaterThan(0);
+    const body = fixture('shop__redact.json');
+    const res = await fetch(`${runtime.url}/v1/webhooks/shopify/shop-all`, {
+      method: 'POST',
+      headers: shopifyHeaders('shop/redact', body),
+      body,
+    });
+    expect(res.status).toBe(200);
+    const left = await runtime.store.scan('shop-all#');
+    expect(left.map((item) => [item.pk, item.action])).toEqual([['shop-all#AUDIT', 'erase_tenant']]);
+    expect((await runtime.store.scan('shop#')).length).toBeGreaterThan(0);
+  });
+
   it('answers 200 to a topic it does not use, stores nothing for it and counts it in a metric', async () => {
     const logged = vi.spyOn(console, 'log').mockImplementation(() => {});
     const body = Buffer.from('{"id": 1}');

@@ -130,6 +130,9 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'POST /v1/track': 'segment',
   'POST /v1/identify': 'segment',
   'POST /v1/batch': 'segment',
+  'POST /v1/segment/{tenantId}/track': 'segment',
+  'POST /v1/segment/{tenantId}/identify': 'segment',
+  'POST /v1/segment/{tenantId}/batch': 'segment',
 };
 
 describe('the growthloop stack', () => {

@@ -1,0 +1,20 @@
+// The one HTTP route table: the CDK stack builds the HTTP API's routes from it, and the local
+// runtime serves the same routes with the same functions, each routing by route key.
+
+export type FunctionName = 'ingest' | 'admin' | 'webhooks' | 'segment';
+export type HttpRouteSpec = { method: 'GET' | 'POST' | 'DELETE'; path: string; fn: FunctionName };
+
+export const httpRoutes: readonly HttpRouteSpec[] = [
+  { method: 'POST', path: '/v1/events', fn: 'ingest' },
+  { method: 'GET', path: '/v1/customers/{customerId}', fn: 'admin' },
+  { method: 'DELETE', path: '/v1/customers/{customerId}', fn: 'admin' },
+  { method: 'GET', path: '/v1/customers/{customerId}/export', fn: 'admin' },
+  { method: 'POST', path: '/v1/webhooks/shopify/{tenantId}', fn: 'webhooks' },
+  { method: 'POST', path: '/v1/webhooks/woocommerce/{tenantId}', fn: 'webhooks' },
+  ...(['track', 'identify', 'batch'] as const).flatMap((call) => [
+    { method: 'POST', path: `/v1/${call}`, fn: 'segment' } as const,
+    { method: 'POST', path: `/v1/segment/{tenantId}/${call}`, fn: 'segment' } as const,
+  ]),
+];
+
+export const routeKey = (route: Pick<HttpRouteSpec, 'method' | 'path'>): string => `${route.method} ${route.path}`;
