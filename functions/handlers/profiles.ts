@@ -86,8 +86,10 @@ export function createProfileUpdater(deps: { store: Store; clock: Clock }) {
     const profileKeys = deliveries.map((d) => profileKey(d.event.tenantId, d.event.customerId));
     const profiles = new Map((await store.getMany(profileKeys)).map((item) => [item.pk, item]));
     const customers = groupByCustomer(await resolveCustomers(store, deliveries, profiles));
-    const targets = customers.map((c) => c.profileKey).filter((key) => !profiles.has(key.pk));
-    for (const item of await store.getMany(targets)) profiles.set(item.pk, item);
+    // Customers that merged-away ids were redirected to: their profiles were not read yet.
+    const read = new Set(profileKeys.map((key) => key.pk));
+    const targets = customers.map((c) => c.profileKey).filter((key) => !read.has(key.pk));
+    if (targets.length > 0) for (const item of await store.getMany(targets)) profiles.set(item.pk, item);
 
     const failedIds = [...undecodable];
     await forEachConcurrently(customers, CUSTOMERS_IN_PARALLEL, async (customer) => {
