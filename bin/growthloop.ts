@@ -15,6 +15,10 @@ Usage:
       --memory    keep nothing on disk
   growthloop bench [--only PREFIX] [--json]
       Measures speed and cost side by side with anchors; writes bench/results.json.
+  growthloop model fit --transactions FILE [--calibration-end DATE] [--json]
+  growthloop model evaluate --transactions FILE --calibration-end DATE [--horizons 13w,26w,39w] [--json]
+      Fits BG/NBD (and Gamma-Gamma); evaluates the churn score against BG/NBD alone and recency.
+      FILE: CDNOW text or CSV customer_id,date,amount.
 `;
 
 async function start(args: string[]) {
@@ -65,6 +69,10 @@ async function main(argv: string[]) {
     case 'bench': {
       const { runBench } = await import('../scripts/bench/run');
       return runBench(rest);
+    }
+    case 'model': {
+      const { runModel } = await import('../scripts/model-cli');
+      return runModel(rest);
     }
     case undefined:
     case 'help':

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { benchFold } from './fold';
+import { benchModels } from './models';
 import { benchPipeline } from './pipeline';
 import { benchPlatforms } from './platforms';
 import { printTable, type Results, writeResults } from './results';
@@ -9,6 +10,7 @@ const suites: { name: string; produces: string[]; run: () => Promise<Results> }[
   { name: 'profile fold', produces: ['profile.'], run: benchFold },
   { name: 'pipeline', produces: ['pipeline.', 'dynamodb.'], run: benchPipeline },
   { name: 'platforms', produces: ['platforms.'], run: benchPlatforms },
+  { name: 'models', produces: ['models.'], run: benchModels },
 ];
 
 export async function runBench(args: string[]) {

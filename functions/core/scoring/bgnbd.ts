@@ -70,16 +70,138 @@ export function groupCustomers(customers: readonly RfmSummary[]): WeightedRfm[] 
   return [...groups.values()];
 }
 
+/**
+ * Weighted rows laid out for repeated evaluation: typed arrays per row, and the distinct x
+ * values with their total weights, so that the terms that depend only on x and the parameters
+ * (the Γ and ψ terms of A1 and A2) are computed once per distinct x, not once per row.
+ */
+export interface PreparedRfm {
+  /** Distinct x values and the total weight of the rows with each. */
+  xs: Float64Array;
+  xWeight: Float64Array;
+  /** Per row: index into xs, T, t_x, weight. */
+  xIndex: Int32Array;
+  T: Float64Array;
+  tx: Float64Array;
+  weight: Float64Array;
+}
+
+export function prepareRows(rows: readonly WeightedRfm[]): PreparedRfm {
+  const index = new Map<number, number>();
+  const xs: number[] = [];
+  const xWeight: number[] = [];
+  const n = rows.length;
+  const prepared = {
+    xIndex: new Int32Array(n),
+    T: new Float64Array(n),
+    tx: new Float64Array(n),
+    weight: new Float64Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const row = rows[i] as WeightedRfm;
+    let k = index.get(row.x);
+    if (k === undefined) {
+      k = xs.length;
+      index.set(row.x, k);
+      xs.push(row.x);
+      xWeight.push(0);
+    }
+    xWeight[k] = (xWeight[k] as number) + row.weight;
+    prepared.xIndex[i] = k;
+    prepared.T[i] = row.T;
+    prepared.tx[i] = row.tx;
+    prepared.weight[i] = row.weight;
+  }
+  return { xs: Float64Array.from(xs), xWeight: Float64Array.from(xWeight), ...prepared };
+}
+
+/**
+ * Total log-likelihood over prepared rows, eq. (7), with its gradient in log-parameters; the
+ * same sums as bgnbdLogLikelihoodWithGradient over the rows, with the per-x terms factored out.
+ * `scratch` (optional) holds per-x temporaries and must have room for 3 · xs.length numbers.
+ */
+export function bgnbdPreparedLogLikelihood(
+  params: BgnbdParams,
+  rows: PreparedRfm,
+  scratch: Float64Array = new Float64Array(3 * rows.xs.length),
+): LogLikelihoodWithGradient {
+  const { r, alpha, a, b } = params;
+  const { xs, xWeight, xIndex, T, tx, weight } = rows;
+  const nx = xs.length;
+  const logAlpha = Math.log(alpha);
+  const logA = Math.log(a);
+  const lgR = lgamma(r);
+  const psiR = digamma(r);
+  const lgAB = lgamma(a + b);
+  const psiAB = digamma(a + b);
+  const lgB = lgamma(b);
+  const psiB = digamma(b);
+  let value = 0;
+  let gr = 0;
+  let gAlpha = 0;
+  let gA = 0;
+  let gB = 0;
+  // Per distinct x: A1 + A2 and the ψ parts of the gradient, weighted by the x's total weight;
+  // scratch keeps log(b+x−1) and 1/(b+x−1) for the rows.
+  for (let k = 0; k < nx; k++) {
+    const x = xs[k] as number;
+    const w = xWeight[k] as number;
+    const abx = a + b + x;
+    value += w * (lgamma(r + x) - lgR + r * logAlpha + lgAB + lgamma(b + x) - lgB - lgamma(abx));
+    const psiABX = digamma(abx);
+    gr += w * (digamma(r + x) - psiR + logAlpha);
+    gAlpha += w * (r / alpha);
+    gA += w * (psiAB - psiABX);
+    gB += w * (psiAB + digamma(b + x) - psiB - psiABX);
+    scratch[k] = x > 0 ? Math.log(b + x - 1) : 0;
+    scratch[nx + k] = x > 0 ? 1 / (b + x - 1) : 0;
+  }
+  // Per row: logsumexp(A3, A4) and the weights w3, w4 of its two terms.
+  let sumW4OverA = 0;
+  for (let i = 0; i < weight.length; i++) {
+    const k = xIndex[i] as number;
+    const x = xs[k] as number;
+    const w = weight[i] as number;
+    const rx = r + x;
+    const aT = alpha + (T[i] as number);
+    const logAT = Math.log(aT);
+    const a3 = -rx * logAT;
+    if (x === 0) {
+      value += w * a3;
+      gr -= w * logAT;
+      gAlpha -= w * (rx / aT);
+      continue;
+    }
+    const aTx = alpha + (tx[i] as number);
+    const logATx = Math.log(aTx);
+    const a4 = logA - (scratch[k] as number) - rx * logATx;
+    let w3: number;
+    let w4: number;
+    if (a3 >= a4) {
+      const e = Math.exp(a4 - a3);
+      const s = 1 + e;
+      value += w * (a3 + Math.log1p(e));
+      w3 = 1 / s;
+      w4 = e / s;
+    } else {
+      const e = Math.exp(a3 - a4);
+      const s = 1 + e;
+      value += w * (a4 + Math.log1p(e));
+      w3 = e / s;
+      w4 = 1 / s;
+    }
+    gr -= w * (w3 * logAT + w4 * logATx);
+    gAlpha -= w * rx * (w3 / aT + w4 / aTx);
+    sumW4OverA += w * w4;
+    gB -= w * w4 * (scratch[nx + k] as number);
+  }
+  gA += sumW4OverA / a;
+  return { value, gradient: [r * gr, alpha * gAlpha, a * gA, b * gB] };
+}
+
 /** Total log-likelihood over weighted rows, eq. (7), with its gradient in log-parameters. */
 export function bgnbdTotalLogLikelihood(params: BgnbdParams, rows: readonly WeightedRfm[]): LogLikelihoodWithGradient {
-  let value = 0;
-  const gradient: [number, number, number, number] = [0, 0, 0, 0];
-  for (const row of rows) {
-    const one = bgnbdLogLikelihoodWithGradient(params, row);
-    value += row.weight * one.value;
-    for (let i = 0; i < 4; i++) gradient[i] = (gradient[i] as number) + row.weight * (one.gradient[i] as number);
-  }
-  return { value, gradient };
+  return bgnbdPreparedLogLikelihood(params, prepareRows(rows));
 }
 
 export interface BgnbdFit {
@@ -105,13 +227,17 @@ const STARTS = [
   [Math.log(2), Math.log(20), Math.log(2), Math.log(2)],
 ];
 
-/** Maximum-likelihood fit of (r, α, a, b) over log-parameters, with restarts. */
+/**
+ * Maximum-likelihood fit of (r, α, a, b) over log-parameters; the further starts are tried
+ * only if a run ends without converging (then the best end point wins).
+ */
 export function fitBgnbd(customers: readonly RfmSummary[]): BgnbdFit {
-  const rows = groupCustomers(customers);
+  const rows = prepareRows(groupCustomers(customers));
+  const scratch = new Float64Array(3 * rows.xs.length);
   const scale = 1 / Math.max(1, customers.length);
   const result = minimize(
     (v) => {
-      const ll = bgnbdTotalLogLikelihood(fromLog(v), rows);
+      const ll = bgnbdPreparedLogLikelihood(fromLog(v), rows, scratch);
       return { value: -ll.value * scale, gradient: ll.gradient.map((g) => -g * scale) };
     },
     {
@@ -120,6 +246,8 @@ export function fitBgnbd(customers: readonly RfmSummary[]): BgnbdFit {
       upper: Array(4).fill(LOG_BOUND),
       gradientTolerance: 1e-7,
       maxIterations: 1000,
+      // The starts after the first are a fallback for a run that fails to converge.
+      firstConverged: true,
     },
   );
   return {

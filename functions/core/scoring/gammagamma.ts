@@ -74,21 +74,91 @@ const STARTS = [
   [Math.log(10), Math.log(2), Math.log(5)],
 ];
 
-/** Maximum-likelihood fit of (p, q, γ) over log-parameters, ignoring customers with x = 0. */
+/**
+ * Customers laid out for repeated evaluation: the distinct x values with their counts (the Γ
+ * and ψ terms depend only on x and the parameters), per-row x and x·zbar, and the data-only
+ * sums Σ log zbar and Σ x·(log zbar + log x).
+ */
+interface PreparedSpend {
+  xs: Float64Array;
+  xCount: Float64Array;
+  x: Float64Array;
+  total: Float64Array;
+  sumLogZbar: number;
+  sumXLogXZbar: number;
+}
+
+function prepareSpend(rows: readonly SpendSummary[]): PreparedSpend {
+  const counts = new Map<number, number>();
+  const x = new Float64Array(rows.length);
+  const total = new Float64Array(rows.length);
+  let sumLogZbar = 0;
+  let sumXLogXZbar = 0;
+  rows.forEach((row, i) => {
+    counts.set(row.x, (counts.get(row.x) ?? 0) + 1);
+    x[i] = row.x;
+    total[i] = row.x * row.zbar;
+    sumLogZbar += Math.log(row.zbar);
+    sumXLogXZbar += row.x * (Math.log(row.zbar) + Math.log(row.x));
+  });
+  return {
+    xs: Float64Array.from(counts.keys()),
+    xCount: Float64Array.from(counts.values()),
+    x,
+    total,
+    sumLogZbar,
+    sumXLogXZbar,
+  };
+}
+
+/** Σ gammaGammaLogLikelihoodWithGradient over the prepared rows, with the per-x terms factored out. */
+function preparedLogLikelihood(
+  { p, q, gamma }: GammaGammaParams,
+  rows: PreparedSpend,
+): { value: number; gradient: [number, number, number] } {
+  const { xs, xCount, x, total } = rows;
+  const lgQ = lgamma(q);
+  const psiQ = digamma(q);
+  const logGamma = Math.log(gamma);
+  let value = p * rows.sumXLogXZbar - rows.sumLogZbar;
+  let dp = rows.sumXLogXZbar;
+  let dq = 0;
+  let dGamma = 0;
+  for (let k = 0; k < xs.length; k++) {
+    const xk = xs[k] as number;
+    const n = xCount[k] as number;
+    const px = p * xk;
+    const psiSum = digamma(px + q);
+    value += n * (lgamma(px + q) - lgamma(px) - lgQ + q * logGamma);
+    dp += n * xk * (psiSum - digamma(px));
+    dq += n * (psiSum - psiQ + logGamma);
+    dGamma += n * (q / gamma);
+  }
+  for (let i = 0; i < x.length; i++) {
+    const xi = x[i] as number;
+    const sum = gamma + (total[i] as number);
+    const logTotal = Math.log(sum);
+    const pxq = p * xi + q;
+    value -= pxq * logTotal;
+    dp -= xi * logTotal;
+    dq -= logTotal;
+    dGamma -= pxq / sum;
+  }
+  return { value, gradient: [p * dp, q * dq, gamma * dGamma] };
+}
+
+/**
+ * Maximum-likelihood fit of (p, q, γ) over log-parameters, ignoring customers with x = 0; the
+ * further starts are tried only if a run ends without converging.
+ */
 export function fitGammaGamma(customers: readonly SpendSummary[]): GammaGammaFit {
   const rows = customers.filter((c) => c.x > 0 && c.zbar > 0);
   if (rows.length === 0) throw new Error('fitGammaGamma: no customer with x > 0 and zbar > 0');
+  const prepared = prepareSpend(rows);
   const scale = 1 / rows.length;
   const result = minimize(
     (v) => {
-      const params = fromLog(v);
-      let value = 0;
-      const gradient = [0, 0, 0];
-      for (const row of rows) {
-        const one = gammaGammaLogLikelihoodWithGradient(params, row);
-        value += one.value;
-        for (let i = 0; i < 3; i++) gradient[i] = (gradient[i] as number) + (one.gradient[i] as number);
-      }
+      const { value, gradient } = preparedLogLikelihood(fromLog(v), prepared);
       return { value: -value * scale, gradient: gradient.map((g) => -g * scale) };
     },
     {
@@ -97,6 +167,7 @@ export function fitGammaGamma(customers: readonly SpendSummary[]): GammaGammaFit
       upper: Array(3).fill(LOG_BOUND),
       gradientTolerance: 1e-7,
       maxIterations: 1000,
+      firstConverged: true,
     },
   );
   return {

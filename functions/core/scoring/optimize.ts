@@ -5,6 +5,7 @@
  * given start; the best end point wins. Optional box bounds are enforced by treating any
  * point outside the box as +∞, so the line search backtracks into it (a minimum on a bound
  * therefore ends with `converged: false`). A non-finite value anywhere is treated the same.
+ * With `firstConverged`, the starts after the first converged run are skipped.
  * A run stops when the gradient norm reaches the tolerance (`converged: true`), when a step
  * no longer lowers the value beyond rounding noise, or after `maxIterations`.
  */
@@ -27,6 +28,13 @@ export interface MinimizeOptions {
   maxIterations?: number;
   /** Longest step the line search tries, in the parameters' own units. Default 1. */
   maxStep?: number;
+  /**
+   * Skip the remaining starts once a run converges (gradient norm within the tolerance); the
+   * best end point of the runs made is returned. For objectives known to
+   * have one interior optimum, where the later starts only guard against a failed run.
+   * Default false.
+   */
+  firstConverged?: boolean;
 }
 
 export interface MinimizeResult {
@@ -56,6 +64,7 @@ export function minimize(f: Objective, options: MinimizeOptions): MinimizeResult
     if (!best || result.value < best.value || (result.value === best.value && result.converged && !best.converged)) {
       best = result;
     }
+    if (options.firstConverged && result.converged) break;
   }
   return best as MinimizeResult;
 }
