@@ -3,6 +3,7 @@ import { systemClock } from '../adapters/clock';
 import type { TenantSecrets } from '../core/config/schema';
 import { shopifySecrets } from '../core/config/tenants';
 import type { CanonicalEvent } from '../core/events/schemas';
+import { tombstoneKey } from '../core/privacy/records';
 import { orderIndexKey } from '../core/profiles/items';
 import { parseJsonPreservingBigInts } from '../platforms/json';
 import { normalizeShopify, refundOrderId, type ShopifyPrivacyRequest, verifyShopifyHmac } from '../platforms/shopify';
@@ -104,7 +105,7 @@ export function createShopifyWebhookHandler(deps: WebhookDeps) {
     });
     switch (result.kind) {
       case 'events':
-        await deps.store.putMany(orderIndexItems(result.events));
+        await deps.store.putMany(await withoutErasedCustomers(deps.store, orderIndexItems(result.events)));
         await publishEvents(deps.bus, result.events);
         return json(200, { accepted: result.events.length });
       case 'privacy':
@@ -130,6 +131,15 @@ function orderIndexItems(events: CanonicalEvent[]): Item[] {
       ...orderIndexKey(e.tenantId, (e.properties as { orderId: string }).orderId),
       customerId: e.customerId,
     }));
+}
+
+/** An order index item must not bring back the id of an erased customer (a redelivery after erasure). */
+async function withoutErasedCustomers(store: Store, items: Item[]): Promise<Item[]> {
+  if (items.length === 0) return items;
+  const tenantId = (pk: string) => pk.slice(0, pk.indexOf('#ORDER#'));
+  const keys = items.map((i) => tombstoneKey(tenantId(i.pk), i.customerId as string));
+  const erased = new Set((await store.getMany(keys)).map((t) => t.pk));
+  return items.filter((_, n) => !erased.has((keys[n] as { pk: string }).pk));
 }
 
 /** Shopify's mandatory privacy topics, done at once (Shopify allows 30 days). */
