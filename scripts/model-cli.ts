@@ -90,10 +90,16 @@ function calibrationDay(text: string | undefined, fallback?: number): number {
   return day;
 }
 
-export function fitReport(file: string | undefined, calibrationEnd: string | undefined, io: Io): FitReport {
-  const days = load(file);
+/** The day of the latest purchase in the file. */
+function lastPurchaseDay(days: ReturnType<typeof load>): number {
   let last = Number.NEGATIVE_INFINITY;
   for (const list of days.values()) last = Math.max(last, (list[list.length - 1] as { day: number }).day);
+  return last;
+}
+
+export function fitReport(file: string | undefined, calibrationEnd: string | undefined, io: Io): FitReport {
+  const days = load(file);
+  const last = lastPurchaseDay(days);
   const end = calibrationDay(calibrationEnd, last);
   const customers = summarize(days, end);
   if (customers.length === 0) throw new ModelCliError(`no customer bought on or before ${formatDay(end)}`);
@@ -133,8 +139,7 @@ export function evaluateReport(
   const end = calibrationDay(calibrationEnd);
   const customers = summarize(days, end);
   if (customers.length === 0) throw new ModelCliError(`no customer bought on or before ${formatDay(end)}`);
-  let last = Number.NEGATIVE_INFINITY;
-  for (const list of days.values()) last = Math.max(last, (list[list.length - 1] as { day: number }).day);
+  const last = lastPurchaseDay(days);
   io.err(`fitting BG/NBD on ${customers.length} customers (calibration to ${formatDay(end)})…\n`);
   const fit = fitBgnbd(customers);
   const report: EvaluateReport = {

@@ -7,7 +7,7 @@
  */
 
 import { digamma, lgamma, logSumExp } from './lgamma';
-import { minimize } from './optimize';
+import { maximizeLogLikelihood } from './optimize';
 
 export interface BgnbdParams {
   r: number;
@@ -234,27 +234,16 @@ const STARTS = [
 export function fitBgnbd(customers: readonly RfmSummary[]): BgnbdFit {
   const rows = prepareRows(groupCustomers(customers));
   const scratch = new Float64Array(3 * rows.xs.length);
-  const scale = 1 / Math.max(1, customers.length);
-  const result = minimize(
-    (v) => {
-      const ll = bgnbdPreparedLogLikelihood(fromLog(v), rows, scratch);
-      return { value: -ll.value * scale, gradient: ll.gradient.map((g) => -g * scale) };
-    },
-    {
-      starts: STARTS,
-      lower: Array(4).fill(-LOG_BOUND),
-      upper: Array(4).fill(LOG_BOUND),
-      gradientTolerance: 1e-7,
-      maxIterations: 1000,
-      // The starts after the first are a fallback for a run that fails to converge.
-      firstConverged: true,
-    },
-  );
+  const fit = maximizeLogLikelihood((v) => bgnbdPreparedLogLikelihood(fromLog(v), rows, scratch), {
+    starts: STARTS,
+    bound: LOG_BOUND,
+    count: customers.length,
+  });
   return {
-    params: fromLog(result.x),
-    logLikelihood: -result.value / scale,
-    converged: result.converged,
-    iterations: result.iterations,
+    params: fromLog(fit.x),
+    logLikelihood: fit.logLikelihood,
+    converged: fit.converged,
+    iterations: fit.iterations,
   };
 }
 

@@ -7,7 +7,7 @@
  */
 
 import { digamma, lgamma } from './lgamma';
-import { minimize } from './optimize';
+import { maximizeLogLikelihood } from './optimize';
 
 export interface GammaGammaParams {
   p: number;
@@ -155,26 +155,16 @@ export function fitGammaGamma(customers: readonly SpendSummary[]): GammaGammaFit
   const rows = customers.filter((c) => c.x > 0 && c.zbar > 0);
   if (rows.length === 0) throw new Error('fitGammaGamma: no customer with x > 0 and zbar > 0');
   const prepared = prepareSpend(rows);
-  const scale = 1 / rows.length;
-  const result = minimize(
-    (v) => {
-      const { value, gradient } = preparedLogLikelihood(fromLog(v), prepared);
-      return { value: -value * scale, gradient: gradient.map((g) => -g * scale) };
-    },
-    {
-      starts: STARTS,
-      lower: Array(3).fill(-LOG_BOUND),
-      upper: Array(3).fill(LOG_BOUND),
-      gradientTolerance: 1e-7,
-      maxIterations: 1000,
-      firstConverged: true,
-    },
-  );
+  const fit = maximizeLogLikelihood((v) => preparedLogLikelihood(fromLog(v), prepared), {
+    starts: STARTS,
+    bound: LOG_BOUND,
+    count: rows.length,
+  });
   return {
-    params: fromLog(result.x),
-    logLikelihood: -result.value / scale,
-    converged: result.converged,
-    iterations: result.iterations,
+    params: fromLog(fit.x),
+    logLikelihood: fit.logLikelihood,
+    converged: fit.converged,
+    iterations: fit.iterations,
     customers: rows.length,
   };
 }

@@ -155,3 +155,38 @@ function minimizeFrom(f: Objective, start: readonly number[], options: MinimizeO
   const gradientNorm = norm(current.gradient);
   return { x, value: current.value, iterations, converged: gradientNorm <= tolerance, gradientNorm };
 }
+
+export type LogSpaceFit = { x: number[]; logLikelihood: number; converged: boolean; iterations: number };
+
+/**
+ * Maximum likelihood over log-parameters within ±`bound`: minimizes the negative mean
+ * log-likelihood over `count` observations (scaled so the gradient tolerance does not depend
+ * on the data size); the starts after the first converged run are a fallback only.
+ */
+export function maximizeLogLikelihood(
+  logLikelihood: (logParams: readonly number[]) => Evaluation,
+  options: { starts: readonly (readonly number[])[]; bound: number; count: number },
+): LogSpaceFit {
+  const dims = options.starts[0]?.length ?? 0;
+  const scale = 1 / Math.max(1, options.count);
+  const result = minimize(
+    (v) => {
+      const ll = logLikelihood(v);
+      return { value: -ll.value * scale, gradient: ll.gradient.map((g) => -g * scale) };
+    },
+    {
+      starts: options.starts,
+      lower: Array(dims).fill(-options.bound),
+      upper: Array(dims).fill(options.bound),
+      gradientTolerance: 1e-7,
+      maxIterations: 1000,
+      firstConverged: true,
+    },
+  );
+  return {
+    x: result.x,
+    logLikelihood: -result.value / scale,
+    converged: result.converged,
+    iterations: result.iterations,
+  };
+}
