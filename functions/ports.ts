@@ -35,6 +35,12 @@ export interface Store {
   delete(key: Key): Promise<void>;
   /** Every item whose partition key starts with `pkPrefix`: reads the whole table, for rare jobs only. */
   scan(pkPrefix: string): Promise<Item[]>;
+  /**
+   * Keys (pk, sk) of the items in the due index under `shard` whose `dueDay` ≤ `upTo`, earliest first,
+   * at most `limit`; eventually consistent (an item written just before may be missing or show its
+   * previous due day).
+   */
+  dueKeys(shard: string, options: { upTo: string; limit?: number }): Promise<Key[]>;
   /** Running totals of consumed capacity, for benchmarks and cost reports. */
   readonly consumed: Capacity;
 }

@@ -4,6 +4,7 @@ import { AdminApi } from './admin-api';
 import { EventBus } from './event-bus';
 import { HttpApi } from './http-api';
 import { Ingest } from './ingest';
+import { Lifecycle } from './lifecycle';
 import { Profiles } from './profiles';
 import { Routing } from './routing';
 import { Segment } from './segment';
@@ -12,7 +13,7 @@ import { TenantSecrets } from './tenant-secrets';
 import { loadTenantRecords } from './tenants';
 import { Webhooks } from './webhooks';
 
-/** growthloop in one environment-agnostic stack: HTTP API -> ingest -> bus -> queues -> profiles -> table. */
+/** growthloop in one environment-agnostic stack: HTTP API -> ingest -> bus -> queues -> profiles -> table, and the daily lifecycle run. */
 export class GrowthloopStack extends Stack {
   readonly ingest: Ingest;
   readonly admin: AdminApi;
@@ -30,7 +31,8 @@ export class GrowthloopStack extends Stack {
     this.tenantSecrets = new TenantSecrets(this, 'TenantSecrets');
 
     this.ingest = new Ingest(this, 'Ingest', { bus, tenantsJson });
-    new Profiles(this, 'Profiles', { table, queue: routing.queues['profile-updates'], tenantsJson });
+    new Profiles(this, 'Profiles', { table, queue: routing.queues['profile-updates'], bus, tenantsJson });
+    new Lifecycle(this, 'Lifecycle', { table, bus, tenantsJson });
     this.admin = new AdminApi(this, 'AdminApi', { table, tenantsJson });
     this.webhooks = new Webhooks(this, 'Webhooks', {
       bus,

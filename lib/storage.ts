@@ -3,7 +3,10 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { table } from '../functions/table';
 
-/** The one growthloop table: every key starts with the tenant (pk), items expire through `expiresAt`. */
+/**
+ * The one growthloop table: every key starts with the tenant (pk), items expire through `expiresAt`, and
+ * the sparse `due` index finds the items due by a day.
+ */
 export class Storage extends Construct {
   readonly table: dynamodb.Table;
 
@@ -17,6 +20,13 @@ export class Storage extends Construct {
       timeToLiveAttribute: table.ttlAttribute,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Sparse: only items due at some time carry the index keys.
+    this.table.addGlobalSecondaryIndex({
+      indexName: table.dueIndex.name,
+      partitionKey: { name: table.dueIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: table.dueIndex.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
   }
 }

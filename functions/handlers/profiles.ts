@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { systemClock } from '../adapters/clock';
+import type { TenantDirectory } from '../core/config/tenants';
 import { coldWeeks, type Ledgers, planProfileWrite } from '../core/profiles/apply';
 import { type CustomerBatch, collectDeliveries, groupByCustomer } from '../core/profiles/batch';
 import {
@@ -13,9 +14,11 @@ import {
   type StoredProfile,
   toProfileItem,
 } from '../core/profiles/items';
-import { type Clock, ConditionFailedError, type Item, type Store } from '../ports';
-import { awsStore, lazyHandler } from './aws';
+import { rescore } from '../core/profiles/lifecycle';
+import { type Bus, type Clock, ConditionFailedError, type Item, type Store } from '../ports';
+import { awsBus, awsStore, awsTenants, lazyHandler } from './aws';
 import { preparePreviousProfiles, removeMergedProfiles, resolveCustomers } from './profile-identities';
+import { createScoringContexts, flushOutbox } from './scoring';
 
 export type QueueRecord = { id: string; body: string };
 
@@ -33,13 +36,17 @@ async function forEachConcurrently<T>(items: readonly T[], limit: number, run: (
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+export type ProfileDeps = { store: Store; bus: Bus; clock: Clock; tenants: TenantDirectory };
+
 /**
  * Folds a batch of bus deliveries into profiles: per customer, one conditional (versioned)
- * profile write that folds the new events and records them as seen, retried on conflict.
+ * profile write that folds the new events, records them as seen and rescores the customer's
+ * lifecycle, retried on conflict; then the stage changes go on the bus.
  * Returns the ids of records to deliver again.
  */
-export function createProfileUpdater(deps: { store: Store; clock: Clock }) {
-  const { store, clock } = deps;
+export function createProfileUpdater(deps: ProfileDeps) {
+  const { store, bus, clock } = deps;
+  const contextOf = createScoringContexts(deps);
 
   /** Ledgers must be read after the profile: a week leaves the profile only once its ledger holds it. */
   async function readLedgers(customer: CustomerBatch, now: number): Promise<Ledgers> {
@@ -62,13 +69,17 @@ export function createProfileUpdater(deps: { store: Store; clock: Clock }) {
       try {
         const previous = await preparePreviousProfiles(store, customer);
         const plan = planProfileWrite(stored, customer.events, await readLedgers(customer, now), now, previous);
-        if (plan.next) {
+        const next = plan.next && rescore(plan.next, await contextOf(plan.next.profile.tenantId), now);
+        if (next) {
           for (const { week, hashes } of plan.toLedger) {
             await store.addToSet(ledgerKey(customer.profileKey, week), LEDGER_HASHES, hashes);
           }
-          await store.put(toProfileItem(plan.next), stored ? { ifVersion: stored.version } : { ifAbsent: true });
+          await store.put(toProfileItem(next), stored ? { ifVersion: stored.version } : { ifAbsent: true });
         }
         await removeMergedProfiles(store, customer);
+        // A redelivery after a crash finds its events folded but their stage change maybe not sent.
+        const written = next ?? stored;
+        if (written) await flushOutbox(store, bus, written);
         return;
       } catch (e) {
         if (!(e instanceof ConditionFailedError) || attempt >= MAX_WRITE_ATTEMPTS) throw e;
@@ -104,7 +115,7 @@ export function createProfileUpdater(deps: { store: Store; clock: Clock }) {
   };
 }
 
-export function createProfileHandler(deps: { store: Store; clock: Clock }) {
+export function createProfileHandler(deps: ProfileDeps) {
   const update = createProfileUpdater(deps);
   return middy<SQSEvent, SQSBatchResponse>(async (event: SQSEvent) => {
     const { failedIds } = await update(event.Records.map((r) => ({ id: r.messageId, body: r.body })));
@@ -112,4 +123,6 @@ export function createProfileHandler(deps: { store: Store; clock: Clock }) {
   });
 }
 
-export const handler = lazyHandler(() => createProfileHandler({ store: awsStore(), clock: systemClock }));
+export const handler = lazyHandler(() =>
+  createProfileHandler({ store: awsStore(), bus: awsBus(), clock: systemClock, tenants: awsTenants() }),
+);

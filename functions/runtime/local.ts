@@ -8,12 +8,14 @@ import type { GrowthloopConfig } from '../core/config/schema';
 import { secretsByTenant, tenantDirectory, tenantRecords } from '../core/config/tenants';
 import { createAdminFunction } from '../handlers/admin';
 import { createIngestHandler } from '../handlers/ingest';
+import { createLifecycleJobs } from '../handlers/lifecycle';
 import { createProfileUpdater } from '../handlers/profiles';
 import { createSegmentFunction } from '../handlers/segment';
 import { createWebhooksFunction } from '../handlers/webhooks';
 import { type FunctionName, httpRoutes } from '../http-routes';
 import type { Clock } from '../ports';
 import { consumers } from '../routes';
+import { startDailySchedule } from './daily';
 import { localDynamoClient, startDynalite } from './dynalite';
 import { startPoller } from './poller';
 import { createHttpServer, type HttpHandler, listen } from './server';
@@ -29,6 +31,8 @@ export type LocalOptions = {
   clock?: Clock;
   /** Messages per profile batch, as the Lambda event source's batch size. */
   batchSize?: number;
+  /** Run the daily model fit and lifecycle pass on schedule (default true); tests call `runDaily` instead. */
+  daily?: boolean;
 };
 
 /** The whole system on one machine: the same handlers as in AWS, with local adapters. */
@@ -58,9 +62,12 @@ export async function startLocal(options: LocalOptions) {
   const poller = startPoller({
     queue,
     name: 'profile-updates',
-    handle: createProfileUpdater({ store, clock }),
+    handle: createProfileUpdater({ store, bus, clock, tenants }),
     batchSize: options.batchSize ?? consumers['profile-updates'].batchSize,
   });
+  const lifecycle = createLifecycleJobs({ store, bus, clock, tenants });
+  const tenantIds = options.config.tenants.map((t) => t.id);
+  const daily = options.daily === false ? undefined : startDailySchedule({ store, jobs: lifecycle, tenantIds, clock });
 
   return {
     url,
@@ -68,9 +75,12 @@ export async function startLocal(options: LocalOptions) {
     queue,
     /** The embedded DynamoDB endpoint, for tools and tests that read the table directly. */
     dynamoEndpoint: dynamo.endpoint,
+    /** The daily model fit and lifecycle pass, now, for every tenant (or those named). */
+    runDaily: (ids: readonly string[] = tenantIds) => lifecycle.runDaily(ids),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await daily?.stop();
       await poller.stop();
       await queue.close();
       client.destroy();

@@ -4,6 +4,11 @@ import { ConditionFailedError, type Store } from '../../functions/ports';
 /** What every Store adapter must do. `store` is read lazily: adapters start in beforeAll. */
 export function storeContract(subject: () => Store, options: { billsBySize: boolean }) {
   const pk = (name: string) => `contract-${name}-${Math.random().toString(36).slice(2)}`;
+  /** The due index is eventually consistent: wait for it to show what was written (immediate on the emulators). */
+  const dueKeys = (...args: Parameters<Store['dueKeys']>) =>
+    expect.poll(() => subject().dueKeys(...args), { timeout: 10_000, interval: 100 });
+  /** The ISO date `days` after 2030-01-01. */
+  const day = (days: number) => new Date(Date.UTC(2030, 0, 1 + days)).toISOString().slice(0, 10);
 
   it('returns a stored item with nested maps, lists, numbers and unicode intact', async () => {
     const item = {
@@ -78,6 +83,84 @@ export function storeContract(subject: () => Store, options: { billsBySize: bool
     await subject().putMany([...items, { pk: `other-${prefix}`, sk: 'S' }]);
     const found = await subject().scan(prefix);
     expect(found.map((i) => i.sk).sort()).toEqual(items.map((i) => i.sk).sort());
+  });
+
+  it('finds the keys due up to a day, earliest first, and not items without a due day', async () => {
+    const p = pk('due');
+    const shard = `${p}#DUE#0`;
+    await subject().putMany([
+      { pk: p, sk: 'SECOND', dueShard: shard, dueDay: day(1), n: 1 },
+      { pk: `${p}-other`, sk: 'THIRD', dueShard: shard, dueDay: day(2) },
+      { pk: p, sk: 'FIRST', dueShard: shard, dueDay: day(0) },
+      { pk: p, sk: 'LATER', dueShard: shard, dueDay: day(3) },
+      { pk: p, sk: 'NEVER' },
+      { pk: p, sk: 'NO-DAY', dueShard: shard },
+      { pk: p, sk: 'OTHER-SHARD', dueShard: `${p}#DUE#1`, dueDay: day(0) },
+    ]);
+    await dueKeys(shard, { upTo: day(2) }).toEqual([
+      { pk: p, sk: 'FIRST' },
+      { pk: p, sk: 'SECOND' },
+      { pk: `${p}-other`, sk: 'THIRD' },
+    ]);
+    expect(await subject().dueKeys(shard, { upTo: day(-1) })).toEqual([]);
+    expect(await subject().dueKeys(`${p}#DUE#2`, { upTo: day(9) })).toEqual([]);
+  });
+
+  it('an item whose due day moves later, or goes, leaves the due keys', async () => {
+    const p = pk('due-moves');
+    const shard = `${p}#DUE#0`;
+    const moving = { pk: p, sk: 'MOVING', dueShard: shard, dueDay: day(0) };
+    const going = { pk: p, sk: 'GOING', dueShard: shard, dueDay: day(1) };
+    await subject().putMany([moving, going]);
+    await dueKeys(shard, { upTo: day(1) }).toEqual([
+      { pk: p, sk: 'MOVING' },
+      { pk: p, sk: 'GOING' },
+    ]);
+    await subject().put({ ...moving, dueDay: day(5) });
+    await subject().put({ pk: going.pk, sk: going.sk });
+    await dueKeys(shard, { upTo: day(4) }).toEqual([]);
+    await dueKeys(shard, { upTo: day(5) }).toEqual([{ pk: p, sk: 'MOVING' }]);
+  });
+
+  it('stops at the limit', async () => {
+    const p = pk('due-limit');
+    const shard = `${p}#DUE#0`;
+    const items = Array.from({ length: 12 }, (_, i) => ({ pk: p, sk: `S#${i}`, dueShard: shard, dueDay: day(11 - i) }));
+    await subject().putMany(items);
+    const earliestFirst = items.map(({ pk, sk }) => ({ pk, sk })).reverse();
+    await dueKeys(shard, { upTo: day(11) }).toEqual(earliestFirst);
+    expect(await subject().dueKeys(shard, { upTo: day(11), limit: 5 })).toEqual(earliestFirst.slice(0, 5));
+    expect(await subject().dueKeys(shard, { upTo: day(11), limit: 12 })).toEqual(earliestFirst);
+    expect(await subject().dueKeys(shard, { upTo: day(11), limit: 50 })).toEqual(earliestFirst);
+    expect(await subject().dueKeys(shard, { upTo: day(11), limit: 0 })).toEqual([]);
+  });
+
+  // 1.2 MB of keys to write: slow on a busy machine.
+  it('reads the keys across pages', { timeout: 60_000 }, async () => {
+    // A query returns at most 1 MB: with the longest keys DynamoDB allows (2 KB pk, 1 KB sk), an index
+    // entry takes about 3 KB, so 400 of them need two pages, with or without a limit.
+    const p = pk('due-pages');
+    const shard = `${p}#DUE#0`;
+    const items = Array.from({ length: 400 }, (_, i) => ({
+      pk: `${p}#${String(i).padStart(3, '0')}#${'p'.repeat(1_950)}`,
+      sk: 's'.repeat(1_000),
+      dueShard: shard,
+      dueDay: day(i),
+    }));
+    await subject().putMany(items);
+    const keys = items.map(({ pk, sk }) => ({ pk, sk }));
+    await dueKeys(shard, { upTo: day(400) }).toEqual(keys);
+    expect(await subject().dueKeys(shard, { upTo: day(400), limit: 390 })).toEqual(keys.slice(0, 390));
+  });
+
+  it('an index read is counted in consumed read capacity', async () => {
+    const p = pk('due-capacity');
+    const shard = `${p}#DUE#0`;
+    await subject().put({ pk: p, sk: 'DUE', dueShard: shard, dueDay: day(0) });
+    await dueKeys(shard, { upTo: day(0) }).toHaveLength(1);
+    const before = subject().consumed.read;
+    expect(await subject().dueKeys(shard, { upTo: day(0) })).toHaveLength(1);
+    expect(subject().consumed.read - before).toBeGreaterThan(0);
   });
 
   it('deletes an item', async () => {

@@ -1,8 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe } from 'vitest';
-import { describeWithEmulator } from '../helpers/moto';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoStore, ensureTable } from '../../functions/adapters/aws/dynamodb';
+import type { Store } from '../../functions/ports';
+import { localDynamoClient, startDynalite } from '../../functions/runtime/dynalite';
+import { awsClientConfig, describeWithEmulator, startMoto } from '../helpers/moto';
 import { dynaliteStore, motoStore, type TestStore } from '../helpers/stores';
 import { storeContract } from './store.contract';
 
@@ -24,3 +28,85 @@ describe('DynamoDB store on dynalite on disk', () => {
 });
 
 describeWithEmulator('DynamoDB store on moto_server', () => storeSuite(motoStore, { billsBySize: false }));
+
+/** A table as growthloop created it before the due index, holding items that are due. */
+async function tableFromBeforeTheDueIndex(client: DynamoDBClient, tableName: string) {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  const store = createDynamoStore({ client, tableName });
+  await store.putMany([
+    { pk: 'T#1', sk: 'LATER', dueShard: 'T#DUE#0', dueDay: '2030-01-02' },
+    { pk: 'T#2', sk: 'SOONER', dueShard: 'T#DUE#0', dueDay: '2030-01-01' },
+    { pk: 'T#3', sk: 'NEVER' },
+  ]);
+  return store;
+}
+
+/** What a rebuilt table must hold: every old item, and the due ones in the index. */
+async function expectRebuilt(client: DynamoDBClient, store: Store) {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: 'growthloop-old' }));
+  expect(Table?.GlobalSecondaryIndexes).toEqual([
+    expect.objectContaining({ IndexName: 'due', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+  ]);
+  expect(await store.scan('T#')).toHaveLength(3);
+  expect(await store.dueKeys('T#DUE#0', { upTo: '2030-12-31' })).toEqual([
+    { pk: 'T#2', sk: 'SOONER' },
+    { pk: 'T#1', sk: 'LATER' },
+  ]);
+  await expect(client.send(new DescribeTableCommand({ TableName: 'growthloop-old-rebuild' }))).rejects.toThrow();
+}
+
+function upgradeSuite(start: () => Promise<{ client: DynamoDBClient; stop(): Promise<void> }>) {
+  it('rebuilds a table created without the due index, keeping every item and indexing the due ones', async () => {
+    const { client, stop } = await start();
+    try {
+      const store = await tableFromBeforeTheDueIndex(client, 'growthloop-old');
+      await ensureTable(client, 'growthloop-old');
+      await expectRebuilt(client, store);
+      await ensureTable(client, 'growthloop-old');
+      await expectRebuilt(client, store);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('finishes a rebuild cut short after the old table was dropped, from the spare copy', async () => {
+    const { client, stop } = await start();
+    try {
+      const spare = await tableFromBeforeTheDueIndex(client, 'growthloop-old-rebuild');
+      const store = createDynamoStore({ client, tableName: 'growthloop-old' });
+      await ensureTable(client, 'growthloop-old');
+      expect(await spare.scan('T#').catch(() => 'gone')).toBe('gone');
+      await expectRebuilt(client, store);
+    } finally {
+      await stop();
+    }
+  });
+}
+
+describe('ensureTable on dynalite', () =>
+  upgradeSuite(async () => {
+    const server = await startDynalite({});
+    const client = localDynamoClient(server.endpoint);
+    return { client, stop: async () => (client.destroy(), await server.close()) };
+  }));
+
+describeWithEmulator('ensureTable on moto_server', () =>
+  upgradeSuite(async () => {
+    const moto = await startMoto();
+    const client = new DynamoDBClient(awsClientConfig(moto.endpoint));
+    return { client, stop: async () => (client.destroy(), await moto.stop()) };
+  }),
+);

@@ -26,11 +26,13 @@ async function settled() {
   while (runtime.queue.depth('profile-updates') > 0) await new Promise((r) => setTimeout(r, 10));
 }
 
+/** The profile as the admin API returns it: the folded view, and apart from it the lifecycle and scores. */
 async function profile(customerId: string) {
   const res = await fetch(`${runtime.url}/v1/customers/${encodeURIComponent(customerId)}`, {
     headers: { authorization: `Bearer ${tenant.adminKey}` },
   });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  const { lifecycle, scores, ...body } = (await res.json()) as Record<string, unknown>;
+  return { status: res.status, body, lifecycle, scores };
 }
 
 const expected = (events: ReturnType<typeof shopHistory>, customerId: string) =>
@@ -56,6 +58,26 @@ describe('the local runtime', () => {
     const { status, body } = await profile('ada@example.com');
     expect(status).toBe(200);
     expect(body).toMatchObject({ orders: 1, revenue: { EUR: { orders: 1, gross: 4999, net: 4999, aov: 4999 } } });
+  });
+
+  it('puts a customer who ordered in a lifecycle stage with its next due time, and scores their value', async () => {
+    const now = Date.now();
+    const order = (n: number) => ({
+      type: 'order_placed',
+      eventId: `stage-order-${n}`,
+      customerId: 'grace@example.com',
+      occurredAt: new Date(now - (2 - n) * 86_400_000).toISOString(),
+      properties: { orderId: `stage-${n}`, total: { amount: 60_000, currency: 'EUR' } },
+    });
+    expect((await post(order(1))).status).toBe(202);
+    await settled();
+    expect((await profile('grace@example.com')).lifecycle).toMatchObject({ stage: 'activated', reason: 'first order' });
+    expect((await post(order(2))).status).toBe(202);
+    await settled();
+    const { lifecycle, scores } = await profile('grace@example.com');
+    const due = new Date(now + 30 * 86_400_000).toISOString();
+    expect(lifecycle).toEqual({ stage: 'loyal', since: expect.any(String), reason: 'top value tier', nextDueAt: due });
+    expect(scores).toEqual({ value: { tier: 'high', highQuality: false, lifetimeValue: 1200, averageMonthlySpend: 200 } });
   });
 
   it('posting the same 1,000-event batch twice leaves every profile exactly as one post did', async () => {

@@ -11,10 +11,12 @@ import { INGEST_SOURCE } from '../../functions/routes';
 import { startPoller } from '../../functions/runtime/poller';
 import { shopHistory } from '../../scripts/workload';
 import { awsClientConfig, describeWithEmulator } from '../helpers/moto';
+import { recordingBus, testTenants } from '../helpers/scoring';
 import { dynaliteStore, motoStore } from '../helpers/stores';
 
 const clock = { now: () => Date.parse('2026-11-21T12:00:00Z') };
 const tenantId = 'shop';
+const profileDeps = { bus: recordingBus(), tenants: testTenants([tenantId]) };
 
 const delivery = (event: CanonicalEvent, i: number): QueueRecord => ({
   id: `m-${i}-${Math.random().toString(36).slice(2)}`,
@@ -50,7 +52,7 @@ function profileUpdatesSuite(makeStore: () => Store) {
   it('a batch delivered twice leaves every profile exactly as one delivery did', async () => {
     const store = makeStore();
     const events = history({ customers: 50, events: 1000, seed: 11, prefix: 'twice' });
-    const update = createProfileUpdater({ store, clock });
+    const update = createProfileUpdater({ ...profileDeps, store, clock });
     await deliverUntilDone(update, [events.map(delivery)]);
     const customers = [...new Set(events.map((e) => e.customerId))];
     const once = await Promise.all(customers.map((c) => store.get(profileKey(tenantId, c), { consistent: true })));
@@ -90,7 +92,7 @@ function profileUpdatesSuite(makeStore: () => Store) {
       },
     });
     const clock = new ManualClock('2026-11-02T00:00:00Z');
-    const update = createProfileUpdater({ store: crashing, clock });
+    const update = createProfileUpdater({ ...profileDeps, store: crashing, clock });
     const early = history({
       customers: 3,
       events: 30,
@@ -121,7 +123,7 @@ function profileUpdatesSuite(makeStore: () => Store) {
   it('a redelivery weeks later, after its week moved to the ledger, changes nothing', async () => {
     const store = makeStore();
     const clock = new ManualClock('2026-11-02T00:00:00Z');
-    const update = createProfileUpdater({ store, clock });
+    const update = createProfileUpdater({ ...profileDeps, store, clock });
     const first = history({
       customers: 5,
       events: 100,
@@ -152,7 +154,7 @@ function profileUpdatesSuite(makeStore: () => Store) {
   it('an undecodable delivery is reported as failed and the rest of the batch is folded', async () => {
     const store = makeStore();
     const [event] = history({ customers: 1, events: 1, seed: 14, prefix: 'bad' });
-    const result = await createProfileUpdater({ store, clock })([
+    const result = await createProfileUpdater({ ...profileDeps, store, clock })([
       { id: 'junk', body: '{"detail":' },
       delivery(event!, 0),
     ]);
@@ -173,7 +175,7 @@ describe('profile updates on dynalite', () => {
   it('200 concurrent deliveries for one customer lose no update', { timeout: 300_000 }, async () => {
     const events = history({ customers: 1, events: 200, seed: 12, prefix: 'hot' });
     await deliverUntilDone(
-      createProfileUpdater({ store, clock }),
+      createProfileUpdater({ ...profileDeps, store, clock }),
       events.map((e, i) => [delivery(e, i)]),
     );
     const stored = await storedProfile(store, 'hot-0');
@@ -213,7 +215,7 @@ describeWithEmulator('profile updates on moto_server', () => {
     const queue = createSqsQueue({ client: sqs, urls: { 'profile-updates': urls } });
     const events = history({ customers: 1, events: 200, seed: 15, prefix: 'sqs-hot' });
     await Promise.all(events.map((e, i) => queue.send('profile-updates', [delivery(e, i).body])));
-    const update = createProfileUpdater({ store, clock });
+    const update = createProfileUpdater({ ...profileDeps, store, clock });
     const pollers = Array.from({ length: 10 }, () =>
       startPoller({ queue, name: 'profile-updates', handle: update, batchSize: 10 }),
     );

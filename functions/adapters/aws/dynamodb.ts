@@ -1,17 +1,22 @@
 import {
+  type AttributeDefinition,
   BatchGetItemCommand,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   type ConsumedCapacity,
   CreateTableCommand,
   DeleteItemCommand,
+  DeleteTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   GetItemCommand,
+  type GlobalSecondaryIndex,
   PutItemCommand,
   QueryCommand,
   ResourceNotFoundException,
   ScanCommand,
+  type ScanCommandOutput,
+  type TableDescription,
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -190,6 +195,34 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
       return items;
     },
 
+    async dueKeys(shard, { upTo, limit }) {
+      const keys: Key[] = [];
+      if (limit !== undefined && limit <= 0) return keys;
+      let start: Record<string, never> | undefined;
+      do {
+        const out = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: table.dueIndex.name,
+            KeyConditionExpression: '#shard = :shard AND #day <= :upTo',
+            ExpressionAttributeNames: { '#shard': table.dueIndex.partitionKey, '#day': table.dueIndex.sortKey },
+            ExpressionAttributeValues: toAttributes({ ':shard': shard, ':upTo': upTo }),
+            ExclusiveStartKey: start,
+            Limit: limit === undefined ? undefined : limit - keys.length,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        // With TOTAL, the units of the index read are in ConsumedCapacity.CapacityUnits (AWS, moto and dynalite).
+        count('read', out.ConsumedCapacity);
+        for (const entry of out.Items ?? []) {
+          const { pk, sk } = fromAttributes(entry);
+          keys.push({ pk, sk });
+        }
+        start = out.LastEvaluatedKey as typeof start;
+      } while (start && (limit === undefined || keys.length < limit));
+      return keys;
+    },
+
     async delete(key) {
       const out = await client.send(
         new DeleteItemCommand({ TableName: tableName, Key: keyOf(key), ReturnConsumedCapacity: 'TOTAL' }),
@@ -199,14 +232,33 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
   };
 }
 
-/** Creates the table with the stack's key schema and TTL if it does not exist (local runtime, tests). */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+const dueIndexAttributes: AttributeDefinition[] = [
+  { AttributeName: table.dueIndex.partitionKey, AttributeType: 'S' },
+  { AttributeName: table.dueIndex.sortKey, AttributeType: 'S' },
+];
+
+const dueIndexDefinition: GlobalSecondaryIndex = {
+  IndexName: table.dueIndex.name,
+  KeySchema: [
+    { AttributeName: table.dueIndex.partitionKey, KeyType: 'HASH' },
+    { AttributeName: table.dueIndex.sortKey, KeyType: 'RANGE' },
+  ],
+  Projection: { ProjectionType: 'KEYS_ONLY' },
+};
+
+async function describeTable(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
+    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
   } catch (e) {
     if (!(e instanceof ResourceNotFoundException) && (e as Error).name !== 'ResourceNotFoundException') throw e;
+    return undefined;
   }
+}
+
+const hasDueIndex = (description: TableDescription) =>
+  description.GlobalSecondaryIndexes?.some((index) => index.IndexName === table.dueIndex.name) ?? false;
+
+async function createTable(client: DynamoDBClient, tableName: string) {
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -214,18 +266,16 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       AttributeDefinitions: [
         { AttributeName: table.partitionKey, AttributeType: 'S' },
         { AttributeName: table.sortKey, AttributeType: 'S' },
+        ...dueIndexAttributes,
       ],
       KeySchema: [
         { AttributeName: table.partitionKey, KeyType: 'HASH' },
         { AttributeName: table.sortKey, KeyType: 'RANGE' },
       ],
+      GlobalSecondaryIndexes: [dueIndexDefinition],
     }),
   );
-  for (let i = 0; i < 100; i++) {
-    const out = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (out.Table?.TableStatus === 'ACTIVE') break;
-    await sleep(50);
-  }
+  for (let i = 0; i < 100 && (await describeTable(client, tableName))?.TableStatus !== 'ACTIVE'; i++) await sleep(50);
   try {
     await client.send(
       new UpdateTimeToLiveCommand({
@@ -236,4 +286,54 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   } catch {
     // dynalite does not implement TTL; expiry matters only in AWS.
   }
+}
+
+async function deleteTable(client: DynamoDBClient, tableName: string) {
+  await client.send(new DeleteTableCommand({ TableName: tableName }));
+  for (let i = 0; i < 100 && (await describeTable(client, tableName)); i++) await sleep(50);
+}
+
+async function copyItems(client: DynamoDBClient, from: string, to: string) {
+  const target = createDynamoStore({ client, tableName: to });
+  let start: ScanCommandOutput['LastEvaluatedKey'];
+  do {
+    const out = await client.send(new ScanCommand({ TableName: from, ExclusiveStartKey: start }));
+    await target.putMany((out.Items ?? []).map(fromAttributes));
+    start = out.LastEvaluatedKey;
+  } while (start);
+}
+
+/**
+ * Creates the table with the stack's key schema, due index and TTL if it does not exist (local
+ * runtime, tests; in AWS the stack owns the table). A table made by an earlier version without
+ * the due index is rebuilt with it, since dynalite cannot add an index: its items are copied to
+ * `<name>-rebuild`, the table is created again and they are copied back. A rebuild cut short
+ * resumes at the next start from whichever copy is whole.
+ */
+export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  const spare = `${tableName}-rebuild`;
+  const current = await describeTable(client, tableName);
+  if (await describeTable(client, spare)) {
+    if (current && !hasDueIndex(current)) {
+      // Cut short while copying out: the old table is whole.
+      await deleteTable(client, spare);
+    } else {
+      // Cut short after the old table was dropped: the spare is whole.
+      if (!current) await createTable(client, tableName);
+      await copyItems(client, spare, tableName);
+      await deleteTable(client, spare);
+      return;
+    }
+  }
+  if (current && hasDueIndex(current)) return;
+  if (current) {
+    await createTable(client, spare);
+    await copyItems(client, tableName, spare);
+    await deleteTable(client, tableName);
+    await createTable(client, tableName);
+    await copyItems(client, spare, tableName);
+    await deleteTable(client, spare);
+    return;
+  }
+  await createTable(client, tableName);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ScoringSettings } from '../scoring/settings';
 
 const ianaTimeZone = z.string().refine(isIanaTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' });
 
@@ -36,6 +37,8 @@ export const TenantConfig = z.strictObject({
   apiKey: z.string().min(24, 'must be at least 24 characters'),
   adminKey: z.string().min(24, 'must be at least 24 characters'),
   secrets: TenantSecrets.default({}),
+  /** Lifecycle thresholds, value tiers, RFM scheme, churn horizon and CLV: the defaults when absent. */
+  scoring: ScoringSettings.optional(),
 });
 export type TenantConfig = z.infer<typeof TenantConfig>;
 

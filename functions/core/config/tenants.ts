@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ScoringSettings } from '../scoring/settings';
 import type { GrowthloopConfig, TenantSecrets } from './schema';
 
 /** What a deployed function knows about a tenant: never the keys, only their hashes. */
@@ -9,6 +10,8 @@ export type TenantRecord = {
   apiKeySha256: string;
   adminKeySha256: string;
   segmentWriteKeySha256?: string;
+  /** Only when the tenant configured its scoring; the defaults otherwise. */
+  scoring?: ScoringSettings;
 };
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -21,10 +24,13 @@ export function tenantRecords(config: GrowthloopConfig): TenantRecord[] {
     apiKeySha256: sha256(t.apiKey),
     adminKeySha256: sha256(t.adminKey),
     ...(t.secrets.segmentWriteKey ? { segmentWriteKeySha256: sha256(t.secrets.segmentWriteKey) } : {}),
+    ...(t.scoring ? { scoring: t.scoring } : {}),
   }));
 }
 
 export type TenantDirectory = {
+  all(): readonly TenantRecord[];
+  byId(id: string): TenantRecord | undefined;
   byApiKey(key: string | undefined): TenantRecord | undefined;
   byAdminKey(key: string | undefined): TenantRecord | undefined;
   bySegmentWriteKey(key: string | undefined): TenantRecord | undefined;
@@ -34,7 +40,10 @@ export function tenantDirectory(records: TenantRecord[]): TenantDirectory {
   const api = new Map(records.map((r) => [r.apiKeySha256, r]));
   const admin = new Map(records.map((r) => [r.adminKeySha256, r]));
   const segment = new Map(records.flatMap((r) => (r.segmentWriteKeySha256 ? [[r.segmentWriteKeySha256, r]] : [])));
+  const ids = new Map(records.map((r) => [r.id, r]));
   return {
+    all: () => records,
+    byId: (id) => ids.get(id),
     byApiKey: (key) => (key ? api.get(sha256(key)) : undefined),
     byAdminKey: (key) => (key ? admin.get(sha256(key)) : undefined),
     bySegmentWriteKey: (key) => (key ? segment.get(sha256(key)) : undefined),

@@ -44,6 +44,8 @@ const MessageRef = z.strictObject({
   channel: Channel,
   journeyId: id.optional(),
   campaignId: id.optional(),
+  /** Sent to win back a lapsed customer (a recall campaign or win-back journey): an order soon after is a recall. */
+  recall: z.boolean().optional(),
 });
 
 /** The state of an order as a store reports it; `updatedAt` orders the reports of one order. */

@@ -1,4 +1,6 @@
 import type { Item, Key } from '../../ports';
+import type { LifecycleState } from '../scoring/profile-scores';
+import { dueAttributes, type StageChanged } from './lifecycle';
 import type { Profile } from './profile';
 import type { Seen } from './seen';
 
@@ -22,23 +24,37 @@ export const ledgerKey = (profile: Key, week: string): Key => ({ pk: profile.pk,
 export const LEDGER_HASHES = 'hashes';
 
 /**
- * The stored profile: the profile, its write version, the events it has seen by week, and,
- * once it has been merged into another customer's profile, that customer's id.
+ * The stored profile: the profile, its write version, the events it has seen by week, its
+ * lifecycle stage with the stage changes not yet on the bus, and, once it has been merged into
+ * another customer's profile, that customer's id.
  */
-export type StoredProfile = { profile: Profile; version: number; seen: Seen; mergedInto?: string };
+export type StoredProfile = {
+  profile: Profile;
+  version: number;
+  seen: Seen;
+  lifecycle?: LifecycleState;
+  outbox?: StageChanged[];
+  mergedInto?: string;
+};
 
-export function toProfileItem({ profile, version, seen, mergedInto }: StoredProfile): Item {
+export function toProfileItem(stored: StoredProfile): Item {
+  const { profile, version, seen, lifecycle, outbox, mergedInto } = stored;
   const item: Item = { ...profileKey(profile.tenantId, profile.customerId), ...profile, version, seen };
+  if (lifecycle) Object.assign(item, { lifecycle }, dueAttributes(stored));
+  if (outbox?.length) item.outbox = outbox;
   if (mergedInto) item.mergedInto = mergedInto;
   return item;
 }
 
 export function fromProfileItem(item: Item): StoredProfile {
-  const { pk: _pk, sk: _sk, version, seen, mergedInto, ...profile } = item;
+  const { pk: _pk, sk: _sk, dueShard: _shard, dueDay: _day, version, seen, lifecycle, outbox, mergedInto, ...profile } =
+    item;
   return {
     profile: profile as unknown as Profile,
     version: version as number,
     seen: (seen ?? {}) as Seen,
+    ...(lifecycle ? { lifecycle: lifecycle as LifecycleState } : {}),
+    ...(outbox ? { outbox: outbox as StageChanged[] } : {}),
     ...(mergedInto ? { mergedInto: mergedInto as string } : {}),
   };
 }

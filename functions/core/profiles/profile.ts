@@ -26,8 +26,11 @@ export type Profile = {
   /** Every order by id, so that late, repeated and out-of-order reports of it count once. */
   orderBook: Record<string, OrderEntry>;
   sessions: number;
+  lastSessionAt?: string;
   logins: number;
   lastLoginAt?: string;
+  /** The latest recall message delivered to the customer. */
+  lastRecallAt?: string;
   /** How many events of each type were folded in. */
   counts: Partial<Record<EventType, number>>;
   cart?: Latest<{ value: Money; itemCount: number; checkoutId?: string } | null>;
@@ -145,6 +148,10 @@ export function foldEvent(profile: Profile, event: CanonicalEvent): Profile {
     }
     case 'session_started':
       profile.sessions += 1;
+      profile.lastSessionAt = maxTime(profile.lastSessionAt, at);
+      break;
+    case 'message_delivered':
+      if (event.properties.recall) profile.lastRecallAt = maxTime(profile.lastRecallAt, at);
       break;
     case 'login':
     case 'sign_in':
@@ -206,6 +213,8 @@ export function mergeProfiles(target: Profile, source: Profile): Profile {
   merged.sessions += source.sessions;
   merged.logins += source.logins;
   if (source.lastLoginAt) merged.lastLoginAt = maxTime(merged.lastLoginAt, source.lastLoginAt);
+  if (source.lastSessionAt) merged.lastSessionAt = maxTime(merged.lastSessionAt, source.lastSessionAt);
+  if (source.lastRecallAt) merged.lastRecallAt = maxTime(merged.lastRecallAt, source.lastRecallAt);
   for (const [type, n] of Object.entries(source.counts) as [EventType, number][]) {
     merged.counts[type] = (merged.counts[type] ?? 0) + n;
   }

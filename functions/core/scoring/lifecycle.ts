@@ -76,6 +76,8 @@ export interface LifecycleResult {
   stage: Stage;
   /** When `stage` was entered: `now` when it changed, else the input's `since` (or now if none was given). */
   since: string;
+  /** Why the customer is in `stage`. */
+  reason: string;
   changed?: { from: Stage | undefined; to: Stage; reason: string };
   /** The earliest time at which the stage changes with no new event or score; absent if none. */
   nextDueAt?: string;
@@ -148,23 +150,33 @@ function stageAt(
   return { stage: 'activated', reason: `${back}first order` };
 }
 
+/** The model scores at a time, for `nextStage` to find when they cross a threshold with no new event. */
+export type ScoresAt = (at: number) => Pick<LifecycleFacts, 'churnRisk' | 'pBuy90'>;
+
 /**
  * The customer's stage at `now`, whether it changed, and `nextDueAt`: the earliest time after
- * `now` at which the stage would change with the same facts (an inactivity threshold or the end
- * of the recalled hold), so a daily pass needs to read only the customers then due.
+ * `now` at which the stage would change with the same facts (an inactivity threshold, the end
+ * of the recalled hold, or, given `scoresAt`, the day the model scores cross a threshold), so a
+ * daily pass needs to read only the customers then due. The score crossing is found by
+ * bisection over days, which assumes that risk does not fall as time passes without events
+ * (true of BG/NBD and of the churn score's recency terms); the pass re-evaluates anyway.
  */
 export function nextStage(
   input: LifecycleInput,
   now: number,
   config: LifecycleConfig = DEFAULT_LIFECYCLE_CONFIG,
+  scoresAt?: ScoresAt,
 ): LifecycleResult {
   const sinceMs = time(input.since) ?? now;
   const current = stageAt(input, sinceMs, now, config);
   const changed = current.stage !== input.stage;
   const since = changed || input.since === undefined ? new Date(now).toISOString() : input.since;
   // Later evaluations start from the stage now reached (and when it began).
-  const state: LifecycleInput = { ...input, stage: current.stage, since };
   const stateSince = time(since) as number;
+  const differsAt = (t: number) => {
+    const facts = scoresAt ? { ...input.facts, ...scoresAt(t) } : input.facts;
+    return stageAt({ ...input, facts, stage: current.stage, since }, stateSince, t, config).stage !== current.stage;
+  };
   const candidates: number[] = [];
   if (current.stage === 'recalled') candidates.push(stateSince + config.recalledHoldDays * DAY);
   const last = lastActivity(input.facts);
@@ -173,13 +185,28 @@ export function nextStage(
       candidates.push(last + d * DAY);
     }
   }
-  const due = candidates
+  let due = candidates
     .filter((t) => t > now)
     .sort((a, b) => a - b)
-    .find((t) => stageAt(state, stateSince, t, config).stage !== current.stage);
+    .find(differsAt);
+  if (scoresAt && input.facts.orders > 0) {
+    const end = due ?? now + config.churnedAfterDays * DAY;
+    if (differsAt(end)) {
+      // The first whole day from now on which the stage differs; `end` is known to differ.
+      let lo = 0;
+      let hi = Math.ceil((end - now) / DAY);
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        if (differsAt(now + mid * DAY)) hi = mid;
+        else lo = mid;
+      }
+      due = Math.min(end, now + hi * DAY);
+    }
+  }
   return {
     stage: current.stage,
     since,
+    reason: current.reason,
     ...(changed ? { changed: { from: input.stage, to: current.stage, reason: current.reason } } : {}),
     ...(due !== undefined ? { nextDueAt: new Date(due).toISOString() } : {}),
   };

@@ -75,6 +75,58 @@ export function rfmScores(population: readonly RfmInput[]): Map<string, RfmScore
   return new Map(population.map((c, i) => [c.id, { r: r[i] as number, f: f[i] as number, m: m[i] as number }]));
 }
 
+/**
+ * The population's quintile boundaries, so that one customer can be scored later without the
+ * population: four values per measure, from which `rfmScoreOf` gives exactly the score
+ * `rfmScores` gives a member of the population (and a consistent one to anyone else).
+ */
+export interface RfmBreakpoints {
+  recencyDays: number[];
+  frequency: number[];
+  monetary: number[];
+}
+
+/**
+ * Score ≥ k (k = 2..5) holds when at least m = ⌈(k−1)·n/5⌉ values are worse, that is when the
+ * value is above the m-th smallest (ascending) or below the m-th largest (recency).
+ */
+function boundaries(values: readonly number[], descending: boolean): number[] {
+  const n = values.length;
+  const sorted = [...values].sort((a, b) => a - b);
+  return [2, 3, 4, 5].map((k) => {
+    const m = Math.ceil(((k - 1) * n) / 5);
+    return sorted[descending ? n - m : m - 1] as number;
+  });
+}
+
+export function rfmBreakpoints(population: readonly RfmInput[]): RfmBreakpoints {
+  if (population.length === 0) throw new RangeError('rfmBreakpoints: empty population');
+  return {
+    recencyDays: boundaries(
+      population.map((c) => c.recencyDays),
+      true,
+    ),
+    frequency: boundaries(
+      population.map((c) => c.frequency),
+      false,
+    ),
+    monetary: boundaries(
+      population.map((c) => c.monetary),
+      false,
+    ),
+  };
+}
+
+/** R, F and M scores of one customer against the population's breakpoints. */
+export function rfmScoreOf(b: RfmBreakpoints, c: Omit<RfmInput, 'id'>): RfmScore {
+  const above = (v: number, bounds: readonly number[]) => 1 + bounds.filter((t) => v > t).length;
+  return {
+    r: 1 + b.recencyDays.filter((t) => c.recencyDays < t).length,
+    f: above(c.frequency, b.frequency),
+    m: above(c.monetary, b.monetary),
+  };
+}
+
 const score = z.number().int().min(1).max(5);
 /** An inclusive score range [from, to]. */
 const ScoreRange = z.tuple([score, score]).refine(([lo, hi]) => lo <= hi, { message: 'range must be [low, high]' });

@@ -125,6 +125,7 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'GET /v1/customers/{customerId}': 'admin',
   'DELETE /v1/customers/{customerId}': 'admin',
   'GET /v1/customers/{customerId}/export': 'admin',
+  'GET /v1/model': 'admin',
   'POST /v1/webhooks/shopify/{tenantId}': 'webhooks',
   'POST /v1/webhooks/woocommerce/{tenantId}': 'webhooks',
   'POST /v1/track': 'segment',
@@ -169,6 +170,25 @@ describe('the growthloop stack', () => {
     });
   });
 
+  it('indexes the items due by a day in the sparse "due" index, projecting their keys only', () => {
+    deployed.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: 'dueShard', AttributeType: 'S' },
+        { AttributeName: 'dueDay', AttributeType: 'S' },
+      ]),
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'due',
+          KeySchema: [
+            { AttributeName: 'dueShard', KeyType: 'HASH' },
+            { AttributeName: 'dueDay', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+  });
+
   it('archives every event on the bus for 365 days', () => {
     deployed.template.hasResourceProperties('AWS::Events::Archive', {
       RetentionDays: 365,
@@ -205,8 +225,9 @@ describe('the growthloop stack', () => {
   });
 
   it('routes ingested events to the profile-updates queue, and only that rule may send to it', () => {
-    expect(resourcesOfType(resources, 'AWS::Events::Rule')).toHaveLength(routes.length);
-    const [ruleId, rule] = resourcesOfType(resources, 'AWS::Events::Rule')[0] ?? [];
+    const patternRules = resourcesOfType(resources, 'AWS::Events::Rule').filter(([, r]) => r.Properties?.EventPattern);
+    expect(patternRules).toHaveLength(routes.length);
+    const [ruleId, rule] = patternRules[0] ?? [];
     expect(rule?.Properties?.EventPattern).toEqual({ source: [INGEST_SOURCE] });
     const [target] = prop<{ Arn: unknown; DeadLetterConfig: unknown; RetryPolicy: unknown }[]>(rule, 'Targets');
     const queueId = getAttArn(target?.Arn);
@@ -242,7 +263,7 @@ describe('the growthloop stack', () => {
 
   it('runs every function on nodejs24.x arm64 with its own log group', () => {
     const functions = resourcesOfType(resources, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(6);
     for (const [id, fn] of functions) {
       expect(fn.Properties?.Runtime, id).toBe('nodejs24.x');
       expect(fn.Properties?.Architectures, id).toEqual(['arm64']);
@@ -263,11 +284,29 @@ describe('the growthloop stack', () => {
       ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
     );
     const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
-    expect(onTable.length).toBe(3);
+    // profiles, admin, webhooks, and the lifecycle run's table and due-index statements
+    expect(onTable.length).toBe(5);
     for (const statement of onTable) {
       for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
       expect(JSON.stringify(statement.Resource)).not.toContain('*');
     }
+  });
+
+  it('runs the lifecycle function daily at 00:15 UTC; only it may query the due index', () => {
+    const [, rule] =
+      resourcesOfType(resources, 'AWS::Events::Rule').find(([, r]) => r.Properties?.ScheduleExpression) ?? [];
+    expect(rule?.Properties?.ScheduleExpression).toBe('cron(15 0 * * ? *)');
+    const [target] = prop<{ Arn: unknown; RetryPolicy: unknown }[]>(rule, 'Targets');
+    const [functionId] =
+      resourcesOfType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('Lifecycle')) ?? [];
+    expect(getAttArn(target?.Arn)).toBe(functionId);
+    const statements = resourcesOfType(resources, 'AWS::IAM::Policy').flatMap(
+      ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
+    );
+    const onIndex = statements.filter((s) => JSON.stringify(s.Resource).includes('/index/'));
+    expect(onIndex).toHaveLength(1);
+    expect(onIndex[0]?.Action).toBe('dynamodb:Query');
+    expect(JSON.stringify(onIndex[0]?.Resource)).toContain('/index/due');
   });
 
   it('attaches no AWS managed policy to any role', () => {

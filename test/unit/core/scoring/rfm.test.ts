@@ -1,7 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   parseRfmScheme,
   RfmScheme,
+  rfmBreakpoints,
+  rfmScoreOf,
   rfmScores,
   rfmSegment,
   STANDARD_RFM_SEGMENTS,
@@ -53,6 +56,30 @@ describe('rfmScores', () => {
 
   it('returns an empty map for an empty population', () => {
     expect(rfmScores([]).size).toBe(0);
+  });
+});
+
+describe('rfmBreakpoints', () => {
+  it('scores every member of any population exactly as rfmScores does', () => {
+    const value = fc.integer({ min: 0, max: 12 });
+    const member = fc.record({ recencyDays: value, frequency: value, monetary: value });
+    fc.assert(
+      fc.property(fc.array(member, { minLength: 1, maxLength: 60 }), (rows) => {
+        const population = rows.map((r, i) => ({ id: `c${i}`, ...r }));
+        const breakpoints = rfmBreakpoints(population);
+        const scores = rfmScores(population);
+        for (const c of population) expect(rfmScoreOf(breakpoints, c)).toEqual(scores.get(c.id));
+      }),
+    );
+  });
+
+  it('scores a newcomer against the population without it', () => {
+    const breakpoints = rfmBreakpoints(
+      Array.from({ length: 10 }, (_, i) => ({ id: `c${i}`, recencyDays: (i + 1) * 10, frequency: i + 1, monetary: 1 })),
+    );
+    expect(rfmScoreOf(breakpoints, { recencyDays: 0, frequency: 100, monetary: 1 })).toEqual({ r: 5, f: 5, m: 1 });
+    expect(rfmScoreOf(breakpoints, { recencyDays: 1000, frequency: 0, monetary: 1 })).toEqual({ r: 1, f: 1, m: 1 });
+    expect(() => rfmBreakpoints([])).toThrow('empty population');
   });
 });
 

@@ -1,0 +1,79 @@
+/**
+ * The lifecycle part of a stored profile: the stage with its next due time, and the
+ * `lifecycle.stage_changed` events not yet confirmed on the bus (an outbox written in the same
+ * conditional write as the stage, so a crash between the write and the bus loses nothing).
+ */
+
+import type { Stage } from '../scoring/lifecycle';
+import { evaluateProfile, type LifecycleState, type ScoringContext } from '../scoring/profile-scores';
+import type { StoredProfile } from './items';
+
+export const PROFILES_SOURCE = 'growthloop.profiles';
+export const STAGE_CHANGED = 'lifecycle.stage_changed';
+
+/** On the bus as detail-type `lifecycle.stage_changed`; the eventId is stable, so consumers can drop repeats. */
+export type StageChanged = {
+  type: typeof STAGE_CHANGED;
+  tenantId: string;
+  customerId: string;
+  eventId: string;
+  occurredAt: string;
+  source: typeof PROFILES_SOURCE;
+  properties: { from: Stage | null; to: Stage; reason: string };
+};
+
+/** Re-evaluates the stored profile's lifecycle at `now`, adding an outbox event if the stage changed. */
+export function rescore(stored: StoredProfile, context: ScoringContext, now: number): StoredProfile {
+  const { profile } = stored;
+  const { lifecycle } = evaluateProfile(profile, stored.lifecycle, context, now);
+  const state: LifecycleState = {
+    stage: lifecycle.stage,
+    since: lifecycle.since,
+    reason: lifecycle.reason,
+    ...(lifecycle.nextDueAt ? { nextDueAt: lifecycle.nextDueAt } : {}),
+  };
+  const outbox = [...(stored.outbox ?? [])];
+  if (lifecycle.changed) {
+    outbox.push({
+      type: STAGE_CHANGED,
+      tenantId: profile.tenantId,
+      customerId: profile.customerId,
+      eventId: `lifecycle:${lifecycle.stage}:${lifecycle.since}`,
+      occurredAt: lifecycle.since,
+      source: PROFILES_SOURCE,
+      properties: { from: lifecycle.changed.from ?? null, to: lifecycle.changed.to, reason: lifecycle.changed.reason },
+    });
+  }
+  const { outbox: _, ...rest } = stored;
+  return { ...rest, lifecycle: state, ...(outbox.length > 0 ? { outbox } : {}) };
+}
+
+/** Whether a rescore changed what is stored (the stage, its reason or its due time). */
+export const lifecycleChanged = (before: StoredProfile, after: StoredProfile): boolean =>
+  JSON.stringify(before.lifecycle) !== JSON.stringify(after.lifecycle) ||
+  (after.outbox?.length ?? 0) !== (before.outbox?.length ?? 0);
+
+/** Due-index shards per tenant: the daily pass reads them in parallel. */
+export const DUE_SHARDS = 16;
+
+export const dueShard = (tenantId: string, shard: number): string => `${tenantId}#DUE#${shard}`;
+
+function shardOf(customerId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < customerId.length; i++) h = Math.imul(h ^ customerId.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % DUE_SHARDS;
+}
+
+/** The UTC date of the first daily pass at or after `iso`: the time rounded up to midnight. */
+export function dueDay(iso: string): string {
+  const day = 86_400_000;
+  return new Date(Math.ceil(Date.parse(iso) / day) * day).toISOString().slice(0, 10);
+}
+
+/** The due-index attributes of a profile item: present only while the customer has a due time. */
+export function dueAttributes(stored: StoredProfile): { dueShard: string; dueDay: string } | undefined {
+  const due = stored.lifecycle?.nextDueAt;
+  if (due === undefined) return undefined;
+  const { tenantId, customerId } = stored.profile;
+  return { dueShard: dueShard(tenantId, shardOf(customerId)), dueDay: dueDay(due) };
+}

@@ -1,0 +1,124 @@
+/**
+ * One customer's scores at a time, from the profile and the tenant's fitted model, and the
+ * lifecycle stage they lead to. Pure: `now` is a parameter.
+ */
+
+import type { Profile } from '../profiles/profile';
+import { expectedPurchases, pAlive, probabilityNoPurchase } from './bgnbd';
+import { churnFeatures, predictLogistic } from './churn';
+import { clv } from './clv';
+import { expectedAverageSpend } from './gammagamma';
+import { type LifecycleResult, nextStage, type ScoresAt, type Stage } from './lifecycle';
+import { rfmScoreOf, rfmSegment } from './rfm';
+import type { ScoringSettings } from './settings';
+import { purchaseDaysOfProfile, rfmInputOf, summaryAt, type TenantModel } from './tenant-model';
+import type { PurchaseDay } from './transactions';
+import { type ValueResult, valueOfProfile } from './value';
+
+const WEEK_DAYS = 7;
+
+export interface ModelScores {
+  /** Probability of no purchase within the tenant's churn horizon (default 90 days). */
+  churnRisk: number;
+  /** BG/NBD probability that the customer is still active. */
+  pAlive: number;
+  /** BG/NBD probability of at least one purchase in the next 90 days. */
+  pBuy90: number;
+  /** BG/NBD expected purchases within the churn horizon. */
+  expectedPurchases: number;
+  /** Gamma-Gamma expected spend per purchase, and discounted CLV, in major units of the tenant's currency. */
+  expectedOrderValue?: number;
+  clv?: number;
+}
+
+export interface ProfileScores {
+  value: ValueResult;
+  /** Only for customers who ordered, once the tenant has a model. */
+  rfm?: { r: number; f: number; m: number; segment: string };
+  model?: ModelScores;
+}
+
+/** Model scores of purchase days at `now`; undefined for a customer who never ordered. */
+function modelScores(
+  model: TenantModel,
+  customerId: string,
+  days: readonly PurchaseDay[],
+  now: number,
+  settings: ScoringSettings,
+): ModelScores | undefined {
+  const summary = summaryAt(customerId, days, now);
+  if (!summary) return undefined;
+  const horizon = model.churnHorizonDays / WEEK_DAYS;
+  const [row] = churnFeatures(model.bgnbd, horizon, [summary]);
+  const scores: ModelScores = {
+    churnRisk: predictLogistic(model.churn, row as number[]),
+    pAlive: pAlive(model.bgnbd, summary),
+    pBuy90: 1 - probabilityNoPurchase(model.bgnbd, 90 / WEEK_DAYS, summary),
+    expectedPurchases: expectedPurchases(model.bgnbd, horizon, summary),
+  };
+  if (model.gammaGamma) {
+    scores.expectedOrderValue = expectedAverageSpend(model.gammaGamma, summary);
+    scores.clv = clv(model.bgnbd, model.gammaGamma, summary, settings.clv);
+  }
+  return scores;
+}
+
+/** What scoring a tenant's profile needs besides the profile. */
+export interface ScoringContext {
+  model?: TenantModel;
+  settings: ScoringSettings;
+  currency: string;
+}
+
+/** The lifecycle stage a customer is in, as stored on the profile item. */
+export interface LifecycleState {
+  stage: Stage;
+  since: string;
+  reason: string;
+  nextDueAt?: string;
+}
+
+/**
+ * The customer's scores at `now`, and their lifecycle from the stored state: the stage, whether
+ * it changed, and when it is next due to change with no new event.
+ */
+export function evaluateProfile(
+  profile: Profile,
+  stored: LifecycleState | undefined,
+  { model, settings, currency }: ScoringContext,
+  now: number,
+): { scores: ProfileScores; lifecycle: LifecycleResult } {
+  const value = valueOfProfile(profile, currency, now, settings.value);
+  const scores: ProfileScores = { value };
+  let scoresAt: ScoresAt | undefined;
+  if (model) {
+    const days = purchaseDaysOfProfile(profile, currency);
+    const rfmInput = rfmInputOf(profile, currency, now);
+    const rfm = rfmInput && rfmScoreOf(model.rfm, rfmInput);
+    if (rfm) scores.rfm = { ...rfm, segment: rfmSegment(rfm, settings.rfmScheme) };
+    const modelNow = modelScores(model, profile.customerId, days, now, settings);
+    if (modelNow) scores.model = modelNow;
+    scoresAt = (at) => {
+      const s = at === now ? modelNow : modelScores(model, profile.customerId, days, at, settings);
+      return s ? { churnRisk: s.churnRisk, pBuy90: s.pBuy90 } : {};
+    };
+  }
+  const lifecycle = nextStage(
+    {
+      ...(stored ? { stage: stored.stage, since: stored.since } : {}),
+      ...(profile.lastRecallAt ? { lastRecallAt: profile.lastRecallAt } : {}),
+      facts: {
+        orders: profile.orders,
+        ...(profile.lastOrderAt ? { lastOrderAt: profile.lastOrderAt } : {}),
+        ...(profile.lastLoginAt ? { lastLoginAt: profile.lastLoginAt } : {}),
+        ...(profile.lastSessionAt ? { lastSessionAt: profile.lastSessionAt } : {}),
+        ...(scores.model ? { churnRisk: scores.model.churnRisk, pBuy90: scores.model.pBuy90 } : {}),
+        topTier: value.tier === 'high',
+      },
+    },
+    now,
+    settings.lifecycle,
+    scoresAt,
+  );
+  return { scores, lifecycle };
+}

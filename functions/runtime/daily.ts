@@ -1,0 +1,75 @@
+import { fromModelItem, modelKey } from '../core/scoring/model-items';
+import type { LifecycleJobs } from '../handlers/lifecycle';
+import type { Clock, Store } from '../ports';
+
+const DAY_MS = 86_400_000;
+
+/** Minutes after midnight UTC at which the daily run starts, as the stack's schedule does. */
+export const DAILY_RUN_MINUTE_UTC = 15;
+
+const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** The tenants whose models were not fitted today: a machine that was off at the scheduled time catches up. */
+export async function tenantsBehind(store: Store, tenantIds: readonly string[], now: number): Promise<string[]> {
+  const behind: string[] = [];
+  for (const id of tenantIds) {
+    const latest = fromModelItem(await store.get(modelKey(id), { consistent: true }))?.latest;
+    if (!latest || dateOf(Date.parse(latest.fittedAt)) < dateOf(now)) behind.push(id);
+  }
+  return behind;
+}
+
+/**
+ * Plays the stack's daily schedule: catches up at start, then runs at 00:15 UTC each day (on
+ * the system's timers; `clock` says what day it is). A failed run is logged and retried the
+ * next day.
+ */
+export function startDailySchedule(options: {
+  store: Store;
+  jobs: LifecycleJobs;
+  tenantIds: readonly string[];
+  clock: Clock;
+}) {
+  const { store, jobs, tenantIds, clock } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let chain: Promise<void> = Promise.resolve();
+
+  const runFor = async (ids: readonly string[]) => {
+    if (stopped || ids.length === 0) return;
+    process.stderr.write(`daily run: fitting models and moving due customers of ${ids.join(', ')}…\n`);
+    for (const { tenantId, model, due } of await jobs.runDaily(ids)) {
+      process.stderr.write(
+        `  ${tenantId}: model ${model.status}${model.reason ? ` (${model.reason})` : ''}; ` +
+          `${due.due} customers due, ${due.stageChanges} stage changes\n`,
+      );
+    }
+  };
+  const enqueue = (task: () => Promise<void>) => {
+    chain = chain.then(task).catch((e) => {
+      process.stderr.write(`daily run failed, tried again at the next one: ${String(e)}\n`);
+    });
+  };
+  const scheduleNext = () => {
+    const now = Date.now();
+    const today = Math.floor(now / DAY_MS) * DAY_MS + DAILY_RUN_MINUTE_UTC * 60_000;
+    timer = setTimeout(
+      () => {
+        enqueue(() => runFor(tenantIds));
+        scheduleNext();
+      },
+      (today > now ? today : today + DAY_MS) - now,
+    );
+    timer.unref();
+  };
+
+  enqueue(async () => runFor(await tenantsBehind(store, tenantIds, clock.now())));
+  scheduleNext();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await chain;
+    },
+  };
+}

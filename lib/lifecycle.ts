@@ -1,0 +1,61 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { table } from '../functions/table';
+import { DAILY_RUN_MINUTE_UTC } from '../functions/runtime/daily';
+import { HandlerFunction } from './function';
+
+export type LifecycleProps = { table: dynamodb.ITable; bus: events.IEventBus; tenantsJson: string };
+
+/**
+ * The daily run (functions/handlers/lifecycle.ts): fits each tenant's models on its profiles
+ * (a scan) and stores them, then rescores the customers due through the due index (a query
+ * per shard and a BatchGet of their profiles), putting stage changes on the bus.
+ */
+export class Lifecycle extends Construct {
+  readonly handler: HandlerFunction;
+
+  constructor(scope: Construct, id: string, props: LifecycleProps) {
+    super(scope, id);
+    this.handler = new HandlerFunction(this, 'Lifecycle', {
+      entry: 'functions/handlers/lifecycle.ts',
+      description: 'growthloop lifecycle: daily model fit and due-customer pass',
+      timeout: Duration.minutes(15),
+      memorySize: 1769,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        EVENT_BUS_NAME: props.bus.eventBusName,
+        GROWTHLOOP_TENANTS: props.tenantsJson,
+      },
+    });
+    this.handler.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'dynamodb:Scan',
+          'dynamodb:GetItem',
+          'dynamodb:BatchGetItem',
+          'dynamodb:PutItem',
+          'dynamodb:BatchWriteItem',
+        ],
+        resources: [props.table.tableArn],
+      }),
+    );
+    this.handler.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${props.table.tableArn}/index/${table.dueIndex.name}`],
+      }),
+    );
+    this.handler.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [props.bus.eventBusArn] }),
+    );
+    new events.Rule(this, 'Daily', {
+      description: 'growthloop daily model fit and lifecycle pass',
+      schedule: events.Schedule.cron({ minute: String(DAILY_RUN_MINUTE_UTC), hour: '0' }),
+      targets: [new targets.LambdaFunction(this.handler.fn, { retryAttempts: 2 })],
+    });
+  }
+}

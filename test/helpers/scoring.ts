@@ -1,0 +1,30 @@
+// Tenants and a bus for tests of the profile and lifecycle functions.
+import { type TenantRecord, tenantDirectory } from '../../functions/core/config/tenants';
+import type { ScoringSettings } from '../../functions/core/scoring/settings';
+import type { Bus, BusEvent } from '../../functions/ports';
+
+/** A directory of tenants known by id only (no keys), in EUR unless told. */
+export const testTenants = (ids: string[], options: { currency?: string; scoring?: ScoringSettings } = {}) =>
+  tenantDirectory(
+    ids.map(
+      (id): TenantRecord => ({
+        id,
+        timezone: 'UTC',
+        currency: options.currency ?? 'EUR',
+        apiKeySha256: `api-${id}`,
+        adminKeySha256: `admin-${id}`,
+        ...(options.scoring ? { scoring: options.scoring } : {}),
+      }),
+    ),
+  );
+
+/** A bus that keeps what was put on it. */
+export function recordingBus(): Bus & { events: BusEvent[] } {
+  const events: BusEvent[] = [];
+  return {
+    events,
+    async put(batch) {
+      events.push(...batch);
+    },
+  };
+}
