@@ -4,8 +4,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { table } from '../functions/table';
 import { DAILY_RUN_MINUTE_UTC } from '../functions/runtime/daily';
+import { table } from '../functions/table';
 import { HandlerFunction } from './function';
 
 export type LifecycleProps = { table: dynamodb.ITable; bus: events.IEventBus; tenantsJson: string };

@@ -1,6 +1,6 @@
 import type { TenantDirectory } from '../core/config/tenants';
-import { PROFILES_SOURCE, STAGE_CHANGED } from '../core/profiles/lifecycle';
 import { type StoredProfile, toProfileItem } from '../core/profiles/items';
+import { PROFILES_SOURCE, STAGE_CHANGED } from '../core/profiles/lifecycle';
 import { fromModelItem, modelKey } from '../core/scoring/model-items';
 import type { ScoringContext } from '../core/scoring/profile-scores';
 import { scoringSettings } from '../core/scoring/settings';

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { benchFold } from './fold';
+import { benchLifecycle } from './lifecycle';
 import { benchModels } from './models';
 import { benchPipeline } from './pipeline';
 import { benchPlatforms } from './platforms';
@@ -11,6 +12,7 @@ const suites: { name: string; produces: string[]; run: () => Promise<Results> }[
   { name: 'pipeline', produces: ['pipeline.', 'dynamodb.'], run: benchPipeline },
   { name: 'platforms', produces: ['platforms.'], run: benchPlatforms },
   { name: 'models', produces: ['models.'], run: benchModels },
+  { name: 'lifecycle', produces: ['lifecycle.'], run: benchLifecycle },
 ];
 
 export async function runBench(args: string[]) {

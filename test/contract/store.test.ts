@@ -100,13 +100,25 @@ describe('ensureTable on dynalite', () =>
   upgradeSuite(async () => {
     const server = await startDynalite({});
     const client = localDynamoClient(server.endpoint);
-    return { client, stop: async () => (client.destroy(), await server.close()) };
+    return {
+      client,
+      async stop() {
+        client.destroy();
+        await server.close();
+      },
+    };
   }));
 
 describeWithEmulator('ensureTable on moto_server', () =>
   upgradeSuite(async () => {
     const moto = await startMoto();
     const client = new DynamoDBClient(awsClientConfig(moto.endpoint));
-    return { client, stop: async () => (client.destroy(), await moto.stop()) };
+    return {
+      client,
+      async stop() {
+        client.destroy();
+        await moto.stop();
+      },
+    };
   }),
 );

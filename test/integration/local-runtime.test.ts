@@ -77,7 +77,9 @@ describe('the local runtime', () => {
     const { lifecycle, scores } = await profile('grace@example.com');
     const due = new Date(now + 30 * 86_400_000).toISOString();
     expect(lifecycle).toEqual({ stage: 'loyal', since: expect.any(String), reason: 'top value tier', nextDueAt: due });
-    expect(scores).toEqual({ value: { tier: 'high', highQuality: false, lifetimeValue: 1200, averageMonthlySpend: 200 } });
+    expect(scores).toEqual({
+      value: { tier: 'high', highQuality: false, lifetimeValue: 1200, averageMonthlySpend: 200 },
+    });
   });
 
   it('posting the same 1,000-event batch twice leaves every profile exactly as one post did', async () => {

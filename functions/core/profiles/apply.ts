@@ -61,5 +61,14 @@ export function planProfileWrite(
     // Events the previous profile folded must stay recognised under this customer.
     for (const [week, hashes] of Object.entries(source.seen)) seen[week] = (seen[week] ?? '') + hashes;
   }
-  return { next: { profile, version: (stored?.version ?? 0) + 1, seen }, applied, duplicates, toLedger };
+  // The lifecycle and unsent stage changes stay as stored: the caller rescores them.
+  const { lifecycle, outbox } = stored ?? {};
+  const next: StoredProfile = {
+    profile,
+    version: (stored?.version ?? 0) + 1,
+    seen,
+    ...(lifecycle ? { lifecycle } : {}),
+    ...(outbox ? { outbox } : {}),
+  };
+  return { next, applied, duplicates, toLedger };
 }

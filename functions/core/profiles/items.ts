@@ -47,8 +47,18 @@ export function toProfileItem(stored: StoredProfile): Item {
 }
 
 export function fromProfileItem(item: Item): StoredProfile {
-  const { pk: _pk, sk: _sk, dueShard: _shard, dueDay: _day, version, seen, lifecycle, outbox, mergedInto, ...profile } =
-    item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    dueShard: _shard,
+    dueDay: _day,
+    version,
+    seen,
+    lifecycle,
+    outbox,
+    mergedInto,
+    ...profile
+  } = item;
   return {
     profile: profile as unknown as Profile,
     version: version as number,

@@ -21,12 +21,20 @@ const HISTORY_DAYS = 400;
 export function modelItems(tenantId: string, fit: ModelFit, previous: StoredModel | undefined): Item[] {
   const current: StoredModel = fit.model
     ? { model: fit.model, diagnostics: fit.diagnostics, latest: fit.diagnostics }
-    : { ...(previous?.model ? { model: previous.model, diagnostics: previous.diagnostics } : {}), latest: fit.diagnostics };
+    : {
+        ...(previous?.model ? { model: previous.model, diagnostics: previous.diagnostics } : {}),
+        latest: fit.diagnostics,
+      };
   const fittedAt = fit.diagnostics.fittedAt;
   const expiresAt = Math.floor(Date.parse(fittedAt) / 1000) + HISTORY_DAYS * 86_400;
   return [
     { ...modelKey(tenantId), ...current },
-    { ...modelHistoryKey(tenantId, fittedAt), ...(fit.model ? { model: fit.model } : {}), diagnostics: fit.diagnostics, expiresAt },
+    {
+      ...modelHistoryKey(tenantId, fittedAt),
+      ...(fit.model ? { model: fit.model } : {}),
+      diagnostics: fit.diagnostics,
+      expiresAt,
+    },
   ];
 }
 

@@ -10,13 +10,13 @@
 
 import type { Profile } from '../profiles/profile';
 import { type BgnbdParams, fitBgnbd } from './bgnbd';
+import type { LogisticModel } from './churn';
 import { scoreChurn } from './churn';
 import { fitGammaGamma, type GammaGammaParams } from './gammagamma';
 import { type RfmBreakpoints, type RfmInput, rfmBreakpoints } from './rfm';
 import type { ScoringSettings } from './settings';
 import { type CustomerSummary, type PurchaseDay, summarize } from './transactions';
 import { currencyExponent } from './value';
-import type { LogisticModel } from './churn';
 
 const DAY_MS = 86_400_000;
 
@@ -76,7 +76,11 @@ export function summaryAt(id: string, days: readonly PurchaseDay[], now: number)
   return summarize(new Map([[id, days]]), Math.floor(now / DAY_MS))[0];
 }
 
-export function rfmInputOf(profile: Pick<Profile, 'customerId' | 'orders' | 'lastOrderAt' | 'revenue'>, currency: string, now: number): RfmInput | undefined {
+export function rfmInputOf(
+  profile: Pick<Profile, 'customerId' | 'orders' | 'lastOrderAt' | 'revenue'>,
+  currency: string,
+  now: number,
+): RfmInput | undefined {
   if (profile.orders <= 0 || profile.lastOrderAt === undefined) return undefined;
   const totals = profile.revenue[currency];
   return {

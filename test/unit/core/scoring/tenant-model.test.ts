@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
 import { foldEvents, type Profile } from '../../../../functions/core/profiles/profile';
+import { fromModelItem, modelItems } from '../../../../functions/core/scoring/model-items';
 import { evaluateProfile } from '../../../../functions/core/scoring/profile-scores';
 import { DEFAULT_SCORING_SETTINGS } from '../../../../functions/core/scoring/settings';
 import { fitTenantModel, type TenantModel } from '../../../../functions/core/scoring/tenant-model';
@@ -72,9 +73,7 @@ describe('fitTenantModel', () => {
   it('puts the next due time on the first day the scores move the stage, found without new events', () => {
     const context = { model, settings: DEFAULT_SCORING_SETTINGS, currency: 'USD' };
     // A customer who just ordered for the fifth time: loyal now, at risk once the scores or 30 days say so.
-    const recent = profiles.find(
-      (p) => p.orders >= 5 && CALIBRATION_END - Date.parse(p.lastOrderAt!) < 10 * DAY,
-    )!;
+    const recent = profiles.find((p) => p.orders >= 5 && CALIBRATION_END - Date.parse(p.lastOrderAt!) < 10 * DAY)!;
     const now = CALIBRATION_END;
     const { lifecycle } = evaluateProfile(recent, undefined, context, now);
     expect(lifecycle.stage).toBe('loyal');
@@ -104,5 +103,17 @@ describe('fitTenantModel', () => {
     expect(scores.rfm).toBeUndefined();
     expect(scores.value.tier).toBe('low');
     expect(lifecycle.stage).toBe('churned');
+  });
+
+  it('a fit with too little data keeps the model in use and records why, with a dated history entry', () => {
+    const few = fitTenantModel('cdnow', profiles.slice(0, 20), 'USD', DEFAULT_SCORING_SETTINGS, CALIBRATION_END + DAY);
+    const [first] = modelItems('cdnow', fit, undefined);
+    const [current, history] = modelItems('cdnow', few, fromModelItem(first));
+    const stored = fromModelItem(current);
+    expect(stored?.model).toEqual(model);
+    expect(stored?.diagnostics).toEqual(fit.diagnostics);
+    expect(stored?.latest).toMatchObject({ status: 'insufficient_data', fittedAt: '1997-10-01T12:00:00.000Z' });
+    expect(history).toMatchObject({ pk: 'cdnow#MODEL', sk: 'FIT#1997-10-01', diagnostics: few.diagnostics });
+    expect(history?.model).toBeUndefined();
   });
 });
