@@ -48,6 +48,7 @@ async function start(args: string[]) {
   );
   console.log(`  POST ${runtime.url}/v1/events             x-api-key: <tenant apiKey>`);
   console.log(`  GET  ${runtime.url}/v1/customers/:id      authorization: Bearer <tenant adminKey>`);
+  console.log(`  GET  ${runtime.url}/v1/model              authorization: Bearer <tenant adminKey>`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

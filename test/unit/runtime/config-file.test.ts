@@ -52,6 +52,39 @@ describe('the config file', () => {
     }
   });
 
+  it('names the JSON path of a mistake in the scoring settings of a tenant', () => {
+    const tenant = {
+      id: 'ok',
+      name: 'y',
+      timezone: 'UTC',
+      currency: 'EUR',
+      apiKey: 'b'.repeat(24),
+      adminKey: 'a'.repeat(24),
+    };
+    const path = write(
+      'scoring.json',
+      JSON.stringify({
+        tenants: [
+          {
+            ...tenant,
+            scoring: {
+              lifecycle: { atRiskAfterDays: 120 },
+              value: { lowBelow: -1 },
+              rfmScheme: { rules: [{ segment: 'VIP', r: [5, 4] }], default: 'Other' },
+            },
+          },
+        ],
+      }),
+    );
+    expect(() => readConfig(path)).toThrow(
+      /\$\.tenants\[0\]\.scoring\.lifecycle\.atRiskAfterDays: must be less than dormantAfterDays/,
+    );
+    expect(() => readConfig(path)).toThrow(/\$\.tenants\[0\]\.scoring\.value\.lowBelow/);
+    expect(() => readConfig(path)).toThrow(
+      /\$\.tenants\[0\]\.scoring\.rfmScheme\.rules\[0\]\.r: range must be \[low, high\]/,
+    );
+  });
+
   it('reports a file that is not JSON with its name', () => {
     const path = write('broken.json', '{"tenants": [');
     expect(() => readConfig(path)).toThrow(/broken\.json/);
