@@ -125,7 +125,7 @@ export async function benchPipeline(): Promise<Results> {
     log('anchor: dynalite single-item updates…');
     const anchor = await dynaliteUpdatesPerSecond(dir, 8000);
     const config = demoConfig();
-    const runtime = await startLocal({ config, dataDir: join(dir, 'runtime'), port: 0 });
+    const runtime = await startLocal({ config, dataDir: join(dir, 'runtime'), port: 0, daily: false });
     const apiKey = config.tenants[0]?.apiKey as string;
     const { url } = runtime;
 

@@ -51,7 +51,7 @@ export interface ValueInput {
 export interface ValueResult {
   tier: ValueTier;
   highQuality: boolean;
-  /** Lifetime value and average monthly recent spend, in major units (for display). */
+  /** Lifetime value and average monthly recent spend (rounded to the currency's minor unit), in major units. */
   lifetimeValue: number;
   averageMonthlySpend: number;
 }
@@ -71,7 +71,7 @@ export function valueTier(input: ValueInput, config: ValueConfig = DEFAULT_VALUE
     tier,
     highQuality,
     lifetimeValue: lifetimeMinor / scale,
-    averageMonthlySpend: recentMinor / config.highQualityMonths / scale,
+    averageMonthlySpend: Math.round(recentMinor / config.highQualityMonths) / scale,
   };
 }
 
