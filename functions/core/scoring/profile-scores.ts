@@ -12,7 +12,7 @@ import { type LifecycleResult, nextStage, type ScoresAt, type Stage } from './li
 import { rfmScoreOf, rfmSegment } from './rfm';
 import type { ScoringSettings } from './settings';
 import { purchaseDaysOfProfile, rfmInputOf, summaryAt, type TenantModel } from './tenant-model';
-import type { PurchaseDay } from './transactions';
+import type { CustomerSummary } from './transactions';
 import { type ValueResult, valueOfProfile } from './value';
 
 const WEEK_DAYS = 7;
@@ -38,23 +38,21 @@ export interface ProfileScores {
   model?: ModelScores;
 }
 
-/** Model scores of purchase days at `now`; undefined for a customer who never ordered. */
-function modelScores(
-  model: TenantModel,
-  customerId: string,
-  days: readonly PurchaseDay[],
-  now: number,
-  settings: ScoringSettings,
-): ModelScores | undefined {
-  const summary = summaryAt(customerId, days, now);
-  if (!summary) return undefined;
-  const horizon = model.churnHorizonDays / WEEK_DAYS;
-  const [row] = churnFeatures(model.bgnbd, horizon, [summary]);
-  const scores: ModelScores = {
+/** The two scores the lifecycle rules read: churn risk and P(buy in 90 days). */
+function risks(model: TenantModel, summary: CustomerSummary): Pick<ModelScores, 'churnRisk' | 'pBuy90'> {
+  const [row] = churnFeatures(model.bgnbd, model.churnHorizonDays / WEEK_DAYS, [summary]);
+  return {
     churnRisk: predictLogistic(model.churn, row as number[]),
-    pAlive: pAlive(model.bgnbd, summary),
     pBuy90: 1 - probabilityNoPurchase(model.bgnbd, 90 / WEEK_DAYS, summary),
-    expectedPurchases: expectedPurchases(model.bgnbd, horizon, summary),
+  };
+}
+
+/** Every model score of a customer who ordered, summarized at the time of scoring. */
+function modelScores(model: TenantModel, summary: CustomerSummary, settings: ScoringSettings): ModelScores {
+  const scores: ModelScores = {
+    ...risks(model, summary),
+    pAlive: pAlive(model.bgnbd, summary),
+    expectedPurchases: expectedPurchases(model.bgnbd, model.churnHorizonDays / WEEK_DAYS, summary),
   };
   if (model.gammaGamma) {
     scores.expectedOrderValue = expectedAverageSpend(model.gammaGamma, summary);
@@ -96,11 +94,11 @@ export function evaluateProfile(
     const rfmInput = rfmInputOf(profile, currency, now);
     const rfm = rfmInput && rfmScoreOf(model.rfm, rfmInput);
     if (rfm) scores.rfm = { ...rfm, segment: rfmSegment(rfm, settings.rfmScheme) };
-    const modelNow = modelScores(model, profile.customerId, days, now, settings);
-    if (modelNow) scores.model = modelNow;
+    const summary = summaryAt(profile.customerId, days, now);
+    if (summary) scores.model = modelScores(model, summary, settings);
     scoresAt = (at) => {
-      const s = at === now ? modelNow : modelScores(model, profile.customerId, days, at, settings);
-      return s ? { churnRisk: s.churnRisk, pBuy90: s.pBuy90 } : {};
+      const later = summaryAt(profile.customerId, days, at);
+      return later ? risks(model, later) : {};
     };
   }
   const lifecycle = nextStage(
