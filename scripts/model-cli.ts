@@ -21,17 +21,13 @@ import {
   type SummaryCounts,
   summarize,
 } from '../functions/core/scoring/transactions';
+import { type Io, processIo } from './cli-io';
 
 export const MODEL_USAGE = `Usage:
   growthloop model fit --transactions FILE [--calibration-end YYYY-MM-DD] [--json]
   growthloop model evaluate --transactions FILE --calibration-end YYYY-MM-DD [--horizons 13w,26w,39w] [--json]
 FILE is the CDNOW text format or CSV customer_id,date,amount. Horizons in weeks (13w) or days (91d).
 `;
-
-export interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
 
 export class ModelCliError extends Error {
   override name = 'ModelCliError';
@@ -268,8 +264,5 @@ export function runModelCli(args: readonly string[], io: Io): number {
 
 /** Entry point for bin/growthloop.ts. */
 export function runModel(args: readonly string[]): void {
-  process.exitCode = runModelCli(args, {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-  });
+  process.exitCode = runModelCli(args, processIo);
 }

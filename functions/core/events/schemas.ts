@@ -89,6 +89,13 @@ export const propertiesByType = {
   message_clicked: MessageRef.extend({ url: z.string().max(2048).optional() }),
   identify: z.strictObject({ traits: Traits.default({}), timezone: ianaTimeZone.optional() }),
   consent_changed: z.strictObject({ channel: Channel, granted: z.boolean() }),
+  /** Tags added to or removed from the customer (by a journey action, or the store). */
+  tags_updated: z
+    .strictObject({
+      add: z.array(z.string().min(1).max(64)).max(20).default([]),
+      remove: z.array(z.string().min(1).max(64)).max(20).default([]),
+    })
+    .refine((t) => t.add.length + t.remove.length > 0, 'must add or remove at least one tag'),
   /** The customer was known before as `previousId` (an anonymous visitor): that profile merges into this one. */
   alias: z.strictObject({ previousId: id }),
 } as const;

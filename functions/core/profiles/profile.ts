@@ -37,6 +37,8 @@ export type Profile = {
   consent: Partial<Record<Channel, Latest<boolean>>>;
   timezone?: Latest<string>;
   traits: Record<string, Latest<string | number | boolean | null>>;
+  /** Tags by name: true while the customer has the tag (the latest change wins). */
+  tags?: Record<string, Latest<boolean>>;
   /** Customer ids (anonymous visitors) whose profiles were merged into this one. */
   mergedFrom?: string[];
 };
@@ -165,6 +167,13 @@ export function foldEvent(profile: Profile, event: CanonicalEvent): Profile {
       if (event.properties.timezone) profile.timezone = latest(profile.timezone, event.properties.timezone, at);
       break;
     }
+    case 'tags_updated': {
+      const tags = { ...profile.tags };
+      for (const tag of event.properties.remove) tags[tag] = latest(tags[tag], false, at);
+      for (const tag of event.properties.add) tags[tag] = latest(tags[tag], true, at);
+      profile.tags = tags;
+      break;
+    }
     case 'consent_changed': {
       const { channel, granted } = event.properties;
       profile.consent[channel] = latest(profile.consent[channel], granted, at);
@@ -226,6 +235,11 @@ export function mergeProfiles(target: Profile, source: Profile): Profile {
     merged.consent[channel] = latest(merged.consent[channel], r.v, r.at);
   }
   for (const [name, r] of Object.entries(source.traits)) merged.traits[name] = latest(merged.traits[name], r.v, r.at);
+  if (source.tags) {
+    const tags = { ...merged.tags };
+    for (const [name, r] of Object.entries(source.tags)) tags[name] = latest(tags[name], r.v, r.at);
+    merged.tags = tags;
+  }
   merged.mergedFrom = [
     ...new Set([...(merged.mergedFrom ?? []), source.customerId, ...(source.mergedFrom ?? [])]),
   ].sort();

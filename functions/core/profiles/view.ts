@@ -27,6 +27,10 @@ export function profileView(profile: Profile) {
     consent: Object.fromEntries(Object.entries(profile.consent).map(([c, r]) => [c, r.v])),
     timezone: profile.timezone?.v ?? null,
     traits: Object.fromEntries(Object.entries(profile.traits).map(([k, r]) => [k, r.v])),
+    tags: Object.entries(profile.tags ?? {})
+      .filter(([, r]) => r.v)
+      .map(([tag]) => tag)
+      .sort(),
   };
 }
 export type ProfileView = ReturnType<typeof profileView>;

@@ -102,6 +102,33 @@ describe('profile fold', () => {
     }
   });
 
+  it('keeps the tags whose latest change added them, whatever the arrival order, and the latest session and recall', () => {
+    const events = [
+      ev('t1', '2026-01-01T10:00:00.000Z', {
+        type: 'tags_updated',
+        properties: { add: ['vip', 'newsletter'], remove: [] },
+      }),
+      ev('t2', '2026-01-02T10:00:00.000Z', { type: 'tags_updated', properties: { add: [], remove: ['newsletter'] } }),
+      ev('s1', '2026-01-03T10:00:00.000Z', { type: 'session_started', properties: {} }),
+      ev('m1', '2026-01-04T10:00:00.000Z', {
+        type: 'message_delivered',
+        properties: { messageId: 'm', channel: 'email', recall: true },
+      }),
+      ev('m2', '2026-01-05T10:00:00.000Z', {
+        type: 'message_delivered',
+        properties: { messageId: 'n', channel: 'email' },
+      }),
+    ];
+    for (const order of [events, [...events].reverse()]) {
+      const view = profileView(foldEvents(undefined, order)!);
+      expect(view).toMatchObject({
+        tags: ['vip'],
+        lastSessionAt: '2026-01-03T10:00:00.000Z',
+        lastRecallAt: '2026-01-04T10:00:00.000Z',
+      });
+    }
+  });
+
   it('a shuffled 1,000-event history, folded in any grouping, gives the same profile as the ordered one', () => {
     const history = withTenant(shopHistory({ customers: 1, events: 1000, seed: 3 }));
     const ordered = foldEvents(undefined, history);
