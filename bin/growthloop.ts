@@ -19,6 +19,9 @@ Usage:
   growthloop model evaluate --transactions FILE --calibration-end DATE [--horizons 13w,26w,39w] [--json]
       Fits BG/NBD (and Gamma-Gamma); evaluates the churn score against BG/NBD alone and recency.
       FILE: CDNOW text or CSV customer_id,date,amount.
+  growthloop journeys schema
+  growthloop journeys validate FILE... [--channels email,sms,push,webhook] [--json]
+      Prints the journey language as JSON Schema; checks journey files (see examples/journeys/).
 `;
 
 async function start(args: string[]) {
@@ -70,6 +73,10 @@ async function main(argv: string[]) {
     case 'bench': {
       const { runBench } = await import('../scripts/bench/run');
       return runBench(rest);
+    }
+    case 'journeys': {
+      const { runJourneys } = await import('../scripts/journeys-cli');
+      return runJourneys(rest);
     }
     case 'model': {
       const { runModel } = await import('../scripts/model-cli');

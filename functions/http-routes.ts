@@ -2,7 +2,7 @@
 // runtime serves the same routes with the same functions, each routing by route key.
 
 export type FunctionName = 'ingest' | 'admin' | 'webhooks' | 'segment';
-export type HttpRouteSpec = { method: 'GET' | 'POST' | 'DELETE'; path: string; fn: FunctionName };
+export type HttpRouteSpec = { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; path: string; fn: FunctionName };
 
 export const httpRoutes: readonly HttpRouteSpec[] = [
   { method: 'POST', path: '/v1/events', fn: 'ingest' },
@@ -10,6 +10,13 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   { method: 'DELETE', path: '/v1/customers/{customerId}', fn: 'admin' },
   { method: 'GET', path: '/v1/customers/{customerId}/export', fn: 'admin' },
   { method: 'GET', path: '/v1/model', fn: 'admin' },
+  { method: 'POST', path: '/v1/journeys', fn: 'admin' },
+  { method: 'GET', path: '/v1/journeys', fn: 'admin' },
+  { method: 'GET', path: '/v1/journeys/{journeyId}', fn: 'admin' },
+  { method: 'PUT', path: '/v1/journeys/{journeyId}', fn: 'admin' },
+  ...(['publish', 'pause', 'resume', 'archive'] as const).map(
+    (action) => ({ method: 'POST', path: `/v1/journeys/{journeyId}/${action}`, fn: 'admin' }) as const,
+  ),
   { method: 'POST', path: '/v1/webhooks/shopify/{tenantId}', fn: 'webhooks' },
   { method: 'POST', path: '/v1/webhooks/woocommerce/{tenantId}', fn: 'webhooks' },
   ...(['track', 'identify', 'batch'] as const).flatMap((call) => [

@@ -33,6 +33,8 @@ export interface Store {
   addToSet(key: Key, attribute: string, values: readonly string[]): Promise<void>;
   query(pk: string, options?: { skPrefix?: string; limit?: number; consistent?: boolean }): Promise<Item[]>;
   delete(key: Key): Promise<void>;
+  /** Adds to number attributes, creating the item and attributes as needed (counters; not idempotent). */
+  increment(key: Key, counters: Readonly<Record<string, number>>): Promise<void>;
   /** Every item whose partition key starts with `pkPrefix`: reads the whole table, for rare jobs only. */
   scan(pkPrefix: string): Promise<Item[]>;
   /**
@@ -61,6 +63,14 @@ export interface Queue {
   ack(queue: string, receipts: string[]): Promise<void>;
   /** Messages that exhausted their receives, without removing them. */
   deadLetters(queue: string, options?: { max?: number }): Promise<QueueMessage[]>;
+}
+
+/** A message to deliver to a queue at a time: `id` names it, so setting the same timer again is harmless. */
+export type Timer = { id: string; at: number; queue: string; body: string };
+
+export interface Timers {
+  /** Delivers each body to its queue at (or soon after) `at`; a time in the past delivers at once. */
+  set(timers: readonly Timer[]): Promise<void>;
 }
 
 export interface Clock {

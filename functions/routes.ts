@@ -12,6 +12,12 @@ export type QueueDefinition = {
 
 export const queues = {
   'profile-updates': { visibilitySeconds: 120, maxReceiveCount: 5 },
+  /** Ingested events and lifecycle changes, for the journeys they may enter, advance or end. */
+  'journey-events': { visibilitySeconds: 180, maxReceiveCount: 5 },
+  /** Journey timers coming due (waits, timeouts, dates). */
+  'journey-steps': { visibilitySeconds: 180, maxReceiveCount: 5 },
+  /** Actions the journeys decided on, for the dispatcher, which carries each out once by its key. */
+  actions: { visibilitySeconds: 180, maxReceiveCount: 5 },
 } as const satisfies Record<string, QueueDefinition>;
 
 export type QueueName = keyof typeof queues;
@@ -19,7 +25,9 @@ export type QueueName = keyof typeof queues;
 /** How the queue's consumer takes messages: the Lambda event source and the local poller alike. */
 export const consumers = {
   'profile-updates': { batchSize: 500, batchingWindowSeconds: 2 },
-} as const satisfies Record<QueueName, { batchSize: number; batchingWindowSeconds: number }>;
+  'journey-events': { batchSize: 100, batchingWindowSeconds: 1 },
+  'journey-steps': { batchSize: 100, batchingWindowSeconds: 0 },
+} as const satisfies Partial<Record<QueueName, { batchSize: number; batchingWindowSeconds: number }>>;
 
 /** The subset of EventBridge event patterns growthloop uses: exact values and prefixes. */
 export type PatternValue = string | { prefix: string };
@@ -27,6 +35,10 @@ export type EventPattern = { source?: PatternValue[]; 'detail-type'?: PatternVal
 
 export type Route = { name: string; pattern: EventPattern; queue: QueueName };
 
+/** Where the profile function puts lifecycle stage changes. */
+export const PROFILES_SOURCE = 'growthloop.profiles';
+
 export const routes: Route[] = [
   { name: 'ingested-events-to-profiles', pattern: { source: [INGEST_SOURCE] }, queue: 'profile-updates' },
+  { name: 'events-to-journeys', pattern: { source: [INGEST_SOURCE, PROFILES_SOURCE] }, queue: 'journey-events' },
 ];

@@ -4,6 +4,7 @@ import { AdminApi } from './admin-api';
 import { EventBus } from './event-bus';
 import { HttpApi } from './http-api';
 import { Ingest } from './ingest';
+import { Journeys } from './journeys';
 import { Lifecycle } from './lifecycle';
 import { Profiles } from './profiles';
 import { Routing } from './routing';
@@ -33,6 +34,15 @@ export class GrowthloopStack extends Stack {
     this.ingest = new Ingest(this, 'Ingest', { bus, tenantsJson });
     new Profiles(this, 'Profiles', { table, queue: routing.queues['profile-updates'], bus, tenantsJson });
     new Lifecycle(this, 'Lifecycle', { table, bus, tenantsJson });
+    new Journeys(this, 'Journeys', {
+      table,
+      events: routing.queues['journey-events'],
+      steps: routing.queues['journey-steps'],
+      actions: routing.queues.actions,
+      actionsDeadLetters: routing.deadLetters.actions,
+      stepsDeadLetters: routing.deadLetters['journey-steps'],
+      tenantsJson,
+    });
     this.admin = new AdminApi(this, 'AdminApi', { table, tenantsJson });
     this.webhooks = new Webhooks(this, 'Webhooks', {
       bus,

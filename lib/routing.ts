@@ -27,6 +27,8 @@ const DLQ_RETENTION = Duration.days(14);
 /** Builds one SQS queue (with a DLQ) per queue definition and one EventBridge rule per route of the shared route table. */
 export class Routing extends Construct {
   readonly queues: Record<QueueName, sqs.Queue>;
+  /** Each queue's dead-letter queue. */
+  readonly deadLetters: Record<QueueName, sqs.IQueue>;
 
   constructor(scope: Construct, id: string, props: RoutingProps) {
     super(scope, id);
@@ -36,6 +38,9 @@ export class Routing extends Construct {
       built[name] = this.queue(name, definition);
     }
     this.queues = built as Record<QueueName, sqs.Queue>;
+    this.deadLetters = Object.fromEntries(
+      Object.entries(built).map(([name, queue]) => [name, queue.deadLetterQueue?.queue as sqs.IQueue]),
+    ) as Record<QueueName, sqs.IQueue>;
 
     for (const route of props.routes ?? routeTable) {
       const queue = built[route.queue];

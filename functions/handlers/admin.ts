@@ -8,6 +8,7 @@ import { evaluateProfile } from '../core/scoring/profile-scores';
 import type { Clock, Store } from '../ports';
 import { awsStore, awsTenants, lazyHandler } from './aws';
 import { apiError, bearerToken, type HttpEvent, type HttpResult, json, jsonErrors, routeByKey } from './http';
+import { createJourneysAdminRoutes } from './journeys-admin';
 import { createPrivacy } from './privacy';
 import { createScoringContexts, type ScoringContexts } from './scoring';
 
@@ -63,9 +64,10 @@ export const createExportHandler = (deps: AdminDeps) =>
     json(200, await createPrivacy(deps).export(tenant.id, customerId, 'admin_api')),
   );
 
-/** The admin function: a customer's profile, export and erasure; the tenant's model. */
+/** The admin function: a customer's profile, export and erasure; the tenant's model; its journeys. */
 export const createAdminFunction = (deps: AdminDeps) =>
   routeByKey({
+    ...createJourneysAdminRoutes(deps),
     'GET /v1/customers/{customerId}': createProfileReadHandler(deps, createScoringContexts(deps)),
     'GET /v1/model': createModelReadHandler(deps),
     'DELETE /v1/customers/{customerId}': createErasureHandler(deps),

@@ -1,11 +1,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { createDynamoStore } from '../adapters/aws/dynamodb';
 import { createEventBridgeBus } from '../adapters/aws/eventbridge';
 import { sdkDefaults } from '../adapters/aws/sdk';
+import { createSqsQueue, type SqsQueueUrls } from '../adapters/aws/sqs';
 import { createTenantSecretsReader } from '../adapters/aws/tenant-secrets';
+import { createAwsTimers } from '../adapters/aws/timers';
+import { systemClock } from '../adapters/clock';
 import { type TenantRecord, tenantDirectory } from '../core/config/tenants';
 
 // Adapters for a Lambda, built from the environment the CDK stack sets.
@@ -29,6 +34,24 @@ export const awsTenantSecrets = () =>
 
 export const awsBus = () =>
   createEventBridgeBus({ client: new EventBridgeClient(sdkDefaults), busName: required('EVENT_BUS_NAME') });
+
+const json = <T>(name: string): T => JSON.parse(required(name)) as T;
+
+/** The queues a function sends to: QUEUE_URLS is {"<queue>": {"url", "deadLetterUrl"}}. */
+export const awsQueue = () =>
+  createSqsQueue({ client: new SQSClient(sdkDefaults), urls: json<SqsQueueUrls>('QUEUE_URLS') });
+
+/** Timers: SQS delays up to 15 minutes on TIMER_QUEUE_URLS, EventBridge Scheduler schedules beyond, onto TIMER_QUEUE_ARNS. */
+export const awsTimers = () =>
+  createAwsTimers({
+    sqs: new SQSClient(sdkDefaults),
+    scheduler: new SchedulerClient(sdkDefaults),
+    queueUrls: json<Record<string, string>>('TIMER_QUEUE_URLS'),
+    queueArns: json<Record<string, string>>('TIMER_QUEUE_ARNS'),
+    schedulerRoleArn: required('SCHEDULER_ROLE_ARN'),
+    ...(process.env.SCHEDULER_DLQ_ARN ? { deadLetterArn: process.env.SCHEDULER_DLQ_ARN } : {}),
+    clock: systemClock,
+  });
 
 /** A Lambda entry point that builds its handler (and AWS clients) on the first invocation. */
 export function lazyHandler<E, R>(build: () => (event: E, context: Context) => Promise<R>) {

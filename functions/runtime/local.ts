@@ -4,10 +4,12 @@ import { createDynamoStore, ensureTable } from '../adapters/aws/dynamodb';
 import { systemClock } from '../adapters/clock';
 import { createLocalBus } from '../adapters/local/bus';
 import { createLocalQueue } from '../adapters/local/queue';
+import { createLocalTimers } from '../adapters/local/timers';
 import type { GrowthloopConfig } from '../core/config/schema';
 import { secretsByTenant, tenantDirectory, tenantRecords } from '../core/config/tenants';
 import { createAdminFunction } from '../handlers/admin';
 import { createIngestHandler } from '../handlers/ingest';
+import { createJourneyProcessor } from '../handlers/journeys';
 import { createLifecycleJobs } from '../handlers/lifecycle';
 import { createProfileUpdater } from '../handlers/profiles';
 import { createSegmentFunction } from '../handlers/segment';
@@ -59,12 +61,19 @@ export async function startLocal(options: LocalOptions) {
   };
   const server = createHttpServer(httpRoutes.map((route) => ({ ...route, handler: functions[route.fn] })));
   const url = await listen(server, options.port ?? 3000);
-  const poller = startPoller({
-    queue,
-    name: 'profile-updates',
-    handle: createProfileUpdater({ store, bus, clock, tenants }),
-    batchSize: options.batchSize ?? consumers['profile-updates'].batchSize,
-  });
+  const timers = createLocalTimers({ store, queue, clock });
+  const journeys = createJourneyProcessor({ store, queue, timers, clock, tenants });
+  const pollers = [
+    startPoller({
+      queue,
+      name: 'profile-updates',
+      handle: createProfileUpdater({ store, bus, clock, tenants }),
+      batchSize: options.batchSize ?? consumers['profile-updates'].batchSize,
+    }),
+    startPoller({ queue, name: 'journey-events', handle: journeys, batchSize: consumers['journey-events'].batchSize }),
+    startPoller({ queue, name: 'journey-steps', handle: journeys, batchSize: consumers['journey-steps'].batchSize }),
+  ];
+  timers.start();
   const lifecycle = createLifecycleJobs({ store, bus, clock, tenants });
   const tenantIds = options.config.tenants.map((t) => t.id);
   const daily = options.daily === false ? undefined : startDailySchedule({ store, jobs: lifecycle, tenantIds, clock });
@@ -75,13 +84,16 @@ export async function startLocal(options: LocalOptions) {
     queue,
     /** The embedded DynamoDB endpoint, for tools and tests that read the table directly. */
     dynamoEndpoint: dynamo.endpoint,
+    /** Journey timers: `fireDue()` delivers those due by the runtime's clock (tests move a ManualClock). */
+    timers,
     /** The daily model fit and lifecycle pass, now, for every tenant (or those named). */
     runDaily: (ids: readonly string[] = tenantIds) => lifecycle.runDaily(ids),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await daily?.stop();
-      await poller.stop();
+      await timers.stop();
+      await Promise.all(pollers.map((p) => p.stop()));
       await queue.close();
       client.destroy();
       await dynamo.close();

@@ -17,7 +17,9 @@ export function printTable(results: Results, out: NodeJS.WritableStream) {
   const rows = Object.entries(results).map(([key, m]) => {
     const met =
       m.target === undefined ? '' : (m.better === 'higher' ? m.value >= m.target : m.value <= m.target) ? 'yes' : 'NO';
-    const ratio = m.anchor && m.anchor.value !== 0 ? `${round(m.value / m.anchor.value)}x ${m.anchor.name}` : '';
+    // A ratio only of like with like: a speedup's anchor is in the anchor's own unit.
+    const comparable = m.anchor && m.anchor.value !== 0 && (m.anchor.unit ?? m.unit) === m.unit;
+    const ratio = comparable && m.anchor ? `${round(m.value / m.anchor.value)}x ${m.anchor.name}` : '';
     return [
       key,
       `${round(m.value)} ${m.unit}`,

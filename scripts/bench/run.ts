@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { benchConditions } from './conditions';
 import { benchFold } from './fold';
 import { benchLifecycle } from './lifecycle';
 import { benchModels } from './models';
@@ -13,6 +14,7 @@ const suites: { name: string; produces: string[]; run: () => Promise<Results> }[
   { name: 'platforms', produces: ['platforms.'], run: benchPlatforms },
   { name: 'models', produces: ['models.'], run: benchModels },
   { name: 'lifecycle', produces: ['lifecycle.'], run: benchLifecycle },
+  { name: 'conditions', produces: ['conditions.'], run: benchConditions },
 ];
 
 export async function runBench(args: string[]) {

@@ -149,8 +149,9 @@ describe('local bus', () => {
         detail: { index },
       })),
     );
-    expect(queue.sends).toHaveLength(1);
-    expect(queue.sends[0]?.bodies).toHaveLength(25);
+    // Ingested events go to the profiles and to the journeys: one send to each queue.
+    expect(queue.sends.map((s) => s.queue).sort()).toEqual(['journey-events', 'profile-updates']);
+    for (const send of queue.sends) expect(send.bodies).toHaveLength(25);
   });
 
   it('routes with the table it is given, prefixes included, and delivers once per matching route', async () => {

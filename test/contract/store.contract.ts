@@ -73,6 +73,14 @@ export function storeContract(subject: () => Store, options: { billsBySize: bool
     expect((await subject().get(key, { consistent: true }))?.hashes).toEqual(new Set(['a', 'b', 'c']));
   });
 
+  it('adds to counters, creating the item and the counters, with names of any characters', async () => {
+    const key = { pk: pk('counters'), sk: 'TOTAL' };
+    await subject().increment(key, { entered: 1, 'at#wait-1h': 1 });
+    await Promise.all(Array.from({ length: 20 }, () => subject().increment(key, { entered: 1, 'at#wait-1h': -1 })));
+    await subject().increment(key, {});
+    expect(await subject().get(key, { consistent: true })).toEqual({ ...key, entered: 21, 'at#wait-1h': -19 });
+  });
+
   it('scans the partitions that start with a prefix, across pages', async () => {
     const prefix = pk('scan');
     const items = Array.from({ length: 30 }, (_, i) => ({

@@ -151,6 +151,24 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
       count('write', out.ConsumedCapacity);
     },
 
+    async increment(key, counters) {
+      const names = Object.keys(counters);
+      if (names.length === 0) return;
+      const out = await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: keyOf(key),
+          UpdateExpression: `ADD ${names.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#c${i}`, name])),
+          ExpressionAttributeValues: toAttributes(
+            Object.fromEntries(names.map((name, i) => [`:c${i}`, counters[name]])),
+          ),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      count('write', out.ConsumedCapacity);
+    },
+
     async query(pk, options) {
       const items: Item[] = [];
       let start: Record<string, never> | undefined;

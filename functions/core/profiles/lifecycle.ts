@@ -4,11 +4,12 @@
  * conditional write as the stage, so a crash between the write and the bus loses nothing).
  */
 
+import { PROFILES_SOURCE } from '../../routes';
 import type { Stage } from '../scoring/lifecycle';
 import { evaluateProfile, type LifecycleState, type ScoringContext } from '../scoring/profile-scores';
 import type { StoredProfile } from './items';
 
-export const PROFILES_SOURCE = 'growthloop.profiles';
+export { PROFILES_SOURCE };
 export const STAGE_CHANGED = 'lifecycle.stage_changed';
 
 /** On the bus as detail-type `lifecycle.stage_changed`; the eventId is stable, so consumers can drop repeats. */

@@ -126,6 +126,14 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'DELETE /v1/customers/{customerId}': 'admin',
   'GET /v1/customers/{customerId}/export': 'admin',
   'GET /v1/model': 'admin',
+  'POST /v1/journeys': 'admin',
+  'GET /v1/journeys': 'admin',
+  'GET /v1/journeys/{journeyId}': 'admin',
+  'PUT /v1/journeys/{journeyId}': 'admin',
+  'POST /v1/journeys/{journeyId}/publish': 'admin',
+  'POST /v1/journeys/{journeyId}/pause': 'admin',
+  'POST /v1/journeys/{journeyId}/resume': 'admin',
+  'POST /v1/journeys/{journeyId}/archive': 'admin',
   'POST /v1/webhooks/shopify/{tenantId}': 'webhooks',
   'POST /v1/webhooks/woocommerce/{tenantId}': 'webhooks',
   'POST /v1/track': 'segment',
@@ -263,7 +271,7 @@ describe('the growthloop stack', () => {
 
   it('runs every function on nodejs24.x arm64 with its own log group', () => {
     const functions = resourcesOfType(resources, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(6);
+    expect(functions).toHaveLength(7);
     for (const [id, fn] of functions) {
       expect(fn.Properties?.Runtime, id).toBe('nodejs24.x');
       expect(fn.Properties?.Architectures, id).toEqual(['arm64']);
@@ -284,8 +292,8 @@ describe('the growthloop stack', () => {
       ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
     );
     const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
-    // profiles, admin, webhooks, and the lifecycle run's table and due-index statements
-    expect(onTable.length).toBe(5);
+    // profiles, admin, webhooks, journeys, and the lifecycle run's table and due-index statements
+    expect(onTable.length).toBe(6);
     for (const statement of onTable) {
       for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
       expect(JSON.stringify(statement.Resource)).not.toContain('*');

@@ -1,0 +1,50 @@
+import type { CanonicalEvent } from '../events/schemas';
+import type { StoredProfile } from '../profiles/items';
+import { emptyProfile, foldEvents, type Profile } from '../profiles/profile';
+import { eventHash, holds, weekOf } from '../profiles/seen';
+import { profileView } from '../profiles/view';
+import { evaluateProfile, type LifecycleState, type ScoringContext } from '../scoring/profile-scores';
+import type { Customer } from './runtime';
+
+/**
+ * The customer as journey conditions see them (`profile.*` facts): the profile view (orders,
+ * revenue, counts, traits, tags, consent, ...), `lifecycle` (stage, since), `rfm` (r, f, m,
+ * segment), `value` (tier, highQuality, lifetimeValue) and `scores` (churnRisk, pAlive, pBuy90,
+ * expectedPurchases, expectedOrderValue, clv) as of `now`; and the time zone waits use.
+ */
+export function journeyCustomer(
+  profile: Profile,
+  lifecycle: LifecycleState | undefined,
+  context: ScoringContext & { timeZone: string },
+  now: number,
+): Customer {
+  const { scores } = evaluateProfile(profile, lifecycle, context, now);
+  return {
+    profile: {
+      ...profileView(profile),
+      lifecycle: lifecycle ? { stage: lifecycle.stage, since: lifecycle.since } : null,
+      value: scores.value,
+      rfm: scores.rfm ?? null,
+      scores: scores.model ?? null,
+    },
+    timeZone: profile.timezone?.v ?? context.timeZone,
+  };
+}
+
+/**
+ * The profile as it is once `event` is folded: the journey function may read a customer's
+ * profile before the profile function has folded the event it is handling (the two consume the
+ * bus independently), so the event is folded in here, unless the stored profile has seen it.
+ */
+export function profileWith(
+  stored: StoredProfile | undefined,
+  event: CanonicalEvent | undefined,
+  tenantId: string,
+  customerId: string,
+  now: number,
+): Profile {
+  const profile = stored?.profile ?? emptyProfile(tenantId, customerId, new Date(now).toISOString());
+  if (!event?.type || !event.properties) return profile;
+  const folded = holds(stored?.seen[weekOf(event.occurredAt)], eventHash(event.eventId));
+  return folded ? profile : (foldEvents(profile, [event]) as Profile);
+}

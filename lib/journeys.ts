@@ -1,0 +1,96 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct, type IConstruct } from 'constructs';
+import { consumers } from '../functions/routes';
+import { HandlerFunction } from './function';
+
+export type JourneysProps = {
+  table: dynamodb.ITable;
+  events: sqs.IQueue;
+  steps: sqs.IQueue;
+  actions: sqs.IQueue;
+  actionsDeadLetters: sqs.IQueue;
+  /** Where Scheduler puts a timer it could not deliver. */
+  stepsDeadLetters: sqs.IQueue;
+  tenantsJson: string;
+};
+
+/**
+ * The journey function (functions/handlers/journeys.ts): moves customers through journeys on
+ * events and timers, hands actions to the actions queue, and sets timers: on the journey-steps
+ * queue with a delay up to 15 minutes, as one-time EventBridge Scheduler schedules beyond.
+ */
+export class Journeys extends Construct {
+  readonly handler: HandlerFunction;
+
+  constructor(scope: Construct, id: string, props: JourneysProps) {
+    super(scope, id);
+    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'growthloop: lets EventBridge Scheduler deliver journey timers to the journey-steps queue',
+    });
+    props.steps.grantSendMessages(schedulerRole);
+    props.stepsDeadLetters.grantSendMessages(schedulerRole);
+
+    this.handler = new HandlerFunction(this, 'Journeys', {
+      entry: 'functions/handlers/journeys.ts',
+      description: 'growthloop journeys: enter, advance and end customer journeys',
+      timeout: Duration.seconds(30),
+      memorySize: 512,
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        GROWTHLOOP_TENANTS: props.tenantsJson,
+        QUEUE_URLS: Stack.of(this).toJsonString({
+          actions: { url: props.actions.queueUrl, deadLetterUrl: props.actionsDeadLetters.queueUrl },
+        }),
+        TIMER_QUEUE_URLS: Stack.of(this).toJsonString({ 'journey-steps': props.steps.queueUrl }),
+        TIMER_QUEUE_ARNS: Stack.of(this).toJsonString({ 'journey-steps': props.steps.queueArn }),
+        SCHEDULER_DLQ_ARN: props.stepsDeadLetters.queueArn,
+        SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
+      },
+    });
+    const role = this.handler.role;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        resources: [props.table.tableArn],
+      }),
+    );
+    props.actions.grantSendMessages(role);
+    props.steps.grantSendMessages(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['scheduler:CreateSchedule'],
+        resources: [
+          Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: 'default/*' }),
+        ],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [schedulerRole.roleArn] }),
+    );
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/default/*]',
+      reason:
+        'Each journey timer beyond 15 minutes is its own one-time schedule, named from the timer id when it is set: ' +
+        'the function may only create schedules (no read, update or delete), in the default group of this account and region.',
+    });
+    for (const [queue, name] of [
+      [props.events, 'journey-events'],
+      [props.steps, 'journey-steps'],
+    ] as const) {
+      this.handler.fn.addEventSource(
+        new sources.SqsEventSource(queue, {
+          batchSize: consumers[name].batchSize,
+          maxBatchingWindow: Duration.seconds(consumers[name].batchingWindowSeconds),
+          reportBatchItemFailures: true,
+        }),
+      );
+    }
+  }
+}

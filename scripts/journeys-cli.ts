@@ -1,0 +1,260 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { jsonPath } from '../functions/core/events/ingest';
+import { type CanonicalEvent, CanonicalEventInput } from '../functions/core/events/schemas';
+import { Journey } from '../functions/core/journeys/schema';
+import { type SimulationReport, simulate } from '../functions/core/journeys/simulate';
+import { type Problem, validateJourney } from '../functions/core/journeys/validate';
+import { scoringSettings } from '../functions/core/scoring/settings';
+import { ConfigError, readConfig } from '../functions/runtime/config-file';
+import { type Io, processIo } from './cli-io';
+
+export const JOURNEYS_USAGE = `Usage:
+  growthloop journeys schema
+      Prints the journey language as JSON Schema (for editors: "$schema" or json.schemas).
+  growthloop journeys validate FILE... [--channels email,sms,push,webhook] [--json]
+      Checks each journey: the schema, then unreachable activities, loops without a wait,
+      branches without a default, splits that do not add up, unknown event types, and (with
+      --channels) actions on channels the tenant has not configured. Exit code 1 if any fails.
+  growthloop journeys backtest FILE... --events HISTORY.jsonl [--from DATE] [--to DATE]
+                     [--config FILE --tenant ID] [--coupon-values POOL=AMOUNT,...] [--sends] [--json]
+      Replays the history (one canonical event per line) through the journeys on a simulated
+      clock, with lifecycle stages rescored as live, and reports entries, actions by type,
+      coupons and their cost, and conversions. Sends nothing. The tenant's currency, time zone
+      and scoring come from the config (default EUR, UTC); amounts in minor units.
+`;
+
+class JourneysCliError extends Error {
+  override name = 'JourneysCliError';
+}
+
+/** The journey language as a JSON Schema document (draft 2020-12). */
+export function journeySchema(): object {
+  return {
+    $id: 'https://growthloop.dev/schemas/journey.json',
+    title: 'growthloop journey',
+    ...z.toJSONSchema(Journey, { io: 'input', unrepresentable: 'any' }),
+  };
+}
+
+export type FileReport = { file: string; valid: boolean; problems: Problem[] };
+
+export function validateFiles(files: readonly string[], channels: readonly string[] | undefined): FileReport[] {
+  return files.map((file) => {
+    let input: unknown;
+    try {
+      input = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      const message =
+        (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON: ${(e as Error).message}`;
+      return { file, valid: false, problems: [{ path: '$', message }] };
+    }
+    const { problems } = validateJourney(input, channels ? { channels } : {});
+    return { file, valid: problems.length === 0, problems };
+  });
+}
+
+/** The history: one canonical event per line; every bad line is reported with its number and JSON path. */
+export function readHistory(file: string, tenantId: string): CanonicalEvent[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new JourneysCliError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const events: CanonicalEvent[] = [];
+  const problems: string[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (e) {
+      problems.push(`${file}:${i + 1}: not JSON: ${(e as Error).message}`);
+      return;
+    }
+    const parsed = CanonicalEventInput.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      problems.push(`${file}:${i + 1}: ${jsonPath('$', issue?.path ?? [])}: ${issue?.message}`);
+      return;
+    }
+    events.push({ ...parsed.data, tenantId } as CanonicalEvent);
+  });
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 20).join('\n');
+    throw new JourneysCliError(
+      `${problems.length} bad lines in the history:\n${shown}${problems.length > 20 ? '\n…' : ''}`,
+    );
+  }
+  return events;
+}
+
+function parseTime(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(ms)) throw new JourneysCliError(`${flag} "${text}" is not a date (YYYY-MM-DD) or an ISO-8601 time`);
+  return ms;
+}
+
+function parseCouponValues(text: string | undefined): Record<string, number> | undefined {
+  if (text === undefined) return undefined;
+  const values: Record<string, number> = {};
+  for (const pair of text.split(',')) {
+    const [pool, amount] = pair.split('=');
+    if (!pool || !/^\d+$/.test(amount ?? '')) {
+      throw new JourneysCliError(`--coupon-values "${pair}" is not POOL=AMOUNT (an amount in minor units)`);
+    }
+    values[pool] = Number(amount);
+  }
+  return values;
+}
+
+type BacktestValues = {
+  events?: string;
+  from?: string;
+  to?: string;
+  config?: string;
+  tenant?: string;
+  'coupon-values'?: string;
+  sends?: boolean;
+};
+
+export function backtest(files: readonly string[], values: BacktestValues, io: Io): SimulationReport {
+  if (files.length === 0) throw new JourneysCliError('name at least one journey file');
+  if (!values.events) throw new JourneysCliError('--events HISTORY.jsonl is required');
+  const reports = validateFiles(files, undefined);
+  const invalid = reports.filter((r) => !r.valid);
+  if (invalid.length > 0) throw new JourneysCliError(`invalid journeys:\n${formatReports(invalid)}`);
+  const journeys = files.map((file) => {
+    const parsed = validateJourney(JSON.parse(readFileSync(file, 'utf8')));
+    // A backtest asks what the journey would do if it were live.
+    return { ...(parsed.journey as Journey), status: 'live' as const };
+  });
+  let tenant: { id: string; currency: string; timezone: string; scoring?: unknown } = {
+    id: values.tenant ?? 'backtest',
+    currency: 'EUR',
+    timezone: 'UTC',
+  };
+  if (values.config) {
+    const config = readConfig(values.config);
+    const found = values.tenant ? config.tenants.find((t) => t.id === values.tenant) : config.tenants[0];
+    if (!found) throw new JourneysCliError(`no tenant "${values.tenant}" in ${values.config}`);
+    tenant = found;
+  }
+  const events = readHistory(values.events, tenant.id);
+  io.err(`backtesting ${journeys.length} journeys over ${events.length} events…\n`);
+  const from = parseTime(values.from, '--from');
+  const to = parseTime(values.to, '--to');
+  const couponValues = parseCouponValues(values['coupon-values']);
+  const report = simulate({
+    journeys,
+    events,
+    scoring: {
+      settings: scoringSettings(tenant.scoring as Parameters<typeof scoringSettings>[0]),
+      currency: tenant.currency,
+      timeZone: tenant.timezone,
+    },
+    ...(from === undefined ? {} : { from }),
+    ...(to === undefined ? {} : { to }),
+    ...(couponValues ? { couponValues } : {}),
+  });
+  return values.sends ? report : { ...report, sends: [] };
+}
+
+function formatBacktest(report: SimulationReport): string {
+  const pct = (n: number, of: number) => (of === 0 ? '–' : `${((100 * n) / of).toFixed(1)}%`);
+  const kinds = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .sort()
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ') || 'none';
+  const lines = [
+    `backtest ${report.from} → ${report.to}: ${report.events} events, ${report.customers} customers`,
+    '',
+    ...Object.entries(report.journeys)
+      .sort()
+      .flatMap(([id, t]) => [
+        `${id}: entered ${t.entered}, converted ${t.converted} (${pct(t.converted, t.entered)}), completed ${t.completed}, exited ${t.exited}, held out ${t.heldOut}`,
+        `  actions: ${kinds(t.actions)}; coupons: ${kinds(t.coupons)}`,
+        ...(Object.keys(t.refused).length ? [`  refused entries: ${kinds(t.refused)}`] : []),
+      ]),
+    '',
+    `actions: ${kinds(report.actions)}`,
+    `coupons: ${report.coupons.issued} issued${report.coupons.cost === null ? '' : `, cost ${report.coupons.cost} (minor units)`}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+const formatReports = (reports: readonly FileReport[]) =>
+  reports
+    .map((r) =>
+      r.valid ? `${r.file}: ok\n` : `${r.file}:\n${r.problems.map((p) => `  ${p.path}: ${p.message}\n`).join('')}`,
+    )
+    .join('');
+
+export function runJourneysCli(args: readonly string[], io: Io): number {
+  try {
+    const [sub, ...rest] = args;
+    if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
+      io.out(JOURNEYS_USAGE);
+      return sub === undefined ? 2 : 0;
+    }
+    let parsed: ReturnType<typeof parse>;
+    const parse = () =>
+      parseArgs({
+        args: [...rest],
+        allowPositionals: true,
+        options: {
+          channels: { type: 'string' },
+          json: { type: 'boolean', default: false },
+          events: { type: 'string' },
+          from: { type: 'string' },
+          to: { type: 'string' },
+          config: { type: 'string' },
+          tenant: { type: 'string' },
+          'coupon-values': { type: 'string' },
+          sends: { type: 'boolean', default: false },
+        },
+      });
+    try {
+      parsed = parse();
+    } catch (e) {
+      throw new JourneysCliError((e as Error).message);
+    }
+    const { values, positionals } = parsed;
+    if (sub === 'schema') {
+      io.out(`${JSON.stringify(journeySchema(), null, 2)}\n`);
+      return 0;
+    }
+    if (sub === 'validate') {
+      if (positionals.length === 0) throw new JourneysCliError('name at least one journey file');
+      const channels = values.channels
+        ?.split(',')
+        .map((c) => c.trim())
+        .filter(Boolean);
+      const reports = validateFiles(positionals, channels);
+      io.out(values.json ? `${JSON.stringify(reports)}\n` : formatReports(reports));
+      return reports.every((r) => r.valid) ? 0 : 1;
+    }
+    if (sub === 'backtest') {
+      const report = backtest(positionals, values, io);
+      io.out(values.json ? `${JSON.stringify(report)}\n` : formatBacktest(report));
+      return 0;
+    }
+    throw new JourneysCliError(`unknown journeys command "${sub}"`);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      io.err(`growthloop journeys: ${e.message}\n`);
+      return 2;
+    }
+    if (!(e instanceof JourneysCliError)) throw e;
+    io.err(`growthloop journeys: ${e.message}\n\n${JOURNEYS_USAGE}`);
+    return 2;
+  }
+}
+
+export function runJourneys(args: readonly string[]): void {
+  process.exitCode = runJourneysCli(args, processIo);
+}

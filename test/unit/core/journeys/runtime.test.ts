@@ -1,0 +1,258 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
+import { createCatalog } from '../../../../functions/core/journeys/catalog';
+import { emptyCustomerJourneys, onCustomerEvent } from '../../../../functions/core/journeys/customer';
+import { localParts } from '../../../../functions/core/journeys/local-time';
+import { type Customer, enter, type Instance, onTimer } from '../../../../functions/core/journeys/runtime';
+import type { Journey, JourneyInput } from '../../../../functions/core/journeys/schema';
+import { simulate } from '../../../../functions/core/journeys/simulate';
+import { validateJourney } from '../../../../functions/core/journeys/validate';
+import { DEFAULT_SCORING_SETTINGS } from '../../../../functions/core/scoring/settings';
+
+const EXAMPLES = join(import.meta.dirname, '../../../../examples/journeys');
+const HOUR = 3_600_000;
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+const scoring = { settings: DEFAULT_SCORING_SETTINGS, currency: 'EUR', timeZone: 'Europe/Berlin' };
+
+function journey(input: JourneyInput | string): Journey {
+  const raw = typeof input === 'string' ? JSON.parse(readFileSync(join(EXAMPLES, `${input}.json`), 'utf8')) : input;
+  const result = validateJourney(raw);
+  if (!result.journey) throw new Error(JSON.stringify(result.problems));
+  return result.journey;
+}
+
+let n = 0;
+function event(customerId: string, at: number, type: string, properties: Record<string, unknown> = {}): CanonicalEvent {
+  return {
+    type,
+    tenantId: 't',
+    eventId: `e${n++}`,
+    customerId,
+    occurredAt: new Date(at).toISOString(),
+    source: 'test',
+    properties,
+  } as CanonicalEvent;
+}
+const checkout = (customerId: string, at: number, checkoutId = 'k1') =>
+  event(customerId, at, 'checkout_started', { checkoutId, value: { amount: 5000, currency: 'EUR' } });
+const order = (customerId: string, at: number) =>
+  event(customerId, at, 'order_placed', { orderId: `o${n}`, total: { amount: 5000, currency: 'EUR' } });
+
+describe('the abandoned-checkout example', () => {
+  const abandoned = journey('abandoned-checkout');
+
+  it('an order within the hour: nothing is sent, and the conversion is counted', () => {
+    const report = simulate({
+      journeys: [abandoned],
+      events: [checkout('ada', T0), order('ada', T0 + 0.5 * HOUR)],
+      scoring,
+      to: T0 + 48 * HOUR,
+    });
+    expect(report.sends).toEqual([]);
+    expect(report.journeys['abandoned-checkout']).toMatchObject({ entered: 1, converted: 1, exited: 1, completed: 0 });
+  });
+
+  it('no order: a push at one hour and an e-mail with a coupon at 24 hours', () => {
+    const report = simulate({ journeys: [abandoned], events: [checkout('ada', T0)], scoring, to: T0 + 48 * HOUR });
+    expect(report.sends.map((s) => [s.at, s.kind, s.activity])).toEqual([
+      [new Date(T0 + HOUR).toISOString(), 'push', 'push-reminder'],
+      [new Date(T0 + 24 * HOUR).toISOString(), 'coupon', 'email-coupon'],
+    ]);
+    expect(report.journeys['abandoned-checkout']).toMatchObject({ entered: 1, completed: 1, converted: 0 });
+    expect(report.coupons).toEqual({ issued: 1, byPool: { 'cart-10': 1 }, cost: null });
+  });
+
+  it('the same trigger delivered 10 times, or 10 triggers for one checkout, make one instance', () => {
+    const once = checkout('ada', T0);
+    const redelivered = simulate({ journeys: [abandoned], events: Array(10).fill(once), scoring, to: T0 + 48 * HOUR });
+    expect(redelivered.journeys['abandoned-checkout']?.entered).toBe(1);
+    const repeated = Array.from({ length: 10 }, (_, i) => checkout('ada', T0 + i * 60_000));
+    const report = simulate({ journeys: [abandoned], events: repeated, scoring, to: T0 + 48 * HOUR });
+    expect(report.journeys['abandoned-checkout']).toMatchObject({ entered: 1, refused: { already_in: 9 } });
+    expect(report.sends).toHaveLength(2);
+  });
+
+  it('honours re-entry: another checkout within a day of entering is refused, after a day it enters', () => {
+    const events = [
+      checkout('ada', T0, 'k1'),
+      checkout('ada', T0 + 23 * HOUR, 'k2'),
+      checkout('ada', T0 + 25 * HOUR, 'k3'),
+    ];
+    const report = simulate({ journeys: [abandoned], events, scoring, to: T0 + 72 * HOUR });
+    expect(report.journeys['abandoned-checkout']).toMatchObject({ entered: 2, refused: { reentry_interval: 1 } });
+  });
+});
+
+describe('splits and holdouts', () => {
+  const split = journey({
+    id: 'split',
+    name: 'split',
+    status: 'live',
+    entry: { type: 'event', event: 'session_started' },
+    startActivity: 'ab',
+    activities: {
+      ab: {
+        type: 'split',
+        paths: [
+          { name: 'a', percent: 50, next: 'a' },
+          { name: 'b', percent: 50, next: 'b' },
+        ],
+      },
+      a: { type: 'action', action: { kind: 'email', template: 'a' } },
+      b: { type: 'action', action: { kind: 'email', template: 'b' } },
+    },
+  });
+  const customer: Customer = { profile: {}, timeZone: 'UTC' };
+  const pathOf = (id: string) => {
+    const step = enter(split, undefined, [], event(id, T0, 'session_started'), customer, T0);
+    if ('refused' in step) throw new Error(step.refused);
+    return step.intents.find((i) => i.type === 'send')?.type === 'send' ? (step.instance.visits.a ? 'a' : 'b') : '?';
+  };
+
+  it('a 50/50 split over 100,000 customers lands within 1% of the configured share, and a customer always gets the same branch', () => {
+    let a = 0;
+    for (let i = 0; i < 100_000; i++) if (pathOf(`customer-${i}`) === 'a') a++;
+    expect(Math.abs(a / 100_000 - 0.5)).toBeLessThan(0.01);
+    for (let i = 0; i < 100; i++) expect(pathOf(`customer-${i}`)).toBe(pathOf(`customer-${i}`));
+  });
+
+  it('holdout customers get nothing and are counted', () => {
+    const winback = journey('winback-no-login');
+    const events = Array.from({ length: 2000 }, (_, i) =>
+      event(`c${i}`, T0, 'lifecycle.stage_changed', { from: 'repeat', to: 'at_risk', reason: 'test' }),
+    );
+    const report = simulate({ journeys: [winback], events, scoring, to: T0 + 30 * 24 * HOUR });
+    const totals = report.journeys['winback-no-login']!;
+    expect(totals.entered).toBe(2000);
+    expect(totals.heldOut / 2000).toBeGreaterThan(0.08);
+    expect(totals.heldOut / 2000).toBeLessThan(0.12);
+    const held = new Set(report.sends.map((s) => s.customerId));
+    expect(held.size).toBe(2000 - totals.heldOut);
+    expect(report.actions).toEqual({ coupon: 2000 - totals.heldOut, push: 2000 - totals.heldOut });
+  });
+});
+
+describe('waits on the customer’s clock', () => {
+  const nine = journey({
+    id: 'nine',
+    name: 'nine',
+    status: 'live',
+    entry: { type: 'event', event: 'session_started' },
+    startActivity: 'at-nine',
+    activities: {
+      'at-nine': { type: 'wait', until: { time: '09:00' }, next: 'hello' },
+      hello: { type: 'action', action: { kind: 'push', template: 'hello' } },
+    },
+  });
+  const days: [string, string][] = [
+    ['America/New_York', '2026-03-08'],
+    ['America/New_York', '2026-11-01'],
+    ['Europe/Berlin', '2026-03-29'],
+    ['Europe/Berlin', '2026-10-25'],
+    ['Asia/Shanghai', '2026-03-08'],
+    ['Asia/Shanghai', '2026-10-25'],
+  ];
+  it.each(days)('"at 9:00 local" fires at 9:00 local in %s on %s, when clocks change', (timeZone, day) => {
+    const customer: Customer = { profile: {}, timeZone };
+    // Entered at 00:30 UTC of the day before: the wait ends at the next 9:00 on the customer's clock.
+    const start = Date.parse(`${day}T00:30:00Z`) - 24 * HOUR;
+    const entered = enter(nine, undefined, [], event('ada', start, 'session_started'), customer, start);
+    if ('refused' in entered) throw new Error(entered.refused);
+    let instance: Instance = entered.instance;
+    let now = Date.parse(instance.waiting!.at);
+    const fired: number[] = [];
+    // Twice: the day before and the day of the change.
+    for (let round = 0; round < 2; round++) {
+      const local = localParts(now, timeZone);
+      expect([local.hour, local.minute]).toEqual([9, 0]);
+      fired.push(now);
+      const step = onTimer(nine, instance, instance.waiting!.timerId, customer, now);
+      expect(step.intents.some((i) => i.type === 'send')).toBe(true);
+      const again = enter(nine, undefined, [], event('ada', now + 60_000, 'session_started'), customer, now + 60_000);
+      if ('refused' in again) throw new Error(again.refused);
+      instance = again.instance;
+      now = Date.parse(instance.waiting!.at);
+    }
+    expect(localParts(fired[1]!, timeZone)).toMatchObject({ hour: 9, minute: 0 });
+    expect(new Date(fired[1]!).toISOString().slice(0, 10)).toBe(day);
+  });
+});
+
+describe('date entries', () => {
+  it('the birthday perk starts at 9:00 on the customer’s clock on their birthday, every year', () => {
+    const identify = event('ada', T0, 'identify', { traits: { birthday: '1990-03-05' }, timezone: 'America/New_York' });
+    const report = simulate({
+      journeys: [journey('birthday-perk')],
+      events: [identify],
+      scoring,
+      to: Date.parse('2027-03-06T00:00:00Z'),
+    });
+    expect(report.sends.map((s) => [s.at, s.kind])).toEqual([
+      ['2026-03-05T14:00:00.000Z', 'points'],
+      ['2026-03-05T14:00:00.000Z', 'email'],
+      ['2027-03-05T14:00:00.000Z', 'points'],
+      ['2027-03-05T14:00:00.000Z', 'email'],
+    ]);
+  });
+
+  it('a points-expiry reminder a week before the expiry at 10:00, then a push the day before', () => {
+    const identify = event('ada', T0, 'identify', { traits: { pointsExpireAt: '2026-04-01', points: 300 } });
+    const report = simulate({
+      journeys: [journey('points-expiry-reminder')],
+      events: [identify],
+      scoring,
+      to: Date.parse('2026-05-01T00:00:00Z'),
+    });
+    // Europe/Berlin: 10:00 is 08:00 UTC in summer time (from 29 March), 09:00 UTC before.
+    expect(report.sends.map((s) => [s.at, s.kind])).toEqual([
+      ['2026-03-25T09:00:00.000Z', 'email'],
+      ['2026-03-31T08:00:00.000Z', 'push'],
+    ]);
+  });
+});
+
+describe('goals', () => {
+  it('a customer in 3 journeys who places an order exits all whose goal it is', () => {
+    const waiting = (id: string, goal: boolean): Journey =>
+      journey({
+        id,
+        name: id,
+        status: 'live',
+        entry: { type: 'event', event: 'session_started' },
+        startActivity: 'wait',
+        activities: {
+          wait: { type: 'wait', for: '3d', next: 'send' },
+          send: { type: 'action', action: { kind: 'email', template: 'x' } },
+        },
+        ...(goal ? { goals: [{ event: 'order_placed' }] } : {}),
+      });
+    const catalog = createCatalog([waiting('one', true), waiting('two', true), waiting('three', false)]);
+    const customer: Customer = { profile: {}, timeZone: 'UTC' };
+    const entered = onCustomerEvent(
+      catalog,
+      emptyCustomerJourneys(),
+      event('ada', T0, 'session_started'),
+      customer,
+      T0,
+    );
+    expect(entered.state.instances.map((i) => i.journeyId)).toEqual(['one', 'two', 'three']);
+    const ordered = onCustomerEvent(catalog, entered.state, order('ada', T0 + HOUR), customer, T0 + HOUR);
+    expect(ordered.state.instances.map((i) => [i.journeyId, i.outcome ?? 'live'])).toEqual([
+      ['one', 'converted'],
+      ['two', 'converted'],
+      ['three', 'live'],
+    ]);
+    expect(
+      ordered.intents.filter((i) => i.type === 'metric').map((i) => [i.journeyId, i.type === 'metric' && i.metric]),
+    ).toEqual([
+      ['one', 'converted'],
+      ['one', 'left'],
+      ['one', 'exited'],
+      ['two', 'converted'],
+      ['two', 'left'],
+      ['two', 'exited'],
+    ]);
+  });
+});
