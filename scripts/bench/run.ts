@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { benchConditions } from './conditions';
 import { benchFold } from './fold';
+import { benchJourneys } from './journeys';
 import { benchLifecycle } from './lifecycle';
 import { benchModels } from './models';
 import { benchPipeline } from './pipeline';
@@ -14,6 +15,7 @@ const suites: { name: string; produces: string[]; run: () => Promise<Results> }[
   { name: 'platforms', produces: ['platforms.'], run: benchPlatforms },
   { name: 'models', produces: ['models.'], run: benchModels },
   { name: 'lifecycle', produces: ['lifecycle.'], run: benchLifecycle },
+  { name: 'journeys', produces: ['journeys.'], run: benchJourneys },
   { name: 'conditions', produces: ['conditions.'], run: benchConditions },
 ];
 

@@ -1,14 +1,20 @@
 /**
  * The journeys of a tenant, indexed so that one event costs work in proportion to the journeys
- * it can affect: by the event types that start them, and every version kept so that customers in
- * flight finish on the version they entered.
+ * it can affect: by the event type that starts them and, when their entry condition requires a
+ * profile fact to equal a value (the audience, e.g. profile.traits.segment = "vip"), by that
+ * value; and every version kept, so that customers in flight finish on the version they entered.
  */
 
+import type { Condition } from './condition-schema';
 import type { Journey } from './schema';
 
 export type JourneyCatalog = {
-  /** Live journeys whose entry an event of this type can start. */
-  entering(eventType: string): readonly Journey[];
+  /**
+   * Live journeys an event of this type may start for a customer with this profile: the
+   * journeys whose audience the profile is in, or that have none. Their entry condition is
+   * still to be checked.
+   */
+  entering(eventType: string, profile: Readonly<Record<string, unknown>>): readonly Journey[];
   /**
    * The version of a journey an instance runs on (the latest if that version is gone), with the
    * journey's current status: pausing or archiving applies to every version.
@@ -34,6 +40,59 @@ export function entryEventType(journey: Journey): string {
   }
 }
 
+type Audience = { path: string[]; value: string | number | boolean };
+
+/** A profile fact the entry condition requires to equal a value, if it has such a clause at its top. */
+function audienceOf(condition: Condition | undefined): Audience | undefined {
+  const clauses = condition === undefined ? [] : 'all' in condition ? condition.all : [condition];
+  for (const clause of clauses) {
+    if (!('op' in clause) || clause.op !== 'eq' || !clause.fact.startsWith('profile.')) continue;
+    if (clause.value === null) continue;
+    return { path: clause.fact.split('.').slice(1), value: clause.value };
+  }
+  return undefined;
+}
+
+const valueKey = (value: unknown) => `${typeof value}:${String(value)}`;
+
+function factOf(profile: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
+  let value: unknown = profile;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/** The journeys one event type starts: those without an audience, and the others by audience fact and value. */
+class EntryIndex {
+  readonly open: Journey[] = [];
+  readonly byAudience = new Map<string, { path: string[]; byValue: Map<string, Journey[]> }>();
+
+  add(journey: Journey) {
+    const audience = audienceOf(journey.entry.condition);
+    if (!audience) {
+      this.open.push(journey);
+      return;
+    }
+    const fact = audience.path.join('.');
+    const byFact = this.byAudience.get(fact) ?? { path: audience.path, byValue: new Map<string, Journey[]>() };
+    const key = valueKey(audience.value);
+    byFact.byValue.set(key, [...(byFact.byValue.get(key) ?? []), journey]);
+    this.byAudience.set(fact, byFact);
+  }
+
+  candidates(profile: Readonly<Record<string, unknown>>): readonly Journey[] {
+    if (this.byAudience.size === 0) return this.open;
+    let found: Journey[] | undefined;
+    for (const { path, byValue } of this.byAudience.values()) {
+      const matching = byValue.get(valueKey(factOf(profile, path)));
+      if (matching) found = found ? found.concat(matching) : matching;
+    }
+    return found ? this.open.concat(found) : this.open;
+  }
+}
+
 /** `journeys`: every stored version of every journey; the highest version of each is its current one. */
 export function createCatalog(journeys: readonly Journey[]): JourneyCatalog {
   const versions = new Map<string, Map<number, Journey>>();
@@ -42,23 +101,27 @@ export function createCatalog(journeys: readonly Journey[]): JourneyCatalog {
     byVersion.set(journey.version ?? 1, journey);
     versions.set(journey.id, byVersion);
   }
-  const latest = [...versions.values()].map((byVersion) => byVersion.get(Math.max(...byVersion.keys())) as Journey);
-  const byEntry = new Map<string, Journey[]>();
-  for (const journey of latest) {
+  const current = new Map(
+    [...versions].map(([id, byVersion]) => [id, byVersion.get(Math.max(...byVersion.keys())) as Journey]),
+  );
+  const byEntry = new Map<string, EntryIndex>();
+  for (const journey of current.values()) {
     if (journey.status !== 'live') continue;
     const type = entryEventType(journey);
-    byEntry.set(type, [...(byEntry.get(type) ?? []), journey]);
+    const index = byEntry.get(type) ?? new EntryIndex();
+    index.add(journey);
+    byEntry.set(type, index);
   }
+  const none: readonly Journey[] = [];
+  const dated = [...current.values()].filter((j) => j.status === 'live' && j.entry.type === 'date');
   return {
-    entering: (eventType) => byEntry.get(eventType) ?? [],
+    entering: (eventType, profile) => byEntry.get(eventType)?.candidates(profile) ?? none,
     version: (journeyId, version) => {
-      const byVersion = versions.get(journeyId);
-      if (!byVersion) return undefined;
-      const current = byVersion.get(Math.max(...byVersion.keys())) as Journey;
-      const entered = byVersion.get(version);
-      return entered && entered !== current ? { ...entered, status: current.status } : current;
+      const latest = current.get(journeyId);
+      const entered = versions.get(journeyId)?.get(version);
+      return entered && latest && entered !== latest ? { ...entered, status: latest.status } : latest;
     },
-    all: () => latest,
-    dated: () => byEntry.get('journey.date_due') ?? [],
+    all: () => [...current.values()],
+    dated: () => dated,
   };
 }

@@ -29,6 +29,8 @@ export type CustomerJourneys = {
   instances: Instance[];
   /** For journeys that start on a date of the customer's: the timer set for the next one. */
   dates?: Record<string, { at: string; timerId: string }>;
+  /** The date-entry journeys whose date was looked up for the customer (again on each identify). */
+  datesChecked?: string[];
 };
 
 export const emptyCustomerJourneys = (): CustomerJourneys => ({ enrollments: {}, instances: [] });
@@ -75,11 +77,12 @@ function enterJourneys(
   now: number,
   step: CustomerStep,
 ): CustomerJourneys {
+  const facts: Facts = { event, profile: customer.profile, now };
+  const entering = journeys.filter((journey) => isEntryEvent(journey, event, facts));
+  if (entering.length === 0) return state;
   const enrollments = { ...state.enrollments };
   const instances = [...state.instances];
-  const facts: Facts = { event, profile: customer.profile, now };
-  for (const journey of journeys) {
-    if (!isEntryEvent(journey, event, facts)) continue;
+  for (const journey of entering) {
     const live = instances.filter((i) => i.journeyId === journey.id && i.outcome === undefined);
     const result = enter(journey, enrollments[journey.id], live, event, customer, now);
     if ('refused' in result) {
@@ -95,7 +98,8 @@ function enterJourneys(
 
 /**
  * Keeps one timer set for the next date of each date-entry journey the customer has a date for
- * (a birthday: the next anniversary; an expiry: the date itself, if still ahead).
+ * (a birthday: the next anniversary; an expiry: the date itself, if still ahead). Dates come
+ * from traits, so each journey's is looked up once, and again when an identify may change it.
  */
 function scheduleDates(
   catalog: JourneyCatalog,
@@ -103,9 +107,14 @@ function scheduleDates(
   customer: Customer,
   now: number,
   step: CustomerStep,
+  recheck: boolean,
 ) {
+  const checked = new Set(state.datesChecked);
+  const due = catalog.dated().filter((j) => recheck || !checked.has(j.id));
+  if (due.length === 0) return state;
   const dates = { ...state.dates };
-  for (const journey of catalog.dated()) {
+  for (const journey of due) {
+    checked.add(journey.id);
     const entry = journey.entry;
     if (entry.type !== 'date') continue;
     const value = factAt(customer.profile, entry.date);
@@ -136,7 +145,8 @@ function scheduleDates(
     });
   }
   const { dates: _, ...rest } = state;
-  return Object.keys(dates).length > 0 ? { ...rest, dates } : rest;
+  const withChecked = { ...rest, datesChecked: [...checked].sort() };
+  return Object.keys(dates).length > 0 ? { ...withChecked, dates } : withChecked;
 }
 
 /**
@@ -158,8 +168,9 @@ export function onCustomerEvent(
     step.intents.push(...tag(moved.instance, moved.intents));
     return moved.instance;
   });
-  let next = enterJourneys(catalog.entering(event.type), { ...state, instances }, event, customer, now, step);
-  next = scheduleDates(catalog, next, customer, now, step);
+  const candidates = catalog.entering(event.type, customer.profile);
+  let next = enterJourneys(candidates, { ...state, instances }, event, customer, now, step);
+  next = scheduleDates(catalog, next, customer, now, step, event.type === 'identify');
   step.state = { ...next, instances: prune(catalog, next.instances, now) };
   return step;
 }
@@ -188,7 +199,7 @@ export function onCustomerTimer(
     };
     let next = enterJourneys(catalog.dated(), state, event, customer, now, step);
     // The next date is scheduled from just after this one.
-    next = scheduleDates(catalog, next, customer, Date.parse(date.at) + 1, step);
+    next = scheduleDates(catalog, next, customer, Date.parse(date.at) + 1, step, true);
     step.state = { ...next, instances: prune(catalog, next.instances, now) };
     return step;
   }
