@@ -331,7 +331,8 @@ export function createJourneysAdminRoutes(deps: JourneysAdminDeps) {
     if (!stored?.draft) return notFound(journeyId);
     const state = stateOf(stored);
     if (!TRANSITIONS.publish.from.includes(state.status)) return invalidTransition('publish', state.status);
-    const checked = validateJourney(stored.draft.journey);
+    // Publishing checks the channels too: a live journey must not act on a channel the tenant has not set up.
+    const checked = validateJourney(stored.draft.journey, tenant.channels ? { channels: tenant.channels } : {});
     if (!checked.journey) return invalidJourney(checked.problems, 'the draft');
 
     const version = state.version + 1;

@@ -1,6 +1,6 @@
 import type { TenantDirectory } from '../core/config/tenants';
 import { type StoredProfile, toProfileItem } from '../core/profiles/items';
-import { PROFILES_SOURCE, STAGE_CHANGED } from '../core/profiles/lifecycle';
+import { PROFILES_SOURCE } from '../core/profiles/lifecycle';
 import { fromModelItem, modelKey } from '../core/scoring/model-items';
 import type { ScoringContext } from '../core/scoring/profile-scores';
 import { scoringSettings } from '../core/scoring/settings';
@@ -37,7 +37,7 @@ export type ScoringContexts = ReturnType<typeof createScoringContexts>;
  */
 export async function flushOutbox(store: Store, bus: Bus, stored: StoredProfile): Promise<void> {
   if (!stored.outbox?.length) return;
-  await bus.put(stored.outbox.map((detail) => ({ source: PROFILES_SOURCE, detailType: STAGE_CHANGED, detail })));
+  await bus.put(stored.outbox.map((detail) => ({ source: PROFILES_SOURCE, detailType: detail.type, detail })));
   const { outbox: _, ...sent } = stored;
   try {
     await store.put(toProfileItem({ ...sent, version: stored.version + 1 }), { ifVersion: stored.version });

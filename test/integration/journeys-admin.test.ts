@@ -13,7 +13,9 @@ import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
 
 const acme = { ...demoConfig().tenants[0]!, id: 'acme', name: 'Acme' };
 const globex = { ...demoConfig().tenants[0]!, id: 'globex', name: 'Globex' };
-const config = { tenants: [acme, globex] };
+/** Initech sends e-mail only. */
+const initech = { ...demoConfig().tenants[0]!, id: 'initech', name: 'Initech', channels: ['email' as const] };
+const config = { tenants: [acme, globex, initech] };
 const tenants = tenantDirectory(tenantRecords(config));
 let runtime: LocalRuntime;
 
@@ -164,6 +166,16 @@ describe('the journeys admin API', () => {
     expect(body.journey).toMatchObject({ id: 'publish-once', version: 1, status: 'live', startActivity: 'wait-1h' });
     const stored = await runtime.store.get(versionKey('acme', 'publish-once', 1));
     expect(stored?.journey).toMatchObject({ version: 1, status: 'live', name: 'Abandoned checkout' });
+  });
+
+  it('refuses to publish a journey that acts on a channel the tenant has not configured', async () => {
+    expect((await create(abandonedCheckout('push-for-initech'), initech.adminKey)).status).toBe(201);
+    const refused = await act('push-for-initech', 'publish', initech.adminKey);
+    expect(refused.status).toBe(400);
+    expect(refused.body.problems).toContainEqual({
+      path: '$.activities.push-reminder.action.kind',
+      message: 'channel "push" is not configured for this tenant (configured: email)',
+    });
   });
 
   it('an edited draft published again becomes version 2 while version 1 stays stored unchanged', async () => {

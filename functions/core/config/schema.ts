@@ -37,6 +37,8 @@ export const TenantConfig = z.strictObject({
   apiKey: z.string().min(24, 'must be at least 24 characters'),
   adminKey: z.string().min(24, 'must be at least 24 characters'),
   secrets: TenantSecrets.default({}),
+  /** The channels the tenant sends on; journeys acting on others are refused at publish. Unchecked when absent. */
+  channels: z.array(z.enum(['email', 'sms', 'push', 'webhook'])).optional(),
   /** Lifecycle thresholds, value tiers, RFM scheme, churn horizon and CLV: the defaults when absent. */
   scoring: ScoringSettings.optional(),
 });

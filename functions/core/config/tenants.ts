@@ -10,6 +10,7 @@ export type TenantRecord = {
   apiKeySha256: string;
   adminKeySha256: string;
   segmentWriteKeySha256?: string;
+  channels?: string[];
   /** Only when the tenant configured its scoring; the defaults otherwise. */
   scoring?: ScoringSettings;
 };
@@ -24,6 +25,7 @@ export function tenantRecords(config: GrowthloopConfig): TenantRecord[] {
     apiKeySha256: sha256(t.apiKey),
     adminKeySha256: sha256(t.adminKey),
     ...(t.secrets.segmentWriteKey ? { segmentWriteKeySha256: sha256(t.secrets.segmentWriteKey) } : {}),
+    ...(t.channels ? { channels: t.channels } : {}),
     ...(t.scoring ? { scoring: t.scoring } : {}),
   }));
 }

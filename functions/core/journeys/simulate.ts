@@ -7,7 +7,7 @@
 
 import type { CanonicalEvent } from '../events/schemas';
 import type { StoredProfile } from '../profiles/items';
-import { rescore, type StageChanged } from '../profiles/lifecycle';
+import { type ProfileChange, rescore } from '../profiles/lifecycle';
 import { foldEvents } from '../profiles/profile';
 import type { ScoringContext } from '../scoring/profile-scores';
 import { createCatalog } from './catalog';
@@ -162,7 +162,7 @@ export function simulate(options: SimulationOptions): SimulationReport {
   }
 
   /** Rescores the customer's lifecycle, as the profile function does, and returns the stage changes. */
-  function rescoreCustomer(c: Customer, now: number): StageChanged[] {
+  function rescoreCustomer(c: Customer, now: number): ProfileChange[] {
     if (!c.stored) return [];
     const { outbox = [], ...kept } = rescore(c.stored, options.scoring, now);
     c.stored = kept;

@@ -1,6 +1,6 @@
 import type { Item, Key } from '../../ports';
 import type { LifecycleState } from '../scoring/profile-scores';
-import { dueAttributes, type StageChanged } from './lifecycle';
+import { dueAttributes, type ProfileChange } from './lifecycle';
 import type { Profile } from './profile';
 import type { Seen } from './seen';
 
@@ -33,7 +33,7 @@ export type StoredProfile = {
   version: number;
   seen: Seen;
   lifecycle?: LifecycleState;
-  outbox?: StageChanged[];
+  outbox?: ProfileChange[];
   mergedInto?: string;
 };
 
@@ -64,7 +64,7 @@ export function fromProfileItem(item: Item): StoredProfile {
     version: version as number,
     seen: (seen ?? {}) as Seen,
     ...(lifecycle ? { lifecycle: lifecycle as LifecycleState } : {}),
-    ...(outbox ? { outbox: outbox as StageChanged[] } : {}),
+    ...(outbox ? { outbox: outbox as ProfileChange[] } : {}),
     ...(mergedInto ? { mergedInto: mergedInto as string } : {}),
   };
 }

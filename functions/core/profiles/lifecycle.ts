@@ -11,37 +11,59 @@ import type { StoredProfile } from './items';
 
 export { PROFILES_SOURCE };
 export const STAGE_CHANGED = 'lifecycle.stage_changed';
+export const SEGMENT_ENTERED = 'segment.entered';
 
-/** On the bus as detail-type `lifecycle.stage_changed`; the eventId is stable, so consumers can drop repeats. */
-export type StageChanged = {
-  type: typeof STAGE_CHANGED;
+type ProfileEvent<T extends string, P> = {
+  type: T;
   tenantId: string;
   customerId: string;
   eventId: string;
   occurredAt: string;
   source: typeof PROFILES_SOURCE;
-  properties: { from: Stage | null; to: Stage; reason: string };
+  properties: P;
 };
 
-/** Re-evaluates the stored profile's lifecycle at `now`, adding an outbox event if the stage changed. */
+/** On the bus with its type as detail-type; the eventId is stable, so consumers can drop repeats. */
+export type StageChanged = ProfileEvent<typeof STAGE_CHANGED, { from: Stage | null; to: Stage; reason: string }>;
+/** The customer's RFM segment changed (rescored on an event or when due). */
+export type SegmentEntered = ProfileEvent<typeof SEGMENT_ENTERED, { segment: string; previous: string | null }>;
+export type ProfileChange = StageChanged | SegmentEntered;
+
+/**
+ * Re-evaluates the stored profile's lifecycle at `now`, adding an outbox event if the stage or
+ * the RFM segment changed.
+ */
 export function rescore(stored: StoredProfile, context: ScoringContext, now: number): StoredProfile {
   const { profile } = stored;
-  const { lifecycle } = evaluateProfile(profile, stored.lifecycle, context, now);
+  const { lifecycle, scores } = evaluateProfile(profile, stored.lifecycle, context, now);
+  const segment = scores.rfm?.segment ?? stored.lifecycle?.segment;
   const state: LifecycleState = {
     stage: lifecycle.stage,
     since: lifecycle.since,
     reason: lifecycle.reason,
     ...(lifecycle.nextDueAt ? { nextDueAt: lifecycle.nextDueAt } : {}),
+    ...(segment ? { segment } : {}),
   };
-  const outbox = [...(stored.outbox ?? [])];
+  const outbox: ProfileChange[] = [...(stored.outbox ?? [])];
+  const base = {
+    tenantId: profile.tenantId,
+    customerId: profile.customerId,
+    occurredAt: new Date(now).toISOString(),
+    source: PROFILES_SOURCE,
+  } as const;
+  if (segment && segment !== stored.lifecycle?.segment) {
+    outbox.push({
+      ...base,
+      type: SEGMENT_ENTERED,
+      eventId: `segment:${segment}:${base.occurredAt}`,
+      properties: { segment, previous: stored.lifecycle?.segment ?? null },
+    });
+  }
   if (lifecycle.changed) {
     outbox.push({
+      ...base,
       type: STAGE_CHANGED,
-      tenantId: profile.tenantId,
-      customerId: profile.customerId,
       eventId: `lifecycle:${lifecycle.stage}:${lifecycle.since}`,
-      occurredAt: lifecycle.since,
-      source: PROFILES_SOURCE,
       properties: { from: lifecycle.changed.from ?? null, to: lifecycle.changed.to, reason: lifecycle.changed.reason },
     });
   }
@@ -49,7 +71,7 @@ export function rescore(stored: StoredProfile, context: ScoringContext, now: num
   return { ...rest, lifecycle: state, ...(outbox.length > 0 ? { outbox } : {}) };
 }
 
-/** Whether a rescore changed what is stored (the stage, its reason or its due time). */
+/** Whether a rescore changed what is stored (the stage, its reason, its due time or the segment). */
 export const lifecycleChanged = (before: StoredProfile, after: StoredProfile): boolean =>
   JSON.stringify(before.lifecycle) !== JSON.stringify(after.lifecycle) ||
   (after.outbox?.length ?? 0) !== (before.outbox?.length ?? 0);

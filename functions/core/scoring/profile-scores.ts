@@ -74,6 +74,8 @@ export interface LifecycleState {
   since: string;
   reason: string;
   nextDueAt?: string;
+  /** The RFM segment when last rescored with a model. */
+  segment?: string;
 }
 
 /**

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
 import { foldEvents, type Profile } from '../../../../functions/core/profiles/profile';
+import { rescore, SEGMENT_ENTERED } from '../../../../functions/core/profiles/lifecycle';
 import { fromModelItem, modelItems } from '../../../../functions/core/scoring/model-items';
 import { evaluateProfile } from '../../../../functions/core/scoring/profile-scores';
 import { DEFAULT_SCORING_SETTINGS } from '../../../../functions/core/scoring/settings';
@@ -115,5 +116,17 @@ describe('fitTenantModel', () => {
     expect(stored?.latest).toMatchObject({ status: 'insufficient_data', fittedAt: '1997-10-01T12:00:00.000Z' });
     expect(history).toMatchObject({ pk: 'cdnow#MODEL', sk: 'FIT#1997-10-01', diagnostics: few.diagnostics });
     expect(history?.model).toBeUndefined();
+  });
+
+  it('a rescore that moves the customer into an RFM segment puts segment.entered in the outbox, once', () => {
+    const context = { model, settings: DEFAULT_SCORING_SETTINGS, currency: 'USD' };
+    const loyal = profiles.find((p) => p.orders >= 5 && CALIBRATION_END - Date.parse(p.lastOrderAt!) < 10 * DAY)!;
+    const first = rescore({ profile: loyal, version: 1, seen: {} }, context, CALIBRATION_END);
+    const entered = first.outbox?.filter((e) => e.type === SEGMENT_ENTERED);
+    expect(entered).toEqual([
+      expect.objectContaining({ properties: { segment: 'Champions', previous: null }, customerId: loyal.customerId }),
+    ]);
+    const { outbox: _, ...sent } = first;
+    expect(rescore(sent, context, CALIBRATION_END + DAY).outbox).toBeUndefined();
   });
 });
