@@ -117,6 +117,8 @@ export type LocalTimers = Timers & {
   stop(): Promise<void>;
   /** Sends every timer due by `clock.now()` to its queue, earliest first; resolves to how many it sent. */
   fireDue(): Promise<number>;
+  /** When the earliest pending timer is due (epoch ms), if any: simulations move their clock there. */
+  nextAt(): Promise<number | undefined>;
 };
 
 /**
@@ -291,6 +293,16 @@ export function createLocalTimers(options: {
   return {
     set: (timers) => exclusive(() => set(timers)),
     fireDue,
+    nextAt: () =>
+      exclusive(async () => {
+        await ensureLoaded();
+        // Replaced timers stay in the heap until popped: skip them.
+        for (let top = heap.peek(); top !== undefined; top = heap.peek()) {
+          if (pending.get(top.id) === top) return top.at;
+          heap.pop();
+        }
+        return undefined;
+      }),
     start() {
       if (running) return;
       running = true;
