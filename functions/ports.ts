@@ -33,8 +33,11 @@ export interface Store {
   addToSet(key: Key, attribute: string, values: readonly string[]): Promise<void>;
   query(pk: string, options?: { skPrefix?: string; limit?: number; consistent?: boolean }): Promise<Item[]>;
   delete(key: Key): Promise<void>;
-  /** Adds to number attributes, creating the item and attributes as needed (counters; not idempotent). */
-  increment(key: Key, counters: Readonly<Record<string, number>>): Promise<void>;
+  /**
+   * Adds to number attributes, creating the item and attributes as needed (counters; not
+   * idempotent), and resolves to their values after the addition.
+   */
+  increment(key: Key, counters: Readonly<Record<string, number>>): Promise<Record<string, number>>;
   /** Every item whose partition key starts with `pkPrefix`: reads the whole table, for rare jobs only. */
   scan(pkPrefix: string): Promise<Item[]>;
   /**

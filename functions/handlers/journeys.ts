@@ -15,6 +15,7 @@ import {
 import { journeyCustomer, profileWith } from '../core/journeys/facts';
 import {
   customerJourneysKey,
+  dailySendsKey,
   fromCustomerJourneysItem,
   journeysPk,
   publishedJourneys,
@@ -110,6 +111,14 @@ export function createJourneyProcessor(deps: JourneyDeps) {
     return catalog;
   }
 
+  /** Whether the journey may send one more message today: counts it against `limits.dailyCap`. */
+  async function withinDailyCap(tenantId: string, intent: JourneyIntent): Promise<boolean> {
+    const cap = (await catalogOf(tenantId)).version(intent.journeyId, intent.version)?.limits.dailyCap;
+    if (cap === undefined) return true;
+    const { sent = 0 } = await store.increment(dailySendsKey(tenantId, intent.journeyId, clock.now()), { sent: 1 });
+    return sent <= cap;
+  }
+
   async function carryOut(tenantId: string, customerId: string, intents: readonly JourneyIntent[]) {
     const actions: string[] = [];
     const timerRequests: Parameters<Timers['set']>[0][number][] = [];
@@ -121,6 +130,11 @@ export function createJourneyProcessor(deps: JourneyDeps) {
     };
     for (const intent of intents) {
       if (intent.type === 'send') {
+        if (!(await withinDailyCap(tenantId, intent))) {
+          add(intent.journeyId, 'capped', 1);
+          add(intent.journeyId, 'sent', -1);
+          continue;
+        }
         const message: ActionMessage = {
           key: `${tenantId}:${intent.key}`,
           tenantId,

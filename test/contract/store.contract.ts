@@ -77,8 +77,9 @@ export function storeContract(subject: () => Store, options: { billsBySize: bool
     const key = { pk: pk('counters'), sk: 'TOTAL' };
     await subject().increment(key, { entered: 1, 'at#wait-1h': 1 });
     await Promise.all(Array.from({ length: 20 }, () => subject().increment(key, { entered: 1, 'at#wait-1h': -1 })));
-    await subject().increment(key, {});
-    expect(await subject().get(key, { consistent: true })).toEqual({ ...key, entered: 21, 'at#wait-1h': -19 });
+    expect(await subject().increment(key, {})).toEqual({});
+    expect(await subject().increment(key, { entered: 2 })).toEqual({ entered: 23 });
+    expect(await subject().get(key, { consistent: true })).toEqual({ ...key, entered: 23, 'at#wait-1h': -19 });
   });
 
   it('scans the partitions that start with a prefix, across pages', async () => {

@@ -146,6 +146,39 @@ describe('the abandoned-checkout journey, live on the local runtime with a fake 
     expect(sent.length).toBe(before);
   });
 
+  it('a journey’s daily cap holds back its sends beyond the cap, and counts them', async () => {
+    const capped = {
+      id: 'capped-hello',
+      name: 'Capped hello',
+      entry: { type: 'event', event: 'login' },
+      startActivity: 'hello',
+      activities: { hello: { type: 'action', action: { kind: 'email', template: 'hello' } } },
+      limits: { dailyCap: 1 },
+    };
+    expect((await admin('POST', '/v1/journeys', capped)).status).toBe(201);
+    expect((await admin('POST', '/v1/journeys/capped-hello/publish')).status).toBe(200);
+    // A new catalog is read when the cached one is older than 30 seconds.
+    clock.set(T0 + 49 * HOUR);
+    const before = sent.length;
+    for (const customerId of ['dan', 'eve']) {
+      await post({
+        type: 'login',
+        eventId: `${customerId}-login`,
+        customerId,
+        occurredAt: new Date(clock.now()).toISOString(),
+        properties: {},
+      } as CanonicalEvent);
+    }
+    await drainActions();
+    expect(sent.slice(before).map((s) => s.activity)).toEqual(['hello']);
+    const { stats } = (await (await admin('GET', '/v1/journeys/capped-hello')).json()) as {
+      stats: Record<string, number>;
+    };
+    expect(stats).toMatchObject({ entered: 2, sent: 1, capped: 1 });
+    sent.splice(before);
+    events.splice(-2);
+  });
+
   it('the backtest of the same events reports the same sends as the live run', () => {
     const parsed = validateJourney(example);
     const report = simulate({

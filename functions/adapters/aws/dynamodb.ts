@@ -153,7 +153,7 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
 
     async increment(key, counters) {
       const names = Object.keys(counters);
-      if (names.length === 0) return;
+      if (names.length === 0) return {};
       const out = await client.send(
         new UpdateItemCommand({
           TableName: tableName,
@@ -164,9 +164,11 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
             Object.fromEntries(names.map((name, i) => [`:c${i}`, counters[name]])),
           ),
           ReturnConsumedCapacity: 'TOTAL',
+          ReturnValues: 'UPDATED_NEW',
         }),
       );
       count('write', out.ConsumedCapacity);
+      return out.Attributes ? (fromAttributes(out.Attributes) as unknown as Record<string, number>) : {};
     },
 
     async query(pk, options) {

@@ -82,10 +82,17 @@ export function fromCustomerJourneysItem(item: Item | undefined): StoredCustomer
 
 export const statsKey = (tenantId: string, journeyId: string): Key => ({ pk: `${tenantId}#JSTATS`, sk: journeyId });
 
+/** The journey's messages sent on one UTC day, against its `limits.dailyCap`. */
+export const dailySendsKey = (tenantId: string, journeyId: string, now: number): Key => ({
+  pk: `${tenantId}#JSTATS`,
+  sk: `${journeyId}#DAY#${new Date(now).toISOString().slice(0, 10)}`,
+});
+
 /**
  * Counters of a journey (not idempotent: a crash between carrying out intents and recording
  * that they were may count them twice): `entered`, `completed`, `exited`, `held_out`,
- * `converted`, `sent`, and `at#<activity>`, the customers waiting at each activity now.
+ * `converted`, `sent`, `capped` (actions not sent because the journey reached its daily cap),
+ * and `at#<activity>`, the customers waiting at each activity now.
  */
 export function statsOf(item: Item | undefined) {
   const counters: Record<string, unknown> = item ?? {};
@@ -102,6 +109,7 @@ export function statsOf(item: Item | undefined) {
     heldOut: value('held_out'),
     converted: value('converted'),
     sent: value('sent'),
+    capped: value('capped'),
     waiting,
   };
 }

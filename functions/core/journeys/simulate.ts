@@ -46,6 +46,8 @@ export type JourneyTotals = {
   exited: number;
   heldOut: number;
   converted: number;
+  /** Actions not sent because the journey had reached its daily cap. */
+  capped: number;
   actions: Record<string, number>;
   coupons: Record<string, number>;
 };
@@ -98,9 +100,12 @@ export function simulate(options: SimulationOptions): SimulationReport {
       exited: 0,
       heldOut: 0,
       converted: 0,
+      capped: 0,
       actions: {},
       coupons: {},
     });
+  /** Messages sent per journey and UTC day, against the journeys' daily caps. */
+  const sentOnDay = new Map<string, number>();
   const actions: Record<string, number> = {};
   const byPool: Record<string, number> = {};
   const sends: Send[] = [];
@@ -132,6 +137,16 @@ export function simulate(options: SimulationOptions): SimulationReport {
         else if (intent.metric === 'held_out') t.heldOut++;
         else if (intent.metric === 'converted') t.converted++;
       } else {
+        const cap = catalog.version(intent.journeyId, intent.version)?.limits.dailyCap;
+        if (cap !== undefined) {
+          const day = `${intent.journeyId}#${new Date(now).toISOString().slice(0, 10)}`;
+          const count = (sentOnDay.get(day) ?? 0) + 1;
+          sentOnDay.set(day, count);
+          if (count > cap) {
+            t.capped++;
+            continue;
+          }
+        }
         const kind = intent.action.kind;
         bump(t.actions, kind);
         bump(actions, kind);

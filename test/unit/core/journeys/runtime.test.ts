@@ -180,6 +180,28 @@ describe('waits on the customer’s clock', () => {
   });
 });
 
+describe('limits', () => {
+  it('a daily cap stops the journey’s sends for the rest of the day and counts what it held back', () => {
+    const capped = journey({
+      id: 'capped',
+      name: 'capped',
+      status: 'live',
+      entry: { type: 'event', event: 'session_started' },
+      startActivity: 'hello',
+      activities: { hello: { type: 'action', action: { kind: 'email', template: 'hello' } } },
+      limits: { dailyCap: 2 },
+    });
+    const day = (d: number, customer: string) => event(customer, T0 + d * 24 * HOUR, 'session_started');
+    const report = simulate({
+      journeys: [capped],
+      events: [day(0, 'a'), day(0, 'b'), day(0, 'c'), day(0, 'd'), day(1, 'e'), day(1, 'f')],
+      scoring,
+    });
+    expect(report.sends.map((s) => s.customerId)).toEqual(['a', 'b', 'e', 'f']);
+    expect(report.journeys.capped).toMatchObject({ entered: 6, capped: 2 });
+  });
+});
+
 describe('date entries', () => {
   it('the birthday perk starts at 9:00 on the customer’s clock on their birthday, every year', () => {
     const identify = event('ada', T0, 'identify', { traits: { birthday: '1990-03-05' }, timezone: 'America/New_York' });
