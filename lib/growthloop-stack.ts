@@ -21,6 +21,7 @@ export class GrowthloopStack extends Stack {
   readonly webhooks: Webhooks;
   readonly segment: Segment;
   readonly tenantSecrets: TenantSecrets;
+  readonly journeys: Journeys;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, { description: 'growthloop marketing automation', ...props });
@@ -34,7 +35,7 @@ export class GrowthloopStack extends Stack {
     this.ingest = new Ingest(this, 'Ingest', { bus, tenantsJson });
     new Profiles(this, 'Profiles', { table, queue: routing.queues['profile-updates'], bus, tenantsJson });
     new Lifecycle(this, 'Lifecycle', { table, bus, tenantsJson });
-    new Journeys(this, 'Journeys', {
+    this.journeys = new Journeys(this, 'Journeys', {
       table,
       events: routing.queues['journey-events'],
       steps: routing.queues['journey-steps'],

@@ -25,15 +25,16 @@ export type JourneysProps = {
  */
 export class Journeys extends Construct {
   readonly handler: HandlerFunction;
+  readonly schedulerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: JourneysProps) {
     super(scope, id);
-    const schedulerRole = new iam.Role(this, 'SchedulerRole', {
+    const schedulerRole = (this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
       description: 'growthloop: lets EventBridge Scheduler deliver journey timers to the journey-steps queue',
-    });
+    }));
     props.steps.grantSendMessages(schedulerRole);
     props.stepsDeadLetters.grantSendMessages(schedulerRole);
 

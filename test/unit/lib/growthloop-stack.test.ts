@@ -317,6 +317,51 @@ describe('the growthloop stack', () => {
     expect(JSON.stringify(onIndex[0]?.Resource)).toContain('/index/due');
   });
 
+  it('feeds the journey function from the journey queues, lets it create schedules only, and lets Scheduler send only journey timers', () => {
+    const journeys = stack.journeys;
+    const fnId = logicalId(journeys.handler.fn);
+    const mappings = resourcesOfType(resources, 'AWS::Lambda::EventSourceMapping').filter(([, m]) =>
+      JSON.stringify(prop(m, 'FunctionName')).includes(fnId),
+    );
+    const queueIds = (name: string) =>
+      resourcesOfType(resources, 'AWS::SQS::Queue')
+        .map(([id]) => id)
+        .filter((id) => id.startsWith(`Routing${name.replace(/-/g, '')}`));
+    expect(mappings.map(([, m]) => getAttArn(prop(m, 'EventSourceArn'))).sort()).toEqual(
+      [...queueIds('journeyevents'), ...queueIds('journeysteps')].filter((id) => !id.includes('dlq')).sort(),
+    );
+    for (const [, m] of mappings) expect(prop(m, 'FunctionResponseTypes')).toEqual(['ReportBatchItemFailures']);
+    const roleRef = { Ref: logicalId(journeys.handler.role) };
+    const statements = resourcesOfType(resources, 'AWS::IAM::Policy')
+      .filter(([, p]) => prop<unknown[]>(p, 'Roles').some((r) => JSON.stringify(r) === JSON.stringify(roleRef)))
+      .flatMap(([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement);
+    const scheduler = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('scheduler:')));
+    expect(scheduler.map((s) => s.Action)).toEqual(['scheduler:CreateSchedule']);
+    expect(JSON.stringify(scheduler[0]?.Resource)).toContain(':schedule/default/*');
+    const passRole = statements.find((s) => s.Action === 'iam:PassRole');
+    expect(passRole?.Resource).toEqual({ 'Fn::GetAtt': [logicalId(journeys.schedulerRole), 'Arn'] });
+    const trust = prop<{ Statement: Record<string, unknown>[] }>(
+      resources[logicalId(journeys.schedulerRole)],
+      'AssumeRolePolicyDocument',
+    ).Statement;
+    expect(trust).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': expect.anything() } },
+      }),
+    ]);
+    const env = variables(resources[fnId]);
+    expect(Object.keys(env).sort()).toEqual(
+      expect.arrayContaining([
+        'QUEUE_URLS',
+        'SCHEDULER_DLQ_ARN',
+        'SCHEDULER_ROLE_ARN',
+        'TIMER_QUEUE_ARNS',
+        'TIMER_QUEUE_URLS',
+      ]),
+    );
+  });
+
   it('attaches no AWS managed policy to any role', () => {
     for (const [id, role] of resourcesOfType(resources, 'AWS::IAM::Role')) {
       expect(role.Properties?.ManagedPolicyArns, id).toBeUndefined();
