@@ -24,6 +24,7 @@ import {
   toCustomerJourneysItem,
 } from '../core/journeys/items';
 import type { JourneyEvent } from '../core/journeys/runtime';
+import { tombstoneKey } from '../core/privacy/records';
 import { fromProfileItem, profileKey } from '../core/profiles/items';
 import { PROFILES_SOURCE } from '../core/profiles/lifecycle';
 import { type Clock, ConditionFailedError, type Queue, type Store, type Timers } from '../ports';
@@ -172,6 +173,14 @@ export function createJourneyProcessor(deps: JourneyDeps) {
     for (const [journeyId, c] of counters) await store.increment(statsKey(tenantId, journeyId), c);
   }
 
+  /** Events of an erased customer that occurred before the erasure start nothing (they may arrive late). */
+  async function withoutErased(work: Work): Promise<Work> {
+    const tombstone = await store.get(tombstoneKey(work.tenantId, work.customerId));
+    if (!tombstone) return work;
+    const erasedAt = tombstone.erasedAt as string;
+    return { ...work, inputs: work.inputs.filter((i) => i.kind === 'event' && i.event.occurredAt > erasedAt) };
+  }
+
   async function runCustomer(work: Work) {
     const { tenantId, customerId } = work;
     const catalog = await catalogOf(tenantId);
@@ -185,6 +194,12 @@ export function createJourneyProcessor(deps: JourneyDeps) {
       ]);
       const storedProfile = profileItem ? fromProfileItem(profileItem) : undefined;
       const stored = fromCustomerJourneysItem(stateItem);
+      // Without a profile or journey state, the customer may have been erased.
+      if (!profileItem && !stateItem && attempt === 1) {
+        const kept = await withoutErased(work);
+        if (kept.inputs.length === 0) return;
+        work = kept;
+      }
       // A crash after the last write left intents not carried out: they go first (each is idempotent).
       if (stored?.outbox?.length) await carryOut(tenantId, customerId, stored.outbox);
       let state = stored?.state ?? emptyCustomerJourneys();

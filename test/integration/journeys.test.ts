@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../functions/adapters/clock';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
+import { customerJourneysKey } from '../../functions/core/journeys/items';
 import { simulate } from '../../functions/core/journeys/simulate';
 import { validateJourney } from '../../functions/core/journeys/validate';
 import { DEFAULT_SCORING_SETTINGS } from '../../functions/core/scoring/settings';
@@ -196,5 +197,16 @@ describe('the abandoned-checkout journey, live on the local runtime with a fake 
       `${tenant.id}:${s.key}`,
     ]);
     expect(backtest).toEqual(live);
+  });
+
+  it('an erased customer’s late events start no journey and leave nothing behind', async () => {
+    expect((await admin('DELETE', '/v1/customers/ada')).status).toBe(200);
+    expect(await runtime.store.get(customerJourneysKey(tenant.id, 'ada'))).toBeUndefined();
+    const before = sent.length;
+    await checkout('ada', T0 + 2 * HOUR, 'k-ada-late');
+    await advanceTo(T0 + 60 * HOUR);
+    await drainActions();
+    expect(sent.length).toBe(before);
+    expect(await runtime.store.get(customerJourneysKey(tenant.id, 'ada'))).toBeUndefined();
   });
 });
