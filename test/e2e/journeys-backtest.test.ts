@@ -22,9 +22,19 @@ const EXAMPLES = join(import.meta.dirname, '../../examples/journeys');
 const config = demoConfig();
 const tenant = config.tenants[0]!;
 const examples = readdirSync(EXAMPLES).map((f) => JSON.parse(readFileSync(join(EXAMPLES, f), 'utf8')));
-const history = shopHistory({ customers: 25, events: 500, seed: 21, start: '2026-06-01T00:00:00Z', days: 90 }).map(
-  (e) => ({ ...e, tenantId: tenant.id }) as CanonicalEvent,
-);
+/** Some customers tell their birthday and when their points expire: the date-entry journeys start for them. */
+const dates = Array.from({ length: 6 }, (_, i) => ({
+  type: 'identify',
+  eventId: `dates-${i}`,
+  customerId: `c-${i}`,
+  occurredAt: `2026-06-0${i + 2}T08:00:00.000Z`,
+  source: 'api',
+  properties: { traits: { birthday: `1990-0${6 + (i % 3)}-1${i}`, pointsExpireAt: `2026-08-2${i}`, points: 100 * i } },
+}));
+const history = [
+  ...shopHistory({ customers: 25, events: 500, seed: 21, start: '2026-06-01T00:00:00Z', days: 90 }),
+  ...dates,
+].map((e) => ({ ...e, tenantId: tenant.id }) as CanonicalEvent);
 
 let runtime: LocalRuntime;
 const clock = new ManualClock(START - DAY);
@@ -141,7 +151,8 @@ describe('the example journeys over a generated 90-day history', () => {
       key: `${tenant.id}:${s.key}`,
     }));
     expect(sent.length).toBeGreaterThan(20);
-    expect(new Set(sent.map((s) => s.kind))).toEqual(new Set(['push', 'coupon', 'email']));
+    expect(new Set(sent.map((s) => s.kind))).toEqual(new Set(['push', 'coupon', 'email', 'points']));
+    expect(sent.filter((s) => s.activity === 'card')).toHaveLength(6);
     expect(inOrder(sent)).toEqual(inOrder(backtest));
   });
 });
