@@ -3,7 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct, type IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { consumers } from '../functions/routes';
 import { HandlerFunction } from './function';
 
@@ -29,12 +29,13 @@ export class Journeys extends Construct {
 
   constructor(scope: Construct, id: string, props: JourneysProps) {
     super(scope, id);
-    const schedulerRole = (this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
       description: 'growthloop: lets EventBridge Scheduler deliver journey timers to the journey-steps queue',
-    }));
+    });
+    const schedulerRole = this.schedulerRole;
     props.steps.grantSendMessages(schedulerRole);
     props.stepsDeadLetters.grantSendMessages(schedulerRole);
 

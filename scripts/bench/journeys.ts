@@ -1,6 +1,6 @@
 import { createCatalog } from '../../functions/core/journeys/catalog';
 import type { Condition } from '../../functions/core/journeys/condition-schema';
-import { type CustomerJourneys, emptyCustomerJourneys, onCustomerEvent } from '../../functions/core/journeys/customer';
+import { emptyCustomerJourneys, onCustomerEvent } from '../../functions/core/journeys/customer';
 import { type Customer, isEntryEvent, type JourneyEvent } from '../../functions/core/journeys/runtime';
 import { Journey } from '../../functions/core/journeys/schema';
 import { random } from '../workload';

@@ -278,6 +278,7 @@ describe('the journeys admin API', () => {
       heldOut: 1,
       converted: 0,
       sent: 3,
+      capped: 0,
       waiting: { 'wait-23h': 2 },
     });
   });

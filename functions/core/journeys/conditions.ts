@@ -1,9 +1,10 @@
 /**
  * The condition language (condition-schema.ts): its validator, which names every problem
  * with its JSON path in words a marketer can act on, and its compiler, which turns a
- * condition into plain closures once so that evaluating it is a few property reads and
- * comparisons: fact paths are split, operators chosen, `in` lists made Sets and times in
- * the condition parsed at compile time, and the members of each group ordered cheap first;
+ * condition once into the source of one JavaScript function (see "compilation" below for why
+ * and for what makes that safe on untrusted input) so that evaluating it is a few property
+ * reads and comparisons: fact paths become fixed reads, constants literals, times in the
+ * condition are parsed at compile time, and the members of each group ordered cheap first;
  * evaluation allocates nothing.
  */
 
@@ -364,57 +365,7 @@ function checkValue(op: Operator, value: unknown, at: string, errors: ConditionE
   }
 }
 
-// ---- compilation ----------------------------------------------------------------------------
-
-type Get = (facts: Facts) => unknown;
-
-/** One step down a path: own data only (a function is a prototype's method, not data). */
-function step(from: unknown, name: string): unknown {
-  if (typeof from !== 'object' || from === null) return undefined;
-  const value = (from as Record<string, unknown>)[name];
-  return typeof value === 'function' ? undefined : value;
-}
-
-/** A reader for a fact path, split once; specialised by depth so common paths make no loop. */
-function reader(path: string): Get {
-  const [root, ...names] = path.split('.');
-  if ((root !== 'event' && root !== 'profile') || names.length === 0 || names.includes('__proto__')) {
-    throw new Error(`cannot compile fact "${path}": it must be a path under event. or profile.`);
-  }
-  const a = names[0] as string;
-  const b = names[1] as string;
-  const c = names[2] as string;
-  if (root === 'profile') {
-    switch (names.length) {
-      case 1:
-        return (f) => step(f.profile, a);
-      case 2:
-        return (f) => step(step(f.profile, a), b);
-      case 3:
-        return (f) => step(step(step(f.profile, a), b), c);
-    }
-    return (f) => {
-      let v: unknown = f.profile;
-      for (let i = 0; i < names.length; i++) v = step(v, names[i] as string);
-      return v;
-    };
-  }
-  switch (names.length) {
-    case 1:
-      return (f) => step(f.event, a);
-    case 2:
-      return (f) => step(step(f.event, a), b);
-    case 3:
-      return (f) => step(step(step(f.event, a), b), c);
-  }
-  return (f) => {
-    let v: unknown = f.event;
-    for (let i = 0; i < names.length; i++) v = step(v, names[i] as string);
-    return v;
-  };
-}
-
-const time = (v: number | string): number => (typeof v === 'number' ? v : Date.parse(v));
+// ---- time parsing ---------------------------------------------------------------------------
 
 /** The two-digit number at `i`, or NaN. */
 function two(s: string, i: number): number {
@@ -478,174 +429,158 @@ export function parseTime(s: string): number {
   return Date.parse(s);
 }
 
-function compileLeaf(leaf: Leaf): Predicate {
-  const get = reader(leaf.fact);
+// ---- compilation ----------------------------------------------------------------------------
+//
+// A condition compiles to the source of one JavaScript function, made once with `new Function`.
+// Why generate code rather than compose closures: in the generated function every step of every
+// fact path is its own fixed property read (`v["lifecycle"]`) with its own inline cache, which
+// stays monomorphic or nearly so on profiles of one shape; closures shared by all conditions
+// funnel every read of every path through one property access, which V8 sees with every shape
+// at once (megamorphic) and serves from a slow global cache. Constants end up in the code as
+// literals, which the optimiser folds.
+//
+// Safety: a condition is untrusted JSON, so nothing of it is spliced into the source as written.
+// - Property names must match FACT_NAME (letters, digits, _ and -, as validation demands too)
+//   and are written as JSON string literals inside brackets; the root is one of two fixed words.
+// - Values are written as JSON literals (strings, finite numbers, booleans, null), with the two
+//   line separators JSON leaves raw escaped too; anything else (a Set, a non-finite number) is
+//   passed in through the constants array `k` and referred to as `k[i]`.
+// - Operators and groups only choose among the fixed templates below; nothing else is generated.
+
+const FACT_NAME = /^[A-Za-z0-9_-]+$/;
+
+/** What a missing fact is once read: the path led nowhere (undefined), to null, or to a method. */
+const MISSING = '(v === undefined || v === null || typeof v === "function")';
+/** Up to this many values, `in` compares one by one (faster than a Set on a handful); beyond, a Set. */
+const INLINE_IN = 8;
+
+const time = (v: number | string): number => (typeof v === 'number' ? v : Date.parse(v));
+
+/** The source being generated: the leaf functions, and the constants they refer to as `k[i]`. */
+class Source {
+  /** k[0] is parseTime, which the preamble in `conditionSource` names. */
+  readonly constants: unknown[] = [parseTime];
+  readonly leaves: string[] = [];
+
+  /** `value` as source text: a JSON literal for a plain scalar, else a reference into `k`. */
+  constant(value: unknown): string {
+    if (value === null || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
+      return JSON.stringify(value);
+    }
+    if (typeof value === 'string') {
+      // JSON.stringify escapes quotes, backslashes and control characters; U+2028 and U+2029
+      // are legal inside JS strings since ES2019, but escaped all the same, so that no reader
+      // of the source can take them for line ends.
+      return JSON.stringify(value)
+        .replace(/\u2028/g, '\\u2028')
+        .replace(/\u2029/g, '\\u2029');
+    }
+    this.constants.push(value);
+    return `k[${this.constants.length - 1}]`;
+  }
+}
+
+/** What a leaf holds for a missing fact (the early return while reading its path). */
+function whenMissing(leaf: Leaf): boolean {
   switch (leaf.op) {
-    case 'eq': {
-      const value = leaf.value;
-      return value === null ? (f) => get(f) == null : (f) => get(f) === value;
-    }
-    case 'ne': {
-      const value = leaf.value;
-      return value === null ? (f) => get(f) != null : (f) => get(f) !== value;
-    }
+    case 'eq':
+      return leaf.value === null;
+    case 'ne':
+      return leaf.value !== null;
+    case 'in':
+      return leaf.value.includes(null);
+    case 'nin':
+      return !leaf.value.includes(null);
+    case 'missing':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Lines that read a fact path into `v`, one fixed property read a step: a step from anything but
+ * an object (or array) leads nowhere, so the function returns what the leaf holds for a missing
+ * fact. A function value is left in `v` for the test, which treats it as missing (MISSING).
+ */
+function readLines(path: string, missing: boolean): string[] {
+  const [root, ...names] = path.split('.');
+  if (
+    (root !== 'event' && root !== 'profile') ||
+    names.length === 0 ||
+    names.some((name) => !FACT_NAME.test(name) || name === '__proto__')
+  ) {
+    throw new Error(`cannot compile fact ${JSON.stringify(path)}: it must be a path under event. or profile.`);
+  }
+  const lines = [`let v = f.${root};`];
+  for (const name of names) {
+    lines.push(`if (typeof v !== "object" || v === null) return ${missing};`, `v = v[${JSON.stringify(name)}];`);
+  }
+  return lines;
+}
+
+/** Lines that decide a leaf on the fact read into `v` (which may be missing: see MISSING). */
+function testLines(leaf: Leaf, src: Source): string[] {
+  const c = (value: unknown) => src.constant(value);
+  switch (leaf.op) {
+    case 'eq':
+      return [leaf.value === null ? `return ${MISSING};` : `return v === ${c(leaf.value)};`];
+    case 'ne':
+      return [leaf.value === null ? `return !${MISSING};` : `return v !== ${c(leaf.value)};`];
     case 'gt':
     case 'gte':
     case 'lt':
     case 'lte': {
-      const value = leaf.value;
-      if (typeof value === 'number') {
-        switch (leaf.op) {
-          case 'gt':
-            return (f) => {
-              const v = get(f);
-              return typeof v === 'number' && v > value;
-            };
-          case 'gte':
-            return (f) => {
-              const v = get(f);
-              return typeof v === 'number' && v >= value;
-            };
-          case 'lt':
-            return (f) => {
-              const v = get(f);
-              return typeof v === 'number' && v < value;
-            };
-          default:
-            return (f) => {
-              const v = get(f);
-              return typeof v === 'number' && v <= value;
-            };
-        }
-      }
-      const at = time(value);
-      // A fact that is no time parses to NaN, and every comparison with NaN is false.
-      switch (leaf.op) {
-        case 'gt':
-          return (f) => {
-            const v = get(f);
-            return typeof v === 'string' && parseTime(v) > at;
-          };
-        case 'gte':
-          return (f) => {
-            const v = get(f);
-            return typeof v === 'string' && parseTime(v) >= at;
-          };
-        case 'lt':
-          return (f) => {
-            const v = get(f);
-            return typeof v === 'string' && parseTime(v) < at;
-          };
-        default:
-          return (f) => {
-            const v = get(f);
-            return typeof v === 'string' && parseTime(v) <= at;
-          };
-      }
+      const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[leaf.op];
+      // A time string that is no time parses to NaN, and every comparison with NaN is false.
+      return typeof leaf.value === 'number'
+        ? [`return typeof v === "number" && v ${op} ${c(leaf.value)};`]
+        : [`return typeof v === "string" && parseTime(v) ${op} ${c(time(leaf.value))};`];
     }
     case 'between': {
       const [low, high] = leaf.value;
       if (typeof low === 'number' && typeof high === 'number') {
-        return (f) => {
-          const v = get(f);
-          return typeof v === 'number' && v >= low && v <= high;
-        };
+        return [`return typeof v === "number" && v >= ${c(low)} && v <= ${c(high)};`];
       }
-      const from = time(low);
-      const to = time(high);
-      return (f) => {
-        const v = get(f);
-        if (typeof v !== 'string') return false;
-        const t = parseTime(v);
-        return t >= from && t <= to;
-      };
+      return [
+        'if (typeof v !== "string") return false;',
+        'const t = parseTime(v);',
+        `return t >= ${c(time(low))} && t <= ${c(time(high))};`,
+      ];
     }
     case 'in':
     case 'nin': {
-      const set = new Set<unknown>(leaf.value);
-      const holds = leaf.op === 'in';
-      if (set.has(null)) {
-        return holds
-          ? (f) => {
-              const v = get(f);
-              return set.has(v === undefined ? null : v);
-            }
-          : (f) => {
-              const v = get(f);
-              return !set.has(v === undefined ? null : v);
-            };
-      }
-      return holds ? (f) => set.has(get(f)) : (f) => !set.has(get(f));
+      // A null in the list stands for the missing fact; the other values are compared strictly
+      // (for JSON scalars `===` and a Set's SameValueZero agree).
+      const values = [...new Set(leaf.value.filter((x) => x !== null))];
+      const member =
+        values.length === 0
+          ? 'false'
+          : values.length <= INLINE_IN
+            ? values.map((x) => `v === ${c(x)}`).join(' || ')
+            : `${c(new Set(values))}.has(v)`;
+      const holds = leaf.value.includes(null) ? `${MISSING} || ${member}` : member;
+      return [leaf.op === 'in' ? `return ${holds};` : `return !(${holds});`];
     }
     case 'contains': {
-      const value = leaf.value;
-      if (typeof value === 'string') {
-        return (f) => {
-          const v = get(f);
-          return typeof v === 'string' ? v.includes(value) : Array.isArray(v) && v.includes(value);
-        };
-      }
-      return (f) => {
-        const v = get(f);
-        return Array.isArray(v) && v.includes(value);
-      };
+      const value = c(leaf.value);
+      return typeof leaf.value === 'string'
+        ? [`return typeof v === "string" ? v.includes(${value}) : Array.isArray(v) && v.includes(${value});`]
+        : [`return Array.isArray(v) && v.includes(${value});`];
     }
     case 'exists':
-      return (f) => get(f) != null;
+      return [`return !${MISSING};`];
     case 'missing':
-      return (f) => get(f) == null;
-    case 'within_last': {
-      const span = leaf.days * DAY_MS;
-      return (f) => {
-        const v = get(f);
-        if (typeof v !== 'string') return false;
-        const t = parseTime(v);
-        const now = f.now;
-        return t <= now && t > now - span;
-      };
-    }
+      return [`return ${MISSING};`];
+    case 'within_last':
+      return [
+        'if (typeof v !== "string") return false;',
+        'const t = parseTime(v);',
+        'const now = f.now;',
+        `return t <= now && t > now - ${c(leaf.days * DAY_MS)};`,
+      ];
   }
-  throw new Error(`cannot compile operator "${(leaf as { op: unknown }).op}"`);
-}
-
-function allOf(ps: Predicate[]): Predicate {
-  if (ps.length === 0) throw new Error('cannot compile an empty group');
-  const [a, b, c, d] = ps as [Predicate, Predicate, Predicate, Predicate];
-  switch (ps.length) {
-    case 1:
-      return a;
-    case 2:
-      return (f) => a(f) && b(f);
-    case 3:
-      return (f) => a(f) && b(f) && c(f);
-    case 4:
-      return (f) => a(f) && b(f) && c(f) && d(f);
-  }
-  const n = ps.length;
-  return (f) => {
-    for (let i = 0; i < n; i++) if (!(ps[i] as Predicate)(f)) return false;
-    return true;
-  };
-}
-
-function anyOf(ps: Predicate[]): Predicate {
-  if (ps.length === 0) throw new Error('cannot compile an empty group');
-  const [a, b, c, d] = ps as [Predicate, Predicate, Predicate, Predicate];
-  switch (ps.length) {
-    case 1:
-      return a;
-    case 2:
-      return (f) => a(f) || b(f);
-    case 3:
-      return (f) => a(f) || b(f) || c(f);
-    case 4:
-      return (f) => a(f) || b(f) || c(f) || d(f);
-  }
-  const n = ps.length;
-  return (f) => {
-    for (let i = 0; i < n; i++) if ((ps[i] as Predicate)(f)) return true;
-    return false;
-  };
+  throw new Error(`cannot compile operator ${JSON.stringify((leaf as { op: unknown }).op)}`);
 }
 
 /**
@@ -683,14 +618,38 @@ const cheapFirst = (members: Condition[]): Condition[] =>
     .sort((a, b) => a.cost - b.cost || a.i - b.i)
     .map((m) => m.c);
 
-function compile(condition: Condition): Predicate {
-  if ('all' in condition) return allOf(cheapFirst(condition.all).map(compile));
-  if ('any' in condition) return anyOf(cheapFirst(condition.any).map(compile));
-  if ('not' in condition) {
-    const inner = compile(condition.not);
-    return (f) => !inner(f);
-  }
-  return compileLeaf(condition);
+/**
+ * A condition as a JavaScript expression over `f`: each leaf becomes a small function `cN(f)`
+ * of its own (added to `src`), small enough for V8 to inline into the whole; groups become
+ * `&&`, `||` and `!` of them, cheap members first.
+ */
+function expression(condition: Condition, src: Source, depth: number): string {
+  if (depth > MAX_DEPTH) throw new Error(`cannot compile a condition nested more than ${MAX_DEPTH} levels deep`);
+  const group = (members: Condition[], op: '&&' | '||') => {
+    if (members.length === 0) throw new Error('cannot compile an empty group');
+    const parts = cheapFirst(members).map((m) => expression(m, src, depth + 1));
+    return parts.length === 1 ? (parts[0] as string) : `(${parts.join(` ${op} `)})`;
+  };
+  if ('all' in condition) return group(condition.all, '&&');
+  if ('any' in condition) return group(condition.any, '||');
+  if ('not' in condition) return `!${expression(condition.not, src, depth + 1)}`;
+  const name = `c${src.leaves.length}`;
+  const body = [...readLines(condition.fact, whenMissing(condition)), ...testLines(condition, src)];
+  src.leaves.push(`function ${name}(f) {\n${body.map((line) => `  ${line}`).join('\n')}\n}`);
+  return `${name}(f)`;
+}
+
+/** The source of a condition's function, and the constants it takes; for `compileCondition` and tests. */
+export function conditionSource(condition: Condition): { source: string; constants: unknown[] } {
+  const src = new Source();
+  const test = expression(condition, src, 1);
+  const source = [
+    '"use strict";',
+    'const parseTime = k[0];',
+    ...src.leaves,
+    `return function condition(f) {\n  return ${test};\n};`,
+  ].join('\n');
+  return { source, constants: src.constants };
 }
 
 /**
@@ -698,7 +657,9 @@ function compile(condition: Condition): Predicate {
  * (`conditionErrors` finds nothing); compile it once per journey version and reuse it.
  */
 export function compileCondition(condition: Condition): Predicate {
-  return compile(condition);
+  const { source, constants } = conditionSource(condition);
+  // The code generation is safe on untrusted input: see the top of this section.
+  return new Function('k', source)(constants) as Predicate;
 }
 
 /** The distinct fact paths a condition reads, in the order they first appear. */

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { Condition, type Facts, MAX_DEPTH } from '../../../../functions/core/journeys/condition-schema';
 import {
   compileCondition,
   conditionErrors,
+  conditionSource,
   factsUsed,
   parseTime,
 } from '../../../../functions/core/journeys/conditions';
@@ -476,6 +477,129 @@ describe('compiled conditions', () => {
         expect(test(a)).toBe(first);
       }),
     );
+  });
+  it('agree with the reference on in and nin lists of any length (short ones compared inline, long ones a Set)', () => {
+    const list = fc.array(fc.oneof(scalar, fc.constant(null)), { minLength: 1, maxLength: 30 });
+    fc.assert(
+      fc.property(fact, fc.constantFrom('in', 'nin'), list, factsArb, (path, op, value, f) => {
+        const condition = { fact: path, op, value } as Condition;
+        expect(conditionErrors(condition)).toEqual([]);
+        expect(compileCondition(condition)(f)).toBe(reference(condition, f));
+      }),
+      { numRuns: 2000 },
+    );
+    const stages = Array.from({ length: 20 }, (_, i) => `stage-${i}`);
+    const c = { fact: 'profile.stage', op: 'in', value: [...stages, 7, 'stage-3', null] };
+    expect(conditionSource(c as Condition).source).toContain('.has(v)');
+    expect(holds(c, { stage: 'stage-19' })).toBe(true);
+    expect(holds(c, { stage: 7 })).toBe(true);
+    expect(holds(c, { stage: '7' })).toBe(false);
+    expect(holds(c, {})).toBe(true);
+    expect(holds({ ...c, op: 'nin' }, { stage: 'stage-20' })).toBe(true);
+    expect(holds({ ...c, op: 'nin' }, { stage: null })).toBe(false);
+  });
+});
+
+// ---- code generation: conditions are untrusted JSON --------------------------------------------
+
+describe('code generation on untrusted conditions', () => {
+  let exit: MockInstance;
+  beforeEach(() => {
+    exit = vi.spyOn(process, 'exit').mockImplementation(() => {
+      throw new Error('process.exit was called');
+    });
+  });
+  afterEach(() => {
+    expect(exit).not.toHaveBeenCalled();
+    expect('pwned' in globalThis).toBe(false);
+    exit.mockRestore();
+  });
+
+  const hostile = [
+    '"); process.exit(1); ("',
+    "'); process.exit(1); ('",
+    '\\"); globalThis.pwned = 1; ("',
+    '\\',
+    '"',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a hostile value, on purpose
+    '`${process.exit(1)}`',
+    '*/ process.exit(1); /*',
+    '\u2028process.exit(1)\u2029',
+    '\n}); globalThis.pwned = 1; ({\n',
+    'k[0](1); globalThis.pwned = 1',
+    '\ud800 lone surrogate',
+  ];
+
+  it('writes hostile values as plain data: they match themselves and run nothing', () => {
+    const filler = Array.from({ length: 12 }, (_, i) => `filler-${i}`);
+    for (const value of hostile) {
+      const eq = { fact: 'profile.stage', op: 'eq', value };
+      expect(holds(eq, { stage: value })).toBe(true);
+      expect(holds(eq, { stage: `${value} ` })).toBe(false);
+      expect(holds(eq, { stage: 'process.exit(1)' })).toBe(false);
+      expect(holds({ ...eq, op: 'ne' }, { stage: value })).toBe(false);
+      for (const list of [
+        [value, 'other'],
+        [...filler, value],
+      ]) {
+        expect(holds({ fact: 'profile.stage', op: 'in', value: list }, { stage: value })).toBe(true);
+        expect(holds({ fact: 'profile.stage', op: 'nin', value: list }, { stage: 'other-value' })).toBe(true);
+      }
+      const contains = { fact: 'profile.tags', op: 'contains', value };
+      expect(holds(contains, { tags: ['a', value] })).toBe(true);
+      expect(holds(contains, { tags: `before${value}after` })).toBe(true);
+      expect(holds(contains, { tags: ['a'] })).toBe(false);
+      // No raw line separator reaches the source, although JS would accept one inside a string.
+      expect(conditionSource(contains as Condition).source).not.toMatch(/[\u2028\u2029]/);
+    }
+  });
+
+  it('rejects hostile fact paths in validation, and the compiler refuses them as well', () => {
+    const paths = [
+      'profile.a"]); process.exit(1); (["',
+      "profile.a']; process.exit(1); //",
+      'profile.a\\"b',
+      'profile.a\u2028b',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a hostile path, on purpose
+      'profile.a`${process.exit(1)}`',
+      'profile.a]; globalThis.pwned = 1; //',
+      'profile.__proto__',
+      'profile.x.__proto__.polluted',
+      'event["x"]',
+      'profile.a b',
+      'profile.',
+      'profile..x',
+      'f.profile',
+      'process.exit(1)',
+    ];
+    for (const fact of paths) {
+      const condition = { fact, op: 'exists' };
+      expect([fact, conditionErrors(condition).length]).toEqual([fact, 1]);
+      expect(Condition.safeParse(condition).success).toBe(false);
+      expect(() => compileCondition(condition as Condition)).toThrow(/cannot compile fact/);
+    }
+  });
+
+  it('reads names that mean something to JavaScript, or to the generated code, as plain data', () => {
+    const names = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'prototype'];
+    const generated = ['f', 'k', 'v', 't', 'now', 'parseTime', 'c0', 'condition', 'undefined', 'NaN', 'return'];
+    for (const name of [...names, ...generated, 'length', '0', '-', '1e3', '_']) {
+      const c = { fact: `profile.x.${name}`, op: 'eq', value: 'data' };
+      expect([name, holds(c, { x: { [name]: 'data' } })]).toEqual([name, true]);
+      expect([name, holds({ fact: c.fact, op: 'missing' }, { x: {} })]).toEqual([name, true]);
+      expect([name, holds({ fact: c.fact, op: 'missing' }, { x: Object.create(null) })]).toEqual([name, true]);
+    }
+    // A string or an array step leads nowhere, or to own data only (an array's length and items).
+    expect(holds({ fact: 'profile.x.length', op: 'missing' }, { x: 'text' })).toBe(true);
+    expect(holds({ fact: 'profile.x.length', op: 'eq', value: 2 }, { x: [1, 2] })).toBe(true);
+    expect(holds({ fact: 'profile.x.1', op: 'eq', value: 2 }, { x: [1, 2] })).toBe(true);
+  });
+
+  it('refuses to compile a condition nested deeper than validation allows', () => {
+    let deep: Condition = { fact: 'profile.orders', op: 'exists' };
+    for (let i = 0; i < MAX_DEPTH; i++) deep = { not: deep };
+    expect(() => compileCondition(deep)).toThrow(/nested more than/);
+    expect(compileCondition((deep as { not: Condition }).not)({ profile: {}, now: NOW })).toBe(true);
   });
 });
 
