@@ -184,16 +184,18 @@ export function createJourneyProcessor(deps: JourneyDeps) {
   async function runCustomer(work: Work) {
     const { tenantId, customerId } = work;
     const catalog = await catalogOf(tenantId);
+    // A tenant without journeys costs nothing here: no read, no write.
+    if (catalog.all().length === 0) return;
     const context = await contextOf(tenantId);
     const tenant = deps.tenants.byId(tenantId);
     const scoring = { ...context, timeZone: tenant?.timezone ?? 'UTC' };
     for (let attempt = 1; ; attempt++) {
-      const [profileItem, stateItem] = await Promise.all([
-        store.get(profileKey(tenantId, customerId)),
-        store.get(customerJourneysKey(tenantId, customerId), { consistent: true }),
-      ]);
-      const storedProfile = profileItem ? fromProfileItem(profileItem) : undefined;
+      const stateItem = await store.get(customerJourneysKey(tenantId, customerId), { consistent: true });
       const stored = fromCustomerJourneysItem(stateItem);
+      // A customer in no journey, with events that start none: nothing more to read.
+      if (!stored && !work.inputs.some((i) => i.kind === 'timer' || catalog.mayStart(i.event.type))) return;
+      const profileItem = await store.get(profileKey(tenantId, customerId));
+      const storedProfile = profileItem ? fromProfileItem(profileItem) : undefined;
       // Without a profile or journey state, the customer may have been erased.
       if (!profileItem && !stateItem && attempt === 1) {
         const kept = await withoutErased(work);

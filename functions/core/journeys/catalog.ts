@@ -24,6 +24,8 @@ export type JourneyCatalog = {
   all(): readonly Journey[];
   /** Live journeys that start on a date of the customer's (birthday, expiry). */
   dated(): readonly Journey[];
+  /** Whether an event of this type may start a journey (or look up a date for one). */
+  mayStart(eventType: string): boolean;
 };
 
 /** The event type that starts a journey of each entry kind. */
@@ -123,5 +125,6 @@ export function createCatalog(journeys: readonly Journey[]): JourneyCatalog {
     },
     all: () => [...current.values()],
     dated: () => dated,
+    mayStart: (eventType) => byEntry.has(eventType) || dated.length > 0,
   };
 }
