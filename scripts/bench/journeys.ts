@@ -9,6 +9,7 @@ import type { Results } from './results';
 const JOURNEYS = 1_000;
 const EVENTS = 2_000;
 const ROUNDS = 7;
+const WARMUP_ROUNDS = 1;
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 
 const ENTRY_TYPES = [
@@ -136,10 +137,10 @@ export async function benchJourneys(): Promise<Results> {
 
   const perEvent = (run: (event: JourneyEvent, i: number) => unknown) => {
     const rounds: number[] = [];
-    for (let r = 0; r < ROUNDS + 1; r++) {
+    for (let r = 0; r < WARMUP_ROUNDS + ROUNDS; r++) {
       const started = performance.now();
       for (let i = 0; i < stream.length; i++) run(stream[i] as JourneyEvent, i % 200);
-      if (r > 0) rounds.push(((performance.now() - started) * 1000) / stream.length);
+      if (r >= WARMUP_ROUNDS) rounds.push(((performance.now() - started) * 1000) / stream.length);
     }
     return median(rounds);
   };
