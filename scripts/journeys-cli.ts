@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { jsonPath } from '../functions/core/events/ingest';
 import { type CanonicalEvent, CanonicalEventInput } from '../functions/core/events/schemas';
 import { Journey } from '../functions/core/journeys/schema';
 import { type SimulationReport, simulate } from '../functions/core/journeys/simulate';
 import { type Problem, validateJourney } from '../functions/core/journeys/validate';
+import { jsonPath } from '../functions/core/json-path';
 import { scoringSettings } from '../functions/core/scoring/settings';
 import { ConfigError, readConfig } from '../functions/runtime/config-file';
 import { type Io, processIo } from './cli-io';

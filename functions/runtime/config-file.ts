@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { GrowthloopConfig } from '../core/config/schema';
-import { jsonPath } from '../core/events/ingest';
+import { jsonPath } from '../core/json-path';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

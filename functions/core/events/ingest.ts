@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { jsonPath } from '../json-path';
 import { type CanonicalEvent, CanonicalEventInput } from './schemas';
 
 export const MAX_BATCH = 500;
@@ -11,10 +12,6 @@ export type ItemError = ApiError & { index: number };
 export type IngestResult =
   | { ok: true; events: CanonicalEvent[]; errors: ItemError[] }
   | { ok: false; status: 400 | 403 | 413; body: ApiError & { errors?: ItemError[] } };
-
-export function jsonPath(base: string, path: readonly PropertyKey[]): string {
-  return path.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : `${p}.${String(k)}`), base);
-}
 
 export function firstIssue(error: z.ZodError, base: string): ApiError {
   const issue = error.issues[0];

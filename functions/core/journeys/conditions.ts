@@ -8,6 +8,7 @@
  * evaluation allocates nothing.
  */
 
+import { childPath } from '../json-path';
 import {
   type Condition,
   type Facts,
@@ -78,8 +79,6 @@ const OP_ALIASES: Record<string, Operator> = {
 };
 const KEY_ALIASES: Record<string, string> = { and: 'all', or: 'any', '!': 'not', operator: 'op', path: 'fact' };
 
-const key = (path: string, k: string) =>
-  /^[A-Za-z_][A-Za-z0-9_-]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`;
 const show = (v: unknown) => {
   const text = JSON.stringify(v) ?? String(v);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
@@ -137,7 +136,7 @@ function checkCondition(input: unknown, path: string, depth: number, errors: Con
     for (const k of unknown) {
       const alias = KEY_ALIASES[k.toLowerCase()];
       add(
-        key(path, k),
+        childPath(path, k),
         alias
           ? `unknown key "${k}"; did you mean "${alias}"?`
           : `unknown key "${k}"; a condition has "all", "any", "not", or "fact" and "op"`,
@@ -159,9 +158,9 @@ function checkCondition(input: unknown, path: string, depth: number, errors: Con
         `a condition is either a group ("${groups[0]}") or a fact test ("fact", "op", ...), not both; put the fact test inside the group`,
       );
     }
-    for (const k of unknown) add(key(path, k), `unknown key "${k}"; a group has only "${groups[0]}"`);
+    for (const k of unknown) add(childPath(path, k), `unknown key "${k}"; a group has only "${groups[0]}"`);
     for (const g of groups) {
-      const at = key(path, g);
+      const at = childPath(path, g);
       const value = input[g];
       if (g === 'not') {
         if (Array.isArray(value)) {
@@ -190,7 +189,7 @@ function checkLeaf(input: Record<string, unknown>, path: string, unknown: string
 
   // fact
   const fact = input.fact;
-  const factAt = key(path, 'fact');
+  const factAt = childPath(path, 'fact');
   if (!Object.hasOwn(input, 'fact')) {
     add(factAt, 'missing "fact": a path such as profile.orders or event.properties.total.amount');
   } else if (typeof fact !== 'string') {
@@ -213,7 +212,7 @@ function checkLeaf(input: Record<string, unknown>, path: string, unknown: string
 
   // op
   const op = input.op;
-  const opAt = key(path, 'op');
+  const opAt = childPath(path, 'op');
   if (!Object.hasOwn(input, 'op')) {
     add(opAt, `missing "op": use one of ${OP_LIST}`);
     return;
@@ -234,9 +233,9 @@ function checkLeaf(input: Record<string, unknown>, path: string, unknown: string
   const takes =
     operator === 'exists' || operator === 'missing' ? 'nothing' : operator === 'within_last' ? 'days' : 'value';
   const shape = takes === 'nothing' ? 'fact and op' : `fact, op and ${takes}`;
-  for (const k of unknown) add(key(path, k), `unknown key "${k}"; a ${operator} condition has only ${shape}`);
-  const valueAt = key(path, 'value');
-  const daysAt = key(path, 'days');
+  for (const k of unknown) add(childPath(path, k), `unknown key "${k}"; a ${operator} condition has only ${shape}`);
+  const valueAt = childPath(path, 'value');
+  const daysAt = childPath(path, 'days');
   if (takes === 'nothing') {
     if (Object.hasOwn(input, 'value')) add(valueAt, `${operator} takes no "value"; remove it`);
     if (Object.hasOwn(input, 'days')) add(daysAt, `${operator} takes no "days"; remove it`);

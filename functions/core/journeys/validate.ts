@@ -7,24 +7,17 @@
 
 import type { z } from 'zod';
 import { EVENT_TYPES } from '../events/schemas';
+import { jsonPath } from '../json-path';
 import { conditionErrors } from './conditions';
+
+const toPath = (path: readonly PropertyKey[]) => jsonPath('$', path);
+
 import { type Activity, CHANNEL_OF, Journey } from './schema';
 
 export type Problem = { path: string; message: string };
 
 /** Event types journeys can name: the canonical ones and growthloop's own. */
 export const JOURNEY_EVENT_TYPES: readonly string[] = [...EVENT_TYPES, 'lifecycle.stage_changed', 'segment.entered'];
-
-export const jsonPath = (path: readonly PropertyKey[]): string =>
-  path.reduce<string>(
-    (out, key) =>
-      typeof key === 'number'
-        ? `${out}[${key}]`
-        : /^[A-Za-z_][A-Za-z0-9_-]*$/.test(String(key))
-          ? `${out}.${String(key)}`
-          : `${out}[${JSON.stringify(String(key))}]`,
-    '$',
-  );
 
 const at = (value: unknown, path: readonly PropertyKey[]): unknown =>
   path.reduce<unknown>(
@@ -40,10 +33,10 @@ function schemaProblems(input: unknown, issues: readonly z.core.$ZodIssue[]): Pr
     const index = issue.path.indexOf('condition');
     if (index >= 0) {
       const prefix = issue.path.slice(0, index + 1);
-      conditions.set(jsonPath(prefix), prefix);
+      conditions.set(toPath(prefix), prefix);
       continue;
     }
-    problems.push({ path: jsonPath(issue.path), message: issue.message });
+    problems.push({ path: toPath(issue.path), message: issue.message });
   }
   for (const [path, prefix] of conditions) problems.push(...conditionErrors(at(input, prefix), path));
   return problems;
@@ -96,7 +89,7 @@ function loopsWithoutWait(journey: Journey): string[][] {
 
 function staticProblems(journey: Journey, channels: readonly string[] | undefined): Problem[] {
   const problems: Problem[] = [];
-  const add = (path: PropertyKey[], message: string) => problems.push({ path: jsonPath(path), message });
+  const add = (path: PropertyKey[], message: string) => problems.push({ path: toPath(path), message });
   const exists = (id: string | undefined) => id === undefined || journey.activities[id] !== undefined;
   const knownEvent = (path: PropertyKey[], event: string) => {
     if (JOURNEY_EVENT_TYPES.includes(event)) return;
