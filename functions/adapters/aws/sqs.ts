@@ -17,27 +17,48 @@ const RETRY_BASE_MS = 50;
 
 export type SqsQueueUrls = Record<string, { url: string; deadLetterUrl: string }>;
 
-type Entry = { Id: string; MessageBody: string };
+export type SqsEntry = { Id: string; MessageBody: string; DelaySeconds?: number };
 
-function chunkBodies(bodies: string[]): Entry[][] {
-  const chunks: Entry[][] = [];
-  let current: Entry[] = [];
+/** Entries in batches SQS accepts: at most 10 entries and 256 KB each. */
+export function batchEntries(entries: readonly SqsEntry[]): SqsEntry[][] {
+  const chunks: SqsEntry[][] = [];
+  let current: SqsEntry[] = [];
   let currentBytes = 0;
-  bodies.forEach((body, index) => {
-    const bytes = Buffer.byteLength(body, 'utf8');
+  for (const entry of entries) {
+    const bytes = Buffer.byteLength(entry.MessageBody, 'utf8');
     if (bytes > MAX_BATCH_BYTES) {
-      throw new Error(`message ${index} is ${bytes} bytes; SQS accepts at most ${MAX_BATCH_BYTES}`);
+      throw new Error(`message ${entry.Id} is ${bytes} bytes; SQS accepts at most ${MAX_BATCH_BYTES}`);
     }
     if (current.length === MAX_BATCH_ENTRIES || currentBytes + bytes > MAX_BATCH_BYTES) {
       chunks.push(current);
       current = [];
       currentBytes = 0;
     }
-    current.push({ Id: String(index), MessageBody: body });
+    current.push(entry);
     currentBytes += bytes;
-  });
+  }
   if (current.length > 0) chunks.push(current);
   return chunks;
+}
+
+/** Sends one batch, retrying what SQS failed on its side; entries it refuses as malformed fail the call. */
+export async function sendEntries(client: SQSClient, url: string, entries: SqsEntry[]): Promise<void> {
+  let pending = entries;
+  for (let attempt = 1; ; attempt++) {
+    const result = await client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: pending }));
+    const failed = result.Failed ?? [];
+    if (failed.length === 0) return;
+    const permanent = failed.filter((failure) => failure.SenderFault);
+    if (permanent.length > 0 || attempt >= SEND_ATTEMPTS) {
+      const reasons = (permanent.length > 0 ? permanent : failed)
+        .map((failure) => `${failure.Id}: ${failure.Code}${failure.Message ? ` (${failure.Message})` : ''}`)
+        .join('; ');
+      throw new Error(`SQS rejected ${failed.length} of ${pending.length} messages to ${url}: ${reasons}`);
+    }
+    const retry = new Set(failed.map((failure) => failure.Id));
+    pending = pending.filter((entry) => retry.has(entry.Id));
+    await wait(RETRY_BASE_MS * 2 ** (attempt - 1));
+  }
 }
 
 function chunk<T>(items: T[], size: number): T[][] {
@@ -70,25 +91,6 @@ export function createSqsQueue(options: { client: SQSClient; urls: SqsQueueUrls 
     }
     return entry;
   };
-
-  async function sendBatch(url: string, entries: Entry[]): Promise<void> {
-    let pending = entries;
-    for (let attempt = 1; ; attempt++) {
-      const result = await client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: pending }));
-      const failed = result.Failed ?? [];
-      if (failed.length === 0) return;
-      const permanent = failed.filter((failure) => failure.SenderFault);
-      if (permanent.length > 0 || attempt >= SEND_ATTEMPTS) {
-        const reasons = (permanent.length > 0 ? permanent : failed)
-          .map((failure) => `${failure.Id}: ${failure.Code}${failure.Message ? ` (${failure.Message})` : ''}`)
-          .join('; ');
-        throw new Error(`SQS rejected ${failed.length} of ${pending.length} messages to ${url}: ${reasons}`);
-      }
-      const retry = new Set(failed.map((failure) => failure.Id));
-      pending = pending.filter((entry) => retry.has(entry.Id));
-      await wait(RETRY_BASE_MS * 2 ** (attempt - 1));
-    }
-  }
 
   async function receiveFrom(
     url: string,
@@ -128,7 +130,9 @@ export function createSqsQueue(options: { client: SQSClient; urls: SqsQueueUrls 
   return {
     async send(queue, bodies) {
       const { url } = lookup(queue);
-      for (const entries of chunkBodies(bodies)) await sendBatch(url, entries);
+      for (const entries of batchEntries(bodies.map((body, index) => ({ Id: String(index), MessageBody: body })))) {
+        await sendEntries(client, url, entries);
+      }
     },
 
     async receive(queue, options = {}) {

@@ -8,21 +8,15 @@
 // and the consumer's duplicate check absorbs the second (as it does any redelivery).
 import { createHash } from 'node:crypto';
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Clock, Timer, Timers } from '../../ports';
+import { batchEntries, type SqsEntry, sendEntries } from './sqs';
 
 /** The longest DelaySeconds SQS accepts; later timers go to EventBridge Scheduler. */
 export const MAX_SQS_DELAY_SECONDS = 900;
 
-/** SQS batch limits: entries per SendMessageBatch, and bytes per request (and per message). */
-const MAX_BATCH_ENTRIES = 10;
-const MAX_BATCH_BYTES = 256 * 1024;
-const SEND_ATTEMPTS = 4;
-const RETRY_BASE_MS = 50;
 /** CreateSchedule calls in flight at once (the SDK retries throttling on its own). */
 const SCHEDULE_CONCURRENCY = 10;
-
-const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The schedule name for a timer id: `t-` and 62 hex digits of the id's SHA-256, so any id maps to
@@ -39,29 +33,6 @@ export function scheduleName(id: string): string {
 export function atExpression(at: number): string {
   const seconds = new Date(Math.ceil(at / 1000) * 1000).toISOString().slice(0, 19);
   return `at(${seconds})`;
-}
-
-type Entry = { Id: string; MessageBody: string; DelaySeconds: number };
-
-function chunkEntries(entries: Entry[]): Entry[][] {
-  const chunks: Entry[][] = [];
-  let current: Entry[] = [];
-  let currentBytes = 0;
-  for (const entry of entries) {
-    const bytes = Buffer.byteLength(entry.MessageBody, 'utf8');
-    if (bytes > MAX_BATCH_BYTES) {
-      throw new Error(`timer body is ${bytes} bytes; SQS accepts at most ${MAX_BATCH_BYTES}`);
-    }
-    if (current.length === MAX_BATCH_ENTRIES || currentBytes + bytes > MAX_BATCH_BYTES) {
-      chunks.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push(entry);
-    currentBytes += bytes;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
 }
 
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -97,25 +68,6 @@ export function createAwsTimers(options: {
       );
     }
     return value;
-  }
-
-  async function sendBatch(url: string, entries: Entry[]): Promise<void> {
-    let pending = entries;
-    for (let attempt = 1; ; attempt++) {
-      const result = await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: pending }));
-      const failed = result.Failed ?? [];
-      if (failed.length === 0) return;
-      const permanent = failed.filter((failure) => failure.SenderFault);
-      if (permanent.length > 0 || attempt >= SEND_ATTEMPTS) {
-        const reasons = (permanent.length > 0 ? permanent : failed)
-          .map((failure) => `${failure.Id}: ${failure.Code}${failure.Message ? ` (${failure.Message})` : ''}`)
-          .join('; ');
-        throw new Error(`SQS rejected ${failed.length} of ${pending.length} timers to ${url}: ${reasons}`);
-      }
-      const retry = new Set(failed.map((failure) => failure.Id));
-      pending = pending.filter((entry) => retry.has(entry.Id));
-      await wait(RETRY_BASE_MS * 2 ** (attempt - 1));
-    }
   }
 
   async function createSchedule(timer: Timer): Promise<void> {
@@ -157,7 +109,7 @@ export function createAwsTimers(options: {
       });
 
       const now = clock.now();
-      const near = new Map<string, Entry[]>();
+      const near = new Map<string, SqsEntry[]>();
       const far: Timer[] = [];
       for (const timer of byId.values()) {
         const delaySeconds = Math.max(0, Math.ceil((timer.at - now) / 1000));
@@ -172,9 +124,9 @@ export function createAwsTimers(options: {
         near.set(url, entries);
       }
 
-      const batches = [...near].flatMap(([url, entries]) => chunkEntries(entries).map((chunk) => ({ url, chunk })));
+      const batches = [...near].flatMap(([url, entries]) => batchEntries(entries).map((chunk) => ({ url, chunk })));
       await Promise.all([
-        forEachLimited(batches, SCHEDULE_CONCURRENCY, ({ url, chunk }) => sendBatch(url, chunk)),
+        forEachLimited(batches, SCHEDULE_CONCURRENCY, ({ url, chunk }) => sendEntries(sqs, url, chunk)),
         forEachLimited(far, SCHEDULE_CONCURRENCY, createSchedule),
       ]);
     },
