@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { systemClock } from '../adapters/clock';
+import { forEachConcurrently } from '../concurrently';
 import type { TenantDirectory } from '../core/config/tenants';
 import type { CanonicalEvent } from '../core/events/schemas';
 import { createCatalog, type JourneyCatalog } from '../core/journeys/catalog';
@@ -36,6 +37,7 @@ import { createScoringContexts } from './scoring';
 /** How long a function keeps a tenant's journeys before reading them again: a publish or pause takes effect within this. */
 export const CATALOG_CACHE_MS = 30_000;
 const MAX_WRITE_ATTEMPTS = 8;
+const CUSTOMERS_IN_PARALLEL = 32;
 
 export type JourneyDeps = { store: Store; queue: Queue; timers: Timers; clock: Clock; tenants: TenantDirectory };
 
@@ -275,16 +277,14 @@ export function createJourneyProcessor(deps: JourneyDeps) {
       work.recordIds.push(record.id);
       byCustomer.set(key, work);
     }
-    await Promise.all(
-      [...byCustomer.values()].map(async (work) => {
-        try {
-          await runCustomer(work);
-        } catch (e) {
-          log('warn', 'journey step failed; its messages will be delivered again', { error: String(e) });
-          failedIds.push(...work.recordIds);
-        }
-      }),
-    );
+    await forEachConcurrently([...byCustomer.values()], CUSTOMERS_IN_PARALLEL, async (work) => {
+      try {
+        await runCustomer(work);
+      } catch (e) {
+        log('warn', 'journey step failed; its messages will be delivered again', { error: String(e) });
+        failedIds.push(...work.recordIds);
+      }
+    });
     return { failedIds };
   };
 }

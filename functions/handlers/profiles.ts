@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { systemClock } from '../adapters/clock';
+import { forEachConcurrently } from '../concurrently';
 import type { TenantDirectory } from '../core/config/tenants';
 import { coldWeeks, type Ledgers, planProfileWrite } from '../core/profiles/apply';
 import { type CustomerBatch, collectDeliveries, groupByCustomer } from '../core/profiles/batch';
@@ -27,14 +28,6 @@ const CUSTOMERS_IN_PARALLEL = 32;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (level: string, message: string, fields: Record<string, unknown> = {}) =>
   console.error(JSON.stringify({ level, message, ...fields }));
-
-async function forEachConcurrently<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await run(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 export type ProfileDeps = { store: Store; bus: Bus; clock: Clock; tenants: TenantDirectory };
 

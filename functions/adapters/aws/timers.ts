@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { forEachConcurrently } from '../../concurrently';
 import type { Clock, Timer, Timers } from '../../ports';
 import { batchEntries, type SqsEntry, sendEntries } from './sqs';
 
@@ -33,14 +34,6 @@ export function scheduleName(id: string): string {
 export function atExpression(at: number): string {
   const seconds = new Date(Math.ceil(at / 1000) * 1000).toISOString().slice(0, 19);
   return `at(${seconds})`;
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 export function createAwsTimers(options: {
@@ -126,8 +119,8 @@ export function createAwsTimers(options: {
 
       const batches = [...near].flatMap(([url, entries]) => batchEntries(entries).map((chunk) => ({ url, chunk })));
       await Promise.all([
-        forEachLimited(batches, SCHEDULE_CONCURRENCY, ({ url, chunk }) => sendEntries(sqs, url, chunk)),
-        forEachLimited(far, SCHEDULE_CONCURRENCY, createSchedule),
+        forEachConcurrently(batches, SCHEDULE_CONCURRENCY, ({ url, chunk }) => sendEntries(sqs, url, chunk)),
+        forEachConcurrently(far, SCHEDULE_CONCURRENCY, createSchedule),
       ]);
     },
   };

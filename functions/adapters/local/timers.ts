@@ -10,6 +10,8 @@
 //
 // Delivery is at-least-once: a due timer's body is sent to its queue BEFORE its item is deleted,
 // so a crash in between delivers it again after the restart (consumers treat that as a no-op).
+
+import { forEachConcurrently } from '../../concurrently';
 import type { Clock, Item, Key, Queue, Store, Timer, Timers } from '../../ports';
 
 export const TIMERS_PK_PREFIX = 'TIMERS#';
@@ -94,14 +96,6 @@ class TimerHeap {
   }
 }
 
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 function fromItem(item: Item): Pending | undefined {
   const { timerId, at, queue, body } = item;
   if (typeof timerId !== 'string' || typeof at !== 'number' || typeof queue !== 'string' || typeof body !== 'string') {
@@ -179,7 +173,7 @@ export function createLocalTimers(options: {
         if (known) duplicates.push(known.key);
         track(entry);
       }
-      await forEachLimited(duplicates, DELETE_CONCURRENCY, (key) => store.delete(key));
+      await forEachConcurrently(duplicates, DELETE_CONCURRENCY, (key) => store.delete(key));
     })().catch((error) => {
       loaded = undefined;
       pending.clear();
@@ -229,7 +223,7 @@ export function createLocalTimers(options: {
         continue;
       }
       for (const entry of group) pending.delete(entry.id);
-      await forEachLimited(group, DELETE_CONCURRENCY, (entry) => store.delete(entry.key));
+      await forEachConcurrently(group, DELETE_CONCURRENCY, (entry) => store.delete(entry.key));
       sent += group.length;
     }
     if (failures.length === 1) throw failures[0];
@@ -255,7 +249,7 @@ export function createLocalTimers(options: {
     }
 
     // Replaced timers first, so a crash part-way never leaves an old and a new timer for one id.
-    await forEachLimited(toDelete, DELETE_CONCURRENCY, async (entry) => {
+    await forEachConcurrently(toDelete, DELETE_CONCURRENCY, async (entry) => {
       await store.delete(entry.key);
       pending.delete(entry.id);
     });
