@@ -12,6 +12,7 @@
 // so a crash in between delivers it again after the restart (consumers treat that as a no-op).
 
 import { forEachConcurrently } from '../../concurrently';
+import { MinHeap } from '../../core/min-heap';
 import type { Clock, Item, Key, Queue, Store, Timer, Timers } from '../../ports';
 
 export const TIMERS_PK_PREFIX = 'TIMERS#';
@@ -52,50 +53,6 @@ function lastPerId(timers: readonly Timer[]): Timer[] {
 const before = (a: Pending, b: Pending) => a.at < b.at || (a.at === b.at && a.id < b.id);
 
 /** A binary min-heap on (at, id). Replaced and fired timers are dropped lazily when they surface. */
-class TimerHeap {
-  readonly #items: Pending[] = [];
-
-  clear(): void {
-    this.#items.length = 0;
-  }
-
-  peek(): Pending | undefined {
-    return this.#items[0];
-  }
-
-  push(item: Pending): void {
-    const items = this.#items;
-    items.push(item);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(items[i] as Pending, items[parent] as Pending)) break;
-      [items[i], items[parent]] = [items[parent] as Pending, items[i] as Pending];
-      i = parent;
-    }
-  }
-
-  pop(): Pending | undefined {
-    const items = this.#items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length === 0 || last === undefined) return top;
-    items[0] = last;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      if (left < items.length && before(items[left] as Pending, items[smallest] as Pending)) smallest = left;
-      if (right < items.length && before(items[right] as Pending, items[smallest] as Pending)) smallest = right;
-      if (smallest === i) break;
-      [items[i], items[smallest]] = [items[smallest] as Pending, items[i] as Pending];
-      i = smallest;
-    }
-    return top;
-  }
-}
-
 function fromItem(item: Item): Pending | undefined {
   const { timerId, at, queue, body } = item;
   if (typeof timerId !== 'string' || typeof at !== 'number' || typeof queue !== 'string' || typeof body !== 'string') {
@@ -138,7 +95,7 @@ export function createLocalTimers(options: {
     });
 
   const pending = new Map<string, Pending>();
-  const heap = new TimerHeap();
+  const heap = new MinHeap<Pending>(before);
   let loaded: Promise<void> | undefined;
   /** set() and fireDue() run one at a time, so a replacement never races a firing of the same id. */
   let tail: Promise<unknown> = Promise.resolve();

@@ -6,6 +6,7 @@
  */
 
 import type { CanonicalEvent } from '../events/schemas';
+import { MinHeap } from '../min-heap';
 import type { StoredProfile } from '../profiles/items';
 import { type ProfileChange, rescore } from '../profiles/lifecycle';
 import { foldEvents } from '../profiles/profile';
@@ -89,7 +90,8 @@ export function simulate(options: SimulationOptions): SimulationReport {
 
   const customers = new Map<string, Customer>();
   const seen = new Set<string>();
-  const timers = timerHeap();
+  // Pending timers, earliest first (ties in the order they were set).
+  const timers = new MinHeap<PendingTimer>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
   let seq = 0;
   const totals: Record<string, JourneyTotals> = {};
   const journeyTotals = (id: string) =>
@@ -241,41 +243,5 @@ export function simulate(options: SimulationOptions): SimulationReport {
     actions,
     coupons: { issued, byPool, cost },
     sends,
-  };
-}
-
-/** Pending timers, earliest first (ties in the order they were set). */
-function timerHeap() {
-  const items: PendingTimer[] = [];
-  const before = (a: PendingTimer, b: PendingTimer) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  const swap = (i: number, j: number) => {
-    [items[i], items[j]] = [items[j] as PendingTimer, items[i] as PendingTimer];
-  };
-  return {
-    peek: (): PendingTimer | undefined => items[0],
-    push(timer: PendingTimer) {
-      items.push(timer);
-      for (let i = items.length - 1; i > 0; ) {
-        const parent = (i - 1) >> 1;
-        if (!before(items[i] as PendingTimer, items[parent] as PendingTimer)) break;
-        swap(i, parent);
-        i = parent;
-      }
-    },
-    pop() {
-      const last = items.pop();
-      if (items.length === 0 || !last) return;
-      items[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < items.length && before(items[l] as PendingTimer, items[m] as PendingTimer)) m = l;
-        if (r < items.length && before(items[r] as PendingTimer, items[m] as PendingTimer)) m = r;
-        if (m === i) return;
-        swap(i, m);
-        i = m;
-      }
-    },
   };
 }
