@@ -1,0 +1,177 @@
+// The Store port in memory: for unit tests, the backtester and the simulator. Items are copied in
+// and out, so a caller can never change what is stored by holding on to an object; conditional
+// writes, counters, sets, the sparse due index and consumed capacity behave as DynamoDB's do.
+
+import { type Capacity, ConditionFailedError, type Item, type Key, type Store } from '../../ports';
+import { table } from '../../table';
+import { Faults } from './faults';
+
+const { name: _index, partitionKey: DUE_SHARD, sortKey: DUE_DAY } = table.dueIndex;
+
+/** DynamoDB's billing: a write unit per started KB, a strongly consistent read unit per started 4 KB. */
+const size = (item: Item) =>
+  Buffer.byteLength(
+    JSON.stringify(item, (_, v) => (v instanceof Set ? [...v] : v)),
+    'utf8',
+  );
+const readUnits = (bytes: number, consistent: boolean) => Math.ceil(Math.max(bytes, 1) / 4096) * (consistent ? 1 : 0.5);
+const writeUnits = (bytes: number) => Math.ceil(Math.max(bytes, 1) / 1024);
+
+export type MemoryStore = Store & {
+  readonly faults: Faults;
+  /** Every item, for tests that look at the whole table. */
+  items(): Item[];
+};
+
+export function createMemoryStore(options: { faults?: Faults } = {}): MemoryStore {
+  const faults = options.faults ?? new Faults();
+  const partitions = new Map<string, Map<string, Item>>();
+  /** The due index: shard -> "pk\0sk" -> due day. */
+  const due = new Map<string, Map<string, { key: Key; day: string }>>();
+  const consumed: Capacity = { read: 0, write: 0 };
+  const id = (key: Key) => `${key.pk}\u0000${key.sk}`;
+
+  const read = (key: Key): Item | undefined => partitions.get(key.pk)?.get(key.sk);
+
+  function unindex(item: Item | undefined) {
+    if (item && typeof item[DUE_SHARD] === 'string') due.get(item[DUE_SHARD] as string)?.delete(id(item));
+  }
+
+  function write(item: Item) {
+    const copy = structuredClone(item);
+    const previous = read(item);
+    unindex(previous);
+    let partition = partitions.get(item.pk);
+    if (!partition) {
+      partition = new Map();
+      partitions.set(item.pk, partition);
+    }
+    partition.set(item.sk, copy);
+    const shard = copy[DUE_SHARD];
+    const day = copy[DUE_DAY];
+    if (typeof shard === 'string' && typeof day === 'string') {
+      let entries = due.get(shard);
+      if (!entries) {
+        entries = new Map();
+        due.set(shard, entries);
+      }
+      entries.set(id(copy), { key: { pk: copy.pk, sk: copy.sk }, day });
+    }
+    consumed.write += writeUnits(size(copy));
+  }
+
+  function remove(key: Key) {
+    const partition = partitions.get(key.pk);
+    const previous = partition?.get(key.sk);
+    unindex(previous);
+    partition?.delete(key.sk);
+    if (partition?.size === 0) partitions.delete(key.pk);
+    consumed.write += writeUnits(previous ? size(previous) : 1);
+  }
+
+  const copyOut = (item: Item | undefined, consistent = false): Item | undefined => {
+    if (!item) return undefined;
+    consumed.read += readUnits(size(item), consistent);
+    return structuredClone(item);
+  };
+
+  const sortedPartition = (pk: string): Item[] =>
+    [...(partitions.get(pk)?.values() ?? [])].sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
+
+  return {
+    faults,
+    consumed,
+    items: () => [...partitions.values()].flatMap((p) => [...p.values()]).map((i) => structuredClone(i)),
+
+    async get(key, opts) {
+      const item = read(key);
+      if (!item) consumed.read += readUnits(1, opts?.consistent ?? false);
+      return copyOut(item, opts?.consistent);
+    },
+
+    async getMany(keys, opts) {
+      const found: Item[] = [];
+      for (const key of keys) {
+        const item = copyOut(read(key), opts?.consistent);
+        if (item) found.push(item);
+      }
+      return found;
+    },
+
+    put: (item, condition) =>
+      faults.run('store.put', () => {
+        const current = read(item);
+        if (condition) {
+          const holds =
+            'ifAbsent' in condition
+              ? current === undefined
+              : current !== undefined && current.version === condition.ifVersion;
+          if (!holds || faults.takeConditionRefusal()) {
+            throw new ConditionFailedError(item, current ? structuredClone(current) : undefined);
+          }
+        }
+        write(item);
+      }),
+
+    putMany: (items) =>
+      faults.run('store.putMany', () => {
+        for (const item of items) write(item);
+      }),
+
+    addToSet: (key, attribute, values) =>
+      faults.run('store.addToSet', () => {
+        const current = read(key);
+        const set = new Set<string>(current?.[attribute] instanceof Set ? (current[attribute] as Set<string>) : []);
+        for (const value of values) set.add(value);
+        if (set.size === 0 && !current) return;
+        write({ ...(current ?? key), [attribute]: set });
+      }),
+
+    query: async (pk, opts) => {
+      let items = sortedPartition(pk).filter((i) => opts?.skPrefix === undefined || i.sk.startsWith(opts.skPrefix));
+      if (opts?.limit !== undefined) items = items.slice(0, opts.limit);
+      const bytes = items.reduce((sum, i) => sum + size(i), 0);
+      consumed.read += readUnits(bytes, opts?.consistent ?? false);
+      return items.map((i) => structuredClone(i));
+    },
+
+    delete: (key) => faults.run('store.delete', () => remove(key)),
+
+    increment: (key, counters) =>
+      faults.run('store.increment', () => {
+        const current = read(key);
+        const next: Item = { ...(current ?? { pk: key.pk, sk: key.sk }) };
+        const values: Record<string, number> = {};
+        for (const [name, delta] of Object.entries(counters)) {
+          const value = (typeof next[name] === 'number' ? (next[name] as number) : 0) + delta;
+          next[name] = value;
+          values[name] = value;
+        }
+        if (Object.keys(counters).length > 0) write(next);
+        return values;
+      }),
+
+    scan: async (pkPrefix) => {
+      const items = [...partitions.entries()]
+        .filter(([pk]) => pk.startsWith(pkPrefix))
+        .flatMap(([pk]) => sortedPartition(pk));
+      consumed.read += readUnits(
+        items.reduce((sum, i) => sum + size(i), 0),
+        false,
+      );
+      return items.map((i) => structuredClone(i));
+    },
+
+    dueKeys: async (shard, opts) => {
+      const entries = [...(due.get(shard)?.values() ?? [])]
+        .filter((e) => e.day <= opts.upTo)
+        .sort((a, b) => (a.day !== b.day ? (a.day < b.day ? -1 : 1) : id(a.key) < id(b.key) ? -1 : 1));
+      const keys = entries.slice(0, opts.limit ?? entries.length).map((e) => ({ ...e.key }));
+      consumed.read += readUnits(
+        keys.reduce((sum, k) => sum + k.pk.length + k.sk.length, 0),
+        false,
+      );
+      return keys;
+    },
+  };
+}
