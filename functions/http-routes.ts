@@ -23,6 +23,8 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
     { method: 'POST', path: `/v1/${call}`, fn: 'segment' } as const,
     { method: 'POST', path: `/v1/segment/{tenantId}/${call}`, fn: 'segment' } as const,
   ]),
+  { method: 'GET', path: '/health', fn: 'admin' },
+  { method: 'GET', path: '/openapi.json', fn: 'admin' },
 ];
 
 export const routeKey = (route: Pick<HttpRouteSpec, 'method' | 'path'>): string => `${route.method} ${route.path}`;

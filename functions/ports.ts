@@ -80,3 +80,20 @@ export interface Clock {
   /** Epoch milliseconds. */
   now(): number;
 }
+
+export type LogFields = Record<string, unknown>;
+
+/**
+ * Structured logs: one JSON object a line. Fields name things (tenant, ids, counts, reasons),
+ * never personal data (no e-mail, phone, name or address).
+ */
+export interface Log {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+/** Counters for dashboards and alarms (CloudWatch metrics in embedded metric format, namespace growthloop). */
+export interface Metrics {
+  count(name: string, value: number, dimensions?: Readonly<Record<string, string>>): void;
+}

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { Duration } from 'aws-cdk-lib';
+import { type Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -19,8 +19,9 @@ export type HandlerFunctionProps = {
 };
 
 /**
- * A growthloop Lambda: Node 24 on arm64, bundled locally by esbuild as ESM, logging to its own log group.
- * Its role is its own (no AWS managed policy): it may write to its log group and nothing else until granted more.
+ * A growthloop Lambda: Node 24 on arm64, bundled locally by esbuild as ESM, logging to its own log group,
+ * with X-Ray active tracing. Its role is its own (no AWS managed policy): it may write to its log group and
+ * send traces, and nothing else until granted more.
  */
 export class HandlerFunction extends Construct {
   readonly fn: nodejs.NodejsFunction;
@@ -40,6 +41,22 @@ export class HandlerFunction extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
+    // The X-Ray grant lives in a policy of its own, so the AwsSolutions-IAM5 acknowledgement below covers these two
+    // actions only: a wildcard resource granted later in the role's default policy still fails synth.
+    const tracing = new iam.Policy(this, 'Tracing', {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          resources: ['*'],
+        }),
+      ],
+    });
+    Validations.of(tracing).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions: X-Ray requires "*" (the same grant as the AWSXRayDaemonWriteAccess managed policy).',
+    });
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
       entry: fromRoot(props.entry),
       handler: 'handler',
@@ -65,5 +82,10 @@ export class HandlerFunction extends Construct {
         banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
     });
+    // Active tracing, set on the function resource: the `tracing` prop would also put the X-Ray grant in the
+    // role's default policy, beside every other grant, instead of the Tracing policy above.
+    (this.fn.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: lambda.Tracing.ACTIVE };
+    // Traces from the first invocation on need the grant in place.
+    this.fn.node.addDependency(tracing);
   }
 }

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AdminApi } from './admin-api';
 import { EventBus } from './event-bus';
@@ -6,30 +6,53 @@ import { HttpApi } from './http-api';
 import { Ingest } from './ingest';
 import { Journeys } from './journeys';
 import { Lifecycle } from './lifecycle';
+import { Observability } from './observability';
 import { Profiles } from './profiles';
 import { Routing } from './routing';
 import { Segment } from './segment';
+import { STAGE_TAG } from './stage';
 import { Storage } from './storage';
 import { TenantSecrets } from './tenant-secrets';
-import { loadTenantRecords } from './tenants';
+import { loadDeployConfig } from './tenants';
 import { Webhooks } from './webhooks';
 
-/** growthloop in one environment-agnostic stack: HTTP API -> ingest -> bus -> queues -> profiles -> table, and the daily lifecycle run. */
+export type GrowthloopStackProps = StackProps & {
+  /** The stage (lib/stage.ts): in the stack name, every explicit name, and the growthloop:stage tag. */
+  stage: string;
+};
+
+/**
+ * growthloop in one environment-agnostic stack per stage: HTTP API -> ingest -> bus -> queues -> profiles -> table,
+ * the daily lifecycle run, journeys, and the alarms on all of it.
+ */
 export class GrowthloopStack extends Stack {
+  readonly stage: string;
+  readonly routing: Routing;
   readonly ingest: Ingest;
   readonly admin: AdminApi;
   readonly webhooks: Webhooks;
   readonly segment: Segment;
   readonly tenantSecrets: TenantSecrets;
   readonly journeys: Journeys;
+  readonly observability: Observability;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
-    super(scope, id, { description: 'growthloop marketing automation', ...props });
-    const tenantsJson = JSON.stringify(loadTenantRecords(this));
+  constructor(scope: Construct, id: string, props: GrowthloopStackProps) {
+    const { stage, ...stackProps } = props;
+    super(scope, id, {
+      description: `growthloop marketing automation (${stage})`,
+      ...stackProps,
+      // With @aws-cdk/core:explicitStackTags the stack itself carries only the tags given here.
+      tags: { ...stackProps.tags, [STAGE_TAG]: stage },
+    });
+    this.stage = stage;
+    Tags.of(this).add(STAGE_TAG, stage);
+    const deployConfig = loadDeployConfig(this);
+    const tenantsJson = JSON.stringify(deployConfig.tenants);
 
     const { table } = new Storage(this, 'Storage');
     const { bus } = new EventBus(this, 'Events');
     const routing = new Routing(this, 'Routing', { bus });
+    this.routing = routing;
     this.tenantSecrets = new TenantSecrets(this, 'TenantSecrets');
 
     this.ingest = new Ingest(this, 'Ingest', { bus, tenantsJson });
@@ -59,6 +82,8 @@ export class GrowthloopStack extends Stack {
       segment: this.segment.handler.fn,
     });
 
+    this.observability = new Observability(this, 'Observability', { stage, alertsEmail: deployConfig.alertsEmail });
+
     new CfnOutput(this, 'ApiUrl', { value: http.url, description: 'Base URL of the growthloop HTTP API' });
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'The growthloop DynamoDB table' });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName, description: 'The growthloop EventBridge bus' });
@@ -66,6 +91,12 @@ export class GrowthloopStack extends Stack {
       value: this.tenantSecrets.secretArn,
       description:
         "Secret holding the tenants' platform secrets: set it with aws secretsmanager put-secret-value --secret-id <arn> --secret-string file://tenant-secrets.json",
+    });
+    new CfnOutput(this, 'AlertsTopicArn', {
+      value: this.observability.topic.topicArn,
+      description: deployConfig.alertsEmail
+        ? `SNS topic every alarm notifies; ${deployConfig.alertsEmail} is subscribed (confirm the e-mail AWS sends)`
+        : 'SNS topic every alarm notifies; no address is subscribed (set alerts.email in the config or -c alertsEmail=..., or subscribe to it yourself)',
     });
   }
 }

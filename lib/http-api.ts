@@ -6,6 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type FunctionName, httpRoutes } from '../functions/http-routes';
+import { resourceName } from './stage';
 
 export type HttpApiProps = {
   ingest: lambda.IFunction;
@@ -39,7 +40,11 @@ const AUTH_IN_FUNCTION: Record<FunctionName, string> = {
   segment: `Authorization happens in the function: it checks the tenant's Segment write key sent as HTTP Basic user name (compared by SHA-256 hash). ${NO_GATEWAY_CREDENTIALS}`,
 };
 
-/** The public HTTP API: store webhooks and Segment-spec calls in, admin lookups, exports and erasure. */
+/**
+ * The public HTTP API: store webhooks and Segment-spec calls in, admin lookups, exports and erasure.
+ * API Gateway HTTP APIs (apigatewayv2) do not support X-Ray tracing, unlike REST APIs: traces start at the
+ * functions (active tracing, lib/function.ts).
+ */
 export class HttpApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
@@ -48,6 +53,7 @@ export class HttpApi extends Construct {
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
     this.api = new apigw.HttpApi(this, 'Api', {
+      apiName: resourceName(this, 'api'),
       description: 'growthloop webhooks, Segment-spec and admin API',
       createDefaultStage: false,
     });

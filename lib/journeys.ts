@@ -1,11 +1,12 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { consumers } from '../functions/routes';
+import { queueConsumer } from './consumers';
 import { HandlerFunction } from './function';
+import { resourceName } from './stage';
 
 export type JourneysProps = {
   table: dynamodb.ITable;
@@ -26,9 +27,15 @@ export type JourneysProps = {
 export class Journeys extends Construct {
   readonly handler: HandlerFunction;
   readonly schedulerRole: iam.Role;
+  /** The stage's own schedule group for far timers (growthloop-<stage>-timers). */
+  readonly timerGroup: scheduler.CfnScheduleGroup;
 
   constructor(scope: Construct, id: string, props: JourneysProps) {
     super(scope, id);
+    // Schedule names come from timer ids (tenant, customer, journey), which two stages of one account share: in one
+    // group, the second stage's timer would meet the first one's schedule and be taken as already set.
+    const timerGroupName = resourceName(this, 'timers');
+    this.timerGroup = new scheduler.CfnScheduleGroup(this, 'Timers', { name: timerGroupName });
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
@@ -54,6 +61,7 @@ export class Journeys extends Construct {
         TIMER_QUEUE_ARNS: Stack.of(this).toJsonString({ 'journey-steps': props.steps.queueArn }),
         SCHEDULER_DLQ_ARN: props.stepsDeadLetters.queueArn,
         SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
+        SCHEDULE_GROUP: timerGroupName,
       },
     });
     const role = this.handler.role;
@@ -65,34 +73,28 @@ export class Journeys extends Construct {
     );
     props.actions.grantSendMessages(role);
     props.steps.grantSendMessages(role);
+    const schedulesIn = (group: string) =>
+      Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${group}/*` });
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['scheduler:CreateSchedule'],
-        resources: [
-          Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: 'default/*' }),
-        ],
+        // The default group too until functions/adapters/aws/environment.ts passes SCHEDULE_GROUP to the timers
+        // adapter as its groupName (which the adapter supports); then only the stage's group.
+        resources: [schedulesIn(timerGroupName), schedulesIn('default')],
       }),
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [schedulerRole.roleArn] }),
     );
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/default/*]',
-      reason:
-        'Each journey timer beyond 15 minutes is its own one-time schedule, named from the timer id when it is set: ' +
-        'the function may only create schedules (no read, update or delete), in the default group of this account and region.',
-    });
-    for (const [queue, name] of [
-      [props.events, 'journey-events'],
-      [props.steps, 'journey-steps'],
-    ] as const) {
-      this.handler.fn.addEventSource(
-        new sources.SqsEventSource(queue, {
-          batchSize: consumers[name].batchSize,
-          maxBatchingWindow: Duration.seconds(consumers[name].batchingWindowSeconds),
-          reportBatchItemFailures: true,
-        }),
-      );
+    for (const group of [timerGroupName, 'default']) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${group}/*]`,
+        reason:
+          'Each journey timer beyond 15 minutes is its own one-time schedule, named from the timer id when it is set: ' +
+          `the function may only create schedules (no read, update or delete), in the ${group} group of this account and region.`,
+      });
     }
+    this.handler.fn.addEventSource(queueConsumer('journey-events', props.events));
+    this.handler.fn.addEventSource(queueConsumer('journey-steps', props.steps));
   }
 }

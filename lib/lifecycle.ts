@@ -11,7 +11,7 @@ import { HandlerFunction } from './function';
 export type LifecycleProps = { table: dynamodb.ITable; bus: events.IEventBus; tenantsJson: string };
 
 /**
- * The daily run (functions/handlers/lifecycle.ts): fits each tenant's models on its profiles
+ * The daily run (functions/handlers/daily-run.ts): fits each tenant's models on its profiles
  * (a scan) and stores them, then rescores the customers due through the due index (a query
  * per shard and a BatchGet of their profiles), putting stage changes on the bus.
  */
@@ -21,7 +21,7 @@ export class Lifecycle extends Construct {
   constructor(scope: Construct, id: string, props: LifecycleProps) {
     super(scope, id);
     this.handler = new HandlerFunction(this, 'Lifecycle', {
-      entry: 'functions/handlers/lifecycle.ts',
+      entry: 'functions/handlers/daily-run.ts',
       description: 'growthloop lifecycle: daily model fit and due-customer pass',
       timeout: Duration.minutes(15),
       memorySize: 1769,

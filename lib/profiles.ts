@@ -2,10 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { consumers } from '../functions/routes';
+import { queueConsumer } from './consumers';
 import { HandlerFunction } from './function';
 
 export type ProfilesProps = { table: dynamodb.ITable; queue: sqs.IQueue; bus: events.IEventBus; tenantsJson: string };
@@ -45,12 +44,6 @@ export class Profiles extends Construct {
     this.handler.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [props.bus.eventBusArn] }),
     );
-    this.handler.fn.addEventSource(
-      new sources.SqsEventSource(props.queue, {
-        batchSize: consumers['profile-updates'].batchSize,
-        maxBatchingWindow: Duration.seconds(consumers['profile-updates'].batchingWindowSeconds),
-        reportBatchItemFailures: true,
-      }),
-    );
+    this.handler.fn.addEventSource(queueConsumer('profile-updates', props.queue));
   }
 }

@@ -12,6 +12,7 @@ import {
   type Route,
   routes as routeTable,
 } from '../functions/routes';
+import { markDeadLetterQueue } from './observability';
 
 type AnyRoute = Omit<Route, 'queue'> & { queue: string };
 
@@ -70,6 +71,7 @@ export class Routing extends Construct {
       enforceSSL: true,
       retentionPeriod: DLQ_RETENTION,
     });
+    markDeadLetterQueue(undelivered);
     Validations.of(undelivered).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:

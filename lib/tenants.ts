@@ -2,25 +2,49 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { GrowthloopConfig } from '../functions/core/config/schema';
 import { type TenantRecord, tenantRecords } from '../functions/core/config/tenants';
 import { readConfig } from '../functions/runtime/config-file';
 
 export const DEFAULT_CONFIG_PATH = 'growthloop.config.json';
 
+/** What the stack takes from the config: the tenants the functions may know, and where alerts go. */
+export type DeployConfig = {
+  /** Tenant ids and key hashes, never the keys. */
+  tenants: TenantRecord[];
+  /** The address subscribed to the alerts topic, if any. */
+  alertsEmail: string | undefined;
+};
+
+// The same rule as the config file's alerts.email.
+const AlertsEmail = GrowthloopConfig.shape.alerts.unwrap().shape.email;
+
 /**
- * Reads the tenant config named by the CDK context `config` (default growthloop.config.json, relative to the
- * working directory) and returns what the functions may know: tenant ids and key hashes, never the keys.
- * A missing file synthesizes with no tenant (and a warning); an invalid file fails synth.
+ * Reads the config named by the CDK context `config` (default growthloop.config.json, relative to the working
+ * directory): the tenants, and `alerts.email`, which the context `alertsEmail` overrides.
+ * A missing file synthesizes with no tenant (and a warning); an invalid file or address fails synth.
  */
-export function loadTenantRecords(scope: Construct): TenantRecord[] {
+export function loadDeployConfig(scope: Construct): DeployConfig {
   const configured: unknown = scope.node.tryGetContext('config');
   const path = resolve(typeof configured === 'string' && configured !== '' ? configured : DEFAULT_CONFIG_PATH);
-  if (!existsSync(path)) {
+  let config: GrowthloopConfig | undefined;
+  if (existsSync(path)) {
+    config = readConfig(path);
+  } else {
     Validations.of(scope).addWarning(
       'growthloop:no-tenant-config',
       `No tenant config at ${path}: the deployed API will accept no tenant until a config exists (see growthloop.config.json, or pass -c config=<path>).`,
     );
-    return [];
   }
-  return tenantRecords(readConfig(path));
+  return { tenants: config ? tenantRecords(config) : [], alertsEmail: alertsEmail(scope) ?? config?.alerts?.email };
+}
+
+/** The context `alertsEmail` (`-c alertsEmail=ops@example.com`), validated; empty or absent is none. */
+function alertsEmail(scope: Construct): string | undefined {
+  const value: unknown = scope.node.tryGetContext('alertsEmail');
+  if (value === undefined || value === '') return undefined;
+  const parsed = AlertsEmail.safeParse(value);
+  if (!parsed.success)
+    throw new Error(`invalid alertsEmail ${JSON.stringify(value)} (-c alertsEmail=...): not an e-mail address`);
+  return parsed.data;
 }

@@ -1,79 +1,80 @@
 import middy from '@middy/core';
+import packageJson from '../../package.json' with { type: 'json' };
+import { awsStore, awsTenants } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
+import { jsonLinesLog } from '../adapters/log';
+import { createManageJourneys, type JourneyRequest } from '../app/manage-journeys/run';
+import { createPrivacy } from '../app/privacy/run';
+import { createCustomerReads } from '../app/read-customer/run';
+import { type Answer, answer } from '../contracts/answers';
+import { openApiDocument } from '../contracts/openapi';
 import type { TenantDirectory, TenantRecord } from '../core/config/tenants';
-import { fromProfileItem, profileKey } from '../core/profiles/items';
-import { profileView } from '../core/profiles/view';
-import { fromModelItem, modelKey } from '../core/scoring/model-items';
-import { evaluateProfile } from '../core/scoring/profile-scores';
-import type { Clock, Store } from '../ports';
-import { awsStore, awsTenants, lazyHandler } from './aws';
-import { apiError, bearerToken, type HttpEvent, type HttpResult, json, jsonErrors, routeByKey } from './http';
-import { createJourneysAdminRoutes } from './journeys-admin';
-import { createPrivacy } from './privacy';
-import { createScoringContexts, type ScoringContexts } from './scoring';
+import {
+  adminTenant,
+  bodyText,
+  encode,
+  type HttpEvent,
+  type HttpResult,
+  header,
+  isResult,
+  jsonErrors,
+  lazyHandler,
+  routeByKey,
+} from '../http/lambda';
+import type { Clock, Log, Store } from '../ports';
 
-export type AdminDeps = { store: Store; tenants: TenantDirectory; clock: Clock };
-type Authorized = (tenant: TenantRecord, customerId: string, event: HttpEvent) => Promise<HttpResult>;
+export type AdminDeps = { store: Store; tenants: TenantDirectory; clock: Clock; log: Log };
 
-const unauthorized = () =>
-  apiError(401, 'unauthorized', 'authorization must be "Bearer <tenant admin key>"', 'headers.authorization');
-
-/** Admin routes on one customer: the tenant's admin key is required, and only its own customers are reachable. */
-function customerRoute(deps: AdminDeps, run: Authorized) {
-  return middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
-    const tenant = deps.tenants.byAdminKey(bearerToken(event));
-    if (!tenant) return unauthorized();
-    const customerId = event.pathParameters?.customerId;
-    if (!customerId) return apiError(400, 'invalid_request', 'the path names no customer', 'path.customerId');
-    return run(tenant, customerId, event);
-  }).use(jsonErrors());
+/** The admin function: customers (profile, export, erasure), the tenant's model and journeys, and health. */
+export function createAdminFunction(deps: AdminDeps) {
+  const reads = createCustomerReads(deps);
+  const privacy = createPrivacy(deps);
+  const journeys = createManageJourneys(deps);
+  /** A route for the tenant whose admin key the request carries: only its own data is reachable. */
+  const route = (run: (tenant: TenantRecord, event: HttpEvent) => Promise<Answer>) =>
+    middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
+      const tenant = adminTenant(deps.tenants, event);
+      return isResult(tenant) ? tenant : encode(await run(tenant, event));
+    }).use(jsonErrors(deps.log));
+  const customerId = (event: HttpEvent) => event.pathParameters?.customerId ?? '';
+  const journeyRoute = (run: (request: JourneyRequest) => Promise<Answer>) =>
+    route((tenant, event) => {
+      const { journeyId } = event.pathParameters ?? {};
+      const contentType = header(event, 'content-type');
+      return run({
+        tenant,
+        ...(journeyId === undefined ? {} : { journeyId }),
+        ...(contentType === undefined ? {} : { contentType }),
+        body: bodyText(event),
+      });
+    });
+  return routeByKey({
+    'GET /health': async () => encode(answer(200, { status: 'ok', version: packageJson.version })),
+    'GET /openapi.json': async () => encode(answer(200, openApiDocument({ version: packageJson.version }))),
+    'GET /v1/customers/{customerId}': route((t, e) => reads.profile({ tenantId: t.id, customerId: customerId(e) })),
+    'DELETE /v1/customers/{customerId}': route(async (t, e) =>
+      answer(200, await privacy.erase(t.id, customerId(e), 'admin_api')),
+    ),
+    'GET /v1/customers/{customerId}/export': route(async (t, e) =>
+      answer(200, await privacy.export(t.id, customerId(e), 'admin_api')),
+    ),
+    'GET /v1/model': route((t) => reads.model({ tenantId: t.id })),
+    'POST /v1/journeys': journeyRoute(journeys.create),
+    'GET /v1/journeys': journeyRoute(journeys.list),
+    'GET /v1/journeys/{journeyId}': journeyRoute(journeys.read),
+    'PUT /v1/journeys/{journeyId}': journeyRoute(journeys.update),
+    'POST /v1/journeys/{journeyId}/publish': journeyRoute(journeys.publish),
+    'POST /v1/journeys/{journeyId}/pause': journeyRoute(journeys.pause),
+    'POST /v1/journeys/{journeyId}/resume': journeyRoute(journeys.resume),
+    'POST /v1/journeys/{journeyId}/archive': journeyRoute(journeys.archive),
+  });
 }
 
-/**
- * GET /v1/customers/{customerId}: the customer's profile, lifecycle stage as stored, and scores
- * as of now (value tier, RFM and model scores against the tenant's latest model).
- */
-export const createProfileReadHandler = (deps: AdminDeps, contextOf: ScoringContexts) =>
-  customerRoute(deps, async (tenant, customerId) => {
-    const item = await deps.store.get(profileKey(tenant.id, customerId), { consistent: true });
-    if (!item) return apiError(404, 'not_found', `no profile for customer ${customerId}`, 'path.customerId');
-    const { profile, lifecycle } = fromProfileItem(item);
-    const { scores } = evaluateProfile(profile, lifecycle, await contextOf(tenant.id), deps.clock.now());
-    return json(200, { ...profileView(profile), lifecycle: lifecycle ?? null, scores });
-  });
-
-/** GET /v1/model: the tenant's fitted model, its diagnostics and those of the latest fit. */
-export const createModelReadHandler = (deps: AdminDeps) =>
-  middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
-    const tenant = deps.tenants.byAdminKey(bearerToken(event));
-    if (!tenant) return unauthorized();
-    const stored = fromModelItem(await deps.store.get(modelKey(tenant.id)));
-    if (!stored) return apiError(404, 'not_found', 'no model has been fitted for this tenant yet', 'path');
-    return json(200, stored);
-  }).use(jsonErrors());
-
-/** DELETE /v1/customers/{customerId}: erases everything held about the customer, leaving a hashed tombstone. */
-export const createErasureHandler = (deps: AdminDeps) =>
-  customerRoute(deps, async (tenant, customerId) =>
-    json(200, await createPrivacy(deps).erase(tenant.id, customerId, 'admin_api')),
-  );
-
-/** GET /v1/customers/{customerId}/export: everything held about the customer, as JSON. */
-export const createExportHandler = (deps: AdminDeps) =>
-  customerRoute(deps, async (tenant, customerId) =>
-    json(200, await createPrivacy(deps).export(tenant.id, customerId, 'admin_api')),
-  );
-
-/** The admin function: a customer's profile, export and erasure; the tenant's model; its journeys. */
-export const createAdminFunction = (deps: AdminDeps) =>
-  routeByKey({
-    ...createJourneysAdminRoutes(deps),
-    'GET /v1/customers/{customerId}': createProfileReadHandler(deps, createScoringContexts(deps)),
-    'GET /v1/model': createModelReadHandler(deps),
-    'DELETE /v1/customers/{customerId}': createErasureHandler(deps),
-    'GET /v1/customers/{customerId}/export': createExportHandler(deps),
-  });
-
 export const handler = lazyHandler(() =>
-  createAdminFunction({ store: awsStore(), tenants: awsTenants(), clock: systemClock }),
+  createAdminFunction({
+    store: awsStore(),
+    tenants: awsTenants(),
+    clock: systemClock,
+    log: jsonLinesLog({ function: 'admin' }),
+  }),
 );

@@ -1,5 +1,5 @@
+import type { DailyRun } from '../app/daily-run/run';
 import { fromModelItem, modelKey } from '../core/scoring/model-items';
-import type { LifecycleJobs } from '../handlers/lifecycle';
 import type { Clock, Store } from '../ports';
 
 const DAY_MS = 86_400_000;
@@ -26,11 +26,11 @@ export async function tenantsBehind(store: Store, tenantIds: readonly string[], 
  */
 export function startDailySchedule(options: {
   store: Store;
-  jobs: LifecycleJobs;
+  dailyRun: DailyRun;
   tenantIds: readonly string[];
   clock: Clock;
 }) {
-  const { store, jobs, tenantIds, clock } = options;
+  const { store, dailyRun, tenantIds, clock } = options;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let chain: Promise<void> = Promise.resolve();
@@ -38,7 +38,7 @@ export function startDailySchedule(options: {
   const runFor = async (ids: readonly string[]) => {
     if (stopped || ids.length === 0) return;
     process.stderr.write(`daily run: fitting models and moving due customers of ${ids.join(', ')}…\n`);
-    for (const { tenantId, model, due } of await jobs.runDaily(ids)) {
+    for (const { tenantId, model, due } of await dailyRun.run({ tenantIds: [...ids] })) {
       process.stderr.write(
         `  ${tenantId}: model ${model.status}${model.reason ? ` (${model.reason})` : ''}; ` +
           `${due.due} customers due, ${due.stageChanges} stage changes\n`,

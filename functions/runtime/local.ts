@@ -5,17 +5,20 @@ import { systemClock } from '../adapters/clock';
 import { createLocalBus } from '../adapters/local/bus';
 import { createLocalQueue } from '../adapters/local/queue';
 import { createLocalTimers } from '../adapters/local/timers';
+import { jsonLinesLog } from '../adapters/log';
+import { emfMetrics } from '../adapters/metrics';
+import { createAdvanceJourneys } from '../app/advance-journeys/run';
+import { createDailyRun } from '../app/daily-run/run';
+import { createFoldProfiles } from '../app/fold-profiles/run';
+import type { QueueRecord } from '../contracts/messages';
 import type { GrowthloopConfig } from '../core/config/schema';
 import { secretsByTenant, tenantDirectory, tenantRecords } from '../core/config/tenants';
 import { createAdminFunction } from '../handlers/admin';
 import { createIngestHandler } from '../handlers/ingest';
-import { createJourneyProcessor } from '../handlers/journeys';
-import { createLifecycleJobs } from '../handlers/lifecycle';
-import { createProfileUpdater } from '../handlers/profiles';
 import { createSegmentFunction } from '../handlers/segment';
 import { createWebhooksFunction } from '../handlers/webhooks';
 import { type FunctionName, httpRoutes } from '../http-routes';
-import type { Clock } from '../ports';
+import type { Clock, Log } from '../ports';
 import { consumers } from '../routes';
 import { startDailySchedule } from './daily';
 import { localDynamoClient, startDynalite } from './dynalite';
@@ -35,6 +38,8 @@ export type LocalOptions = {
   batchSize?: number;
   /** Run the daily model fit and lifecycle pass on schedule (default true); tests call `runDaily` instead. */
   daily?: boolean;
+  /** Where the functions log (default: JSON lines on stderr). */
+  log?: Log;
 };
 
 /** The whole system on one machine: the same handlers as in AWS, with local adapters. */
@@ -53,30 +58,49 @@ export async function startLocal(options: LocalOptions) {
   const tenants = tenantDirectory(tenantRecords(options.config));
   const secrets = secretsByTenant(options.config);
 
+  const log = options.log ?? jsonLinesLog();
   const functions: Record<FunctionName, HttpHandler> = {
-    ingest: createIngestHandler({ bus, tenants }),
-    admin: createAdminFunction({ store, tenants, clock }),
-    webhooks: createWebhooksFunction({ bus, store, clock, secretsOf: async (id) => secrets.get(id) }),
-    segment: createSegmentFunction({ bus, clock, tenants }),
+    ingest: createIngestHandler({ bus, tenants, log }),
+    admin: createAdminFunction({ store, tenants, clock, log }),
+    webhooks: createWebhooksFunction({
+      bus,
+      store,
+      clock,
+      log,
+      metrics: emfMetrics(),
+      secretsOf: async (id) => secrets.get(id),
+    }),
+    segment: createSegmentFunction({ bus, clock, tenants, log }),
   };
   const server = createHttpServer(httpRoutes.map((route) => ({ ...route, handler: functions[route.fn] })));
-  const url = await listen(server, options.port ?? 3000);
+  let url: string;
+  try {
+    url = await listen(server, options.port ?? 3000);
+  } catch (e) {
+    // A busy port: what was started so far stops, so the caller is left with nothing running.
+    await queue.close();
+    client.destroy();
+    await dynamo.close();
+    throw e;
+  }
   const timers = createLocalTimers({ store, queue, clock });
-  const journeys = createJourneyProcessor({ store, queue, timers, clock, tenants });
+  const advance = createAdvanceJourneys({ store, queue, timers, clock, tenants, log });
+  const journeys = (records: QueueRecord[]) => advance({ records });
+  const fold = createFoldProfiles({ store, bus, clock, tenants, log });
   const pollers = [
     startPoller({
       queue,
       name: 'profile-updates',
-      handle: createProfileUpdater({ store, bus, clock, tenants }),
+      handle: (records) => fold({ records }),
       batchSize: options.batchSize ?? consumers['profile-updates'].batchSize,
     }),
     startPoller({ queue, name: 'journey-events', handle: journeys, batchSize: consumers['journey-events'].batchSize }),
     startPoller({ queue, name: 'journey-steps', handle: journeys, batchSize: consumers['journey-steps'].batchSize }),
   ];
   timers.start();
-  const lifecycle = createLifecycleJobs({ store, bus, clock, tenants });
+  const dailyRun = createDailyRun({ store, bus, clock, tenants, log });
   const tenantIds = options.config.tenants.map((t) => t.id);
-  const daily = options.daily === false ? undefined : startDailySchedule({ store, jobs: lifecycle, tenantIds, clock });
+  const daily = options.daily === false ? undefined : startDailySchedule({ store, dailyRun, tenantIds, clock });
 
   return {
     url,
@@ -87,7 +111,7 @@ export async function startLocal(options: LocalOptions) {
     /** Journey timers: `fireDue()` delivers those due by the runtime's clock (tests move a ManualClock). */
     timers,
     /** The daily model fit and lifecycle pass, now, for every tenant (or those named). */
-    runDaily: (ids: readonly string[] = tenantIds) => lifecycle.runDaily(ids),
+    runDaily: (ids: readonly string[] = tenantIds) => dailyRun.run({ tenantIds: [...ids] }),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

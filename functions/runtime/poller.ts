@@ -1,7 +1,7 @@
-import type { QueueRecord } from '../handlers/profiles';
+import type { BatchResult, QueueRecord } from '../contracts/messages';
 import type { Queue } from '../ports';
 
-export type BatchHandler = (records: QueueRecord[]) => Promise<{ failedIds: string[] }>;
+export type BatchHandler = (records: QueueRecord[]) => Promise<BatchResult>;
 
 /**
  * Plays Lambda's SQS event source: receives batches, calls the handler, deletes what it did

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../core/events/ingest';
-import { apiError, type HttpEvent, type HttpResult } from '../handlers/http';
+import { apiError, type HttpEvent, type HttpResult } from '../http/lambda';
 
 export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 export type HttpRoute = { method: string; path: string; handler: HttpHandler };

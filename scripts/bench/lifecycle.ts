@@ -1,12 +1,13 @@
 import { createDynamoStore, ensureTable } from '../../functions/adapters/aws/dynamodb';
 import { ManualClock } from '../../functions/adapters/clock';
+import { silentLog } from '../../functions/adapters/log';
+import { createDailyRun } from '../../functions/app/daily-run/run';
 import { tenantDirectory } from '../../functions/core/config/tenants';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { toProfileItem } from '../../functions/core/profiles/items';
 import { rescore } from '../../functions/core/profiles/lifecycle';
 import { foldEvents, type Profile } from '../../functions/core/profiles/profile';
 import { DEFAULT_SCORING_SETTINGS } from '../../functions/core/scoring/settings';
-import { createLifecycleJobs } from '../../functions/handlers/lifecycle';
 import type { Bus, Item } from '../../functions/ports';
 import { localDynamoClient, startDynalite } from '../../functions/runtime/dynalite';
 import type { Results } from './results';
@@ -70,7 +71,7 @@ export async function benchLifecycle(): Promise<Results> {
     const tenants = tenantDirectory([
       { id: TENANT, timezone: 'UTC', currency: 'EUR', apiKeySha256: '-', adminKeySha256: '-' },
     ]);
-    const jobs = createLifecycleJobs({ store, bus, clock, tenants });
+    const jobs = createDailyRun({ store, bus, clock, tenants, log: silentLog });
 
     const before = store.consumed.read;
     const started = performance.now();

@@ -5,8 +5,8 @@ import { type BgnbdParams, fitBgnbd, probabilityNoPurchase } from '../../functio
 import { fitGammaGamma } from '../../functions/core/scoring/gammagamma';
 import type { Measurement, Results } from './results';
 
-/** The CDNOW summaries, next to the repository (../shared/data/cdnow). */
-const DATA = new URL('../../../shared/data/cdnow/', import.meta.url);
+/** The CDNOW summaries shipped with the tests (test/fixtures/cdnow). */
+const DATA = new URL('../../test/fixtures/cdnow/', import.meta.url);
 const SUMMARY = fileURLToPath(new URL('cdnow_customers_summary_with_transactions.csv', DATA));
 const SCIPY = fileURLToPath(new URL('./scipy_bgnbd.py', import.meta.url));
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { benchConditions } from './conditions';
 import { benchFold } from './fold';
+import { benchHotCustomer } from './hot-customer';
 import { benchJourneys } from './journeys';
 import { benchLifecycle } from './lifecycle';
 import { benchModels } from './models';
@@ -20,6 +21,7 @@ const suites: { name: string; produces: string[]; run: () => Promise<Results> }[
   { name: 'journeys', produces: ['journeys.'], run: benchJourneys },
   { name: 'platforms', produces: ['platforms.'], run: benchPlatforms },
   { name: 'pipeline', produces: ['pipeline.', 'dynamodb.'], run: benchPipeline },
+  { name: 'hot customer', produces: ['pipeline.hot_customer'], run: benchHotCustomer },
   { name: 'lifecycle', produces: ['lifecycle.'], run: benchLifecycle },
 ];
 

@@ -6,11 +6,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../functions/adapters/clock';
+import { backtest } from '../../functions/app/backtest/run';
+import type { ActionMessage } from '../../functions/contracts/messages';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
-import { simulate } from '../../functions/core/journeys/simulate';
 import { validateJourney } from '../../functions/core/journeys/validate';
 import { DEFAULT_SCORING_SETTINGS } from '../../functions/core/scoring/settings';
-import type { ActionMessage } from '../../functions/handlers/journeys';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
 import { shopHistory } from '../../scripts/workload';
@@ -136,14 +136,14 @@ describe('the example journeys over a generated 90-day history', () => {
     await advanceTo(END, nextRun);
 
     const journeys = examples.map((e) => ({ ...validateJourney(e).journey!, version: 1, status: 'live' as const }));
-    const report = simulate({
+    const report = await backtest({
       journeys,
       events: history,
       scoring: { settings: DEFAULT_SCORING_SETTINGS, currency: tenant.currency, timeZone: tenant.timezone },
       from: START,
       to: END,
     });
-    const backtest = report.sends.map((s) => ({
+    const backtested = report.sends.map((s) => ({
       at: s.at,
       customerId: s.customerId,
       activity: s.activity,
@@ -153,6 +153,6 @@ describe('the example journeys over a generated 90-day history', () => {
     expect(sent.length).toBeGreaterThan(20);
     expect(new Set(sent.map((s) => s.kind))).toEqual(new Set(['push', 'coupon', 'email', 'points']));
     expect(sent.filter((s) => s.activity === 'card')).toHaveLength(6);
-    expect(inOrder(sent)).toEqual(inOrder(backtest));
+    expect(inOrder(sent)).toEqual(inOrder(backtested));
   });
 });

@@ -1,5 +1,6 @@
-// Runs the real `growthloop start` CLI as a child process, for end-to-end tests that kill it.
-import { type ChildProcess, spawn } from 'node:child_process';
+// Runs the real `growthloop` CLI as a child process: `start` for end-to-end tests that stop or
+// kill it, any other command to completion with `runCli`.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -16,6 +17,8 @@ export type CliProcess = {
   exited(): boolean;
   /** SIGKILLs the process group (the node process and anything it forked) and waits for the exit. */
   kill(): Promise<void>;
+  /** Sends SIGTERM (a clean stop) to the node process and resolves with its exit code. */
+  stop(): Promise<number | null>;
 };
 
 const running = new Set<CliProcess>();
@@ -41,9 +44,11 @@ export async function startCli(options: { configPath: string; dataDir: string })
   });
   let output = '';
   let exited = false;
+  let exitCode: number | null = null;
   const exit = new Promise<void>((resolveExit) => {
-    child.once('exit', () => {
+    child.once('exit', (code) => {
       exited = true;
+      exitCode = code;
       resolveExit();
     });
   });
@@ -72,6 +77,12 @@ export async function startCli(options: { configPath: string; dataDir: string })
       await exit;
       running.delete(cli);
     },
+    async stop() {
+      if (!exited) child.kill('SIGTERM');
+      await exit;
+      running.delete(cli);
+      return exitCode;
+    },
   };
   running.add(cli);
 
@@ -91,4 +102,18 @@ export async function startCli(options: { configPath: string; dataDir: string })
 /** Kills every CLI process this module started and has not seen exit; for afterAll. */
 export async function killAllClis(): Promise<void> {
   await Promise.all([...running].map((cli) => cli.kill()));
+}
+
+export type CliResult = { status: number | null; stdout: string; stderr: string };
+
+/** Runs `growthloop ARGS` to completion (node with tsx loaded, from the repository root). */
+export function runCli(args: readonly string[], options: { timeoutMs?: number } = {}): CliResult {
+  const result = spawnSync(nodeBinary(), ['--import', 'tsx', 'bin/growthloop.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: options.timeoutMs ?? START_TIMEOUT_MS,
+  });
+  if (result.error) throw result.error;
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

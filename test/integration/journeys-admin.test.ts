@@ -1,12 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/adapters/clock';
+import { silentLog } from '../../functions/adapters/log';
 import { tenantDirectory, tenantRecords } from '../../functions/core/config/tenants';
 import { statsKey, versionKey } from '../../functions/core/journeys/items';
 import type { JourneyInput } from '../../functions/core/journeys/schema';
-import type { HttpEvent } from '../../functions/handlers/http';
-import { createJourneysAdminRoutes } from '../../functions/handlers/journeys-admin';
+import { createAdminFunction } from '../../functions/handlers/admin';
+import type { HttpEvent } from '../../functions/http/lambda';
 import type { Store } from '../../functions/ports';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
@@ -15,7 +17,9 @@ const acme = { ...demoConfig().tenants[0]!, id: 'acme', name: 'Acme' };
 const globex = { ...demoConfig().tenants[0]!, id: 'globex', name: 'Globex' };
 /** Initech sends e-mail only. */
 const initech = { ...demoConfig().tenants[0]!, id: 'initech', name: 'Initech', channels: ['email' as const] };
-const config = { tenants: [acme, globex, initech] };
+/** A tenant of its own for the shipped examples, whose ids other cases use too. */
+const showcase = { ...demoConfig().tenants[0]!, id: 'showcase', name: 'Showcase' };
+const config = { tenants: [acme, globex, initech, showcase] };
 const tenants = tenantDirectory(tenantRecords(config));
 let runtime: LocalRuntime;
 
@@ -64,9 +68,9 @@ function racing(store: Store, sk: string) {
 
 /** Calls the admin API's `action` on acme's journey `id` in-process, with `store` as its table. */
 function invoke(store: Store, id: string, action: 'publish' | 'pause' | 'resume' | 'archive') {
-  const routes = createJourneysAdminRoutes({ store, tenants, clock: systemClock });
+  const admin = createAdminFunction({ store, tenants, clock: systemClock, log: silentLog });
   const routeKey = `POST /v1/journeys/{journeyId}/${action}` as const;
-  return routes[routeKey](
+  return admin(
     {
       routeKey,
       headers: { authorization: `Bearer ${acme.adminKey}` },
@@ -310,17 +314,51 @@ describe('the journeys admin API', () => {
     expect((await get('broken')).status).toBe(404);
   });
 
-  it('refuses schema errors with every path, and a status or version the API owns', async () => {
-    const bad = { ...abandonedCheckout('bad-schema'), name: '', status: 'live', version: 3 };
+  it('refuses schema errors with every path', async () => {
+    const bad = { ...abandonedCheckout('bad-schema'), name: '' };
     bad.activities = { ...bad.activities, 'wait-1h': { type: 'wait', for: 'soon', next: 'push-reminder' } };
     const { status, body } = await create(bad);
     expect(status).toBe(400);
-    expect((body.problems as { path: string }[]).map((p) => p.path)).toEqual([
-      '$.activities.wait-1h.for',
-      '$.name',
-      '$.status',
-      '$.version',
-    ]);
+    expect((body.problems as { path: string }[]).map((p) => p.path)).toEqual(['$.activities.wait-1h.for', '$.name']);
+  });
+
+  it('takes a file that carries a status and version as it is: the draft leaves them to publish', async () => {
+    const created = await create({ ...abandonedCheckout('carries-status'), status: 'live', version: 3 });
+    expect(created).toMatchObject({ status: 201, body: { status: 'draft', version: 0 } });
+    expect((await get('carries-status')).body.draft).not.toHaveProperty('status');
+    expect(await act('carries-status', 'publish')).toMatchObject({ status: 200, body: { status: 'live', version: 1 } });
+  });
+
+  it('a journey published takes part in the very next event', async () => {
+    await create(abandonedCheckout('next-event'));
+    // The journey function has read the catalog before the publish (a tenant with other journeys).
+    expect(await act('next-event', 'publish')).toMatchObject({ status: 200 });
+    const event = {
+      type: 'checkout_started',
+      eventId: 'co-next-event',
+      customerId: 'next-event-customer',
+      occurredAt: new Date().toISOString(),
+      properties: { checkoutId: 'co-next-event', value: { amount: 4999, currency: 'EUR' } },
+    };
+    const res = await fetch(`${runtime.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'x-api-key': acme.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify(event),
+    });
+    expect(res.status).toBe(202);
+    await expect.poll(async () => (await get('next-event')).body.stats, { timeout: 10_000 }).toMatchObject({
+      entered: 1,
+      waiting: { 'wait-1h': 1 },
+    });
+  });
+
+  it('every shipped example journey posts as it is and publishes', async () => {
+    const dir = join(import.meta.dirname, '../../examples/journeys');
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      const journey = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+      expect((await create(journey, showcase.adminKey)).status, file).toBe(201);
+      expect((await act(journey.id, 'publish', showcase.adminKey)).status, file).toBe(200);
+    }
   });
 
   it('refuses a draft whose id is not the one in the path, with the path $.id', async () => {

@@ -4,12 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../functions/adapters/clock';
+import { backtest } from '../../functions/app/backtest/run';
+import type { ActionMessage } from '../../functions/contracts/messages';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { customerJourneysKey } from '../../functions/core/journeys/items';
-import { simulate } from '../../functions/core/journeys/simulate';
 import { validateJourney } from '../../functions/core/journeys/validate';
 import { DEFAULT_SCORING_SETTINGS } from '../../functions/core/scoring/settings';
-import type { ActionMessage } from '../../functions/handlers/journeys';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
 
@@ -180,23 +180,23 @@ describe('the abandoned-checkout journey, live on the local runtime with a fake 
     events.splice(-2);
   });
 
-  it('the backtest of the same events reports the same sends as the live run', () => {
+  it('the backtest of the same events reports the same sends as the live run', async () => {
     const parsed = validateJourney(example);
-    const report = simulate({
+    const report = await backtest({
       journeys: [{ ...parsed.journey!, version: 1 }],
       events,
       scoring: { settings: DEFAULT_SCORING_SETTINGS, currency: tenant.currency, timeZone: tenant.timezone },
       to: T0 + 48 * HOUR,
     });
     const live = inOrder(sent).map((s) => [s.at, s.customerId, s.activity, s.action.kind, s.key]);
-    const backtest = inOrder(report.sends).map((s) => [
+    const backtested = inOrder(report.sends).map((s) => [
       s.at,
       s.customerId,
       s.activity,
       s.kind,
       `${tenant.id}:${s.key}`,
     ]);
-    expect(backtest).toEqual(live);
+    expect(backtested).toEqual(live);
   });
 
   it('an erased customer’s late events start no journey and leave nothing behind', async () => {

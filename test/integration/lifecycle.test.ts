@@ -2,19 +2,18 @@
 // event, the daily run moves the customers who are due, and every change goes on the bus.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../functions/adapters/clock';
+import { createScoringContexts } from '../../functions/app/shared/scoring-contexts';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { fromProfileItem, profileKey } from '../../functions/core/profiles/items';
 import { PROFILES_SOURCE, STAGE_CHANGED, type StageChanged } from '../../functions/core/profiles/lifecycle';
 import { fromModelItem, modelKey } from '../../functions/core/scoring/model-items';
 import { evaluateProfile } from '../../functions/core/scoring/profile-scores';
-import { createLifecycleJobs } from '../../functions/handlers/lifecycle';
-import { createProfileUpdater, type QueueRecord } from '../../functions/handlers/profiles';
-import { createScoringContexts } from '../../functions/handlers/scoring';
 import type { Bus } from '../../functions/ports';
 import { INGEST_SOURCE } from '../../functions/routes';
 import { shopHistory } from '../../scripts/workload';
 import { recordingBus, testTenants } from '../helpers/scoring';
 import { dynaliteStore, type TestStore } from '../helpers/stores';
+import { createLifecycleJobs, createProfileUpdater, type QueueRecord } from '../helpers/use-cases';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2025-01-01T00:00:00Z');
@@ -176,7 +175,7 @@ describe('the daily model fit', () => {
       expect((await update(events.slice(i, i + 500).map(record))).failedIds).toEqual([]);
     }
     const jobs = createLifecycleJobs({ store, bus, clock, tenants: fitTenants });
-    const [result] = await jobs.runDaily([fitTenant]);
+    const [result] = await jobs.run({ tenantIds: [fitTenant] });
     expect(result?.model).toMatchObject({ status: 'fitted', bgnbd: { converged: true } });
     const stored = fromModelItem(await store.get(modelKey(fitTenant), { consistent: true }));
     expect(stored?.model?.bgnbd.r).toBeGreaterThan(0);

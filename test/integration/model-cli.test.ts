@@ -1,11 +1,17 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { type EvaluateReport, type FitReport, runModelCli } from '../../scripts/model-cli';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type EvaluateReport, type FitReport, runModelCli } from '../../functions/cli/model';
+import { runCli } from '../helpers/runtime-cli';
 
 const ROOT = join(import.meta.dirname, '../..');
-const CDNOW = join(ROOT, '../shared/data/cdnow/CDNOW_sample.txt');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
+const FIXTURES = join(ROOT, 'test/fixtures/cdnow');
+const CDNOW = join(FIXTURES, 'CDNOW_sample.txt');
+/** The sample in the published master file's layout: a header line, then customer_id date number_of_cds dollar_value. */
+const CDNOW_4COL = join(FIXTURES, 'CDNOW_sample_4col.txt');
+const dir = mkdtempSync(join(tmpdir(), 'growthloop-model-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function run(args: string[]) {
   let stdout = '';
@@ -75,15 +81,19 @@ describe('growthloop model evaluate on CDNOW (calibration end 1997-09-30)', () =
 
 describe('growthloop model (CLI)', () => {
   it('prints the evaluation table through bin/growthloop.ts', () => {
-    const out = execFileSync(
-      TSX,
-      ['bin/growthloop.ts', 'model', 'evaluate', '--transactions', CDNOW, '--calibration-end', '1997-09-30'],
-      { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    expect(out).toMatch(/r 0\.242\d\s+alpha 4\.41\d\d/);
-    for (const h of ['13w', '26w', '39w']) expect(out).toMatch(new RegExp(`^${h}\\s+\\d+\\.\\d%\\s+churn`, 'm'));
-    expect(out).toMatch(/model \(BG\/NBD\)/);
-    expect(out).toMatch(/recency/);
+    const { status, stdout } = runCli([
+      'model',
+      'evaluate',
+      '--transactions',
+      CDNOW,
+      '--calibration-end',
+      '1997-09-30',
+    ]);
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/r 0\.242\d\s+alpha 4\.41\d\d/);
+    for (const h of ['13w', '26w', '39w']) expect(stdout).toMatch(new RegExp(`^${h}\\s+\\d+\\.\\d%\\s+churn`, 'm'));
+    expect(stdout).toMatch(/model \(BG\/NBD\)/);
+    expect(stdout).toMatch(/recency/);
   });
 
   it('model fit --json prints the parameters and log-likelihood', () => {
@@ -105,8 +115,142 @@ describe('growthloop model (CLI)', () => {
       run(['evaluate', '--transactions', CDNOW, '--calibration-end', '1997-09-30', '--horizons', '3m']).stderr,
     ).toMatch(/--horizons/);
     expect(run(['frobnicate']).code).toBe(2);
-    const viaBin = spawnSync(TSX, ['bin/growthloop.ts', 'model', 'fit', '--bogus'], { cwd: ROOT, encoding: 'utf8' });
+    const viaBin = runCli(['model', 'fit', '--bogus']);
     expect(viaBin.status).toBe(2);
-    expect(viaBin.stderr).toMatch(/growthloop model: .*bogus/);
+    expect(viaBin.stderr).toMatch(/^growthloop model: unknown option --bogus\n\nUsage:\n {2}growthloop model fit /);
+  });
+});
+
+/** The sample's transactions as [customer_id, YYYYMMDD, amount]. */
+const sampleRows = (): [string, string, string][] =>
+  readFileSync(CDNOW, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const [, id, date, , amount] = l.trim().split(/\s+/);
+      return [String(Number(id)), date!, amount!];
+    });
+
+describe('growthloop model reads every transactions format', () => {
+  const evaluateJson = (file: string) => {
+    const result = run(['evaluate', '--transactions', file, '--calibration-end', '1997-09-30', '--json']);
+    expect(result.stderr).not.toMatch(/growthloop model:/);
+    expect(result.code).toBe(0);
+    return { report: JSON.parse(result.stdout) as EvaluateReport, stderr: result.stderr };
+  };
+  const sample = evaluateJson(CDNOW).report;
+
+  it('the CDNOW master layout with its header line gives the same parameters as the 5-column sample', () => {
+    const { report, stderr } = evaluateJson(CDNOW_4COL);
+    expect(stderr).toContain(
+      'read 6919 transactions of 2357 customers (CDNOW master: customer_id date number_of_cds dollar_value, with a header line)',
+    );
+    expect(report.params).toEqual(sample.params);
+    expect(report.logLikelihood).toBe(sample.logLikelihood);
+    expect(report.data).toEqual(sample.data);
+    expect(report.horizons).toEqual(sample.horizons);
+  });
+
+  it('the master layout through the real CLI gives the published BG/NBD parameters', () => {
+    const { status, stdout } = runCli([
+      'model',
+      'evaluate',
+      '--transactions',
+      CDNOW_4COL,
+      '--calibration-end',
+      '1997-09-30',
+      '--json',
+    ]);
+    expect(status).toBe(0);
+    expect((JSON.parse(stdout) as EvaluateReport).params).toEqual(sample.params);
+  });
+
+  it('CSV with a header line, CRLF, and quoted fields holding commas and doubled quotes gives the same parameters', () => {
+    const lines = sampleRows().map(([id, date, amount], i) => {
+      const quotedId = `"cust, ""${id}"""`; // the id: cust, "17"
+      return `${quotedId},${date},${i % 2 ? `"${amount}"` : amount}`;
+    });
+    const file = join(dir, 'quoted.csv');
+    writeFileSync(file, `customer_id,date,amount\r\n${lines.join('\r\n')}\r\n`);
+    const { report, stderr } = evaluateJson(file);
+    expect(stderr).toContain('(CSV customer_id,date,amount, with a header line)');
+    expect(report.params).toEqual(sample.params);
+    expect(report.data).toEqual(sample.data);
+  });
+
+  it('CSV without a header, dates as YYYY-MM-DD, gives the same parameters', () => {
+    const lines = sampleRows().map(
+      ([id, d, amount]) => `${id},${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)},${amount}`,
+    );
+    const file = join(dir, 'plain.csv');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const { report, stderr } = evaluateJson(file);
+    expect(stderr).toContain('(CSV customer_id,date,amount)');
+    expect(report.params).toEqual(sample.params);
+  });
+
+  it('names the line of a bad row, in each format', () => {
+    const csv = join(dir, 'bad.csv');
+    writeFileSync(csv, 'customer_id,date,amount\nc1,2024-01-01,10\nc2,2024-13-01,5\n');
+    const badDate = run(['fit', '--transactions', csv]);
+    expect(badDate.code).toBe(2);
+    expect(badDate.stderr).toBe(`growthloop model: ${csv}: line 3: date "2024-13-01" is not YYYYMMDD or YYYY-MM-DD\n`);
+    const unclosed = join(dir, 'unclosed.csv');
+    writeFileSync(unclosed, 'c1,2024-01-01,10\n"c2,2024-01-02,5\n');
+    const quote = run(['fit', '--transactions', unclosed]);
+    expect(quote.code).toBe(2);
+    expect(quote.stderr).toMatch(/: line 2: Quote Not Closed/);
+    const master = join(dir, 'bad-master.txt');
+    writeFileSync(master, 'customer_id date number_of_cds dollar_value\n00001 19970101 1 11.77\n00002 19970112 1\n');
+    expect(run(['fit', '--transactions', master]).stderr).toContain('line 3: expected 4 columns like line 1, found 3');
+    const odd = join(dir, 'odd.txt');
+    writeFileSync(odd, '1 2 3\n');
+    expect(run(['fit', '--transactions', odd]).stderr).toMatch(/line 1: expected 4 columns .* found 3 columns/);
+  });
+});
+
+describe('growthloop model refuses too little data', () => {
+  const write = (name: string, rows: string[]) => {
+    const file = join(dir, name);
+    writeFileSync(file, `customer_id,date,amount\n${rows.join('\n')}\n`);
+    return file;
+  };
+
+  it('one customer: exit 2, a one-line reason and no parameters, from fit and evaluate', () => {
+    const file = write('one.csv', ['c1,2024-01-01,10', 'c1,2024-02-01,12', 'c1,2024-03-01,9']);
+    for (const sub of ['fit', 'evaluate']) {
+      const { status, stdout, stderr } = runCli([
+        'model',
+        sub,
+        '--transactions',
+        file,
+        '--calibration-end',
+        '2024-02-15',
+      ]);
+      expect(status).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr.trim().split('\n').at(-1)).toBe(
+        'growthloop model: too little data: 1 customer by 2024-02-15, 1 with repeat purchases; ' +
+          'a fit needs at least 50 customers, 10 with repeat purchases',
+      );
+    }
+  });
+
+  it('enough customers but too few repeat buyers', () => {
+    const rows = Array.from({ length: 60 }, (_, i) => `c${i},2024-01-${String((i % 28) + 1).padStart(2, '0')},10`);
+    for (let i = 0; i < 5; i++) rows.push(`c${i},2024-03-01,20`);
+    const { code, stdout, stderr } = run(['fit', '--transactions', write('few-repeat.csv', rows), '--json']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(
+      'too little data: 60 customers by 2024-03-01, 5 with repeat purchases; a fit needs at least 50',
+    );
+  });
+
+  it('fewer than 50 customers, even if all of them bought again', () => {
+    const rows = Array.from({ length: 49 }, (_, i) => [`c${i},2024-01-01,10`, `c${i},2024-02-01,10`]).flat();
+    const { code, stderr } = run(['fit', '--transactions', write('few.csv', rows)]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('too little data: 49 customers by 2024-02-01, 49 with repeat purchases');
   });
 });

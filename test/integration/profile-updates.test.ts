@@ -5,7 +5,6 @@ import { ManualClock } from '../../functions/adapters/clock';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { fromProfileItem, profileKey } from '../../functions/core/profiles/items';
 import { foldEvents } from '../../functions/core/profiles/profile';
-import { createProfileUpdater, type QueueRecord } from '../../functions/handlers/profiles';
 import type { Store } from '../../functions/ports';
 import { INGEST_SOURCE } from '../../functions/routes';
 import { startPoller } from '../../functions/runtime/poller';
@@ -13,6 +12,7 @@ import { shopHistory } from '../../scripts/workload';
 import { awsClientConfig, describeWithEmulator } from '../helpers/moto';
 import { recordingBus, testTenants } from '../helpers/scoring';
 import { dynaliteStore, motoStore } from '../helpers/stores';
+import { createProfileUpdater, type QueueRecord } from '../helpers/use-cases';
 
 const clock = { now: () => Date.parse('2026-11-21T12:00:00Z') };
 const tenantId = 'shop';

@@ -47,6 +47,8 @@ export type TenantConfig = z.infer<typeof TenantConfig>;
 export const GrowthloopConfig = z
   .strictObject({
     tenants: z.array(TenantConfig).min(1, 'must list at least one tenant'),
+    /** Where the deployed stack sends its CloudWatch alarms: this address is subscribed to the alerts topic. */
+    alerts: z.strictObject({ email: z.email() }).optional(),
   })
   .superRefine((config, ctx) => {
     const seen = new Map<string, string>();

@@ -10,7 +10,7 @@
 
 import type { Item, Key } from '../../ports';
 import { customerPk } from '../profiles/items';
-import type { CustomerJourneys, JourneyIntent } from './customer';
+import type { CustomerJourneys } from './customer';
 import type { Journey, JourneyInput } from './schema';
 
 export const journeysPk = (tenantId: string): string => `${tenantId}#JOURNEYS`;
@@ -60,7 +60,7 @@ export const customerJourneysKey = (tenantId: string, customerId: string): Key =
  * A customer's journey state, its write version, and the intents of the last write not yet
  * carried out (an outbox: written with the state, removed once every intent is done).
  */
-export type StoredCustomerJourneys = { state: CustomerJourneys; version: number; outbox?: JourneyIntent[] };
+export type StoredCustomerJourneys = { state: CustomerJourneys; version: number; outbox?: readonly object[] };
 
 export function toCustomerJourneysItem(tenantId: string, customerId: string, stored: StoredCustomerJourneys): Item {
   return {
@@ -76,7 +76,7 @@ export function fromCustomerJourneysItem(item: Item | undefined): StoredCustomer
   return {
     state: item.state as CustomerJourneys,
     version: item.version as number,
-    ...(item.outbox ? { outbox: item.outbox as JourneyIntent[] } : {}),
+    ...(Array.isArray(item.outbox) ? { outbox: item.outbox as object[] } : {}),
   };
 }
 
@@ -113,3 +113,10 @@ export function statsOf(item: Item | undefined) {
     waiting,
   };
 }
+
+/**
+ * The tenant's catalog revision, bumped by every publish, pause, resume and archive: the journey
+ * function reads it on each batch and reloads the catalog only when it moved, so a change takes
+ * part in the very next event.
+ */
+export const catalogRevisionKey = (tenantId: string): Key => ({ pk: journeysPk(tenantId), sk: 'CATALOG' });

@@ -55,7 +55,15 @@ export type Enrollment = { entries: number; lastEnteredAt?: string };
 export type Metric = 'entered' | 'completed' | 'exited' | 'converted' | 'held_out' | 'sent' | 'waiting' | 'left';
 
 export type Intent =
-  | { type: 'send'; key: string; action: Action; activity: string; quietTime?: Journey['quietTime'] }
+  | {
+      type: 'send';
+      key: string;
+      action: Action;
+      activity: string;
+      quietTime?: Journey['quietTime'];
+      /** The journey's `limits.dailyCap`, checked when the send is carried out. */
+      dailyCap?: number;
+    }
   | { type: 'set_timer'; timerId: string; at: string }
   | { type: 'metric'; metric: Metric; activity?: string };
 
@@ -327,6 +335,7 @@ function run(
             action: activity.action,
             activity: id,
             ...(journey.quietTime ? { quietTime: journey.quietTime } : {}),
+            ...(journey.limits.dailyCap === undefined ? {} : { dailyCap: journey.limits.dailyCap }),
           },
           { type: 'metric', metric: 'sent', activity: id },
         );

@@ -225,6 +225,8 @@ export const Limits = z.strictObject({
   dailyCap: z.number().int().min(1).optional(),
 });
 
+export const QuietTime = z.strictObject({ start: LocalTime, end: LocalTime });
+
 export const Journey = z.strictObject({
   id: Id,
   name: z.string().min(1).max(128),
@@ -245,7 +247,7 @@ export const Journey = z.strictObject({
   exitWhen: z.array(ExitCriterion).max(20).default([]),
   limits: Limits.default({ liveInstances: 'per_customer' }),
   /** No messages between start and end on the customer's clock; they wait until `end`. */
-  quietTime: z.strictObject({ start: LocalTime, end: LocalTime }).optional(),
+  quietTime: QuietTime.optional(),
 });
 export type Journey = z.infer<typeof Journey>;
 export type JourneyInput = z.input<typeof Journey>;

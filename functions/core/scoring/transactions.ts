@@ -1,11 +1,13 @@
 /**
- * Transactions for the repeat-buying models: parsing (the CDNOW text format and CSV
- * `customer_id,date,amount`) and summaries per customer, with the conventions of the published
- * CDNOW results (shared/data/cdnow/README.md): time in days/7, purchases on the same day merged
+ * Transactions for the repeat-buying models: parsing (the CDNOW master and sample text formats
+ * and CSV `customer_id,date,amount`) and summaries per customer, with the conventions of the published
+ * CDNOW results (test/fixtures/cdnow/README.md): time in days/7, purchases on the same day merged
  * into one, x = repeat purchase days in calibration, t_x = last calibration purchase since the
  * first, T = age at the end of calibration, zbar = mean value of the repeat purchases (0 if x = 0).
  * Pure: takes text, returns data.
  */
+
+import { parse as parseCsvText } from 'csv-parse/sync';
 
 export interface Transaction {
   customerId: string;
@@ -49,44 +51,138 @@ function dayOf(text: string | undefined, line: number): number {
   return day;
 }
 
+/** The file layouts read: see `parseTransactionsFile`. */
+export type TransactionFormat = 'cdnow-master' | 'cdnow-sample' | 'csv';
+
+export const FORMAT_NAMES: Record<TransactionFormat, string> = {
+  'cdnow-master': 'CDNOW master: customer_id date number_of_cds dollar_value',
+  'cdnow-sample': 'CDNOW sample: master_id customer_id date number_of_cds dollar_value',
+  csv: 'CSV customer_id,date,amount',
+};
+
+export interface TransactionsFile {
+  format: TransactionFormat;
+  /** True when the first line was a header (skipped). */
+  header: boolean;
+  transactions: Transaction[];
+}
+
 /**
- * CDNOW text: whitespace-separated `master_id customer_id YYYYMMDD number_of_cds dollar_value`,
- * no header. The customer is the second column (1..2357 in the sample), as in the summaries.
+ * A header line names the columns: its date and amount fields are words, never a date or a
+ * number (a data line whose date or amount is bad starts with a digit, a sign or a dot, and is
+ * reported as bad rather than skipped).
+ */
+const isHeader = (date: string | undefined, amount: string | undefined): boolean =>
+  /^[A-Za-z_]/.test(date ?? '') && /^[A-Za-z_]/.test(amount ?? '');
+
+/** CDNOW customer ids are zero-padded numbers ("0001"): the customer is the number. */
+const cdnowId = (text: string): string => (/^\d+$/.test(text) ? text.replace(/^0+(?=\d)/, '') : text);
+
+/** Where the columns are in each whitespace-separated CDNOW layout. */
+const CDNOW_LAYOUTS = {
+  4: { format: 'cdnow-master', customer: 0, date: 1, amount: 3 },
+  5: { format: 'cdnow-sample', customer: 1, date: 2, amount: 4 },
+} as const;
+
+/**
+ * The CDNOW text formats, whitespace-separated, told apart by the number of columns on the
+ * first line: the master file as published (`customer_id date number_of_cds dollar_value`, with
+ * that header line or without) and the 1/10 sample (`master_id customer_id date number_of_cds
+ * dollar_value`, no header; the customer is the second column, 1..2357, as in the summaries).
  */
 export function parseCdnowText(text: string): Transaction[] {
+  return parseCdnow(text).transactions;
+}
+
+function parseCdnow(text: string): TransactionsFile {
   const out: Transaction[] = [];
+  let layout: (typeof CDNOW_LAYOUTS)[4 | 5] | undefined;
+  let header = false;
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
     if (line === '') return;
     const cols = line.split(/\s+/);
-    if (cols.length !== 5) throw new TransactionParseError(`line ${i + 1}: expected 5 columns, found ${cols.length}`);
-    out.push({ customerId: String(Number(cols[1])), day: dayOf(cols[2], i + 1), amount: parseAmount(cols[4], i + 1) });
+    if (!layout) {
+      layout = cols.length === 4 || cols.length === 5 ? CDNOW_LAYOUTS[cols.length] : undefined;
+      if (!layout) {
+        throw new TransactionParseError(
+          `line ${i + 1}: expected 4 columns (customer_id date number_of_cds dollar_value), 5 (the CDNOW ` +
+            `sample: master_id customer_id date number_of_cds dollar_value) or CSV customer_id,date,amount; ` +
+            `found ${cols.length} columns`,
+        );
+      }
+      if (isHeader(cols[layout.date], cols[layout.amount])) {
+        header = true;
+        return;
+      }
+    }
+    if (cols.length !== (layout.format === 'cdnow-master' ? 4 : 5)) {
+      throw new TransactionParseError(
+        `line ${i + 1}: expected ${layout.format === 'cdnow-master' ? 4 : 5} columns like line 1, found ${cols.length}`,
+      );
+    }
+    out.push({
+      customerId: cdnowId(cols[layout.customer] as string),
+      day: dayOf(cols[layout.date], i + 1),
+      amount: parseAmount(cols[layout.amount], i + 1),
+    });
   });
-  return out;
+  return { format: layout?.format ?? 'cdnow-sample', header, transactions: out };
 }
 
-/** CSV `customer_id,date,amount`, with or without that header line. */
+/**
+ * CSV `customer_id,date,amount` (RFC 4180: quoted fields, doubled quotes, CRLF or LF), with or
+ * without a header line; spaces around fields are ignored.
+ */
 export function parseTransactionsCsv(text: string): Transaction[] {
-  const out: Transaction[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '') return;
-    const cols = line.split(',').map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
-    if (i === 0 && parseDay(cols[1] ?? '') === undefined && /customer/i.test(cols[0] ?? '')) return; // header
-    if (cols.length !== 3) throw new TransactionParseError(`line ${i + 1}: expected 3 columns, found ${cols.length}`);
-    if (!cols[0]) throw new TransactionParseError(`line ${i + 1}: empty customer_id`);
-    out.push({ customerId: cols[0], day: dayOf(cols[1], i + 1), amount: parseAmount(cols[2], i + 1) });
-  });
-  return out;
+  return parseCsv(text).transactions;
 }
 
-/** CSV when the first non-empty line has commas, the CDNOW text format otherwise. */
-export function parseTransactions(text: string): Transaction[] {
-  const first = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
-  const rows = first.includes(',') ? parseTransactionsCsv(text) : parseCdnowText(text);
-  if (rows.length === 0) throw new TransactionParseError('no transactions');
-  return rows;
+type CsvRow = { record: string[]; info: { lines: number } };
+
+function parseCsv(text: string): TransactionsFile {
+  let rows: CsvRow[];
+  try {
+    rows = parseCsvText(text, {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+    }) as unknown as CsvRow[];
+  } catch (e) {
+    const line = (e as { lines?: number }).lines;
+    throw new TransactionParseError(`${line === undefined ? '' : `line ${line}: `}${(e as Error).message}`);
+  }
+  const out: Transaction[] = [];
+  let header = false;
+  rows.forEach(({ record: cols, info }, i) => {
+    const line = info.lines;
+    if (i === 0 && cols.length === 3 && isHeader(cols[1], cols[2])) {
+      header = true;
+      return;
+    }
+    if (cols.length !== 3) throw new TransactionParseError(`line ${line}: expected 3 columns, found ${cols.length}`);
+    if (!cols[0]) throw new TransactionParseError(`line ${line}: empty customer_id`);
+    out.push({ customerId: cols[0], day: dayOf(cols[1], line), amount: parseAmount(cols[2], line) });
+  });
+  return { format: 'csv', header, transactions: out };
 }
+
+/**
+ * Reads a transactions file, its format told by the first non-empty line: CSV
+ * `customer_id,date,amount` when it has a comma (or opens a quoted field), otherwise the CDNOW text format with 4 columns
+ * (the master file) or 5 (the sample). A bad line is reported with its line number.
+ */
+export function parseTransactionsFile(text: string): TransactionsFile {
+  const first = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  const file = first.includes(',') || /^\s*"/.test(first) ? parseCsv(text) : parseCdnow(text);
+  if (file.transactions.length === 0) throw new TransactionParseError('no transactions');
+  return file;
+}
+
+/** The transactions of a file in any format `parseTransactionsFile` reads. */
+export const parseTransactions = (text: string): Transaction[] => parseTransactionsFile(text).transactions;
 
 /** One purchase day of one customer: the same-day transactions merged, amounts summed. */
 export interface PurchaseDay {

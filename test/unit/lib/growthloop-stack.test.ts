@@ -1,16 +1,21 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../../functions/core/config/tenants';
-import { consumers, INGEST_SOURCE, queues, routes } from '../../../functions/routes';
+import { consumers, INGEST_SOURCE, type QueueName, queues, routes } from '../../../functions/routes';
 import { createGrowthloopApp } from '../../../lib/app';
+import { MAX_CONCURRENCY } from '../../../lib/consumers';
+import { HandlerFunction } from '../../../lib/function';
+import { DEFAULT_QUEUE_AGE_ALARM, QUEUE_AGE_ALARM } from '../../../lib/observability';
 import { Routing, toEventPattern } from '../../../lib/routing';
+import { STAGE_TAG, stageFromContext } from '../../../lib/stage';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 type Statement = { Action: string | string[]; Resource: unknown };
@@ -55,8 +60,9 @@ function synth(context: Record<string, unknown>, extend?: (stack: Stack) => void
   extend?.(stack);
   const assembly = app.synth();
   const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
-  const templateJson = assembly.getStackByName(stack.stackName).template as { Resources: Record<string, Resource> };
-  return { stack, templateJson, template: Template.fromJSON(templateJson), report };
+  const artifact = assembly.getStackByName(stack.stackName);
+  const templateJson = artifact.template as { Resources: Record<string, Resource> };
+  return { stack, artifact, templateJson, template: Template.fromJSON(templateJson), report };
 }
 
 const nagErrors = (report: ValidationReport): Violation[] =>
@@ -142,6 +148,8 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'POST /v1/segment/{tenantId}/track': 'segment',
   'POST /v1/segment/{tenantId}/identify': 'segment',
   'POST /v1/segment/{tenantId}/batch': 'segment',
+  'GET /health': 'admin',
+  'GET /openapi.json': 'admin',
 };
 
 describe('the growthloop stack', () => {
@@ -156,7 +164,7 @@ describe('the growthloop stack', () => {
     expect(() => app.synth()).toThrow(/AwsSolutions/);
     const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
     const failed = nagErrors(report).filter((v) =>
-      v.violatingConstructs.some((c) => c.constructPath.startsWith('growthloop/UnprotectedQueue')),
+      v.violatingConstructs.some((c) => c.constructPath.startsWith(`${stack.stackName}/UnprotectedQueue`)),
     );
     expect(failed.map((v) => v.ruleName).sort()).toEqual(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']);
   });
@@ -338,6 +346,11 @@ describe('the growthloop stack', () => {
     const scheduler = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('scheduler:')));
     expect(scheduler.map((s) => s.Action)).toEqual(['scheduler:CreateSchedule']);
     expect(JSON.stringify(scheduler[0]?.Resource)).toContain(':schedule/default/*');
+    // The stage's own schedule group, named to the function, which may create schedules in it.
+    const [, group] = resourcesOfType(resources, 'AWS::Scheduler::ScheduleGroup')[0] ?? [];
+    expect(prop<string>(group, 'Name')).toBe(`${stack.stackName}-timers`);
+    expect(JSON.stringify(scheduler[0]?.Resource)).toContain(`:schedule/${stack.stackName}-timers/*`);
+    expect(variables(resources[fnId]).SCHEDULE_GROUP).toBe(`${stack.stackName}-timers`);
     const passRole = statements.find((s) => s.Action === 'iam:PassRole');
     expect(passRole?.Resource).toEqual({ 'Fn::GetAtt': [logicalId(journeys.schedulerRole), 'Arn'] });
     const trust = prop<{ Statement: Record<string, unknown>[] }>(
@@ -555,5 +568,360 @@ describe('route patterns', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { 'detail-type': [{ prefix: 'lifecycle.' }, 'identify'] },
     });
+  });
+});
+
+type Alarm = {
+  AlarmName: string;
+  Namespace: string;
+  MetricName: string;
+  Dimensions: { Name: string; Value: unknown }[];
+  Statistic: string;
+  Threshold: number;
+  ComparisonOperator: string;
+  EvaluationPeriods: number;
+  TreatMissingData: string;
+  AlarmActions: unknown[];
+  OKActions: unknown[];
+};
+
+const alarmsIn = (res: Record<string, Resource>): Alarm[] =>
+  resourcesOfType(res, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties as Alarm);
+
+/** The alarms on a metric with a dimension naming the resource (by Ref or Fn::GetAtt). */
+const alarmsOn = (res: Record<string, Resource>, metricName: string, id: string): Alarm[] =>
+  alarmsIn(res).filter(
+    (a) => a.MetricName === metricName && a.Dimensions.some((d) => JSON.stringify(d.Value).includes(`"${id}"`)),
+  );
+
+/**
+ * The queues the template itself names as dead-letter queues: a queue's ARN anywhere under a key such as
+ * RedrivePolicy.deadLetterTargetArn, a rule target's DeadLetterConfig, or a function's SCHEDULER_DLQ_ARN.
+ */
+function deadLetterQueueIds(res: Record<string, Resource>): Set<string> {
+  const queueIds = new Set(resourcesOfType(res, 'AWS::SQS::Queue').map(([id]) => id));
+  const found = new Set<string>();
+  const visit = (value: unknown, underDeadLetterKey: boolean): void => {
+    if (Array.isArray(value)) {
+      for (const v of value) visit(v, underDeadLetterKey);
+    } else if (value && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) {
+        if (key === 'Fn::GetAtt' && underDeadLetterKey && Array.isArray(v) && queueIds.has(v[0])) found.add(v[0]);
+        visit(v, underDeadLetterKey || /dead.?letter|dlq/i.test(key));
+      }
+    }
+  };
+  for (const r of Object.values(res)) visit(r.Properties, false);
+  return found;
+}
+
+const policyStatements = (res: Record<string, Resource>, roleId: string | undefined): Statement[] =>
+  resourcesOfType(res, 'AWS::IAM::Policy')
+    .filter(([, p]) => prop<unknown[]>(p, 'Roles').some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })))
+    .flatMap(([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement);
+
+describe('the alarms', () => {
+  const queueIds = resourcesOfType(resources, 'AWS::SQS::Queue').map(([id]) => id);
+  const deadLetters = deadLetterQueueIds(resources);
+  const functionIds = resourcesOfType(resources, 'AWS::Lambda::Function').map(([id]) => id);
+  const stageIds = resourcesOfType(resources, 'AWS::ApiGatewayV2::Stage').map(([id]) => id);
+  const [topicId] = resourcesOfType(resources, 'AWS::SNS::Topic').map(([id]) => id);
+
+  it('go off on every dead-letter queue as soon as one message is visible in it', () => {
+    // One per queue (redrive) and one per EventBridge rule target (undelivered events).
+    expect(deadLetters.size).toBe(Object.keys(queues).length + routes.length);
+    for (const id of deadLetters) {
+      const alarms = alarmsOn(resources, 'ApproximateNumberOfMessagesVisible', id);
+      expect(alarms, id).toHaveLength(1);
+      expect(alarms[0], id).toMatchObject({
+        Namespace: 'AWS/SQS',
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+      });
+    }
+  });
+
+  it('go off when the oldest message of a work queue is older than that queue allows', () => {
+    const workQueues = queueIds.filter((id) => !deadLetters.has(id));
+    expect(workQueues).toHaveLength(Object.keys(queues).length);
+    for (const name of Object.keys(queues) as QueueName[]) {
+      const id = logicalId(stack.routing.queues[name]);
+      expect(workQueues).toContain(id);
+      const alarms = alarmsOn(resources, 'ApproximateAgeOfOldestMessage', id);
+      expect(alarms, name).toHaveLength(1);
+      expect(alarms[0]?.Threshold, name).toBe(QUEUE_AGE_ALARM[name].toSeconds());
+      expect(alarms[0]?.Statistic, name).toBe('Maximum');
+    }
+    for (const id of deadLetters) expect(alarmsOn(resources, 'ApproximateAgeOfOldestMessage', id), id).toEqual([]);
+  });
+
+  it.each(Object.keys(queues) as QueueName[])(
+    'let the oldest message of %s outlast three receives before its age alarm goes off',
+    (name) => {
+      // SQS leaves a message out of the age after three receives; before that its retries count.
+      expect(QUEUE_AGE_ALARM[name].toSeconds()).toBeGreaterThan(3 * queues[name].visibilitySeconds);
+    },
+  );
+
+  it("go off on every function's errors and throttles", () => {
+    expect(functionIds.length).toBeGreaterThan(0);
+    for (const id of functionIds) {
+      for (const metric of ['Errors', 'Throttles']) {
+        const alarms = alarmsOn(resources, metric, id);
+        expect(alarms, `${id} ${metric}`).toHaveLength(1);
+        expect(alarms[0], `${id} ${metric}`).toMatchObject({
+          Namespace: 'AWS/Lambda',
+          Statistic: 'Sum',
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+        expect(alarms[0]?.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: id } }]);
+      }
+    }
+  });
+
+  it("go off on the HTTP API's 5xx answers", () => {
+    const [apiId] = resourcesOfType(resources, 'AWS::ApiGatewayV2::Api').map(([id]) => id);
+    const alarms = alarmsIn(resources).filter((a) => a.Namespace === 'AWS/ApiGateway');
+    expect(alarms).toHaveLength(stageIds.length);
+    expect(alarms[0]).toMatchObject({ MetricName: '5xx', Statistic: 'Sum', Threshold: 1 });
+    expect(alarms[0]?.Dimensions).toHaveLength(2);
+    expect(alarms[0]?.Dimensions).toEqual(
+      expect.arrayContaining([
+        { Name: 'ApiId', Value: { Ref: apiId } },
+        { Name: 'Stage', Value: '$default' },
+      ]),
+    );
+  });
+
+  it('all notify the one alerts topic, treat missing data as not breaching, and are named after the stack', () => {
+    expect(resourcesOfType(resources, 'AWS::SNS::Topic')).toHaveLength(1);
+    const alarms = alarmsIn(resources);
+    // Nothing but the alarms above: one per queue, two per function, one per API stage.
+    expect(alarms).toHaveLength(queueIds.length + 2 * functionIds.length + stageIds.length);
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions, alarm.AlarmName).toEqual([{ Ref: topicId }]);
+      expect(alarm.OKActions, alarm.AlarmName).toEqual([{ Ref: topicId }]);
+      expect(alarm.TreatMissingData, alarm.AlarmName).toBe('notBreaching');
+      // The topic policy lets only alarms named growthloop-<stage>-* publish.
+      expect(alarm.AlarmName.startsWith(`${stack.stackName}-`), alarm.AlarmName).toBe(true);
+    }
+  });
+
+  it('give a queue and a function added to the stack after it is built their alarms too', () => {
+    const added: { queue?: sqs.Queue; deadLetters?: sqs.Queue; fn?: HandlerFunction } = {};
+    const later = synth({ ...SKIP_BUNDLING, config: writeConfig({ tenants: [tenant] }) }, (s) => {
+      added.deadLetters = new sqs.Queue(s, 'LaterDlq', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+      });
+      added.queue = new sqs.Queue(s, 'Later', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        deadLetterQueue: { queue: added.deadLetters, maxReceiveCount: 3 },
+      });
+      added.fn = new HandlerFunction(s, 'LaterFunction', {
+        entry: 'functions/handlers/ingest.ts',
+        description: 'added later',
+        environment: {},
+        timeout: Duration.seconds(3),
+      });
+    });
+    const id = (c: IConstruct) => later.stack.getLogicalId(c.node.defaultChild as CfnElement);
+    const res = later.templateJson.Resources;
+    expect(alarmsOn(res, 'ApproximateNumberOfMessagesVisible', id(added.deadLetters!))).toHaveLength(1);
+    const [age] = alarmsOn(res, 'ApproximateAgeOfOldestMessage', id(added.queue!));
+    expect(age?.Threshold).toBe(DEFAULT_QUEUE_AGE_ALARM.toSeconds());
+    expect(alarmsOn(res, 'Errors', id(added.fn!.fn))).toHaveLength(1);
+    expect(alarmsOn(res, 'Throttles', id(added.fn!.fn))).toHaveLength(1);
+    expect(nagErrors(later.report)).toEqual([]);
+  });
+});
+
+describe('the alerts topic', () => {
+  const [topicId, topic] = resourcesOfType(resources, 'AWS::SNS::Topic')[0] ?? [];
+
+  it('is encrypted with a rotating key of its own that CloudWatch may use', () => {
+    const keyId = getAttArn(prop(topic, 'KmsMasterKeyId'));
+    const key = resources[keyId as string];
+    expect(key?.Type).toBe('AWS::KMS::Key');
+    expect(prop(key, 'EnableKeyRotation')).toBe(true);
+    expect(prop<{ Statement: unknown[] }>(key, 'KeyPolicy').Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      }),
+    );
+  });
+
+  it("refuses publishing without TLS and lets this stack's alarms publish", () => {
+    const [, policy] =
+      resourcesOfType(resources, 'AWS::SNS::TopicPolicy').find(
+        ([, p]) => JSON.stringify(prop(p, 'Topics')) === JSON.stringify([{ Ref: topicId }]),
+      ) ?? [];
+    const statements = prop<{ Statement: Record<string, unknown>[] }>(policy, 'PolicyDocument').Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'sns:Publish',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+    const allow = statements.find((s) => s.Effect === 'Allow');
+    expect(allow).toMatchObject({
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
+    expect(JSON.stringify(allow?.Condition)).toContain(`:alarm:${stack.stackName}-*`);
+  });
+
+  it('has no subscription when no address is configured, and its ARN is an output', () => {
+    expect(resourcesOfType(resources, 'AWS::SNS::Subscription')).toEqual([]);
+    deployed.template.hasOutput('AlertsTopicArn', { Value: { Ref: topicId } });
+  });
+
+  it("subscribes the config's alerts.email, which -c alertsEmail overrides", () => {
+    const config = writeConfig({ tenants: [tenant], alerts: { email: 'ops@acme.example' } });
+    for (const [context, email] of [
+      [{ config }, 'ops@acme.example'],
+      [{ config, alertsEmail: 'oncall@acme.example' }, 'oncall@acme.example'],
+      [{ config: writeConfig({ tenants: [tenant] }), alertsEmail: 'oncall@acme.example' }, 'oncall@acme.example'],
+    ] as const) {
+      const { template, templateJson } = synth({ ...SKIP_BUNDLING, ...context });
+      const [id] = resourcesOfType(templateJson.Resources, 'AWS::SNS::Topic').map(([topic]) => topic);
+      template.resourceCountIs('AWS::SNS::Subscription', 1);
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: email,
+        TopicArn: { Ref: id },
+      });
+    }
+  });
+
+  it('fails synth on an alerts address that is not one, from the config or the context', () => {
+    const bad = writeConfig({ tenants: [tenant], alerts: { email: 'not-an-address' } });
+    expect(() => synth({ ...SKIP_BUNDLING, config: bad })).toThrow(/\$\.alerts\.email/);
+    const config = writeConfig({ tenants: [tenant] });
+    expect(() => synth({ ...SKIP_BUNDLING, config, alertsEmail: 'not-an-address' })).toThrow(/alertsEmail/);
+  });
+});
+
+describe('tracing', () => {
+  it.each(resourcesOfType(resources, 'AWS::Lambda::Function').map(([id]) => id))(
+    'traces %s actively, allowed to send traces and nothing more on "*"',
+    (id) => {
+      const fn = resources[id];
+      expect(prop(fn, 'TracingConfig')).toEqual({ Mode: 'Active' });
+      const statements = policyStatements(resources, getAttArn(prop(fn, 'Role')));
+      const onEverything = statements.filter((s) => s.Resource === '*');
+      expect(onEverything).toEqual([
+        { Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Effect: 'Allow', Resource: '*' },
+      ]);
+    },
+  );
+
+  it('still fails synth on any other grant on "*": the X-Ray acknowledgement covers only its own policy', () => {
+    expect(() =>
+      synth({ ...SKIP_BUNDLING, config: writeConfig({ tenants: [tenant] }) }, (s) => {
+        (s as typeof stack).ingest.handler.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: ['*'] }),
+        );
+      }),
+    ).toThrow(/AwsSolutions-IAM5/);
+  });
+});
+
+describe('the queue consumers', () => {
+  const queueNames = new Map(
+    (Object.keys(queues) as QueueName[]).map((name) => [logicalId(stack.routing.queues[name]), name]),
+  );
+
+  it('each have a concurrency cap, the one set for their queue', () => {
+    const mappings = resourcesOfType(resources, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(Object.keys(consumers).length);
+    for (const [id, mapping] of mappings) {
+      const name = queueNames.get(getAttArn(prop(mapping, 'EventSourceArn')) as string);
+      expect(name, id).toBeDefined();
+      const cap = prop<{ MaximumConcurrency?: number } | undefined>(mapping, 'ScalingConfig')?.MaximumConcurrency;
+      expect(cap, id).toBe(MAX_CONCURRENCY[name as QueueName]);
+    }
+  });
+
+  it('are capped within what SQS event sources accept (2 to 1,000)', () => {
+    for (const cap of Object.values(MAX_CONCURRENCY)) {
+      expect(cap).toBeGreaterThanOrEqual(2);
+      expect(cap).toBeLessThanOrEqual(1000);
+    }
+  });
+});
+
+/** Properties that name a resource inside another one (a role's inline policy, an API's stage), not account-wide. */
+const SCOPED_NAMES = new Set(['PolicyName', 'StageName', 'DisplayName', 'MetricName', 'IndexName', 'AttributeName']);
+const explicitNames = (res: Record<string, Resource>): string[] =>
+  Object.values(res).flatMap((r) =>
+    Object.entries(r.Properties ?? {})
+      .filter(([key, value]) => key.endsWith('Name') && !SCOPED_NAMES.has(key) && typeof value === 'string')
+      .map(([, value]) => value as string),
+  );
+
+describe('stages', () => {
+  const prod = synth({ ...SKIP_BUNDLING, stage: 'prod', config: writeConfig({ tenants: [tenant] }) });
+
+  it('name the stack growthloop-<stage>, growthloop-dev when no stage is given', () => {
+    expect(cdkJson.context.stage).toBeUndefined();
+    expect(stack.stackName).toBe('growthloop-dev');
+    expect(prod.stack.stackName).toBe('growthloop-prod');
+    expect(prod.artifact.stackName).toBe('growthloop-prod');
+  });
+
+  it.each(['Prod', 'pro_d', 'pr od', 'pröd', 'a'.repeat(17)])('refuse the stage %j', (stage) => {
+    expect(() => stageFromContext(new App({ context: { stage } }))).toThrow(/invalid stage/);
+  });
+
+  it('accept 1 to 16 lower-case letters, digits and dashes', () => {
+    for (const stage of ['a', 'prod', 'staging-2', 'x'.repeat(16)]) {
+      expect(stageFromContext(new App({ context: { stage } }))).toBe(stage);
+    }
+    expect(() => createGrowthloopApp({ outdir: tempDir(), context: { stage: 'Prod' } })).toThrow(/invalid stage/);
+  });
+
+  it('tag the stack and every resource that takes tags with growthloop:stage', () => {
+    expect(prod.artifact.tags).toMatchObject({ [STAGE_TAG]: 'prod' });
+    const tagged = Object.entries(prod.templateJson.Resources).filter(([, r]) => r.Properties?.Tags);
+    const types = new Set(tagged.map(([, r]) => r.Type));
+    for (const type of [
+      'AWS::CloudWatch::Alarm',
+      'AWS::DynamoDB::Table',
+      'AWS::Events::EventBus',
+      'AWS::IAM::Role',
+      'AWS::KMS::Key',
+      'AWS::Lambda::Function',
+      'AWS::Logs::LogGroup',
+      'AWS::SNS::Topic',
+      'AWS::SQS::Queue',
+      'AWS::SecretsManager::Secret',
+    ]) {
+      expect(types).toContain(type);
+    }
+    for (const [id, r] of tagged) {
+      // A list of {Key, Value} for most types, a map for API Gateway v2.
+      const tags = r.Properties?.Tags as { Key: string; Value: string }[] | Record<string, string>;
+      const value = Array.isArray(tags) ? tags.find((t) => t.Key === STAGE_TAG)?.Value : tags[STAGE_TAG];
+      expect(value, id).toBe('prod');
+    }
+  });
+
+  it('give two stages disjoint explicit names, each starting with its stack name', () => {
+    const devNames = explicitNames(resources);
+    const prodNames = explicitNames(prod.templateJson.Resources);
+    expect(devNames.length).toBeGreaterThan(0);
+    expect(prodNames).toHaveLength(devNames.length);
+    expect(devNames.filter((name) => prodNames.includes(name))).toEqual([]);
+    for (const name of devNames) expect(name).toMatch(/^growthloop-dev[-/]/);
+    for (const name of prodNames) expect(name).toMatch(/^growthloop-prod[-/]/);
   });
 });

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { backtest } from '../../../../functions/app/backtest/run';
 import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
 import { createCatalog } from '../../../../functions/core/journeys/catalog';
 import { emptyCustomerJourneys, onCustomerEvent } from '../../../../functions/core/journeys/customer';
 import { localParts } from '../../../../functions/core/journeys/local-time';
 import { type Customer, enter, type Instance, onTimer } from '../../../../functions/core/journeys/runtime';
 import type { Journey, JourneyInput } from '../../../../functions/core/journeys/schema';
-import { simulate } from '../../../../functions/core/journeys/simulate';
 import { validateJourney } from '../../../../functions/core/journeys/validate';
 import { DEFAULT_SCORING_SETTINGS } from '../../../../functions/core/scoring/settings';
 
@@ -43,8 +43,8 @@ const order = (customerId: string, at: number) =>
 describe('the abandoned-checkout example', () => {
   const abandoned = journey('abandoned-checkout');
 
-  it('an order within the hour: nothing is sent, and the conversion is counted', () => {
-    const report = simulate({
+  it('an order within the hour: nothing is sent, and the conversion is counted', async () => {
+    const report = await backtest({
       journeys: [abandoned],
       events: [checkout('ada', T0), order('ada', T0 + 0.5 * HOUR)],
       scoring,
@@ -54,8 +54,13 @@ describe('the abandoned-checkout example', () => {
     expect(report.journeys['abandoned-checkout']).toMatchObject({ entered: 1, converted: 1, exited: 1, completed: 0 });
   });
 
-  it('no order: a push at one hour and an e-mail with a coupon at 24 hours', () => {
-    const report = simulate({ journeys: [abandoned], events: [checkout('ada', T0)], scoring, to: T0 + 48 * HOUR });
+  it('no order: a push at one hour and an e-mail with a coupon at 24 hours', async () => {
+    const report = await backtest({
+      journeys: [abandoned],
+      events: [checkout('ada', T0)],
+      scoring,
+      to: T0 + 48 * HOUR,
+    });
     expect(report.sends.map((s) => [s.at, s.kind, s.activity])).toEqual([
       [new Date(T0 + HOUR).toISOString(), 'push', 'push-reminder'],
       [new Date(T0 + 24 * HOUR).toISOString(), 'coupon', 'email-coupon'],
@@ -64,23 +69,28 @@ describe('the abandoned-checkout example', () => {
     expect(report.coupons).toEqual({ issued: 1, byPool: { 'cart-10': 1 }, cost: null });
   });
 
-  it('the same trigger delivered 10 times, or 10 triggers for one checkout, make one instance', () => {
+  it('the same trigger delivered 10 times, or 10 triggers for one checkout, make one instance', async () => {
     const once = checkout('ada', T0);
-    const redelivered = simulate({ journeys: [abandoned], events: Array(10).fill(once), scoring, to: T0 + 48 * HOUR });
+    const redelivered = await backtest({
+      journeys: [abandoned],
+      events: Array(10).fill(once),
+      scoring,
+      to: T0 + 48 * HOUR,
+    });
     expect(redelivered.journeys['abandoned-checkout']?.entered).toBe(1);
     const repeated = Array.from({ length: 10 }, (_, i) => checkout('ada', T0 + i * 60_000));
-    const report = simulate({ journeys: [abandoned], events: repeated, scoring, to: T0 + 48 * HOUR });
+    const report = await backtest({ journeys: [abandoned], events: repeated, scoring, to: T0 + 48 * HOUR });
     expect(report.journeys['abandoned-checkout']).toMatchObject({ entered: 1, refused: { already_in: 9 } });
     expect(report.sends).toHaveLength(2);
   });
 
-  it('honours re-entry: another checkout within a day of entering is refused, after a day it enters', () => {
+  it('honours re-entry: another checkout within a day of entering is refused, after a day it enters', async () => {
     const events = [
       checkout('ada', T0, 'k1'),
       checkout('ada', T0 + 23 * HOUR, 'k2'),
       checkout('ada', T0 + 25 * HOUR, 'k3'),
     ];
-    const report = simulate({ journeys: [abandoned], events, scoring, to: T0 + 72 * HOUR });
+    const report = await backtest({ journeys: [abandoned], events, scoring, to: T0 + 72 * HOUR });
     expect(report.journeys['abandoned-checkout']).toMatchObject({ entered: 2, refused: { reentry_interval: 1 } });
   });
 });
@@ -118,12 +128,12 @@ describe('splits and holdouts', () => {
     for (let i = 0; i < 100; i++) expect(pathOf(`customer-${i}`)).toBe(pathOf(`customer-${i}`));
   });
 
-  it('holdout customers get nothing and are counted', () => {
+  it('holdout customers get nothing and are counted', async () => {
     const winback = journey('winback-no-login');
     const events = Array.from({ length: 2000 }, (_, i) =>
       event(`c${i}`, T0, 'lifecycle.stage_changed', { from: 'repeat', to: 'at_risk', reason: 'test' }),
     );
-    const report = simulate({ journeys: [winback], events, scoring, to: T0 + 30 * 24 * HOUR });
+    const report = await backtest({ journeys: [winback], events, scoring, to: T0 + 30 * 24 * HOUR });
     const totals = report.journeys['winback-no-login']!;
     expect(totals.entered).toBe(2000);
     expect(totals.heldOut / 2000).toBeGreaterThan(0.08);
@@ -181,7 +191,7 @@ describe('waits on the customer’s clock', () => {
 });
 
 describe('limits', () => {
-  it('a daily cap stops the journey’s sends for the rest of the day and counts what it held back', () => {
+  it('a daily cap stops the journey’s sends for the rest of the day and counts what it held back', async () => {
     const capped = journey({
       id: 'capped',
       name: 'capped',
@@ -192,7 +202,7 @@ describe('limits', () => {
       limits: { dailyCap: 2 },
     });
     const day = (d: number, customer: string) => event(customer, T0 + d * 24 * HOUR, 'session_started');
-    const report = simulate({
+    const report = await backtest({
       journeys: [capped],
       events: [day(0, 'a'), day(0, 'b'), day(0, 'c'), day(0, 'd'), day(1, 'e'), day(1, 'f')],
       scoring,
@@ -203,9 +213,9 @@ describe('limits', () => {
 });
 
 describe('date entries', () => {
-  it('the birthday perk starts at 9:00 on the customer’s clock on their birthday, every year', () => {
+  it('the birthday perk starts at 9:00 on the customer’s clock on their birthday, every year', async () => {
     const identify = event('ada', T0, 'identify', { traits: { birthday: '1990-03-05' }, timezone: 'America/New_York' });
-    const report = simulate({
+    const report = await backtest({
       journeys: [journey('birthday-perk')],
       events: [identify],
       scoring,
@@ -219,9 +229,9 @@ describe('date entries', () => {
     ]);
   });
 
-  it('a points-expiry reminder a week before the expiry at 10:00, then a push the day before', () => {
+  it('a points-expiry reminder a week before the expiry at 10:00, then a push the day before', async () => {
     const identify = event('ada', T0, 'identify', { traits: { pointsExpireAt: '2026-04-01', points: 300 } });
-    const report = simulate({
+    const report = await backtest({
       journeys: [journey('points-expiry-reminder')],
       events: [identify],
       scoring,
@@ -236,7 +246,7 @@ describe('date entries', () => {
 });
 
 describe('goals', () => {
-  it('a customer in 3 journeys who places an order exits all whose goal it is', () => {
+  it('a customer in 3 journeys who places an order exits all whose goal it is', async () => {
     const waiting = (id: string, goal: boolean): Journey =>
       journey({
         id,

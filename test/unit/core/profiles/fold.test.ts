@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { collectDeliveries } from '../../../../functions/app/fold-profiles/deliveries';
 import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
 import { coldWeeks, planProfileWrite } from '../../../../functions/core/profiles/apply';
-import { collectDeliveries, groupByCustomer } from '../../../../functions/core/profiles/batch';
+import { groupByCustomer } from '../../../../functions/core/profiles/batch';
 import type { StoredProfile } from '../../../../functions/core/profiles/items';
 import { foldEvents, mergeProfiles } from '../../../../functions/core/profiles/profile';
 import { eventHash, holds, weekOf } from '../../../../functions/core/profiles/seen';
@@ -259,14 +260,14 @@ describe('a batch of deliveries', () => {
   it('groups events by customer and folds an event delivered twice in it once', () => {
     const a = ev('a', '2026-02-09T10:00:00.000Z', { type: 'login', properties: {} });
     const b = { ...a, eventId: 'b', customerId: 'c2' } as CanonicalEvent;
-    const body = (event: CanonicalEvent) => JSON.stringify({ detail: event });
+    const body = (event: CanonicalEvent) => JSON.stringify({ source: 'growthloop.ingest', detail: event });
     const { deliveries, undecodable } = collectDeliveries([
       { id: '1', body: body(a) },
       { id: '2', body: body(b) },
       { id: '3', body: body(a) },
       { id: '4', body: 'not json' },
     ]);
-    expect(undecodable).toEqual(['4']);
+    expect(undecodable).toEqual([{ id: '4', reason: expect.stringMatching(/^not JSON/) }]);
     const groups = groupByCustomer(deliveries);
     expect(groups.map((g) => g.recordIds)).toEqual([['1', '3'], ['2']]);
     const plan = planProfileWrite(undefined, groups[0]!.events, {}, NOW);

@@ -1,5 +1,5 @@
 /**
- * Reproduces the published CDNOW figures (see shared/data/cdnow/README.md) for BG/NBD and
+ * Reproduces the published CDNOW figures (see test/fixtures/cdnow/README.md) for BG/NBD and
  * Gamma-Gamma, plus gradient and identity checks on the model functions.
  */
 import { readFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ import {
   gammaGammaLogLikelihoodWithGradient,
 } from '../../../../functions/core/scoring/gammagamma';
 
-const DATA = join(import.meta.dirname, '../../../../../shared/data/cdnow');
+const DATA = join(import.meta.dirname, '../../../fixtures/cdnow');
 
 const readCsv = (file: string): number[][] =>
   readFileSync(join(DATA, file), 'utf8')

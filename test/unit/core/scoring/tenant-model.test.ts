@@ -12,7 +12,7 @@ import { formatDay, parseCdnowText } from '../../../../functions/core/scoring/tr
 
 const DAY = 86_400_000;
 const CALIBRATION_END = Date.parse('1997-09-30T12:00:00Z');
-const text = readFileSync(join(import.meta.dirname, '../../../../../shared/data/cdnow/CDNOW_sample.txt'), 'utf8');
+const text = readFileSync(join(import.meta.dirname, '../../../fixtures/cdnow/CDNOW_sample.txt'), 'utf8');
 
 /** Profiles folded from the CDNOW orders placed up to the end of calibration, in cents. */
 function cdnowProfiles(): Profile[] {

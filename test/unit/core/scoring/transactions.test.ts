@@ -8,12 +8,13 @@ import {
   parseDay,
   parseHorizon,
   parseTransactions,
+  parseTransactionsFile,
   purchaseDays,
   summarize,
   TransactionParseError,
 } from '../../../../functions/core/scoring/transactions';
 
-const DATA = join(import.meta.dirname, '../../../../../shared/data/cdnow');
+const DATA = join(import.meta.dirname, '../../../fixtures/cdnow');
 const day = (s: string) => parseDay(s)!;
 
 describe('parsing transactions', () => {
@@ -30,6 +31,49 @@ describe('parsing transactions', () => {
     const without = parseTransactions('c1,2024-03-01,10\nc2,20240302,5.5');
     expect(withHeader).toEqual(without);
     expect(without[1]).toEqual({ customerId: 'c2', day: day('2024-03-02'), amount: 5.5 });
+  });
+
+  it('reads the CDNOW master layout (customer_id date number_of_cds dollar_value), with or without its header', () => {
+    const body = '00001 19970101 1 11.77\n00002 19970112 1 12.00\n00001 19970102 2 20.76\n';
+    const withHeader = parseTransactionsFile(`customer_id date number_of_cds dollar_value\n${body}`);
+    expect(withHeader.format).toBe('cdnow-master');
+    expect(withHeader.header).toBe(true);
+    expect(withHeader.transactions).toEqual([
+      { customerId: '1', day: day('1997-01-01'), amount: 11.77 },
+      { customerId: '2', day: day('1997-01-12'), amount: 12 },
+      { customerId: '1', day: day('1997-01-02'), amount: 20.76 },
+    ]);
+    expect(parseTransactionsFile(body)).toEqual({ ...withHeader, header: false });
+  });
+
+  it('tells the format from the first line', () => {
+    expect(parseTransactionsFile(' 00004 0001 19970101  2   29.33\r\n').format).toBe('cdnow-sample');
+    expect(parseTransactionsFile('0001 19970101 2 29.33').format).toBe('cdnow-master');
+    expect(parseTransactionsFile('\n\nc1,2024-01-01,1').format).toBe('csv');
+    expect(() => parseTransactions('1 19970101 2 3 4 5')).toThrow(/line 1: expected 4 columns .* found 6 columns/);
+    expect(() => parseTransactions('0001 19970101 2 29.33\n 00004 0001 19970101 2 29.33')).toThrow(
+      /line 2: expected 4 columns like line 1, found 5/,
+    );
+  });
+
+  it('reads RFC 4180 CSV: quoted fields with commas, doubled quotes and line breaks, CRLF, a BOM', () => {
+    const rows = parseTransactions(
+      '\uFEFF"customer_id","date","amount"\r\n"Smith, J",2024-03-01,"10.5"\r\n"say ""hi""", 2024-03-02 ,3\r\n',
+    );
+    expect(rows).toEqual([
+      { customerId: 'Smith, J', day: day('2024-03-01'), amount: 10.5 },
+      { customerId: 'say "hi"', day: day('2024-03-02'), amount: 3 },
+    ]);
+    expect(parseTransactions('"two\nlines",2024-03-01,1')[0]?.customerId).toBe('two\nlines');
+    expect(() => parseTransactions('c1,2024-03-01,1\n"c2,2024-03-01,1\n')).toThrow(/line 2: Quote Not Closed/);
+    expect(() => parseTransactions('c1,2024-03-01,1\nc"2,2024-03-01,1\n')).toThrow(/line 2: /);
+  });
+
+  it('a first line is a header only when its date and amount are words; a bad first row is an error', () => {
+    expect(parseTransactionsFile('id,day,total\nc1,2024-03-01,1').header).toBe(true);
+    expect(() => parseTransactions('c1,2024/03/01,1\nc2,2024-03-01,1')).toThrow(/line 1: date "2024\/03\/01"/);
+    expect(() => parseTransactions('c1,2024-03-01,-x\nc2,2024-03-01,1')).toThrow(/line 1: amount "-x"/);
+    expect(() => parseTransactions('customer_id,date,amount\n')).toThrow(/no transactions/);
   });
 
   it('rejects bad dates, amounts and column counts with the line number', () => {

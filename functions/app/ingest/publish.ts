@@ -1,6 +1,6 @@
-import type { CanonicalEvent } from '../core/events/schemas';
-import type { Bus } from '../ports';
-import { INGEST_SOURCE } from '../routes';
+import type { CanonicalEvent } from '../../core/events/schemas';
+import type { Bus } from '../../ports';
+import { INGEST_SOURCE } from '../../routes';
 
 /** Puts accepted canonical events on the bus, from which the route table delivers them. */
 export async function publishEvents(bus: Bus, events: readonly CanonicalEvent[]): Promise<void> {

@@ -1,37 +1,34 @@
 /**
- * `growthloop model fit|evaluate`: reads a transactions file (CDNOW text or CSV
- * `customer_id,date,amount`), fits BG/NBD (and Gamma-Gamma), and evaluates the churn score
- * against the BG/NBD probability alone and plain recency on the holdout after the calibration end.
- * A table on stdout, or with --json one JSON document; progress on stderr. Errors: a message, exit code 2.
+ * `growthloop model fit|evaluate`: reads a transactions file (CSV `customer_id,date,amount`, the
+ * CDNOW master file or the CDNOW sample), fits BG/NBD (and Gamma-Gamma), and evaluates the churn
+ * score against the BG/NBD probability alone and plain recency on the holdout after the
+ * calibration end. A table on stdout, or with --json one JSON document; progress on stderr.
+ * Errors: one line on stderr, exit code 2.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { type BgnbdParams, fitBgnbd } from '../functions/core/scoring/bgnbd';
-import { scoreChurn } from '../functions/core/scoring/churn';
-import { type ScoreQuality, scoreQuality } from '../functions/core/scoring/evaluate';
-import { fitGammaGamma, type GammaGammaParams } from '../functions/core/scoring/gammagamma';
+import { type BgnbdParams, fitBgnbd } from '../core/scoring/bgnbd';
+import { scoreChurn } from '../core/scoring/churn';
+import { type ScoreQuality, scoreQuality } from '../core/scoring/evaluate';
+import { fitGammaGamma, type GammaGammaParams } from '../core/scoring/gammagamma';
+import { MIN_BUYERS, MIN_REPEAT_BUYERS } from '../core/scoring/tenant-model';
 import {
+  type CustomerSummary,
   countSummaries,
+  FORMAT_NAMES,
   formatDay,
   noPurchaseWithin,
   parseDay,
   parseHorizon,
-  parseTransactions,
+  parseTransactionsFile,
   purchaseDays,
   type SummaryCounts,
   summarize,
-} from '../functions/core/scoring/transactions';
-import { type Io, processIo } from './cli-io';
+} from '../core/scoring/transactions';
+import { CliError, parseOptions, reportFailure, UsageError, usageText, wantsHelp } from './command';
+import { type Io, processIo } from './io';
+import { MODEL, MODEL_NOTES, MODEL_USAGE } from './usage';
 
-export const MODEL_USAGE = `Usage:
-  growthloop model fit --transactions FILE [--calibration-end YYYY-MM-DD] [--json]
-  growthloop model evaluate --transactions FILE --calibration-end YYYY-MM-DD [--horizons 13w,26w,39w] [--json]
-FILE is the CDNOW text format or CSV customer_id,date,amount. Horizons in weeks (13w) or days (91d).
-`;
-
-export class ModelCliError extends Error {
-  override name = 'ModelCliError';
-}
+export { MODEL_USAGE };
 
 export interface HorizonReport {
   /** Share of the customers who buy within the horizon. */
@@ -61,28 +58,46 @@ export interface FitReport {
   gammaGamma?: { params: GammaGammaParams; logLikelihood: number; customers: number };
 }
 
-function load(file: string | undefined) {
-  if (!file) throw new ModelCliError('--transactions FILE is required');
+function load(file: string | undefined, io: Io) {
+  if (!file) throw new UsageError('--transactions FILE is required');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ModelCliError(`cannot read ${file}: ${(e as Error).message}`);
+    throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
   }
+  let parsed: ReturnType<typeof parseTransactionsFile>;
   try {
-    return purchaseDays(parseTransactions(text));
+    parsed = parseTransactionsFile(text);
   } catch (e) {
-    throw new ModelCliError(`${file}: ${(e as Error).message}`);
+    throw new CliError(`${file}: ${(e as Error).message}`);
   }
+  const days = purchaseDays(parsed.transactions);
+  io.err(
+    `read ${parsed.transactions.length} transactions of ${days.size} customers ` +
+      `(${FORMAT_NAMES[parsed.format]}${parsed.header ? ', with a header line' : ''})\n`,
+  );
+  return days;
+}
+
+/** Refuses to fit on fewer customers than a fit can stand (the tenant model's minimums). */
+function enoughData(customers: readonly CustomerSummary[], end: number): void {
+  const repeat = customers.filter((c) => c.x > 0).length;
+  if (customers.length >= MIN_BUYERS && repeat >= MIN_REPEAT_BUYERS) return;
+  throw new CliError(
+    `too little data: ${customers.length} customer${customers.length === 1 ? '' : 's'} by ${formatDay(end)}, ` +
+      `${repeat} with repeat purchases; a fit needs at least ${MIN_BUYERS} customers, ` +
+      `${MIN_REPEAT_BUYERS} with repeat purchases`,
+  );
 }
 
 function calibrationDay(text: string | undefined, fallback?: number): number {
   if (text === undefined) {
-    if (fallback === undefined) throw new ModelCliError('--calibration-end YYYY-MM-DD is required');
+    if (fallback === undefined) throw new UsageError('--calibration-end YYYY-MM-DD is required');
     return fallback;
   }
   const day = parseDay(text);
-  if (day === undefined) throw new ModelCliError(`--calibration-end "${text}" is not a date (YYYY-MM-DD)`);
+  if (day === undefined) throw new UsageError(`--calibration-end "${text}" is not a date (YYYY-MM-DD)`);
   return day;
 }
 
@@ -94,11 +109,12 @@ function lastPurchaseDay(days: ReturnType<typeof load>): number {
 }
 
 export function fitReport(file: string | undefined, calibrationEnd: string | undefined, io: Io): FitReport {
-  const days = load(file);
+  if (calibrationEnd !== undefined) calibrationDay(calibrationEnd);
+  const days = load(file, io);
   const last = lastPurchaseDay(days);
   const end = calibrationDay(calibrationEnd, last);
   const customers = summarize(days, end);
-  if (customers.length === 0) throw new ModelCliError(`no customer bought on or before ${formatDay(end)}`);
+  enoughData(customers, end);
   io.err(`fitting BG/NBD on ${customers.length} customers…\n`);
   const fit = fitBgnbd(customers);
   const report: FitReport = {
@@ -107,7 +123,7 @@ export function fitReport(file: string | undefined, calibrationEnd: string | und
     params: fit.params,
     logLikelihood: fit.logLikelihood,
   };
-  if (customers.some((c) => c.x > 0 && c.zbar > 0)) {
+  if (customers.filter((c) => c.x > 0 && c.zbar > 0).length >= MIN_REPEAT_BUYERS) {
     const gg = fitGammaGamma(customers);
     report.gammaGamma = { params: gg.params, logLikelihood: gg.logLikelihood, customers: gg.customers };
   }
@@ -127,14 +143,14 @@ export function evaluateReport(
       try {
         return { label: h.trim(), weeks: parseHorizon(h) };
       } catch (e) {
-        throw new ModelCliError(`--horizons: ${(e as Error).message}`);
+        throw new UsageError(`--horizons: ${(e as Error).message}`);
       }
     });
-  if (hs.length === 0) throw new ModelCliError('--horizons needs at least one horizon, e.g. 13w,26w,39w');
-  const days = load(file);
+  if (hs.length === 0) throw new UsageError('--horizons needs at least one horizon, e.g. 13w,26w,39w');
   const end = calibrationDay(calibrationEnd);
+  const days = load(file, io);
   const customers = summarize(days, end);
-  if (customers.length === 0) throw new ModelCliError(`no customer bought on or before ${formatDay(end)}`);
+  enoughData(customers, end);
   const last = lastPurchaseDay(days);
   io.err(`fitting BG/NBD on ${customers.length} customers (calibration to ${formatDay(end)})…\n`);
   const fit = fitBgnbd(customers);
@@ -156,7 +172,7 @@ export function evaluateReport(
     try {
       scores = scoreChurn(days, end, weeks, customers, fit.params);
     } catch (e) {
-      throw new ModelCliError(`horizon ${label}: ${(e as Error).message}`);
+      throw new CliError(`horizon ${label}: ${(e as Error).message}`);
     }
     const labels = customers.map((c) => noPurchaseWithin(c, weeks));
     const baseRate = labels.filter(Boolean).length / labels.length;
@@ -221,48 +237,59 @@ export function formatEvaluate(r: EvaluateReport): string {
   return `${dataLine(r.data, r.calibrationEnd)}${paramsLine(r.params, r.logLikelihood)}\nchurn = P(no purchase within the horizon)\n${table}\n`;
 }
 
+const OPTIONS = {
+  fit: {
+    transactions: { type: 'string' },
+    'calibration-end': { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  evaluate: {
+    transactions: { type: 'string' },
+    'calibration-end': { type: 'string' },
+    horizons: { type: 'string', default: '13w,26w,39w' },
+    json: { type: 'boolean', default: false },
+  },
+} as const;
+
+const isSubcommand = (sub: string): sub is keyof typeof MODEL => Object.hasOwn(MODEL, sub);
+
 /** Runs `model ARGS`; returns the exit code (0, or 2 with a message on stderr). */
 export function runModelCli(args: readonly string[], io: Io): number {
+  const [sub, ...rest] = args;
+  let usage = MODEL_USAGE;
   try {
-    const [sub, ...rest] = args;
-    if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-      io.out(MODEL_USAGE);
-      return sub === undefined ? 2 : 0;
+    if (sub === 'help' || sub === '--help' || sub === '-h') {
+      const [topic] = rest;
+      io.out(topic !== undefined && isSubcommand(topic) ? usageText([MODEL[topic]], MODEL_NOTES) : MODEL_USAGE);
+      return 0;
     }
-    let values: { transactions?: string; 'calibration-end'?: string; horizons?: string; json?: boolean };
-    try {
-      ({ values } = parseArgs({
-        args: [...rest],
-        options: {
-          transactions: { type: 'string' },
-          'calibration-end': { type: 'string' },
-          horizons: { type: 'string', default: '13w,26w,39w' },
-          json: { type: 'boolean', default: false },
-        },
-      }));
-    } catch (e) {
-      throw new ModelCliError((e as Error).message);
+    if (sub === undefined) throw new UsageError('name a subcommand: fit or evaluate');
+    if (!isSubcommand(sub)) {
+      throw new UsageError(
+        sub.startsWith('-') ? `unknown option ${sub}` : `unknown command "${sub}" (fit or evaluate)`,
+      );
+    }
+    usage = usageText([MODEL[sub]], MODEL_NOTES);
+    if (wantsHelp(rest)) {
+      io.out(usage);
+      return 0;
     }
     if (sub === 'fit') {
+      const { values } = parseOptions({ args: [...rest], options: OPTIONS.fit });
       const report = fitReport(values.transactions, values['calibration-end'], io);
       io.out(values.json ? `${JSON.stringify(report)}\n` : formatFit(report));
       return 0;
     }
-    if (sub === 'evaluate') {
-      const report = evaluateReport(values.transactions, values['calibration-end'], values.horizons ?? '', io);
-      io.out(values.json ? `${JSON.stringify(report)}\n` : formatEvaluate(report));
-      return 0;
-    }
-    throw new ModelCliError(`unknown model command "${sub}" (fit or evaluate)`);
+    const { values } = parseOptions({ args: [...rest], options: OPTIONS.evaluate });
+    const report = evaluateReport(values.transactions, values['calibration-end'], values.horizons, io);
+    io.out(values.json ? `${JSON.stringify(report)}\n` : formatEvaluate(report));
+    return 0;
   } catch (e) {
-    io.err(`growthloop model: ${(e as Error).message}\n`);
-    if (!(e instanceof ModelCliError)) io.err(`${(e as Error).stack ?? ''}\n`);
-    if (e instanceof ModelCliError) io.err(`\n${MODEL_USAGE}`);
-    return 2;
+    return reportFailure(io, 'growthloop model', e, usage);
   }
 }
 
 /** Entry point for bin/growthloop.ts. */
-export function runModel(args: readonly string[]): void {
-  process.exitCode = runModelCli(args, processIo);
+export function runModel(args: readonly string[]): number {
+  return runModelCli(args, processIo);
 }

@@ -1,33 +1,21 @@
+/**
+ * `growthloop journeys schema|validate|backtest`: the journey language as JSON Schema, checks of
+ * journey files, and a backtest of journeys over a history of events on a simulated clock.
+ */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { type CanonicalEvent, CanonicalEventInput } from '../functions/core/events/schemas';
-import { Journey } from '../functions/core/journeys/schema';
-import { type SimulationReport, simulate } from '../functions/core/journeys/simulate';
-import { type Problem, validateJourney } from '../functions/core/journeys/validate';
-import { jsonPath } from '../functions/core/json-path';
-import { scoringSettings } from '../functions/core/scoring/settings';
-import { ConfigError, readConfig } from '../functions/runtime/config-file';
-import { type Io, processIo } from './cli-io';
+import { type BacktestReport, backtest as runBacktest } from '../app/backtest/run';
+import { type CanonicalEvent, CanonicalEventInput } from '../core/events/schemas';
+import { Journey } from '../core/journeys/schema';
+import { type Problem, validateJourney } from '../core/journeys/validate';
+import { jsonPath } from '../core/json-path';
+import { scoringSettings } from '../core/scoring/settings';
+import { readConfig } from '../runtime/config-file';
+import { CliError, parseOptions, reportFailure, UsageError, usageText, wantsHelp } from './command';
+import { type Io, processIo } from './io';
+import { JOURNEYS, JOURNEYS_USAGE } from './usage';
 
-export const JOURNEYS_USAGE = `Usage:
-  growthloop journeys schema
-      Prints the journey language as JSON Schema (for editors: "$schema" or json.schemas).
-  growthloop journeys validate FILE... [--channels email,sms,push,webhook] [--json]
-      Checks each journey: the schema, then unreachable activities, loops without a wait,
-      branches without a default, splits that do not add up, unknown event types, and (with
-      --channels) actions on channels the tenant has not configured. Exit code 1 if any fails.
-  growthloop journeys backtest FILE... --events HISTORY.jsonl [--from DATE] [--to DATE]
-                     [--config FILE --tenant ID] [--coupon-values POOL=AMOUNT,...] [--sends] [--json]
-      Replays the history (one canonical event per line) through the journeys on a simulated
-      clock, with lifecycle stages rescored as live, and reports entries, actions by type,
-      coupons and their cost, and conversions. Sends nothing. The tenant's currency, time zone
-      and scoring come from the config (default EUR, UTC); amounts in minor units.
-`;
-
-class JourneysCliError extends Error {
-  override name = 'JourneysCliError';
-}
+export { JOURNEYS_USAGE };
 
 /** The journey language as a JSON Schema document (draft 2020-12). */
 export function journeySchema(): object {
@@ -61,7 +49,7 @@ export function readHistory(file: string, tenantId: string): CanonicalEvent[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new JourneysCliError(`cannot read ${file}: ${(e as Error).message}`);
+    throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
   }
   const events: CanonicalEvent[] = [];
   const problems: string[] = [];
@@ -84,9 +72,7 @@ export function readHistory(file: string, tenantId: string): CanonicalEvent[] {
   });
   if (problems.length > 0) {
     const shown = problems.slice(0, 20).join('\n');
-    throw new JourneysCliError(
-      `${problems.length} bad lines in the history:\n${shown}${problems.length > 20 ? '\n…' : ''}`,
-    );
+    throw new CliError(`${problems.length} bad lines in the history:\n${shown}${problems.length > 20 ? '\n…' : ''}`);
   }
   return events;
 }
@@ -94,7 +80,7 @@ export function readHistory(file: string, tenantId: string): CanonicalEvent[] {
 function parseTime(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
-  if (Number.isNaN(ms)) throw new JourneysCliError(`${flag} "${text}" is not a date (YYYY-MM-DD) or an ISO-8601 time`);
+  if (Number.isNaN(ms)) throw new UsageError(`${flag} "${text}" is not a date (YYYY-MM-DD) or an ISO-8601 time`);
   return ms;
 }
 
@@ -104,7 +90,7 @@ function parseCouponValues(text: string | undefined): Record<string, number> | u
   for (const pair of text.split(',')) {
     const [pool, amount] = pair.split('=');
     if (!pool || !/^\d+$/.test(amount ?? '')) {
-      throw new JourneysCliError(`--coupon-values "${pair}" is not POOL=AMOUNT (an amount in minor units)`);
+      throw new UsageError(`--coupon-values "${pair}" is not POOL=AMOUNT (an amount in minor units)`);
     }
     values[pool] = Number(amount);
   }
@@ -121,12 +107,12 @@ type BacktestValues = {
   sends?: boolean;
 };
 
-export function backtest(files: readonly string[], values: BacktestValues, io: Io): SimulationReport {
-  if (files.length === 0) throw new JourneysCliError('name at least one journey file');
-  if (!values.events) throw new JourneysCliError('--events HISTORY.jsonl is required');
+export async function backtest(files: readonly string[], values: BacktestValues, io: Io): Promise<BacktestReport> {
+  if (files.length === 0) throw new UsageError('name at least one journey file');
+  if (!values.events) throw new UsageError('--events HISTORY.jsonl is required');
   const reports = validateFiles(files, undefined);
   const invalid = reports.filter((r) => !r.valid);
-  if (invalid.length > 0) throw new JourneysCliError(`invalid journeys:\n${formatReports(invalid)}`);
+  if (invalid.length > 0) throw new CliError(`invalid journeys:\n${formatReports(invalid)}`);
   const journeys = files.map((file) => {
     const parsed = validateJourney(JSON.parse(readFileSync(file, 'utf8')));
     // A backtest asks what the journey would do if it were live.
@@ -140,7 +126,7 @@ export function backtest(files: readonly string[], values: BacktestValues, io: I
   if (values.config) {
     const config = readConfig(values.config);
     const found = values.tenant ? config.tenants.find((t) => t.id === values.tenant) : config.tenants[0];
-    if (!found) throw new JourneysCliError(`no tenant "${values.tenant}" in ${values.config}`);
+    if (!found) throw new CliError(`no tenant "${values.tenant}" in ${values.config}`);
     tenant = found;
   }
   const events = readHistory(values.events, tenant.id);
@@ -148,7 +134,7 @@ export function backtest(files: readonly string[], values: BacktestValues, io: I
   const from = parseTime(values.from, '--from');
   const to = parseTime(values.to, '--to');
   const couponValues = parseCouponValues(values['coupon-values']);
-  const report = simulate({
+  const report = await runBacktest({
     journeys,
     events,
     scoring: {
@@ -163,7 +149,7 @@ export function backtest(files: readonly string[], values: BacktestValues, io: I
   return values.sends ? report : { ...report, sends: [] };
 }
 
-function formatBacktest(report: SimulationReport): string {
+function formatBacktest(report: BacktestReport): string {
   const pct = (n: number, of: number) => (of === 0 ? '–' : `${((100 * n) / of).toFixed(1)}%`);
   const kinds = (counts: Record<string, number>) =>
     Object.entries(counts)
@@ -194,42 +180,59 @@ const formatReports = (reports: readonly FileReport[]) =>
     )
     .join('');
 
-export function runJourneysCli(args: readonly string[], io: Io): number {
+const OPTIONS = {
+  schema: {},
+  validate: {
+    channels: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  backtest: {
+    json: { type: 'boolean', default: false },
+    events: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    config: { type: 'string' },
+    tenant: { type: 'string' },
+    'coupon-values': { type: 'string' },
+    sends: { type: 'boolean', default: false },
+  },
+} as const;
+
+const isSubcommand = (sub: string): sub is keyof typeof JOURNEYS => Object.hasOwn(JOURNEYS, sub);
+
+/** Runs `journeys ARGS`; returns the exit code (0; 1 when validate finds a problem; 2 when the command cannot run). */
+export async function runJourneysCli(args: readonly string[], io: Io): Promise<number> {
+  const [sub, ...rest] = args;
+  let usage = JOURNEYS_USAGE;
   try {
-    const [sub, ...rest] = args;
-    if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-      io.out(JOURNEYS_USAGE);
-      return sub === undefined ? 2 : 0;
+    if (sub === 'help' || sub === '--help' || sub === '-h') {
+      const [topic] = rest;
+      io.out(topic !== undefined && isSubcommand(topic) ? usageText([JOURNEYS[topic]]) : JOURNEYS_USAGE);
+      return 0;
     }
-    let parsed: ReturnType<typeof parse>;
-    const parse = () =>
-      parseArgs({
-        args: [...rest],
-        allowPositionals: true,
-        options: {
-          channels: { type: 'string' },
-          json: { type: 'boolean', default: false },
-          events: { type: 'string' },
-          from: { type: 'string' },
-          to: { type: 'string' },
-          config: { type: 'string' },
-          tenant: { type: 'string' },
-          'coupon-values': { type: 'string' },
-          sends: { type: 'boolean', default: false },
-        },
-      });
-    try {
-      parsed = parse();
-    } catch (e) {
-      throw new JourneysCliError((e as Error).message);
+    if (sub === undefined) throw new UsageError('name a subcommand: schema, validate or backtest');
+    if (!isSubcommand(sub)) {
+      throw new UsageError(
+        sub.startsWith('-') ? `unknown option ${sub}` : `unknown command "${sub}" (schema, validate or backtest)`,
+      );
     }
-    const { values, positionals } = parsed;
+    usage = usageText([JOURNEYS[sub]]);
+    if (wantsHelp(rest)) {
+      io.out(usage);
+      return 0;
+    }
     if (sub === 'schema') {
+      parseOptions({ args: [...rest], options: OPTIONS.schema });
       io.out(`${JSON.stringify(journeySchema(), null, 2)}\n`);
       return 0;
     }
     if (sub === 'validate') {
-      if (positionals.length === 0) throw new JourneysCliError('name at least one journey file');
+      const { values, positionals } = parseOptions({
+        args: [...rest],
+        options: OPTIONS.validate,
+        allowPositionals: true,
+      });
+      if (positionals.length === 0) throw new UsageError('name at least one journey file');
       const channels = values.channels
         ?.split(',')
         .map((c) => c.trim())
@@ -238,23 +241,20 @@ export function runJourneysCli(args: readonly string[], io: Io): number {
       io.out(values.json ? `${JSON.stringify(reports)}\n` : formatReports(reports));
       return reports.every((r) => r.valid) ? 0 : 1;
     }
-    if (sub === 'backtest') {
-      const report = backtest(positionals, values, io);
-      io.out(values.json ? `${JSON.stringify(report)}\n` : formatBacktest(report));
-      return 0;
-    }
-    throw new JourneysCliError(`unknown journeys command "${sub}"`);
+    const { values, positionals } = parseOptions({
+      args: [...rest],
+      options: OPTIONS.backtest,
+      allowPositionals: true,
+    });
+    const report = await backtest(positionals, values, io);
+    io.out(values.json ? `${JSON.stringify(report)}\n` : formatBacktest(report));
+    return 0;
   } catch (e) {
-    if (e instanceof ConfigError) {
-      io.err(`growthloop journeys: ${e.message}\n`);
-      return 2;
-    }
-    if (!(e instanceof JourneysCliError)) throw e;
-    io.err(`growthloop journeys: ${e.message}\n\n${JOURNEYS_USAGE}`);
-    return 2;
+    return reportFailure(io, 'growthloop journeys', e, usage);
   }
 }
 
-export function runJourneys(args: readonly string[]): void {
-  process.exitCode = runJourneysCli(args, processIo);
+/** Entry point for bin/growthloop.ts. */
+export function runJourneys(args: readonly string[]): Promise<number> {
+  return runJourneysCli(args, processIo);
 }

@@ -1,6 +1,6 @@
-import { auditItem, auditPk, type Requester, tombstoneItem } from '../core/privacy/records';
-import { customerPk, fromProfileItem, orderIndexKey } from '../core/profiles/items';
-import type { Clock, Item, Store } from '../ports';
+import { auditItem, auditPk, type Requester, tombstoneItem } from '../../core/privacy/records';
+import { customerPk, fromProfileItem, orderIndexKey } from '../../core/profiles/items';
+import type { Clock, Item, Store } from '../../ports';
 
 export type CustomerExport = { tenantId: string; customerId: string; exportedAt: string; items: Omit<Item, 'pk'>[] };
 

@@ -3,15 +3,14 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
-import { createDynamoStore } from '../adapters/aws/dynamodb';
-import { createEventBridgeBus } from '../adapters/aws/eventbridge';
-import { sdkDefaults } from '../adapters/aws/sdk';
-import { createSqsQueue, type SqsQueueUrls } from '../adapters/aws/sqs';
-import { createTenantSecretsReader } from '../adapters/aws/tenant-secrets';
-import { createAwsTimers } from '../adapters/aws/timers';
-import { systemClock } from '../adapters/clock';
-import { type TenantRecord, tenantDirectory } from '../core/config/tenants';
+import { type TenantRecord, tenantDirectory } from '../../core/config/tenants';
+import { systemClock } from '../clock';
+import { createDynamoStore } from './dynamodb';
+import { createEventBridgeBus } from './eventbridge';
+import { sdkDefaults } from './sdk';
+import { createSqsQueue, type SqsQueueUrls } from './sqs';
+import { createTenantSecretsReader } from './tenant-secrets';
+import { createAwsTimers } from './timers';
 
 // Adapters for a Lambda, built from the environment the CDK stack sets.
 
@@ -50,14 +49,6 @@ export const awsTimers = () =>
     queueArns: json<Record<string, string>>('TIMER_QUEUE_ARNS'),
     schedulerRoleArn: required('SCHEDULER_ROLE_ARN'),
     ...(process.env.SCHEDULER_DLQ_ARN ? { deadLetterArn: process.env.SCHEDULER_DLQ_ARN } : {}),
+    ...(process.env.SCHEDULE_GROUP ? { groupName: process.env.SCHEDULE_GROUP } : {}),
     clock: systemClock,
   });
-
-/** A Lambda entry point that builds its handler (and AWS clients) on the first invocation. */
-export function lazyHandler<E, R>(build: () => (event: E, context: Context) => Promise<R>) {
-  let built: ((event: E, context: Context) => Promise<R>) | undefined;
-  return (event: E, context: Context): Promise<R> => {
-    built ??= build();
-    return built(event, context);
-  };
-}

@@ -19,9 +19,10 @@
  * block every later publish of n+1.
  */
 
-import middy from '@middy/core';
-import type { TenantDirectory, TenantRecord } from '../core/config/tenants';
+import { type Answer, answer, parseJsonBody, reject } from '../../contracts/answers';
+import type { TenantRecord } from '../../core/config/tenants';
 import {
+  catalogRevisionKey,
   type DraftItem,
   draftKey,
   type JourneyState,
@@ -31,21 +32,22 @@ import {
   statsKey,
   statsOf,
   versionKey,
-} from '../core/journeys/items';
-import type { Journey, JourneyInput } from '../core/journeys/schema';
-import { type Problem, validateJourney } from '../core/journeys/validate';
-import { type Clock, ConditionFailedError, type Item, type Store } from '../ports';
-import { apiError, bearerToken, bodyText, type HttpEvent, type HttpResult, header, json, jsonErrors } from './http';
+} from '../../core/journeys/items';
+import type { Journey, JourneyInput } from '../../core/journeys/schema';
+import { type Problem, validateJourney } from '../../core/journeys/validate';
+import { type Clock, ConditionFailedError, type Item, type Store } from '../../ports';
+import { writeVersioned } from '../shared/versioned-write';
 
-export type JourneysAdminDeps = { store: Store; tenants: TenantDirectory; clock: Clock };
+export type ManageJourneysDeps = { store: Store; clock: Clock };
+
+/** A request on the tenant's journeys: the tenant its credential names, the journey in the path, the body. */
+export type JourneyRequest = { tenant: TenantRecord; journeyId?: string; contentType?: string; body?: string };
 
 /** The largest journey body accepted, in bytes. */
 export const MAX_JOURNEY_BYTES = 256 * 1024;
 
 /** As the journey schema's id: anything else cannot name a stored journey. */
 const JOURNEY_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-/** Tries of a pause, resume or archive whose conditional write lost to a concurrent change. */
-const TRANSITION_TRIES = 3;
 
 type Transition = 'publish' | 'pause' | 'resume' | 'archive';
 
@@ -137,81 +139,43 @@ const putState = (store: Store, tenantId: string, stored: Stored, state: Journey
 
 // ---- request parsing --------------------------------------------------------------------------
 
-type Parsed<T> = { ok: true; value: T } | { ok: false; response: HttpResult };
+type Parsed<T> = { ok: true; value: T } | { ok: false; response: Answer };
 
-const unauthorized = () =>
-  apiError(401, 'unauthorized', 'authorization must be "Bearer <tenant admin key>"', 'headers.authorization');
+const notFound = (journeyId: string) => reject(404, 'not_found', `no journey "${journeyId}"`, 'path.journeyId');
 
-const notFound = (journeyId: string) => apiError(404, 'not_found', `no journey "${journeyId}"`, 'path.journeyId');
-
-const conflict = (message: string) => apiError(409, 'conflict', message, 'path.journeyId');
+const conflict = (message: string) => reject(409, 'conflict', message, 'path.journeyId');
 
 const invalidTransition = (transition: Transition | 'edit', status: JourneyStatus) =>
-  apiError(409, 'invalid_transition', `cannot ${transition} ${article(status)} ${status} journey`, 'path.journeyId');
+  reject(409, 'invalid_transition', `cannot ${transition} ${article(status)} ${status} journey`, 'path.journeyId');
 
-function invalidJourney(problems: Problem[], what: string): HttpResult {
+function invalidJourney(problems: Problem[], what: string): Answer {
   const first = problems[0] as Problem;
   const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  return json(400, {
-    error: 'invalid_journey',
-    message: `${what} has ${count}; first: ${first.path}: ${first.message}`,
-    path: first.path,
+  return reject(400, 'invalid_journey', `${what} has ${count}; first: ${first.path}: ${first.message}`, first.path, {
     problems,
   });
 }
 
 /** The body as JSON: JSON only, at most MAX_JOURNEY_BYTES. */
-function parseBody(event: HttpEvent): Parsed<unknown> {
-  const type = header(event, 'content-type');
+function parseBody(request: JourneyRequest): Parsed<unknown> {
+  const type = request.contentType;
   if (type !== undefined && !/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
-    return {
-      ok: false,
-      response: apiError(
-        415,
-        'unsupported_media_type',
-        'the body must be JSON (application/json)',
-        'headers.content-type',
-      ),
-    };
+    const message = 'the body must be JSON (application/json)';
+    return { ok: false, response: reject(415, 'unsupported_media_type', message, 'headers.content-type') };
   }
-  const text = bodyText(event);
-  if (Buffer.byteLength(text) > MAX_JOURNEY_BYTES) {
-    return {
-      ok: false,
-      response: apiError(413, 'payload_too_large', `a journey body is at most ${MAX_JOURNEY_BYTES} bytes`, '$'),
-    };
-  }
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (e) {
-    return {
-      ok: false,
-      response: apiError(400, 'invalid_json', `the body is not valid JSON: ${(e as Error).message}`, '$'),
-    };
-  }
+  const parsed = parseJsonBody(request.body ?? '', { maxBytes: MAX_JOURNEY_BYTES });
+  return parsed.ok ? parsed : { ok: false, response: parsed.rejection };
 }
 
-/** Fields the API owns: a posted draft may not set them. */
-function apiOwnedProblems(input: unknown): Problem[] {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return [];
-  const body = input as Record<string, unknown>;
-  const problems: Problem[] = [];
-  if (body.status !== undefined && body.status !== 'draft') {
-    problems.push({
-      path: '$.status',
-      message: 'the status is set by publish, pause, resume and archive: leave it out or write "draft"',
-    });
-  }
-  if (body.version !== undefined)
-    problems.push({ path: '$.version', message: 'the version is set by publish: leave it out' });
-  return problems;
-}
-
-/** A posted draft: a valid journey whose status and version are left to the API, and whose id is `expectedId` if given. */
-function parseDraft(event: HttpEvent, expectedId?: string): Parsed<JourneyInput & { id: string }> {
-  const body = parseBody(event);
+/**
+ * A posted draft: a valid journey whose id is `expectedId` if given. `status` and `version` belong
+ * to the API (publish, pause, resume and archive set them): a file that carries them, such as the
+ * shipped examples, posts as it is, and they are left out of the draft.
+ */
+function parseDraft(request: JourneyRequest, expectedId?: string): Parsed<JourneyInput & { id: string }> {
+  const body = parseBody(request);
   if (!body.ok) return body;
-  const problems = [...validateJourney(body.value).problems, ...apiOwnedProblems(body.value)];
+  const problems = [...validateJourney(body.value).problems];
   if (expectedId !== undefined) {
     const id = (body.value as { id?: unknown } | null)?.id;
     if (id !== expectedId) {
@@ -222,31 +186,15 @@ function parseDraft(event: HttpEvent, expectedId?: string): Parsed<JourneyInput 
     problems.sort((a, b) => a.path.localeCompare(b.path));
     return { ok: false, response: invalidJourney(problems, 'the journey') };
   }
-  return { ok: true, value: body.value as JourneyInput & { id: string } };
+  const { status: _status, version: _version, ...draft } = body.value as JourneyInput & { id: string };
+  return { ok: true, value: draft };
 }
 
-// ---- routes -----------------------------------------------------------------------------------
+// ---- use cases ---------------------------------------------------------------------------------
 
-type Run = (tenant: TenantRecord, event: HttpEvent) => Promise<HttpResult>;
-type JourneyRun = (tenant: TenantRecord, journeyId: string, event: HttpEvent) => Promise<HttpResult>;
-
-export function createJourneysAdminRoutes(deps: JourneysAdminDeps) {
+export function createManageJourneys(deps: ManageJourneysDeps) {
   const { store, clock } = deps;
   const now = () => new Date(clock.now()).toISOString();
-
-  const route = (run: Run) =>
-    middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
-      const tenant = deps.tenants.byAdminKey(bearerToken(event));
-      if (!tenant) return unauthorized();
-      return run(tenant, event);
-    }).use(jsonErrors());
-
-  const journeyRoute = (run: JourneyRun) =>
-    route(async (tenant, event) => {
-      const journeyId = event.pathParameters?.journeyId ?? '';
-      if (!JOURNEY_ID.test(journeyId)) return notFound(journeyId);
-      return run(tenant, journeyId, event);
-    });
 
   /** A journey's items: the draft, the state and (with `withVersion`) the published version the state names. */
   async function load(tenantId: string, journeyId: string, withVersion = false): Promise<Stored | undefined> {
@@ -264,69 +212,92 @@ export function createJourneysAdminRoutes(deps: JourneysAdminDeps) {
     return stored;
   }
 
-  /** Moves a journey along a transition, re-deciding on the fresh state when a concurrent change wins. */
-  const transition = (name: Exclude<Transition, 'publish'>) =>
-    journeyRoute(async (tenant, journeyId) => {
-      for (let attempt = 0; attempt < TRANSITION_TRIES; attempt++) {
-        const stored = await load(tenant.id, journeyId, true);
-        if (!stored) return notFound(journeyId);
-        const state = stateOf(stored);
-        const { from, to } = TRANSITIONS[name];
-        if (!from.includes(state.status)) return invalidTransition(name, state.status);
-        if (state.status === to) return json(200, summaryOf(stored));
-        const next: JourneyState = { ...state, status: to, updatedAt: now() };
-        try {
-          await putState(store, tenant.id, stored, next);
-        } catch (e) {
-          if (e instanceof ConditionFailedError) continue;
-          throw e;
-        }
-        return json(200, summaryOf({ ...stored, state: next }));
-      }
-      return conflict(`the journey kept changing while it was being ${name}d; retry`);
-    });
+  /** The journey function reloads the catalog when this moves: a change takes part in the next event. */
+  const bumpCatalog = (tenantId: string) => store.increment(catalogRevisionKey(tenantId), { revision: 1 });
 
-  const create = route(async (tenant, event) => {
-    const draft = parseDraft(event);
+  const journeyIdOf = (request: JourneyRequest) => {
+    const journeyId = request.journeyId ?? '';
+    return JOURNEY_ID.test(journeyId) ? journeyId : undefined;
+  };
+
+  /** Moves a journey along a transition, deciding again on the fresh state when a concurrent change wins. */
+  async function transition(name: Exclude<Transition, 'publish'>, request: JourneyRequest): Promise<Answer> {
+    const journeyId = journeyIdOf(request);
+    if (!journeyId) return notFound(request.journeyId ?? '');
+    const tenantId = request.tenant.id;
+    const stored = await load(tenantId, journeyId, true);
+    if (!stored) return notFound(journeyId);
+    try {
+      const { result, written } = await writeVersioned<Answer>(store, {
+        key: stateKey(tenantId, journeyId),
+        first: stored.state ? stateItem(tenantId, journeyId, stored.state, stored.revision ?? 0) : undefined,
+        decide(current) {
+          const fresh: Stored = current
+            ? { ...stored, state: current.state as JourneyState, revision: current.version as number }
+            : { ...stored, state: undefined, revision: undefined };
+          const state = stateOf(fresh);
+          const { from, to } = TRANSITIONS[name];
+          if (!from.includes(state.status)) return { result: invalidTransition(name, state.status) };
+          if (state.status === to) return { result: answer(200, summaryOf(fresh)) };
+          const next: JourneyState = { ...state, status: to, updatedAt: now() };
+          return {
+            write: stateItem(tenantId, journeyId, next, (fresh.revision ?? 0) + 1),
+            result: answer(200, summaryOf({ ...fresh, state: next })),
+          };
+        },
+      });
+      if (written) await bumpCatalog(tenantId);
+      return result;
+    } catch (e) {
+      if (e instanceof ConditionFailedError)
+        return conflict(`the journey kept changing while it was being ${name}d; retry`);
+      throw e;
+    }
+  }
+
+  async function create(request: JourneyRequest): Promise<Answer> {
+    const draft = parseDraft(request);
     if (!draft.ok) return draft.response;
+    const tenantId = request.tenant.id;
     const journeyId = draft.value.id;
     const updatedAt = now();
     const draftItem: DraftItem = { journey: draft.value, updatedAt };
     try {
-      await store.put({ ...draftKey(tenant.id, journeyId), ...draftItem }, { ifAbsent: true });
+      await store.put({ ...draftKey(tenantId, journeyId), ...draftItem }, { ifAbsent: true });
     } catch (e) {
       if (e instanceof ConditionFailedError) {
-        return apiError(
-          409,
-          'journey_exists',
-          `a journey "${journeyId}" exists already: PUT /v1/journeys/${journeyId} edits its draft`,
-          '$.id',
-        );
+        const message = `a journey "${journeyId}" exists already: PUT /v1/journeys/${journeyId} edits its draft`;
+        return reject(409, 'journey_exists', message, '$.id');
       }
       throw e;
     }
     const state = NEVER_PUBLISHED(updatedAt);
     try {
-      await store.put(stateItem(tenant.id, journeyId, state, 1), { ifAbsent: true });
+      await store.put(stateItem(tenantId, journeyId, state, 1), { ifAbsent: true });
     } catch (e) {
       if (!(e instanceof ConditionFailedError)) throw e;
     }
-    return json(201, summaryOf({ id: journeyId, draft: draftItem, state, revision: 1, published: [] }));
-  });
+    return answer(201, summaryOf({ id: journeyId, draft: draftItem, state, revision: 1, published: [] }));
+  }
 
-  const update = journeyRoute(async (tenant, journeyId, event) => {
-    const draft = parseDraft(event, journeyId);
+  async function update(request: JourneyRequest): Promise<Answer> {
+    const journeyId = journeyIdOf(request);
+    if (!journeyId) return notFound(request.journeyId ?? '');
+    const draft = parseDraft(request, journeyId);
     if (!draft.ok) return draft.response;
-    const stored = await load(tenant.id, journeyId, true);
+    const stored = await load(request.tenant.id, journeyId, true);
     if (!stored) return notFound(journeyId);
     const state = stateOf(stored);
     if (state.status === 'archived') return invalidTransition('edit', state.status);
     const draftItem: DraftItem = { journey: draft.value, updatedAt: now() };
-    await store.put({ ...draftKey(tenant.id, journeyId), ...draftItem });
-    return json(200, summaryOf({ ...stored, draft: draftItem }));
-  });
+    await store.put({ ...draftKey(request.tenant.id, journeyId), ...draftItem });
+    return answer(200, summaryOf({ ...stored, draft: draftItem }));
+  }
 
-  const publish = journeyRoute(async (tenant, journeyId) => {
+  async function publish(request: JourneyRequest): Promise<Answer> {
+    const journeyId = journeyIdOf(request);
+    if (!journeyId) return notFound(request.journeyId ?? '');
+    const { tenant } = request;
     const stored = await load(tenant.id, journeyId);
     if (!stored?.draft) return notFound(journeyId);
     const state = stateOf(stored);
@@ -356,40 +327,45 @@ export function createJourneysAdminRoutes(deps: JourneysAdminDeps) {
       if (e instanceof ConditionFailedError) return conflict(`version ${version} of the journey is stored already`);
       throw e;
     }
-    return json(200, summaryOf({ ...stored, state: next, published: [{ version, publishedAt, journey }] }));
-  });
+    await bumpCatalog(tenant.id);
+    return answer(200, summaryOf({ ...stored, state: next, published: [{ version, publishedAt, journey }] }));
+  }
 
-  const list = route(async (tenant) => {
-    const journeys = fromItems(await store.query(journeysPk(tenant.id), { consistent: true }));
-    return json(200, { journeys: [...journeys.values()].map(summaryOf) });
-  });
+  async function list(request: JourneyRequest): Promise<Answer> {
+    const journeys = fromItems(await store.query(journeysPk(request.tenant.id), { consistent: true }));
+    return answer(200, { journeys: [...journeys.values()].map(summaryOf) });
+  }
 
-  const read = journeyRoute(async (tenant, journeyId) => {
+  async function read(request: JourneyRequest): Promise<Answer> {
+    const journeyId = journeyIdOf(request);
+    if (!journeyId) return notFound(request.journeyId ?? '');
+    const tenantId = request.tenant.id;
     const [items, stats] = await Promise.all([
-      store.query(journeysPk(tenant.id), { skPrefix: `${journeyId}#`, consistent: true }),
-      store.get(statsKey(tenant.id, journeyId)),
+      store.query(journeysPk(tenantId), { skPrefix: `${journeyId}#`, consistent: true }),
+      store.get(statsKey(tenantId, journeyId)),
     ]);
     const stored = fromItems(items).get(journeyId);
     if (!stored) return notFound(journeyId);
     const state = stateOf(stored);
     const latest = latestPublished(stored);
-    return json(200, {
+    return answer(200, {
       ...summaryOf(stored),
       draft: stored.draft?.journey ?? null,
       published: stored.published.map(({ version, publishedAt }) => ({ version, publishedAt })),
       journey: latest ? { ...latest.journey, status: state.status } : (stored.draft?.journey ?? null),
       stats: statsOf(stats),
     });
-  });
+  }
 
   return {
-    'POST /v1/journeys': create,
-    'GET /v1/journeys': list,
-    'GET /v1/journeys/{journeyId}': read,
-    'PUT /v1/journeys/{journeyId}': update,
-    'POST /v1/journeys/{journeyId}/publish': publish,
-    'POST /v1/journeys/{journeyId}/pause': transition('pause'),
-    'POST /v1/journeys/{journeyId}/resume': transition('resume'),
-    'POST /v1/journeys/{journeyId}/archive': transition('archive'),
+    create,
+    list,
+    read,
+    update,
+    publish,
+    pause: (request: JourneyRequest) => transition('pause', request),
+    resume: (request: JourneyRequest) => transition('resume', request),
+    archive: (request: JourneyRequest) => transition('archive', request),
   };
 }
+export type ManageJourneys = ReturnType<typeof createManageJourneys>;

@@ -1,5 +1,5 @@
-import { tombstoneKey } from '../core/privacy/records';
-import type { CustomerBatch, Delivery } from '../core/profiles/batch';
+import { tombstoneKey } from '../../core/privacy/records';
+import type { CustomerBatch, Delivery } from '../../core/profiles/batch';
 import {
   aliasKey,
   customerPk,
@@ -11,8 +11,8 @@ import {
   profileKey,
   type StoredProfile,
   toProfileItem,
-} from '../core/profiles/items';
-import type { Item, Store } from '../ports';
+} from '../../core/profiles/items';
+import type { Item, Store } from '../../ports';
 
 // Which customer an event belongs to, once customers are erased or merged: the I/O around
 // the profile fold for `alias` events (an anonymous visitor who turned out to be a customer).

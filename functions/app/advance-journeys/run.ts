@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { forEachConcurrently } from '../../concurrently';
+import { type BatchResult, EventDelivery, parseBody, QueueRecord, TimerMessage } from '../../contracts/messages';
+import type { TenantDirectory } from '../../core/config/tenants';
+import type { CanonicalEvent } from '../../core/events/schemas';
+import { createCatalog, type JourneyCatalog } from '../../core/journeys/catalog';
+import {
+  type CustomerStep,
+  emptyCustomerJourneys,
+  onCustomerEvent,
+  onCustomerTimer,
+} from '../../core/journeys/customer';
+import { journeyCustomer, profileWith } from '../../core/journeys/facts';
+import {
+  catalogRevisionKey,
+  customerJourneysKey,
+  fromCustomerJourneysItem,
+  journeysPk,
+  publishedJourneys,
+  toCustomerJourneysItem,
+} from '../../core/journeys/items';
+import type { EntryRefusal, JourneyEvent } from '../../core/journeys/runtime';
+import { tombstoneKey } from '../../core/privacy/records';
+import { fromProfileItem, profileKey } from '../../core/profiles/items';
+import { PROFILES_SOURCE } from '../../core/profiles/lifecycle';
+import type { Clock, Log, Queue, Store, Timers } from '../../ports';
+import { INGEST_SOURCE } from '../../routes';
+import { carryOut, type OutboxEntry } from '../shared/carry-out';
+import { createScoringContexts } from '../shared/scoring-contexts';
+import { outboxOf, writeWithOutbox } from '../shared/versioned-write';
+
+export const AdvanceJourneysCommand = z.object({ records: z.array(QueueRecord) });
+export type AdvanceJourneysCommand = z.infer<typeof AdvanceJourneysCommand>;
+
+export type AdvanceJourneysDeps = {
+  store: Store;
+  queue: Queue;
+  timers: Timers;
+  clock: Clock;
+  tenants: TenantDirectory;
+  log: Log;
+};
+
+export type Refusal = { journeyId: string; reason: EntryRefusal };
+export type AdvanceJourneysResult = BatchResult & { refused: Refusal[] };
+
+type Input =
+  | { kind: 'event'; event: JourneyEvent; canonical?: CanonicalEvent }
+  | { kind: 'timer'; timer: TimerMessage };
+type Work = { tenantId: string; customerId: string; inputs: Input[]; recordIds: string[] };
+
+const CUSTOMERS_IN_PARALLEL = 32;
+
+/** An event from the bus (ingested, or a profile change) or a timer; or why the body is neither. */
+function decode(body: string): { tenantId: string; customerId: string; input: Input } | { reason: string } {
+  const delivery = parseBody(EventDelivery, body);
+  if (delivery.ok) {
+    const { source, detail } = delivery.value;
+    if (source !== INGEST_SOURCE && source !== PROFILES_SOURCE) return { reason: `an event from ${source}` };
+    const event = detail as unknown as JourneyEvent;
+    const canonical = source === INGEST_SOURCE ? (detail as unknown as CanonicalEvent) : undefined;
+    return {
+      tenantId: detail.tenantId,
+      customerId: detail.customerId,
+      input: { kind: 'event', event, ...(canonical ? { canonical } : {}) },
+    };
+  }
+  const timer = parseBody(TimerMessage, body);
+  if (timer.ok)
+    return {
+      tenantId: timer.value.tenantId,
+      customerId: timer.value.customerId,
+      input: { kind: 'timer', timer: timer.value },
+    };
+  return { reason: `neither an event delivery (${delivery.reason}) nor a timer (${timer.reason})` };
+}
+
+/**
+ * Events (from the bus) and timers (from the journey-steps queue) move each customer's journeys:
+ * per customer, read the journey state and the profile, run the pure runtime, write the new
+ * state with its intents as an outbox, carry them out (actions, timers, counters), clear it.
+ */
+export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
+  const { store, clock, log } = deps;
+  const contextOf = createScoringContexts(deps);
+  const catalogs = new Map<string, { catalog: JourneyCatalog; revision: unknown }>();
+
+  /** The tenant's journeys, read again whenever a publish, pause, resume or archive moved the revision. */
+  async function catalogOf(tenantId: string): Promise<JourneyCatalog> {
+    const revision = (await store.get(catalogRevisionKey(tenantId), { consistent: true }))?.revision ?? 0;
+    const cached = catalogs.get(tenantId);
+    if (cached && cached.revision === revision) return cached.catalog;
+    const catalog = createCatalog(publishedJourneys(await store.query(journeysPk(tenantId), { consistent: true })));
+    catalogs.set(tenantId, { catalog, revision });
+    return catalog;
+  }
+
+  /** Events of an erased customer that occurred before the erasure start nothing (they may arrive late). */
+  async function withoutErased(work: Work): Promise<Input[]> {
+    const tombstone = await store.get(tombstoneKey(work.tenantId, work.customerId));
+    if (!tombstone) return work.inputs;
+    const erasedAt = String(tombstone.erasedAt);
+    return work.inputs.filter((i) => i.kind === 'event' && i.event.occurredAt > erasedAt);
+  }
+
+  async function runCustomer(work: Work, catalog: JourneyCatalog, refused: Refusal[]) {
+    const { tenantId, customerId } = work;
+    const context = await contextOf(tenantId);
+    const scoring = { ...context, timeZone: deps.tenants.byId(tenantId)?.timezone ?? 'UTC' };
+    let inputs = work.inputs;
+    let erasureChecked = false;
+    const customer = { tenantId, customerId };
+    const stepRefusals = await writeWithOutbox<Refusal[], OutboxEntry>(
+      store,
+      {
+        key: customerJourneysKey(tenantId, customerId),
+        async decide(current) {
+          const stored = fromCustomerJourneysItem(current);
+          // A customer in no journey, with events that start none: nothing more to read.
+          if (!stored && !inputs.some((i) => i.kind === 'timer' || catalog.mayStart(i.event.type)))
+            return { result: [] };
+          const profileItem = await store.get(profileKey(tenantId, customerId));
+          const storedProfile = profileItem ? fromProfileItem(profileItem) : undefined;
+          // Without a profile or journey state, the customer may have been erased.
+          if (!profileItem && !current && !erasureChecked) {
+            erasureChecked = true;
+            inputs = await withoutErased(work);
+          }
+          let state = stored?.state ?? emptyCustomerJourneys();
+          const intents: OutboxEntry[] = [];
+          const refusals: Refusal[] = [];
+          for (const input of inputs) {
+            const now = clock.now();
+            const canonical = input.kind === 'event' ? input.canonical : undefined;
+            const profile = profileWith(storedProfile, canonical, tenantId, customerId, now);
+            const facts = journeyCustomer(profile, storedProfile?.lifecycle, scoring, now);
+            const step: CustomerStep =
+              input.kind === 'event'
+                ? onCustomerEvent(catalog, state, input.event, facts, now)
+                : onCustomerTimer(catalog, state, input.timer, facts, now);
+            state = step.state;
+            intents.push(...step.intents);
+            refusals.push(...step.refused);
+          }
+          const pending = outboxOf<OutboxEntry>(current);
+          const changed = JSON.stringify(state) !== JSON.stringify(stored?.state ?? emptyCustomerJourneys());
+          if (!changed && intents.length === 0) return { result: refusals };
+          const outbox = [...pending, ...intents];
+          const next = { state, version: (stored?.version ?? 0) + 1, ...(outbox.length ? { outbox } : {}) };
+          return { write: toCustomerJourneysItem(tenantId, customerId, next), result: refusals };
+        },
+      },
+      (entries) => carryOut(deps, customer, entries),
+    );
+    refused.push(...stepRefusals);
+  }
+
+  return async function run(command: AdvanceJourneysCommand): Promise<AdvanceJourneysResult> {
+    const failedIds: string[] = [];
+    const refused: Refusal[] = [];
+    const byCustomer = new Map<string, Work>();
+    for (const record of command.records) {
+      const decoded = decode(record.body);
+      if ('reason' in decoded) {
+        log.error('undecodable journey message', { recordId: record.id, reason: decoded.reason });
+        failedIds.push(record.id);
+        continue;
+      }
+      const key = `${decoded.tenantId}\u0000${decoded.customerId}`;
+      const work = byCustomer.get(key) ?? {
+        tenantId: decoded.tenantId,
+        customerId: decoded.customerId,
+        inputs: [],
+        recordIds: [],
+      };
+      work.inputs.push(decoded.input);
+      work.recordIds.push(record.id);
+      byCustomer.set(key, work);
+    }
+    const catalogsRead = new Map<string, Promise<JourneyCatalog>>();
+    await forEachConcurrently([...byCustomer.values()], CUSTOMERS_IN_PARALLEL, async (work) => {
+      try {
+        let catalog = catalogsRead.get(work.tenantId);
+        if (!catalog) {
+          catalog = catalogOf(work.tenantId);
+          catalogsRead.set(work.tenantId, catalog);
+        }
+        // A tenant without journeys costs one read of its catalog revision a batch, nothing per customer.
+        const journeys = await catalog;
+        if (journeys.all().length > 0) await runCustomer(work, journeys, refused);
+      } catch (e) {
+        log.warn('journey step failed; its messages will be delivered again', { error: String(e) });
+        failedIds.push(...work.recordIds);
+      }
+    });
+    return { failedIds, refused };
+  };
+}

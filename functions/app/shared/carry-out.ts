@@ -1,0 +1,92 @@
+// The one carry-out of intents: what a core decision asks of the world, done through the ports.
+// Profile changes go on the bus, sends to the actions queue (within their journey's daily cap),
+// timers to the timers port, journey metrics to the journey's counters.
+import type { ActionMessage, TimerMessage } from '../../contracts/messages';
+import type { JourneyIntent } from '../../core/journeys/customer';
+import { dailySendsKey, statsKey } from '../../core/journeys/items';
+import { PROFILES_SOURCE, type ProfileChange } from '../../core/profiles/lifecycle';
+import type { Bus, BusEvent, Clock, Queue, Store, Timer, Timers } from '../../ports';
+
+/** What an outbox holds: journey intents and profile changes (both told apart by `type`). */
+export type OutboxEntry = JourneyIntent | ProfileChange;
+
+/** The ports a carry-out may need: a function without a port must never be handed intents that need it. */
+export type CarryOutPorts = { store: Store; clock: Clock; bus?: Bus; queue?: Queue; timers?: Timers };
+
+function need<T>(port: T | undefined, name: string): T {
+  if (!port) throw new Error(`these intents need the ${name} port, which this function was not given`);
+  return port;
+}
+
+export async function carryOut(
+  ports: CarryOutPorts,
+  customer: { tenantId: string; customerId: string },
+  entries: readonly OutboxEntry[],
+): Promise<void> {
+  const { tenantId, customerId } = customer;
+  const events: BusEvent[] = [];
+  const actions: string[] = [];
+  const timers: Timer[] = [];
+  const counters = new Map<string, Record<string, number>>();
+  const count = (journeyId: string, name: string, delta: number) => {
+    const c = counters.get(journeyId) ?? {};
+    c[name] = (c[name] ?? 0) + delta;
+    counters.set(journeyId, c);
+  };
+
+  for (const entry of entries) {
+    switch (entry.type) {
+      case 'send': {
+        if (entry.dailyCap !== undefined) {
+          const day = dailySendsKey(tenantId, entry.journeyId, ports.clock.now());
+          const { sent = 0 } = await ports.store.increment(day, { sent: 1 });
+          if (sent > entry.dailyCap) {
+            count(entry.journeyId, 'capped', 1);
+            count(entry.journeyId, 'sent', -1);
+            break;
+          }
+        }
+        const message: ActionMessage = {
+          key: `${tenantId}:${entry.key}`,
+          tenantId,
+          customerId,
+          journeyId: entry.journeyId,
+          version: entry.version,
+          instanceId: entry.instanceId,
+          activity: entry.activity,
+          action: entry.action,
+          ...(entry.quietTime ? { quietTime: entry.quietTime } : {}),
+        };
+        actions.push(JSON.stringify(message));
+        break;
+      }
+      case 'set_timer': {
+        const body: TimerMessage = {
+          tenantId,
+          customerId,
+          journeyId: entry.journeyId,
+          instanceId: entry.instanceId,
+          timerId: entry.timerId,
+        };
+        timers.push({
+          id: `${tenantId}:${customerId}:${entry.journeyId}:${entry.timerId}`,
+          at: Date.parse(entry.at),
+          queue: 'journey-steps',
+          body: JSON.stringify(body),
+        });
+        break;
+      }
+      case 'metric':
+        if (entry.metric === 'waiting' || entry.metric === 'left') {
+          count(entry.journeyId, `at#${entry.activity}`, entry.metric === 'waiting' ? 1 : -1);
+        } else count(entry.journeyId, entry.metric, 1);
+        break;
+      default:
+        events.push({ source: PROFILES_SOURCE, detailType: entry.type, detail: entry });
+    }
+  }
+  if (events.length > 0) await need(ports.bus, 'bus').put(events);
+  if (actions.length > 0) await need(ports.queue, 'queue').send('actions', actions);
+  if (timers.length > 0) await need(ports.timers, 'timers').set(timers);
+  for (const [journeyId, c] of counters) await ports.store.increment(statsKey(tenantId, journeyId), c);
+}

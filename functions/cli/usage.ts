@@ -1,0 +1,92 @@
+/**
+ * The usage of every command, in one light module: bin/growthloop.ts prints the overview and
+ * answers --help without loading the commands themselves.
+ */
+import { type UsageEntry, usageText } from './command';
+
+export const START: UsageEntry = {
+  synopsis: 'growthloop start [--config FILE] [--port N] [--data-dir DIR] [--memory]',
+  details: `      Runs the whole system locally (no AWS account needed) and prints every HTTP route with the
+      credential it takes. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+      --config FILE    tenants and keys (default growthloop.config.json; a demo one is written if missing)
+      --port N         HTTP port on 127.0.0.1 (default 3000; 0 picks a free one)
+      --data-dir DIR   where data lives between runs (default .growthloop); one growthloop at a time per directory
+      --memory         keep nothing on disk
+`,
+};
+
+export const BENCH: UsageEntry = {
+  synopsis: 'growthloop bench [--only PREFIX] [--json]',
+  details: `      Measures speed and cost side by side with anchors, prints a table and writes bench/results.json.
+      --only PREFIX    only the measurements whose name starts with PREFIX (e.g. models.)
+      --json           print the results as one JSON document on stdout
+`,
+};
+
+export const MODEL = {
+  fit: {
+    synopsis: 'growthloop model fit --transactions FILE [--calibration-end YYYY-MM-DD] [--json]',
+    details: `      Fits BG/NBD and Gamma-Gamma on the purchases up to the calibration end (default: the day
+      of the last purchase in FILE) and prints their parameters and log-likelihoods.
+`,
+  },
+  evaluate: {
+    synopsis:
+      'growthloop model evaluate --transactions FILE --calibration-end YYYY-MM-DD [--horizons 13w,26w,39w] [--json]',
+    details: `      Fits on the calibration period, then rates the churn score, BG/NBD alone and recency on the
+      holdout after it: AUC, Brier score and top-decile lift per horizon (weeks, 13w, or days, 91d).
+`,
+  },
+} satisfies Record<string, UsageEntry>;
+
+export const MODEL_NOTES = `FILE (its format told by its first line; dates YYYYMMDD or YYYY-MM-DD, amounts in major units):
+  CSV customer_id,date,amount                      header line optional; RFC 4180 quoting ("a,b", "say ""hi""")
+  customer_id date number_of_cds dollar_value      the CDNOW master file: whitespace-separated, header line optional
+  master_id customer_id date number_of_cds dollar_value   the CDNOW 1/10 sample: whitespace-separated, no header
+A fit needs at least 50 customers who bought by the calibration end, 10 of them with repeat purchases.
+--json prints one JSON document on stdout; progress goes to stderr.
+`;
+
+export const JOURNEYS = {
+  schema: {
+    synopsis: 'growthloop journeys schema',
+    details: `      Prints the journey language as JSON Schema (for editors: "$schema" or json.schemas).
+`,
+  },
+  validate: {
+    synopsis: 'growthloop journeys validate FILE... [--channels email,sms,push,webhook] [--json]',
+    details: `      Checks each journey: the schema, then unreachable activities, loops without a wait,
+      branches without a default, splits that do not add up, unknown event types, and (with
+      --channels) actions on channels the tenant has not configured. Exit code 1 if any fails.
+`,
+  },
+  backtest: {
+    synopsis: `growthloop journeys backtest FILE... --events HISTORY.jsonl [--from DATE] [--to DATE]
+                     [--config FILE --tenant ID] [--coupon-values POOL=AMOUNT,...] [--sends] [--json]`,
+    details: `      Replays the history (one canonical event per line) through the journeys on a simulated
+      clock, with lifecycle stages rescored as live, and reports entries, actions by type,
+      coupons and their cost, and conversions. Sends nothing. The tenant's currency, time zone
+      and scoring come from the config (default EUR, UTC); amounts in minor units.
+`,
+  },
+} satisfies Record<string, UsageEntry>;
+
+export const START_USAGE = usageText([START]);
+export const BENCH_USAGE = usageText([BENCH]);
+export const MODEL_USAGE = usageText(Object.values(MODEL), MODEL_NOTES);
+export const JOURNEYS_USAGE = usageText(Object.values(JOURNEYS));
+
+/** The overview: every command's synopsis (under a title line naming the version, if given). */
+export function mainUsage(version?: string): string {
+  const synopses = [START, BENCH, ...Object.values(MODEL), ...Object.values(JOURNEYS)].map(
+    (e) => `  ${e.synopsis.split('\n')[0]}${e.synopsis.includes('\n') ? ' ...' : ''}\n`,
+  );
+  const title = version === undefined ? '' : `growthloop ${version}: marketing automation for e-commerce\n\n`;
+  return `${title}Usage:
+${synopses.join('')}  growthloop --version
+  growthloop help [COMMAND [SUBCOMMAND]]
+
+Run "growthloop COMMAND --help" (or "growthloop COMMAND SUBCOMMAND --help") for what a command
+does and its options.
+`;
+}

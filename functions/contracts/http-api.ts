@@ -1,0 +1,508 @@
+/**
+ * The HTTP API's request and response bodies as zod schemas: functions/contracts/openapi.ts builds
+ * the OpenAPI document from them, and the handlers produce (and tests parse) values of them.
+ *
+ * Request schemas reuse the domain's own (canonical events, journeys); response schemas say
+ * exactly what the handlers answer today, field by field. One name for a schema and its type.
+ */
+
+import { z } from 'zod';
+import { TenantConfig } from '../core/config/schema';
+import { MAX_BATCH } from '../core/events/ingest';
+import { CanonicalEventInput, Channel, EVENT_TYPES, Money } from '../core/events/schemas';
+import { Condition } from '../core/journeys/condition-schema';
+import { JOURNEY_STATUSES, Journey } from '../core/journeys/schema';
+import { STAGES } from '../core/scoring/lifecycle';
+
+// ---- shared ---------------------------------------------------------------------------------
+
+/** An ISO-8601 UTC time as the API writes it (`Date.prototype.toISOString`). */
+const Time = z.iso.datetime();
+const count = z.int().min(0);
+
+/** The JSON error body every 4xx and 5xx carries. `path` is a JSON path into the request, or a header. */
+export const ApiError = z.object({
+  error: z.string().describe('a stable machine-readable code, e.g. invalid_event, unauthorized, not_found'),
+  message: z.string().describe('what is wrong, in words a person can act on'),
+  path: z
+    .string()
+    .nullable()
+    .describe('where: a JSON path into the body ($.batch[2].occurredAt), headers.<name> or path.<parameter>'),
+});
+export type ApiError = z.infer<typeof ApiError>;
+
+/** One rejected item of a batch: the error, and the item's index in the batch. */
+export const ItemError = ApiError.extend({ index: z.int().min(0).describe('the index of the item in the batch') });
+export type ItemError = z.infer<typeof ItemError>;
+
+/** The identifiers the API takes in paths. */
+export const CustomerId = z.string().min(1).max(128).describe("the customer's id, as in the events' customerId");
+export const JourneyId = Journey.shape.id.describe("the journey's id");
+export const TenantId = TenantConfig.shape.id.describe("the tenant's id, as in growthloop.config.json");
+
+// ---- POST /v1/events ------------------------------------------------------------------------
+
+export const CanonicalEventBatch = z.strictObject({
+  batch: z.array(CanonicalEventInput).min(1).max(MAX_BATCH),
+});
+export type CanonicalEventBatch = z.infer<typeof CanonicalEventBatch>;
+
+/** One canonical event, or `{"batch": [...]}` of up to MAX_BATCH. */
+export const IngestRequest = z.union([CanonicalEventInput, CanonicalEventBatch]);
+export type IngestRequest = z.infer<typeof IngestRequest>;
+
+/** 202: the valid events are on the bus; the invalid ones of a batch are reported one by one. */
+export const IngestAccepted = z.object({
+  accepted: z.int().min(1).max(MAX_BATCH),
+  rejected: z.int().min(0).max(MAX_BATCH),
+  errors: z.array(ItemError).max(MAX_BATCH),
+});
+export type IngestAccepted = z.infer<typeof IngestAccepted>;
+
+/** 400 when no event of the body is valid: the first error, and every item's error when it was a batch. */
+export const IngestError = ApiError.extend({ errors: z.array(ItemError).min(1).max(MAX_BATCH).optional() });
+export type IngestError = z.infer<typeof IngestError>;
+
+// ---- GET /v1/customers/{customerId} ---------------------------------------------------------
+
+/** Per currency, in integer minor units: orders not cancelled, their gross, refunds, net and average order value. */
+export const CurrencyTotalsView = z.object({
+  orders: count,
+  gross: count,
+  refunded: count,
+  net: z.int().describe('gross − refunded'),
+  aov: count.describe('gross / orders, rounded; 0 without orders'),
+});
+export type CurrencyTotalsView = z.infer<typeof CurrencyTotalsView>;
+
+export const CartView = z.object({
+  value: Money,
+  itemCount: count,
+  checkoutId: z.string().optional().describe('set when the cart came from checkout_started'),
+});
+export type CartView = z.infer<typeof CartView>;
+
+/** The profile as the admin API shows it (functions/core/profiles/view.ts): registers unwrapped, net and AOV derived. */
+export const ProfileView = z.object({
+  tenantId: z.string(),
+  customerId: z.string(),
+  firstSeenAt: Time,
+  lastSeenAt: Time,
+  orders: count,
+  firstOrderAt: Time.nullable(),
+  lastOrderAt: Time.nullable(),
+  revenue: z.record(z.string(), CurrencyTotalsView).describe('by ISO 4217 currency code'),
+  sessions: count,
+  lastSessionAt: Time.nullable(),
+  logins: count,
+  lastLoginAt: Time.nullable(),
+  lastRecallAt: Time.nullable().describe('the latest recall message delivered'),
+  counts: z.partialRecord(z.enum(EVENT_TYPES), count).describe('events folded in, by type'),
+  cart: CartView.nullable(),
+  consent: z.partialRecord(Channel, z.boolean()),
+  timezone: z.string().nullable(),
+  traits: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+  tags: z.array(z.string()).describe('the tags the customer has now, sorted'),
+});
+export type ProfileView = z.infer<typeof ProfileView>;
+
+/** The lifecycle stage as stored on the profile (functions/core/scoring/profile-scores.ts LifecycleState). */
+export const LifecycleState = z.object({
+  stage: z.enum(STAGES),
+  since: Time,
+  reason: z.string(),
+  nextDueAt: Time.optional().describe('when the stage changes with no new event; absent if never'),
+  segment: z.string().optional().describe('the RFM segment when last rescored with a model'),
+});
+export type LifecycleState = z.infer<typeof LifecycleState>;
+
+const probability = z.number().min(0).max(1);
+
+/** functions/core/scoring/value.ts ValueResult. */
+export const ValueScore = z.object({
+  tier: z.enum(['high', 'mid', 'low']),
+  highQuality: z.boolean(),
+  lifetimeValue: z.number().describe("gross − refunded in the tenant's currency, in major units"),
+  averageMonthlySpend: z.number().describe("in major units of the tenant's currency"),
+});
+export type ValueScore = z.infer<typeof ValueScore>;
+
+/** functions/core/scoring/profile-scores.ts ModelScores. */
+export const ModelScores = z.object({
+  churnRisk: probability.describe("probability of no purchase within the tenant's churn horizon"),
+  pAlive: probability.describe('BG/NBD probability that the customer is still active'),
+  pBuy90: probability.describe('BG/NBD probability of at least one purchase in the next 90 days'),
+  expectedPurchases: z.number().min(0).describe('BG/NBD expected purchases within the churn horizon'),
+  expectedOrderValue: z.number().optional().describe('Gamma-Gamma expected spend per purchase, in major units'),
+  clv: z.number().optional().describe('discounted customer lifetime value, in major units'),
+});
+export type ModelScores = z.infer<typeof ModelScores>;
+
+const rfmScore = z.int().min(1).max(5);
+
+/** functions/core/scoring/profile-scores.ts ProfileScores. */
+export const ProfileScores = z.object({
+  value: ValueScore,
+  rfm: z
+    .object({ r: rfmScore, f: rfmScore, m: rfmScore, segment: z.string() })
+    .optional()
+    .describe('only for customers who ordered, once the tenant has a model'),
+  model: ModelScores.optional().describe('only for customers who ordered, once the tenant has a model'),
+});
+export type ProfileScores = z.infer<typeof ProfileScores>;
+
+/** 200 of GET /v1/customers/{customerId}: the profile, its stored lifecycle stage, and its scores as of now. */
+export const CustomerProfile = ProfileView.extend({
+  lifecycle: LifecycleState.nullable().describe('null until the profile has been scored'),
+  scores: ProfileScores,
+});
+export type CustomerProfile = z.infer<typeof CustomerProfile>;
+
+// ---- DELETE /v1/customers/{customerId}, GET /v1/customers/{customerId}/export -----------------
+
+/** 200 of DELETE /v1/customers/{customerId} (functions/handlers/privacy.ts erase). */
+export const ErasureResult = z.object({
+  erasedItems: count.describe('items deleted: the customer partition and those of the ids merged into it'),
+});
+export type ErasureResult = z.infer<typeof ErasureResult>;
+
+/** One stored item of the customer's partition, without its partition key; string sets as sorted arrays. */
+export const ExportedItem = z.looseObject({
+  sk: z.string().describe('the sort key: PROFILE, JOURNEYS, SEEN#<week>...'),
+});
+export type ExportedItem = z.infer<typeof ExportedItem>;
+
+/** 200 of GET /v1/customers/{customerId}/export (functions/handlers/privacy.ts CustomerExport). */
+export const CustomerExport = z.object({
+  tenantId: z.string(),
+  customerId: z.string(),
+  exportedAt: Time,
+  items: z.array(ExportedItem).describe('empty for a customer growthloop holds nothing about'),
+});
+export type CustomerExport = z.infer<typeof CustomerExport>;
+
+// ---- GET /v1/model --------------------------------------------------------------------------
+
+export const FitDiagnostics = z.object({ logLikelihood: z.number(), converged: z.boolean(), iterations: count });
+export type FitDiagnostics = z.infer<typeof FitDiagnostics>;
+
+/** functions/core/scoring/tenant-model.ts ModelDiagnostics. */
+export const ModelDiagnostics = z.object({
+  fittedAt: Time,
+  status: z.enum(['fitted', 'insufficient_data']),
+  reason: z.string().optional().describe('why no model was fitted'),
+  customers: count.describe('profiles read'),
+  buyers: count.describe('customers who placed an order'),
+  repeatBuyers: count.describe('buyers who ordered on two days or more'),
+  bgnbd: FitDiagnostics.optional(),
+  gammaGamma: FitDiagnostics.extend({ customers: count }).optional(),
+  churn: z
+    .object({
+      trainHorizonWeeks: z.number(),
+      trainCutoff: z.iso.date(),
+      trainCustomers: count,
+    })
+    .optional(),
+});
+export type ModelDiagnostics = z.infer<typeof ModelDiagnostics>;
+
+/** functions/core/scoring/tenant-model.ts TenantModel: the parameters every profile is scored with. */
+export const TenantModel = z.object({
+  tenantId: z.string(),
+  fittedAt: Time,
+  currency: z.string(),
+  churnHorizonDays: z.number(),
+  bgnbd: z.object({ r: z.number(), alpha: z.number(), a: z.number(), b: z.number() }),
+  gammaGamma: z
+    .object({ p: z.number(), q: z.number(), gamma: z.number() })
+    .optional()
+    .describe("absent when too few repeat buyers spent in the tenant's currency"),
+  churn: z.object({
+    weights: z.array(z.number()).describe('intercept first, then one weight per standardized feature'),
+    mean: z.array(z.number()),
+    sd: z.array(z.number()),
+  }),
+  rfm: z.object({
+    recencyDays: z.array(z.number()),
+    frequency: z.array(z.number()),
+    monetary: z.array(z.number()),
+  }),
+});
+export type TenantModel = z.infer<typeof TenantModel>;
+
+/**
+ * 200 of GET /v1/model (functions/core/scoring/model-items.ts StoredModel): the last successful fit
+ * with its diagnostics, and the diagnostics of the latest attempt.
+ */
+export const StoredModel = z.object({
+  model: TenantModel.optional(),
+  diagnostics: ModelDiagnostics.optional(),
+  latest: ModelDiagnostics,
+});
+export type StoredModel = z.infer<typeof StoredModel>;
+
+// ---- journeys -------------------------------------------------------------------------------
+
+export const JourneyStatus = z.enum(JOURNEY_STATUSES);
+export type JourneyStatus = z.infer<typeof JourneyStatus>;
+
+/**
+ * The body of POST /v1/journeys and PUT /v1/journeys/{journeyId}: a journey whose status and
+ * version are left to the API (publish, pause, resume and archive set them).
+ */
+export const JourneyDraft = Journey.extend({
+  status: Journey.shape.status.describe('ignored: set by publish, pause, resume and archive'),
+  version: Journey.shape.version.describe('ignored: set by publish'),
+});
+export type JourneyDraft = z.infer<typeof JourneyDraft>;
+export type JourneyDraftInput = z.input<typeof JourneyDraft>;
+
+/**
+ * A draft as it was posted and stored: valid, with no defaults applied. Its JSON Schema is
+ * JourneyDraft's input schema (openapi.ts renders it as a reference to it).
+ */
+export const PostedJourneyDraft = z.custom<JourneyDraftInput>((value) => JourneyDraft.safeParse(value).success, {
+  message: 'must be a valid journey draft',
+});
+export type PostedJourneyDraft = z.infer<typeof PostedJourneyDraft>;
+
+/** The recursive core of Condition (which a nesting check wraps): named so that its cycle is one component. */
+export const ConditionTree = (Condition as unknown as z.ZodPipe<z.ZodType, z.ZodType>).out;
+
+/** One journey as lists and transitions show it (functions/handlers/journeys-admin.ts). */
+export const JourneySummary = z.object({
+  id: z.string(),
+  name: z.string().describe('of the latest published version, else of the draft'),
+  status: JourneyStatus,
+  version: count.describe('the latest published version; 0: never published'),
+  updatedAt: Time.describe('the later of the last draft edit and the last status change'),
+});
+export type JourneySummary = z.infer<typeof JourneySummary>;
+
+/** 200 of GET /v1/journeys. */
+export const JourneyList = z.object({ journeys: z.array(JourneySummary) });
+export type JourneyList = z.infer<typeof JourneyList>;
+
+/** A journey's counters (functions/core/journeys/items.ts statsOf). */
+export const JourneyStats = z.object({
+  entered: z.int(),
+  completed: z.int(),
+  exited: z.int(),
+  heldOut: z.int(),
+  converted: z.int(),
+  sent: z.int(),
+  capped: z.int().describe('actions not sent because the journey reached its daily cap'),
+  waiting: z.record(z.string(), z.int()).describe('customers waiting at each activity now, by activity id'),
+});
+export type JourneyStats = z.infer<typeof JourneyStats>;
+
+export const PublishedVersion = z.object({ version: z.int().min(1), publishedAt: Time });
+export type PublishedVersion = z.infer<typeof PublishedVersion>;
+
+/** 200 of GET /v1/journeys/{journeyId}. */
+export const JourneyDetail = JourneySummary.extend({
+  draft: PostedJourneyDraft.nullable().describe('the working copy as posted; null if it is missing'),
+  published: z.array(PublishedVersion).describe('every published version, oldest first'),
+  journey: z
+    .union([PostedJourneyDraft, Journey])
+    .nullable()
+    .describe('the latest published version with the current status; the draft as posted when none was ever published'),
+  stats: JourneyStats,
+});
+export type JourneyDetail = z.infer<typeof JourneyDetail>;
+
+/** One problem of a journey, at its JSON path. */
+export const JourneyProblem = z.object({ path: z.string(), message: z.string() });
+export type JourneyProblem = z.infer<typeof JourneyProblem>;
+
+/** 400 invalid_journey: the first problem as the error, and every problem, sorted by path. */
+export const JourneyError = ApiError.extend({ problems: z.array(JourneyProblem).min(1) });
+export type JourneyError = z.infer<typeof JourneyError>;
+
+// ---- store webhooks -------------------------------------------------------------------------
+
+/** A Shopify Admin REST webhook payload: its shape is the one its X-Shopify-Topic promises. */
+export const ShopifyWebhookPayload = z.record(z.string(), z.unknown());
+export type ShopifyWebhookPayload = z.infer<typeof ShopifyWebhookPayload>;
+
+/** A WooCommerce REST API v3 webhook payload (an order or a customer, as X-WC-Webhook-Topic says). */
+export const WooCommerceWebhookPayload = z.record(z.string(), z.unknown());
+export type WooCommerceWebhookPayload = z.infer<typeof WooCommerceWebhookPayload>;
+
+/** The form body of the ping WooCommerce sends when a webhook is created or activated. */
+export const WooCommercePing = z.object({ webhook_id: z.string().regex(/^\d+$/) });
+export type WooCommercePing = z.infer<typeof WooCommercePing>;
+
+/** 200: the delivery became canonical events, now on the bus. */
+export const WebhookAccepted = z.object({ accepted: z.int().min(1) });
+export type WebhookAccepted = z.infer<typeof WebhookAccepted>;
+
+/** 200: the delivery is valid but not used (an unmapped topic, an order without a customer...), counted as a metric. */
+export const WebhookIgnored = z.object({ accepted: z.literal(0), ignored: z.string().describe('why') });
+export type WebhookIgnored = z.infer<typeof WebhookIgnored>;
+
+/** 200 of Shopify's mandatory privacy topics, done at once (functions/handlers/webhooks.ts). */
+export const ShopifyPrivacyResult = z.union([
+  z.object({ privacy: z.enum(['shop_redact', 'customer_redact']), erasedItems: count }),
+  z.object({ privacy: z.literal('customer_data_request'), exportedItems: count }),
+  z.object({
+    privacy: z.enum(['customer_data_request', 'customer_redact']),
+    ignored: z.string().describe('the request names no Shopify customer id'),
+  }),
+]);
+export type ShopifyPrivacyResult = z.infer<typeof ShopifyPrivacyResult>;
+
+/** 200 of POST /v1/webhooks/shopify/{tenantId}. */
+export const ShopifyWebhookResult = z.union([WebhookAccepted, WebhookIgnored, ShopifyPrivacyResult]);
+export type ShopifyWebhookResult = z.infer<typeof ShopifyWebhookResult>;
+
+/** 200 of POST /v1/webhooks/woocommerce/{tenantId}. */
+export const WooCommerceWebhookResult = z.union([
+  WebhookAccepted,
+  WebhookIgnored,
+  z.object({ ping: z.literal(true) }).describe('the creation ping, answered without a signature check'),
+]);
+export type WooCommerceWebhookResult = z.infer<typeof WooCommerceWebhookResult>;
+
+// ---- Segment-spec tracking API --------------------------------------------------------------
+
+/** An id as Segment sends it: a string, or an integer (kept exactly). */
+const segmentId = (max: number) => z.union([z.string().min(1).max(max), z.int()]);
+/** ISO-8601 with a zone, as functions/platforms/segment.ts reads it. */
+const segmentTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})$/)
+  .describe('ISO-8601 with a zone; the time the request arrived when absent');
+
+const segmentCall = {
+  messageId: segmentId(120).describe('the idempotency key of the call'),
+  userId: segmentId(128).nullish().describe('the customer; a userId or an anonymousId is required'),
+  anonymousId: segmentId(123)
+    .nullish()
+    .describe('the customer as anon:<anonymousId> when there is no userId; merged into userId by an identify'),
+  timestamp: segmentTime.nullish(),
+  context: z
+    .looseObject({ timezone: z.string().optional().describe('an IANA time zone; identify keeps it') })
+    .optional(),
+};
+
+/**
+ * A track call. Mapped events (compared case-insensitively): Order Completed, Order Cancelled,
+ * Order Refunded, Checkout Started, Cart Viewed, Product Viewed, Product Added, Coupon Applied,
+ * Signed In, Product Reviewed; any other answers unsupported_event. Amounts are decimal numbers
+ * in major units of properties.currency (USD when absent).
+ */
+export const SegmentTrack = z.looseObject({
+  ...segmentCall,
+  event: z.string().min(1),
+  properties: z.record(z.string(), z.unknown()).nullish(),
+});
+export type SegmentTrack = z.infer<typeof SegmentTrack>;
+
+/** An identify call: scalar traits are kept (at most 50, names of 1-64 characters, strings up to 256). */
+export const SegmentIdentify = z.looseObject({
+  ...segmentCall,
+  traits: z.record(z.string(), z.unknown()).nullish(),
+});
+export type SegmentIdentify = z.infer<typeof SegmentIdentify>;
+
+/** A /v1/batch body: track and identify calls (page, screen, group and alias calls are reported per item). */
+export const SegmentBatch = z.looseObject({
+  batch: z
+    .array(
+      z.discriminatedUnion('type', [
+        SegmentTrack.extend({ type: z.literal('track') }),
+        SegmentIdentify.extend({ type: z.literal('identify') }),
+      ]),
+    )
+    .min(1)
+    .max(MAX_BATCH),
+  context: z.record(z.string(), z.unknown()).optional().describe('shared by every call; a call’s own context wins'),
+});
+export type SegmentBatch = z.infer<typeof SegmentBatch>;
+
+/** 200 of /v1/track and /v1/identify (an identify naming a userId and an anonymousId adds an alias event). */
+export const SegmentCallAccepted = z.object({ success: z.literal(true), accepted: z.int().min(1).max(2) });
+export type SegmentCallAccepted = z.infer<typeof SegmentCallAccepted>;
+
+/** 200 of /v1/batch, also when every call was rejected. */
+export const SegmentBatchAccepted = z.object({
+  success: z.literal(true),
+  accepted: count.describe('canonical events put on the bus (an identify may add an alias event)'),
+  rejected: count,
+  errors: z.array(ItemError),
+});
+export type SegmentBatchAccepted = z.infer<typeof SegmentBatchAccepted>;
+
+// ---- meta -----------------------------------------------------------------------------------
+
+/** 200 of GET /health. */
+export const Health = z.object({ status: z.literal('ok'), version: z.string().describe('the growthloop version') });
+export type Health = z.infer<typeof Health>;
+
+/** 200 of GET /openapi.json: this API's OpenAPI 3.1 document (described here only by its required fields). */
+export const OpenApiDocument = z.looseObject({
+  openapi: z.string().regex(/^3\.1\.\d+$/),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});
+export type OpenApiDocument = z.infer<typeof OpenApiDocument>;
+
+/**
+ * Every schema that is a component of the OpenAPI document, under its export name. `input`:
+ * rendered as what a client sends (defaults optional); the rest as what the API answers.
+ */
+export const requestSchemas = {
+  IngestRequest,
+  CanonicalEventBatch,
+  CanonicalEventInput,
+  JourneyDraft,
+  SegmentTrack,
+  SegmentIdentify,
+  SegmentBatch,
+  ShopifyWebhookPayload,
+  WooCommerceWebhookPayload,
+  WooCommercePing,
+} as const;
+
+export const responseSchemas = {
+  ApiError,
+  ItemError,
+  IngestAccepted,
+  IngestError,
+  CustomerProfile,
+  ProfileView,
+  CurrencyTotalsView,
+  CartView,
+  LifecycleState,
+  ProfileScores,
+  ValueScore,
+  ModelScores,
+  ErasureResult,
+  CustomerExport,
+  ExportedItem,
+  StoredModel,
+  TenantModel,
+  ModelDiagnostics,
+  FitDiagnostics,
+  JourneySummary,
+  JourneyList,
+  JourneyDetail,
+  JourneyStats,
+  PublishedVersion,
+  Journey,
+  JourneyError,
+  JourneyProblem,
+  WebhookAccepted,
+  WebhookIgnored,
+  ShopifyPrivacyResult,
+  ShopifyWebhookResult,
+  WooCommerceWebhookResult,
+  SegmentCallAccepted,
+  SegmentBatchAccepted,
+  Health,
+  OpenApiDocument,
+} as const;
+
+/** Schemas both kinds of body share (identical as sent and as answered). */
+export const sharedSchemas = { Money, Condition: ConditionTree } as const;

@@ -1,0 +1,69 @@
+// What the queues carry. Consumers parse every body with these schemas: a body that does not
+// parse is reported as failed with the reason (and reaches the dead-letter queue), never cast.
+import { z } from 'zod';
+import { Action, QuietTime } from '../core/journeys/schema';
+
+const id = z.string().min(1);
+
+/** A timer of one customer's journey instance, or of a date entry (instanceId ''), on the journey-steps queue. */
+export const TimerMessage = z.object({
+  tenantId: id,
+  customerId: id,
+  journeyId: id,
+  instanceId: z.string(),
+  timerId: id,
+});
+export type TimerMessage = z.infer<typeof TimerMessage>;
+
+/** One action to carry out once, on the actions queue: `key` is its idempotency key. */
+export const ActionMessage = z.object({
+  key: id,
+  tenantId: id,
+  customerId: id,
+  journeyId: id,
+  version: z.int().min(1),
+  instanceId: z.string(),
+  activity: id,
+  action: Action,
+  quietTime: QuietTime.optional(),
+});
+export type ActionMessage = z.infer<typeof ActionMessage>;
+
+/**
+ * The envelope EventBridge hands an SQS target, as far as consumers read it: the event's source
+ * and its detail, an event of one customer (canonical from ingest, or a profile change).
+ */
+export const EventDelivery = z.object({
+  source: z.string(),
+  detail: z.looseObject({
+    tenantId: id,
+    customerId: id,
+    eventId: id,
+    type: id,
+    occurredAt: z.string(),
+  }),
+});
+export type EventDelivery = z.infer<typeof EventDelivery>;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Parses a queue body with its schema: the value, or why it is not one. */
+export function parseBody<T>(schema: z.ZodType<T>, body: string): Parsed<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch (e) {
+    return { ok: false, reason: `not JSON: ${(e as Error).message}` };
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, reason: `${issue?.path.join('.') || '(body)'}: ${issue?.message}` };
+}
+
+/** A message as a consumer gets it: the SQS record's id and body. */
+export const QueueRecord = z.object({ id: z.string(), body: z.string() });
+export type QueueRecord = z.infer<typeof QueueRecord>;
+
+/** What every queue consumer answers: the records to deliver again (SQS partial batch failures). */
+export type BatchResult = { failedIds: string[] };

@@ -1,0 +1,788 @@
+/**
+ * The OpenAPI 3.1 document of the HTTP API: one operation per route of functions/http-routes.ts,
+ * its bodies generated from the zod schemas of ./http-api.ts with z.toJSONSchema (draft 2020-12,
+ * the dialect OpenAPI 3.1 uses). Pure: the version comes in as an argument.
+ *
+ * docs/openapi.json is this document for the package.json version; `npx tsx scripts/openapi.ts`
+ * writes it, and test/unit/contracts/openapi.test.ts fails when it is out of date.
+ */
+
+import { z } from 'zod';
+import { MAX_BATCH, MAX_BODY_BYTES } from '../core/events/ingest';
+import { type FunctionName, type HttpRouteSpec, httpRoutes, routeKey } from '../http-routes';
+import * as api from './http-api';
+
+export type OpenApiOptions = { version?: string; serverUrl?: string };
+type Json = Record<string, unknown>;
+
+const COMPONENTS = '#/components/schemas/';
+const ref = (id: string) => ({ $ref: `${COMPONENTS}${id}` });
+
+/** The largest journey body the journeys admin API reads (functions/handlers/journeys-admin.ts MAX_JOURNEY_BYTES). */
+export const JOURNEY_BODY_LIMIT = 256 * 1024;
+
+// ---- security -------------------------------------------------------------------------------
+
+export const securitySchemes = {
+  ingestApiKey: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-api-key',
+    description: "The tenant's API key: it names the tenant every event is stamped with.",
+  },
+  adminKey: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'tenant admin key',
+    description: "`Authorization: Bearer <the tenant's admin key>`: only that tenant's data is reachable.",
+  },
+  shopifyHmac: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Shopify-Hmac-Sha256',
+    description:
+      "Not a static key: base64(HMAC-SHA256(the tenant's Shopify webhook secret, the raw body)), compared in " +
+      'constant time. While a secret is rotated, the previous one is accepted until shopifyPreviousSecretValidUntil.',
+  },
+  wooCommerceSignature: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-WC-Webhook-Signature',
+    description:
+      "Not a static key: base64(HMAC-SHA256(the tenant's WooCommerce webhook secret, the raw body)), compared in " +
+      'constant time. The creation ping carries none and needs none.',
+  },
+  segmentWriteKey: {
+    type: 'http',
+    scheme: 'basic',
+    description: "HTTP Basic with the tenant's Segment write key as the user name and an empty password (`writeKey:`).",
+  },
+} as const;
+
+export type SecurityScheme = keyof typeof securitySchemes;
+
+/** The schemes each function's routes may use; besides, GET /health and GET /openapi.json need no credential. */
+export const SECURITY_BY_FUNCTION: Record<FunctionName, readonly SecurityScheme[]> = {
+  ingest: ['ingestApiKey'],
+  admin: ['adminKey'],
+  webhooks: ['shopifyHmac', 'wooCommerceSignature'],
+  segment: ['segmentWriteKey'],
+};
+
+// ---- components -----------------------------------------------------------------------------
+
+type Io = 'input' | 'output';
+
+const entriesOf = (schemas: Record<string, z.ZodType>, io: Io[]) =>
+  Object.entries(schemas).map(([name, schema]) => ({ name, schema, io }));
+
+/** Every component schema, by name, with the side of the exchange it is rendered for. */
+const COMPONENT_ENTRIES: readonly { name: string; schema: z.ZodType; io: Io[] }[] = [
+  ...entriesOf(api.requestSchemas, ['input']),
+  ...entriesOf(api.responseSchemas, ['output']),
+  ...entriesOf(api.sharedSchemas, ['input', 'output']),
+];
+
+/** Schemas rendered as a reference to another component rather than from themselves. */
+const REFERENCES = new Map<unknown, string>([[api.PostedJourneyDraft, 'JourneyDraft']]);
+
+function stripMeta(schema: Json): Json {
+  const { $schema: _schema, $id: _id, ...rest } = schema;
+  return rest;
+}
+
+/** components.schemas: requests as clients send them (io input), responses as the API answers (io output). */
+function componentSchemas(): Record<string, Json> {
+  const rendered = new Map<string, Json>();
+  for (const io of ['input', 'output'] as const) {
+    const registry = z.registry<{ id: string }>();
+    for (const entry of COMPONENT_ENTRIES) if (entry.io.includes(io)) registry.add(entry.schema, { id: entry.name });
+    const { schemas } = z.toJSONSchema(registry, {
+      target: 'draft-2020-12',
+      io,
+      uri: (id) => `${COMPONENTS}${id}`,
+      unrepresentable: ({ zodSchema }) => {
+        const target = REFERENCES.get(zodSchema);
+        return target ? ref(target) : 'throw';
+      },
+    });
+    for (const [name, schema] of Object.entries(schemas)) {
+      if (name === '__shared') {
+        throw new Error(`a schema used in several components is not one itself: ${Object.keys(schema.$defs ?? {})}`);
+      }
+      const json = stripMeta(schema as Json);
+      const known = rendered.get(name);
+      if (known && JSON.stringify(known) !== JSON.stringify(json)) {
+        throw new Error(`component ${name} differs between requests and responses: give each side its own schema`);
+      }
+      rendered.set(name, json);
+    }
+  }
+  return Object.fromEntries([...rendered].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The component name of a body schema (each body is a component, so every body is a $ref). */
+function componentRef(schema: z.ZodType): { $ref: string } {
+  const entry = COMPONENT_ENTRIES.find((e) => e.schema === schema);
+  if (!entry) throw new Error('a request or response body schema is not a component: add it to http-api.ts');
+  return ref(entry.name);
+}
+
+/** An inline schema (parameters, headers). */
+const inline = (schema: z.ZodType): Json => stripMeta(z.toJSONSchema(schema, { io: 'input' }) as Json);
+
+// ---- operations -----------------------------------------------------------------------------
+
+/** One way an operation can answer: its status, error code (for errors), when, and its body. */
+type Outcome = { status: number; code?: string; when: string; schema: z.ZodType };
+
+const outcome = (status: number, schema: z.ZodType, when: string, code?: string): Outcome => ({
+  status,
+  schema,
+  when,
+  ...(code ? { code } : {}),
+});
+const fail = (status: number, code: string, when: string, schema: z.ZodType = api.ApiError): Outcome =>
+  outcome(status, schema, when, code);
+
+type Header = { name: string; required: boolean; description: string; schema?: z.ZodType };
+
+type Operation = {
+  operationId: string;
+  tags: string[];
+  summary: string;
+  description: string;
+  /** none: no credential. */
+  security: SecurityScheme | 'none';
+  headers?: Header[];
+  body?: { description: string; content: Record<string, z.ZodType> };
+  outcomes: Outcome[];
+};
+
+const PATH_PARAMETERS: Record<string, { schema: z.ZodType; description: string }> = {
+  customerId: { schema: api.CustomerId, description: "The customer's id, as the events name it (customerId)." },
+  journeyId: { schema: api.JourneyId, description: "The journey's id; an id no journey can have answers 404." },
+  tenantId: { schema: api.TenantId, description: 'The tenant the platform delivers for.' },
+};
+
+const mib = (bytes: number) => `${bytes / (1024 * 1024)} MiB`;
+const kib = (bytes: number) => `${bytes / 1024} KiB`;
+
+const internalError = fail(
+  500,
+  'internal_error',
+  'an unexpected failure: the details go to the log, never to the caller; the request can be retried',
+);
+
+const unauthorized = (when: string) => fail(401, 'unauthorized', when);
+const adminUnauthorized = unauthorized('`authorization` is missing or not `Bearer <a tenant admin key>`');
+
+/** What the HTTP layer answers before a function sees the request (the local runtime; API Gateway on AWS). */
+const bodyOverLimit = fail(
+  413,
+  'payload_too_large',
+  `the request body exceeds ${mib(MAX_BODY_BYTES)}: the local runtime refuses it before the function ` +
+    "(on AWS, API Gateway's own payload limit applies)",
+);
+const undecodablePath = fail(
+  400,
+  'invalid_request',
+  'a path parameter is not valid percent-encoding (refused by the local runtime before the function)',
+);
+
+const journeyNotFound = fail(404, 'not_found', 'no journey with this id in the tenant, or an id no journey can have');
+const journeyUnsupportedType = fail(
+  415,
+  'unsupported_media_type',
+  '`content-type` is given and is not JSON (application/json or application/*+json)',
+);
+const journeyTooLarge = fail(413, 'payload_too_large', `the body exceeds ${kib(JOURNEY_BODY_LIMIT)}`);
+const invalidJson = fail(400, 'invalid_json', 'the body is not valid JSON');
+const invalidJourney = (what: string) =>
+  fail(
+    400,
+    'invalid_journey',
+    `${what}: the first problem is the message and path, every problem (sorted by path) is in problems`,
+    api.JourneyError,
+  );
+const journeyConflict = (when: string) => fail(409, 'conflict', when);
+
+const journeysDescription =
+  'A journey has a draft (its working copy) and immutable published versions; customers in flight ' +
+  'finish on the version they entered. Only the tenant of the admin key is reachable.';
+
+function transition(name: 'pause' | 'resume' | 'archive'): Operation {
+  const text = {
+    pause: {
+      summary: 'Pause a live journey',
+      description: 'A paused journey takes no new customers and moves none on until it is resumed.',
+      from: 'only a live journey can be paused',
+    },
+    resume: {
+      summary: 'Resume a paused journey',
+      description: 'The journey is live again, on its latest published version.',
+      from: 'only a paused journey can be resumed',
+    },
+    archive: {
+      summary: 'Archive a journey',
+      description:
+        'Archived is final: the journey can no longer be edited, published, paused or resumed. ' +
+        'Archiving an archived journey again answers 200 and changes nothing.',
+      from: '',
+    },
+  }[name];
+  return {
+    operationId: `${name}Journey`,
+    tags: ['journeys'],
+    summary: text.summary,
+    description: `${text.description} Takes no body. ${journeysDescription}`,
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.JourneySummary, 'the journey with its new status'),
+      undecodablePath,
+      adminUnauthorized,
+      journeyNotFound,
+      ...(text.from ? [fail(409, 'invalid_transition', `${text.from}; the message names the current status`)] : []),
+      journeyConflict(`the journey kept changing while it was being ${name}d (three tries); retry`),
+      bodyOverLimit,
+      internalError,
+    ],
+  };
+}
+
+const segmentCall = (call: 'track' | 'identify', forTenant: boolean): Operation => ({
+  operationId: `segment${call === 'track' ? 'Track' : 'Identify'}${forTenant ? 'ForTenant' : ''}`,
+  tags: ['segment'],
+  summary: `Segment-spec ${call} call${forTenant ? ' for a named tenant' : ''}`,
+  description:
+    `One ${call} call in the shape of Segment's HTTP Tracking API, so Segment, RudderStack or Jitsu can forward ` +
+    'unchanged. `messageId` is the idempotency key; the customer is the userId, else `anon:<anonymousId>`. ' +
+    (call === 'identify'
+      ? 'An identify that names both a userId and an anonymousId also merges the anonymous visitor into the customer. '
+      : '') +
+    (forTenant ? "The write key must be the tenant's in the path." : 'The write key names the tenant.'),
+  security: 'segmentWriteKey',
+  body: {
+    description: `A ${call} call.`,
+    content: { 'application/json': call === 'track' ? api.SegmentTrack : api.SegmentIdentify },
+  },
+  outcomes: [
+    outcome(200, api.SegmentCallAccepted, 'the call became canonical events, now on the bus'),
+    invalidJson,
+    fail(
+      400,
+      'invalid_event',
+      'the call is unusable: not an object, no messageId, no userId nor anonymousId, a bad timestamp, or a value ' +
+        'the canonical event refuses; path points into the body',
+    ),
+    ...(call === 'track'
+      ? [
+          fail(
+            400,
+            'unsupported_event',
+            'the event is not mapped to a canonical event (or Coupon Applied has no order_id)',
+          ),
+        ]
+      : []),
+    ...(call === 'track'
+      ? [fail(400, 'invalid_amount', 'an amount is not a decimal that is exact in its currency')]
+      : []),
+    ...(forTenant ? [undecodablePath] : []),
+    unauthorized(
+      forTenant
+        ? '`authorization` is not Basic with the write key of the tenant in the path'
+        : "`authorization` is not Basic with a tenant's write key as the user name",
+    ),
+    bodyOverLimit,
+    internalError,
+  ],
+});
+
+const segmentBatch = (forTenant: boolean): Operation => ({
+  operationId: `segmentBatch${forTenant ? 'ForTenant' : ''}`,
+  tags: ['segment'],
+  summary: `Segment-spec batch${forTenant ? ' for a named tenant' : ''}`,
+  description:
+    `Up to ${MAX_BATCH} track and identify calls. Each call that cannot be used is reported in errors with its ` +
+    'index (page, screen, group and alias calls as unsupported_type); the others are accepted. The answer is 200 ' +
+    'also when every call was rejected. ' +
+    (forTenant ? "The write key must be the tenant's in the path." : 'The write key names the tenant.'),
+  security: 'segmentWriteKey',
+  body: { description: 'A batch of calls.', content: { 'application/json': api.SegmentBatch } },
+  outcomes: [
+    outcome(200, api.SegmentBatchAccepted, 'the usable calls are on the bus as canonical events'),
+    invalidJson,
+    fail(400, 'invalid_body', 'the body is not `{"batch": [...]}`, or the batch is empty'),
+    ...(forTenant ? [undecodablePath] : []),
+    unauthorized(
+      forTenant
+        ? '`authorization` is not Basic with the write key of the tenant in the path'
+        : "`authorization` is not Basic with a tenant's write key as the user name",
+    ),
+    fail(413, 'batch_too_large', `more than ${MAX_BATCH} calls`),
+    bodyOverLimit,
+    internalError,
+  ],
+});
+
+const OPERATIONS: Record<string, Operation> = {
+  'POST /v1/events': {
+    operationId: 'ingestEvents',
+    tags: ['events'],
+    summary: 'Ingest canonical events',
+    description:
+      `One canonical event, or \`{"batch": [...]}\` of up to ${MAX_BATCH}. The valid events go on the bus; ` +
+      "the tenant is the API key's (an event may leave tenantId out). In a batch, invalid events are reported " +
+      'one by one and the rest are accepted; when no event is valid the answer is 400. The same eventId never ' +
+      'changes a profile twice.',
+    security: 'ingestApiKey',
+    body: { description: 'One event or a batch.', content: { 'application/json': api.IngestRequest } },
+    outcomes: [
+      outcome(202, api.IngestAccepted, 'the valid events are on the bus; errors lists the rejected ones of a batch'),
+      fail(400, 'invalid_json', 'the body is not valid JSON', api.IngestError),
+      fail(
+        400,
+        'invalid_body',
+        'the body is neither an event object nor `{"batch": [...]}` (batch not an array, empty, or beside other keys)',
+        api.IngestError,
+      ),
+      fail(
+        400,
+        'invalid_event',
+        'no event is valid: the first problem is the message and path, every event’s is in errors',
+        api.IngestError,
+      ),
+      unauthorized('`x-api-key` is missing or not a tenant API key'),
+      fail(403, 'wrong_tenant', 'an event names a tenantId that is not the API key’s: nothing is accepted'),
+      fail(413, 'payload_too_large', `the body exceeds ${mib(MAX_BODY_BYTES)}`),
+      fail(413, 'batch_too_large', `more than ${MAX_BATCH} events`),
+      internalError,
+    ],
+  },
+
+  'GET /v1/customers/{customerId}': {
+    operationId: 'getCustomer',
+    tags: ['customers'],
+    summary: "A customer's profile, lifecycle stage and scores",
+    description:
+      'The profile as folded from the events, its lifecycle stage as stored, and its scores as of now: value ' +
+      "tier, RFM and model scores against the tenant's latest model.",
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.CustomerProfile, 'the profile'),
+      fail(400, 'invalid_request', 'the path names no customer'),
+      undecodablePath,
+      adminUnauthorized,
+      fail(404, 'not_found', 'the tenant has no profile for this customer'),
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'DELETE /v1/customers/{customerId}': {
+    operationId: 'eraseCustomer',
+    tags: ['customers'],
+    summary: 'Erase a customer',
+    description:
+      'Erases everything growthloop holds about the customer (its partition, the anonymous ids merged into it, ' +
+      'its order index) and leaves a hashed tombstone, so that late or redelivered events cannot bring it back. ' +
+      'The request is written to the audit log. A customer with nothing stored answers 200 with erasedItems 0.',
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.ErasureResult, 'the customer is erased'),
+      fail(400, 'invalid_request', 'the path names no customer'),
+      undecodablePath,
+      adminUnauthorized,
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'GET /v1/customers/{customerId}/export': {
+    operationId: 'exportCustomer',
+    tags: ['customers'],
+    summary: "Export a customer's data",
+    description:
+      'Every item growthloop holds in the customer’s partition, as JSON (GDPR, PIPL access requests). The request ' +
+      'is written to the audit log. A customer with nothing stored answers 200 with no items.',
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.CustomerExport, 'the export'),
+      fail(400, 'invalid_request', 'the path names no customer'),
+      undecodablePath,
+      adminUnauthorized,
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'GET /v1/model': {
+    operationId: 'getModel',
+    tags: ['model'],
+    summary: "The tenant's fitted model",
+    description:
+      'The parameters of the last successful fit (BG/NBD, Gamma-Gamma, churn weights, RFM breakpoints) with its ' +
+      'diagnostics, and the diagnostics of the latest attempt, which may have found too little data.',
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.StoredModel, 'the model'),
+      adminUnauthorized,
+      fail(404, 'not_found', 'no model has been fitted for this tenant yet'),
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'POST /v1/journeys': {
+    operationId: 'createJourney',
+    tags: ['journeys'],
+    summary: 'Create a journey draft',
+    description:
+      'Stores a new journey as a draft (status draft, version 0); publish puts it live. The body is checked ' +
+      'with the journey schema and the static checks (activities that exist and are reachable, loops with a ' +
+      `wait, branches with a default, splits that add up to 100). ${journeysDescription}`,
+    security: 'adminKey',
+    body: { description: 'The journey, without version.', content: { 'application/json': api.JourneyDraft } },
+    outcomes: [
+      outcome(201, api.JourneySummary, 'the journey is created as a draft'),
+      invalidJson,
+      invalidJourney('the journey has problems'),
+      adminUnauthorized,
+      fail(409, 'journey_exists', 'a journey with this id exists already: PUT /v1/journeys/{journeyId} edits it'),
+      journeyTooLarge,
+      bodyOverLimit,
+      journeyUnsupportedType,
+      internalError,
+    ],
+  },
+
+  'GET /v1/journeys': {
+    operationId: 'listJourneys',
+    tags: ['journeys'],
+    summary: "The tenant's journeys",
+    description: `Every journey of the tenant, as a summary. ${journeysDescription}`,
+    security: 'adminKey',
+    outcomes: [outcome(200, api.JourneyList, 'the journeys'), adminUnauthorized, bodyOverLimit, internalError],
+  },
+
+  'GET /v1/journeys/{journeyId}': {
+    operationId: 'getJourney',
+    tags: ['journeys'],
+    summary: 'A journey, its draft, versions and stats',
+    description:
+      'The summary, the draft as posted, every published version, the journey as it runs (the latest published ' +
+      `version with the current status, or the draft when none was published) and its counters. ${journeysDescription}`,
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.JourneyDetail, 'the journey'),
+      undecodablePath,
+      adminUnauthorized,
+      journeyNotFound,
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'PUT /v1/journeys/{journeyId}': {
+    operationId: 'updateJourney',
+    tags: ['journeys'],
+    summary: "Replace a journey's draft",
+    description:
+      'Replaces the working copy; customers keep running on the published versions until the next publish. The ' +
+      `body's id must be the one in the path. ${journeysDescription}`,
+    security: 'adminKey',
+    body: { description: 'The whole journey, without version.', content: { 'application/json': api.JourneyDraft } },
+    outcomes: [
+      outcome(200, api.JourneySummary, 'the draft is replaced'),
+      invalidJson,
+      invalidJourney('the journey has problems, or its id is not the one in the path'),
+      undecodablePath,
+      adminUnauthorized,
+      journeyNotFound,
+      fail(409, 'invalid_transition', 'the journey is archived: it cannot be edited'),
+      journeyTooLarge,
+      bodyOverLimit,
+      journeyUnsupportedType,
+      internalError,
+    ],
+  },
+
+  'POST /v1/journeys/{journeyId}/publish': {
+    operationId: 'publishJourney',
+    tags: ['journeys'],
+    summary: 'Publish the draft as a new version',
+    description:
+      'The draft becomes version n+1, immutable, and the journey goes live. Publishing also checks the channels: ' +
+      `a journey may not act on a channel the tenant has not configured. Takes no body. ${journeysDescription}`,
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.JourneySummary, 'the new version is live'),
+      invalidJourney('the draft has problems (a channel the tenant has not configured, say)'),
+      undecodablePath,
+      adminUnauthorized,
+      fail(404, 'not_found', 'no journey with this id, or it has no draft'),
+      fail(409, 'invalid_transition', 'the journey is archived: it cannot be published'),
+      journeyConflict(
+        'a publish, pause or archive won the race for this version, or the version is stored already; reload and retry',
+      ),
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'POST /v1/journeys/{journeyId}/pause': transition('pause'),
+  'POST /v1/journeys/{journeyId}/resume': transition('resume'),
+  'POST /v1/journeys/{journeyId}/archive': transition('archive'),
+
+  'POST /v1/webhooks/shopify/{tenantId}': {
+    operationId: 'shopifyWebhook',
+    tags: ['webhooks'],
+    summary: 'A Shopify webhook delivery',
+    description:
+      'Verified with the tenant’s Shopify secret, checked against the shape its topic promises, normalized into ' +
+      'canonical events and put on the bus. Topics: orders/create, orders/paid, orders/updated, orders/cancelled, ' +
+      'refunds/create, customers/create, customers/update, checkouts/create, checkouts/update, app/uninstalled, ' +
+      'and the mandatory privacy topics customers/data_request, customers/redact and shop/redact, done at once. ' +
+      'Other topics are answered 200 and counted (metric growthloop/IgnoredWebhooks). Redeliveries change nothing: ' +
+      'event ids come from Shopify’s own keys.',
+    security: 'shopifyHmac',
+    headers: [
+      {
+        name: 'X-Shopify-Hmac-Sha256',
+        required: true,
+        description: 'base64 HMAC-SHA256 of the raw body under the tenant’s Shopify webhook secret.',
+      },
+      { name: 'X-Shopify-Topic', required: true, description: 'The topic, e.g. orders/create.' },
+      {
+        name: 'X-Shopify-Webhook-Id',
+        required: false,
+        description: 'One per delivery; accepted for tracing, never part of an event id.',
+      },
+      {
+        name: 'X-Shopify-Event-Id',
+        required: false,
+        description: 'Shared by the deliveries of one merchant action; accepted for tracing.',
+      },
+      {
+        name: 'X-Shopify-Triggered-At',
+        required: false,
+        description: 'The event time when the payload carries none.',
+      },
+    ],
+    body: {
+      description: 'The Admin REST payload of the topic (integers beyond 2^53 are kept exact).',
+      content: { 'application/json': api.ShopifyWebhookPayload },
+    },
+    outcomes: [
+      outcome(
+        200,
+        api.ShopifyWebhookResult,
+        'the delivery is on the bus ({accepted}), valid but not used ({accepted: 0, ignored}), or a privacy ' +
+          'request that is done ({privacy, ...})',
+      ),
+      fail(400, 'invalid_request', 'X-Shopify-Topic is missing'),
+      invalidJson,
+      fail(400, 'invalid_body', 'the body is not a JSON object'),
+      fail(400, 'invalid_payload', 'the body does not have the shape its topic promises; path points into it'),
+      undecodablePath,
+      unauthorized(
+        'X-Shopify-Hmac-Sha256 is missing or does not match the body under the tenant’s secret (also for a tenant ' +
+          'with no Shopify secret)',
+      ),
+      fail(
+        409,
+        'order_unknown',
+        'a refunds/create for an order not received yet: Shopify delivers it again later, by when the order is known',
+      ),
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'POST /v1/webhooks/woocommerce/{tenantId}': {
+    operationId: 'wooCommerceWebhook',
+    tags: ['webhooks'],
+    summary: 'A WooCommerce webhook delivery',
+    description:
+      'Verified with the tenant’s WooCommerce secret, checked against its topic’s shape, normalized into canonical ' +
+      'events and put on the bus. Topics: order.created, order.updated, customer.created, customer.updated; ' +
+      'others are answered 200 and counted. The ping WooCommerce sends when a webhook is created ' +
+      '(a form body webhook_id=<n> without X-WC-Webhook-* headers) is answered 200 without a signature check.',
+    security: 'wooCommerceSignature',
+    headers: [
+      {
+        name: 'X-WC-Webhook-Signature',
+        required: false,
+        description:
+          'base64 HMAC-SHA256 of the raw body under the tenant’s WooCommerce secret; required on every delivery ' +
+          'but the creation ping.',
+      },
+      {
+        name: 'X-WC-Webhook-Topic',
+        required: false,
+        description: 'The topic, e.g. order.created; required on every delivery but the creation ping.',
+      },
+      {
+        name: 'X-WC-Webhook-Delivery-ID',
+        required: false,
+        description: 'New on every delivery; accepted for tracing, never part of an event id.',
+      },
+      { name: 'X-WC-Webhook-Source', required: false, description: 'The store’s home URL; accepted, not used.' },
+    ],
+    body: {
+      description: 'The REST API v3 order or customer; the creation ping as a form.',
+      content: {
+        'application/json': api.WooCommerceWebhookPayload,
+        'application/x-www-form-urlencoded': api.WooCommercePing,
+      },
+    },
+    outcomes: [
+      outcome(200, api.WooCommerceWebhookResult, 'the delivery is on the bus, valid but not used, or the ping'),
+      fail(400, 'invalid_request', 'X-WC-Webhook-Topic is missing'),
+      invalidJson,
+      fail(400, 'invalid_event', 'the body does not have the shape its topic promises; path points into it'),
+      fail(400, 'invalid_amount', 'an amount is not exact in the order’s currency'),
+      undecodablePath,
+      unauthorized(
+        'X-WC-Webhook-Signature is missing or does not match the body under the tenant’s secret (also for a ' +
+          'tenant with no WooCommerce secret)',
+      ),
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'POST /v1/track': segmentCall('track', false),
+  'POST /v1/segment/{tenantId}/track': segmentCall('track', true),
+  'POST /v1/identify': segmentCall('identify', false),
+  'POST /v1/segment/{tenantId}/identify': segmentCall('identify', true),
+  'POST /v1/batch': segmentBatch(false),
+  'POST /v1/segment/{tenantId}/batch': segmentBatch(true),
+
+  'GET /health': {
+    operationId: 'getHealth',
+    tags: ['meta'],
+    summary: 'Liveness and version',
+    description: 'Answers while the API is up, with the growthloop version. Needs no credential.',
+    security: 'none',
+    outcomes: [outcome(200, api.Health, 'the API is up'), bodyOverLimit, internalError],
+  },
+
+  'GET /openapi.json': {
+    operationId: 'getOpenApiDocument',
+    tags: ['meta'],
+    summary: 'This OpenAPI document',
+    description: 'The OpenAPI 3.1 document of this API, as docs/openapi.json holds it. Needs no credential.',
+    security: 'none',
+    outcomes: [outcome(200, api.OpenApiDocument, 'the document'), bodyOverLimit, internalError],
+  },
+};
+
+/** The responses object: the outcomes grouped by status, each error code named with when it is answered. */
+function responsesOf(outcomes: readonly Outcome[]): Json {
+  const byStatus = new Map<number, Outcome[]>();
+  for (const o of outcomes) byStatus.set(o.status, [...(byStatus.get(o.status) ?? []), o]);
+  const responses: Json = {};
+  for (const [status, group] of [...byStatus].sort(([a], [b]) => a - b)) {
+    const schemas = [...new Set(group.map((o) => o.schema))].map(componentRef);
+    const byCode = new Map<string, string[]>();
+    for (const o of group) byCode.set(o.code ?? '', [...(byCode.get(o.code ?? '') ?? []), o.when]);
+    const description = [...byCode]
+      .map(([code, whens]) => (code ? `\`${code}\`: ${whens.join('; or ')}` : whens.join('; or ')))
+      .join('; ');
+    const schema = schemas.length === 1 ? schemas[0] : { anyOf: schemas };
+    const codes = [...new Set(group.flatMap((o) => (o.code ? [o.code] : [])))];
+    responses[String(status)] = {
+      description: description.charAt(0).toUpperCase() + description.slice(1),
+      ...(codes.length > 0 ? { 'x-error-codes': codes } : {}),
+      content: { 'application/json': { schema } },
+    };
+  }
+  return responses;
+}
+
+function operationOf(route: HttpRouteSpec, operation: Operation): Json {
+  if (operation.security !== 'none' && !SECURITY_BY_FUNCTION[route.fn].includes(operation.security)) {
+    throw new Error(`${routeKey(route)}: ${operation.security} is not a scheme of the ${route.fn} function`);
+  }
+  const pathNames = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+  const parameters = [
+    ...pathNames.map((name) => {
+      const parameter = PATH_PARAMETERS[name];
+      if (!parameter) throw new Error(`${routeKey(route)}: the path parameter ${name} is not described`);
+      return { name, in: 'path', required: true, description: parameter.description, schema: inline(parameter.schema) };
+    }),
+    ...(operation.headers ?? []).map((h) => ({
+      name: h.name,
+      in: 'header',
+      required: h.required,
+      description: h.description,
+      schema: inline(h.schema ?? z.string()),
+    })),
+  ];
+  const body = operation.body;
+  return {
+    operationId: operation.operationId,
+    tags: operation.tags,
+    summary: operation.summary,
+    description: operation.description,
+    security: operation.security === 'none' ? [] : [{ [operation.security]: [] }],
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(body
+      ? {
+          requestBody: {
+            description: body.description,
+            required: true,
+            content: Object.fromEntries(
+              Object.entries(body.content).map(([type, schema]) => [type, { schema: componentRef(schema) }]),
+            ),
+          },
+        }
+      : {}),
+    responses: responsesOf(operation.outcomes),
+  };
+}
+
+const DESCRIPTION = `Open marketing-automation backend for e-commerce: it receives store webhooks and events, keeps a \
+profile, lifecycle stage and scores for every customer, and runs the journeys marketers write as JSON.
+
+Every error answers JSON \`{error, message, path}\` (ApiError): \`error\` is a stable code, \`path\` says where (a JSON \
+path into the body, \`headers.<name>\` or \`path.<parameter>\`). Bad input gets a 4xx and changes nothing. A path that \
+is no route answers 404 \`not_found\`; a route's path with another method answers 405 \`method_not_allowed\` with an \
+\`allow\` header.`;
+
+/** The OpenAPI 3.1 document of every route in httpRoutes. */
+export function openApiDocument(options: OpenApiOptions = {}): Json {
+  const paths: Record<string, Json> = {};
+  for (const route of httpRoutes) {
+    const operation = OPERATIONS[routeKey(route)];
+    if (!operation) throw new Error(`${routeKey(route)} has no operation in functions/contracts/openapi.ts`);
+    const item = paths[route.path] ?? {};
+    item[route.method.toLowerCase()] = operationOf(route, operation);
+    paths[route.path] = item;
+  }
+  const described = new Set(httpRoutes.map(routeKey));
+  const extra = Object.keys(OPERATIONS).filter((key) => !described.has(key));
+  if (extra.length > 0) throw new Error(`operations for routes not in httpRoutes: ${extra.join(', ')}`);
+
+  return {
+    openapi: '3.1.0',
+    info: { title: 'growthloop', version: options.version ?? '0.0.0', description: DESCRIPTION },
+    servers: [
+      options.serverUrl
+        ? { url: options.serverUrl }
+        : { url: 'http://127.0.0.1:3000', description: 'the local runtime (npm start)' },
+    ],
+    tags: [
+      { name: 'events', description: 'Canonical events from the shop, apps and backends' },
+      { name: 'customers', description: 'Profiles, export and erasure (admin key)' },
+      { name: 'model', description: "The tenant's fitted scoring model (admin key)" },
+      { name: 'journeys', description: 'Journeys: drafts, versions, status (admin key)' },
+      { name: 'webhooks', description: 'Store platform webhooks, signed by the platform' },
+      { name: 'segment', description: 'The Segment-spec tracking API (Segment, RudderStack, Jitsu)' },
+      { name: 'meta', description: 'Health and this document' },
+    ],
+    paths,
+    components: { schemas: componentSchemas(), securitySchemes },
+  };
+}

@@ -1,0 +1,90 @@
+// What Lambda entry points share: API Gateway HTTP events in, answers out, and SQS batches.
+import type { MiddlewareObj } from '@middy/core';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import { type Answer, reject } from '../contracts/answers';
+import type { BatchResult, QueueRecord } from '../contracts/messages';
+import type { TenantDirectory, TenantRecord } from '../core/config/tenants';
+import type { Log } from '../ports';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export const json = (statusCode: number, body: unknown): HttpResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+/** An answer of a use case as the HTTP response. */
+export const encode = (answer: Answer): HttpResult => json(answer.status, answer.body);
+
+export const apiError = (statusCode: number, error: string, message: string, path: string | null = null): HttpResult =>
+  encode(reject(statusCode, error, message, path));
+
+export const header = (event: HttpEvent, name: string): string | undefined => event.headers?.[name];
+
+export const bodyText = (event: HttpEvent): string =>
+  event.isBase64Encoded ? Buffer.from(event.body ?? '', 'base64').toString('utf8') : (event.body ?? '');
+
+export const rawBody = (event: HttpEvent): Buffer =>
+  Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+
+/** Header names as API Gateway passes them (lower case), without the undefined ones. */
+export const headersOf = (event: HttpEvent): Record<string, string> =>
+  Object.fromEntries(Object.entries(event.headers ?? {}).filter((e): e is [string, string] => e[1] !== undefined));
+
+export const bearerToken = (event: HttpEvent): string | undefined =>
+  /^Bearer\s+(\S+)$/i.exec(header(event, 'authorization') ?? '')?.[1];
+
+/** The tenant whose admin key the request carries, or the 401 to answer. */
+export function adminTenant(tenants: TenantDirectory, event: HttpEvent): TenantRecord | HttpResult {
+  const tenant = tenants.byAdminKey(bearerToken(event));
+  return (
+    tenant ??
+    apiError(401, 'unauthorized', 'authorization must be "Bearer <tenant admin key>"', 'headers.authorization')
+  );
+}
+export const isResult = (value: TenantRecord | HttpResult): value is HttpResult => 'statusCode' in value;
+
+/** Unexpected failures become a 500 JSON body; details go to the log, never to the caller. */
+export const jsonErrors = (log: Log): MiddlewareObj<HttpEvent, HttpResult> => ({
+  onError: async (request) => {
+    log.error('request failed', { error: String(request.error), routeKey: request.event.routeKey });
+    request.response = apiError(500, 'internal_error', 'the request could not be processed; retry it');
+  },
+});
+
+export type Route = (event: HttpEvent, context: Context) => Promise<HttpResult>;
+
+/** One Lambda behind several HTTP API routes: dispatches on the route key API Gateway sets. */
+export function routeByKey(routes: Record<string, Route>): Route {
+  const table = new Map(Object.entries(routes));
+  return async (event, context) => {
+    const route = table.get(event.routeKey);
+    if (!route) return apiError(404, 'not_found', `${event.routeKey} is not a route of this function`);
+    return route(event, context);
+  };
+}
+
+/** An SQS batch as queue records, and the use case's failures as partial batch failures. */
+export const sqsBatch =
+  (run: (records: QueueRecord[]) => Promise<BatchResult>) =>
+  async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const { failedIds } = await run(event.Records.map((r) => ({ id: r.messageId, body: r.body })));
+    return { batchItemFailures: failedIds.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+
+/** A Lambda entry point that builds its handler (and AWS clients) on the first invocation. */
+export function lazyHandler<E, R>(build: () => (event: E, context: Context) => Promise<R>) {
+  let built: ((event: E, context: Context) => Promise<R>) | undefined;
+  return (event: E, context: Context): Promise<R> => {
+    built ??= build();
+    return built(event, context);
+  };
+}
