@@ -346,10 +346,12 @@ describe('the journeys admin API', () => {
       body: JSON.stringify(event),
     });
     expect(res.status).toBe(202);
-    await expect.poll(async () => (await get('next-event')).body.stats, { timeout: 10_000 }).toMatchObject({
-      entered: 1,
-      waiting: { 'wait-1h': 1 },
-    });
+    await expect
+      .poll(async () => (await get('next-event')).body.stats, { timeout: 10_000 })
+      .toMatchObject({
+        entered: 1,
+        waiting: { 'wait-1h': 1 },
+      });
   });
 
   it('every shipped example journey posts as it is and publishes', async () => {
