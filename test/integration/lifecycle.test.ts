@@ -2,7 +2,7 @@
 // event, the daily run moves the customers who are due, and every change goes on the bus.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../functions/adapters/clock';
-import { createScoringContexts } from '../../functions/app/shared/scoring-contexts';
+import { createScoringContexts } from '../../functions/app/common/scoring-contexts';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { fromProfileItem, profileKey } from '../../functions/core/profiles/items';
 import { PROFILES_SOURCE, STAGE_CHANGED, type StageChanged } from '../../functions/core/profiles/lifecycle';

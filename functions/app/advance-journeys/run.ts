@@ -25,9 +25,9 @@ import { fromProfileItem, profileKey } from '../../core/profiles/items';
 import { PROFILES_SOURCE } from '../../core/profiles/lifecycle';
 import type { Clock, Log, Queue, Store, Timers } from '../../ports';
 import { INGEST_SOURCE } from '../../routes';
-import { carryOut, type OutboxEntry } from '../shared/carry-out';
-import { createScoringContexts } from '../shared/scoring-contexts';
-import { outboxOf, writeWithOutbox } from '../shared/versioned-write';
+import { carryOut, type OutboxEntry } from '../common/carry-out';
+import { createScoringContexts } from '../common/scoring-contexts';
+import { outboxOf, writeWithOutbox } from '../common/versioned-write';
 
 export const AdvanceJourneysCommand = z.object({ records: z.array(QueueRecord) });
 export type AdvanceJourneysCommand = z.infer<typeof AdvanceJourneysCommand>;

@@ -7,9 +7,9 @@ import { fromModelItem, modelItems, modelKey } from '../../core/scoring/model-it
 import { scoringSettings } from '../../core/scoring/settings';
 import { fitTenantModel, type ModelDiagnostics } from '../../core/scoring/tenant-model';
 import type { Bus, Clock, Key, Log, Store } from '../../ports';
-import { carryOut, type OutboxEntry } from '../shared/carry-out';
-import { createScoringContexts } from '../shared/scoring-contexts';
-import { writeWithOutbox } from '../shared/versioned-write';
+import { carryOut, type OutboxEntry } from '../common/carry-out';
+import { createScoringContexts } from '../common/scoring-contexts';
+import { writeWithOutbox } from '../common/versioned-write';
 
 export const DailyRunCommand = z.object({ tenantIds: z.array(z.string().min(1)).optional() });
 export type DailyRunCommand = z.infer<typeof DailyRunCommand>;

@@ -15,10 +15,10 @@ import {
 } from '../../core/profiles/items';
 import { rescore } from '../../core/profiles/lifecycle';
 import type { Bus, Clock, Item, Log, Store } from '../../ports';
+import { carryOut, type OutboxEntry } from '../common/carry-out';
+import { createScoringContexts } from '../common/scoring-contexts';
+import { settleOutbox, writeVersioned } from '../common/versioned-write';
 import { preparePreviousProfiles, removeMergedProfiles, resolveCustomers } from '../merge-identities/run';
-import { carryOut, type OutboxEntry } from '../shared/carry-out';
-import { createScoringContexts } from '../shared/scoring-contexts';
-import { settleOutbox, writeVersioned } from '../shared/versioned-write';
 import { collectDeliveries } from './deliveries';
 
 export const FoldProfilesCommand = z.object({ records: z.array(QueueRecord) });

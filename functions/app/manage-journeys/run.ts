@@ -36,7 +36,7 @@ import {
 import type { Journey, JourneyInput } from '../../core/journeys/schema';
 import { type Problem, validateJourney } from '../../core/journeys/validate';
 import { type Clock, ConditionFailedError, type Item, type Store } from '../../ports';
-import { writeVersioned } from '../shared/versioned-write';
+import { writeVersioned } from '../common/versioned-write';
 
 export type ManageJourneysDeps = { store: Store; clock: Clock };
 

@@ -5,7 +5,7 @@ import { profileView } from '../../core/profiles/view';
 import { fromModelItem, modelKey } from '../../core/scoring/model-items';
 import { evaluateProfile } from '../../core/scoring/profile-scores';
 import type { Clock, Store } from '../../ports';
-import { createScoringContexts } from '../shared/scoring-contexts';
+import { createScoringContexts } from '../common/scoring-contexts';
 
 export type ReadCustomerDeps = { store: Store; tenants: TenantDirectory; clock: Clock };
 
