@@ -31,6 +31,11 @@ export interface Store {
   putMany(items: Item[]): Promise<void>;
   /** Adds strings to a string-set attribute, creating the item if needed: idempotent and commutative. */
   addToSet(key: Key, attribute: string, values: readonly string[]): Promise<void>;
+  /**
+   * Adds `member` to a string-set attribute unless the set already holds `limit` members, in one
+   * atomic write; resolves to whether the set holds it now. Claiming a member again answers true.
+   */
+  claim(key: Key, attribute: string, member: string, limit: number): Promise<boolean>;
   query(pk: string, options?: { skPrefix?: string; limit?: number; consistent?: boolean }): Promise<Item[]>;
   delete(key: Key): Promise<void>;
   /**

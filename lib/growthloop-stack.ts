@@ -1,11 +1,11 @@
 import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AdminApi } from './admin-api';
+import { DailyRun } from './daily-run';
 import { EventBus } from './event-bus';
 import { HttpApi } from './http-api';
 import { Ingest } from './ingest';
 import { Journeys } from './journeys';
-import { Lifecycle } from './lifecycle';
 import { Observability } from './observability';
 import { Profiles } from './profiles';
 import { Routing } from './routing';
@@ -57,7 +57,8 @@ export class GrowthloopStack extends Stack {
 
     this.ingest = new Ingest(this, 'Ingest', { bus, tenantsJson });
     new Profiles(this, 'Profiles', { table, queue: routing.queues['profile-updates'], bus, tenantsJson });
-    new Lifecycle(this, 'Lifecycle', { table, bus, tenantsJson });
+    // The id predates the class name; kept so that the synthesized logical ids do not change.
+    new DailyRun(this, 'Lifecycle', { table, bus, tenantsJson });
     this.journeys = new Journeys(this, 'Journeys', {
       table,
       events: routing.queues['journey-events'],

@@ -1,21 +1,14 @@
-// The one error model and result shape of use cases: an answer is a status and a body; a
-// refusal's body is `{error, message, path}` (path: a JSON path into the request, or a header),
-// with whatever details the case adds. Handlers encode answers as HTTP responses unchanged.
-import type { ApiError } from '../core/events/ingest';
+// The result shape of use cases: an answer is a status and a body. A refusal is a Rejection, the
+// one error model of core/rejection.ts (a body `{error, message, path}` plus whatever details the
+// case adds), the same value the normalizers refuse input with, so a use case answers theirs as
+// it is. Handlers encode answers as HTTP responses unchanged.
+import { type ApiError, type ItemError, type Rejection, reject } from '../core/rejection';
 
-export type { ApiError };
+export type { ApiError, ItemError, Rejection };
+export { reject };
 export type Answer<T = unknown> = { status: number; body: T };
-export type Rejection<X extends object = object> = Answer<ApiError & X>;
 
 export const answer = <T>(status: number, body: T): Answer<T> => ({ status, body });
-
-export const reject = <X extends object = object>(
-  status: number,
-  error: string,
-  message: string,
-  path: string | null = null,
-  extra?: X,
-): Rejection<X> => ({ status, body: { error, message, path, ...(extra as X) } });
 
 export const isRejection = (a: Answer): a is Rejection => a.status >= 400;
 

@@ -12,7 +12,8 @@ import { MAX_BATCH } from '../core/events/ingest';
 import { CanonicalEventInput, Channel, EVENT_TYPES, Money } from '../core/events/schemas';
 import { Condition } from '../core/journeys/condition-schema';
 import { JOURNEY_STATUSES, Journey } from '../core/journeys/schema';
-import { STAGES } from '../core/scoring/lifecycle';
+import { STAGES } from '../core/scoring/stages';
+import { IanaTimeZone } from '../core/time-zone';
 
 // ---- shared ---------------------------------------------------------------------------------
 
@@ -382,7 +383,9 @@ const segmentCall = {
     .describe('the customer as anon:<anonymousId> when there is no userId; merged into userId by an identify'),
   timestamp: segmentTime.nullish(),
   context: z
-    .looseObject({ timezone: z.string().optional().describe('an IANA time zone; identify keeps it') })
+    .looseObject({
+      timezone: IanaTimeZone.optional().describe('an IANA time zone; identify keeps it (anything else is dropped)'),
+    })
     .optional(),
 };
 

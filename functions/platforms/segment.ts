@@ -1,6 +1,7 @@
-import type { ApiError, ItemError } from '../core/events/ingest';
-import { firstIssue, MAX_BATCH } from '../core/events/ingest';
+import { type Accepted, accepted, firstIssue, MAX_BATCH, type Rejected, rejected } from '../core/events/ingest';
 import { type CanonicalEvent, CanonicalEventInput, type Money } from '../core/events/schemas';
+import { type ItemError, reject } from '../core/rejection';
+import { isIanaTimeZone } from '../core/time-zone';
 import { toMinorUnits } from './money';
 
 // Segment-spec HTTP Tracking API (/v1/track, /v1/identify, /v1/batch) onto canonical events.
@@ -34,24 +35,22 @@ export type SegmentOptions = {
   defaultCurrency?: string;
 };
 
+/** One call: its events (`errors` stays empty), or the call refused with a 400. */
 export type SegmentCallResult =
-  | {
-      ok: true;
-      events: CanonicalEvent[];
+  | (Accepted & {
       /** An identify that names both a userId and an anonymousId: the caller may merge `anon:<anonymousId>` into it. */
       anonymousId?: string;
-    }
-  | { ok: false; error: ItemError };
+    })
+  | Rejected;
 
 export type SegmentIdentity = { index: number; customerId: string; anonymousId: string };
-export type SegmentBatchResult = {
-  events: CanonicalEvent[];
-  errors: ItemError[];
-  /** The identifies of the batch that link an anonymousId to a userId. */
-  identities: SegmentIdentity[];
-  /** Set when the body itself is unusable (not a batch, empty, too large): nothing in it was read. */
-  rejected?: { status: 400 | 413; body: ApiError };
-};
+/** A batch: the events of its good calls and an error per bad one, or (body not a batch, empty, too large) rejected. */
+export type SegmentBatchResult =
+  | (Accepted & {
+      /** The identifies of the batch that link an anonymousId to a userId. */
+      identities: SegmentIdentity[];
+    })
+  | Rejected;
 
 /**
  * Segment sends the write key as the Basic user name with an empty password (`writeKey:`).
@@ -76,21 +75,17 @@ export function normalizeSegmentBatch(
   tenantId: string,
   options: SegmentOptions = {},
 ): SegmentBatchResult {
-  const reject = (status: 400 | 413, error: string, message: string, path: string): SegmentBatchResult => ({
-    events: [],
-    errors: [],
-    identities: [],
-    rejected: { status, body: { error, message, path } },
-  });
-  if (!isRecord(body)) return reject(400, 'invalid_body', 'the body must be {"batch": [...]}', '$');
+  const refuse = (status: 400 | 413, error: string, message: string, path: string) =>
+    rejected(reject(status, error, message, path));
+  if (!isRecord(body)) return refuse(400, 'invalid_body', 'the body must be {"batch": [...]}', '$');
   const { batch } = body;
-  if (!Array.isArray(batch)) return reject(400, 'invalid_body', '$.batch must be an array of calls', '$.batch');
-  if (batch.length === 0) return reject(400, 'invalid_body', '$.batch is empty', '$.batch');
+  if (!Array.isArray(batch)) return refuse(400, 'invalid_body', '$.batch must be an array of calls', '$.batch');
+  if (batch.length === 0) return refuse(400, 'invalid_body', '$.batch is empty', '$.batch');
   if (batch.length > MAX_BATCH)
-    return reject(413, 'batch_too_large', `at most ${MAX_BATCH} calls per batch`, '$.batch');
+    return refuse(413, 'batch_too_large', `at most ${MAX_BATCH} calls per batch`, '$.batch');
   const shared = isRecord(body.context) ? body.context : undefined;
 
-  const result: SegmentBatchResult = { events: [], errors: [], identities: [] };
+  const result = { ...accepted([]), identities: [] as SegmentIdentity[] };
   for (const [index, item] of batch.entries()) {
     const base = `$.batch[${index}]`;
     if (!isRecord(item)) {
@@ -109,8 +104,9 @@ export function normalizeSegmentBatch(
     }
     const call = shared ? { ...item, context: { ...shared, ...(isRecord(item.context) ? item.context : {}) } } : item;
     const r = normalizeSegmentCall(call, type, tenantId, index, options);
-    if (!r.ok) {
-      result.errors.push(r.error);
+    if (r.kind === 'rejected') {
+      // A bad call is an error of its item; the other calls still count.
+      result.errors.push({ index, ...r.rejection.body });
       continue;
     }
     result.events.push(...r.events);
@@ -134,9 +130,9 @@ export function normalizeSegmentCall(
 ): SegmentCallResult {
   const base = index === undefined ? '$' : `$.batch[${index}]`;
   try {
-    return mapCall(call, kind, tenantId, base, index ?? 0, options);
+    return mapCall(call, kind, tenantId, base, options);
   } catch (e) {
-    if (e instanceof CallError) return { ok: false, error: itemError(index ?? 0, e.code, e.path, e.detail) };
+    if (e instanceof CallError) return rejected(reject(400, e.code, `${e.path}: ${e.detail}`, e.path));
     throw e;
   }
 }
@@ -189,7 +185,6 @@ function mapCall(
   kind: 'track' | 'identify',
   tenantId: string,
   base: string,
-  index: number,
   options: SegmentOptions,
 ): SegmentCallResult {
   if (!isRecord(call)) return fail(base, 'must be a call object');
@@ -220,7 +215,8 @@ function mapCall(
     const properties: Extract<CanonicalEvent, { type: 'identify' }>['properties'] = {
       traits: scalarTraits(traits as Record<string, unknown>),
     };
-    if (typeof context.timezone === 'string' && isIanaZone(context.timezone)) properties.timezone = context.timezone;
+    // A zone that is not an IANA name is dropped: the call still counts.
+    if (isIanaTimeZone(context.timezone)) properties.timezone = context.timezone;
     event = { ...envelope, type: 'identify', properties };
   } else {
     const name = call.event;
@@ -235,11 +231,11 @@ function mapCall(
   const parsed = CanonicalEventInput.safeParse(event);
   if (!parsed.success) {
     const issue = firstIssue(parsed.error, base);
-    return { ok: false, error: { index, ...issue } };
+    return rejected(reject(400, issue.error, issue.message, issue.path));
   }
   const out = { ...parsed.data, tenantId } as CanonicalEvent;
   const merge = kind === 'identify' && userId !== undefined && anonymousId !== undefined;
-  if (!merge) return { ok: true, events: [out] };
+  if (!merge) return accepted([out]);
   // The anonymous visitor's activity merges into the customer's profile.
   const alias: CanonicalEvent = {
     ...envelope,
@@ -247,7 +243,7 @@ function mapCall(
     type: 'alias',
     properties: { previousId: `anon:${anonymousId}` },
   };
-  return { ok: true, events: [out, alias], anonymousId };
+  return { ...accepted([out, alias]), anonymousId };
 }
 
 /** Scalar traits only, as the canonical schema allows: nested objects (address, company) and long strings are dropped. */
@@ -267,15 +263,6 @@ function scalarTraits(traits: Record<string, unknown>): Record<string, string | 
     count += 1;
   }
   return out;
-}
-
-function isIanaZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 type Mapped = { type: CanonicalEvent['type']; properties: Record<string, unknown> };

@@ -1,6 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ApiError } from '../core/events/ingest';
+import { type Accepted, accepted, type Ignored, ignored, type Rejected, rejected } from '../core/events/ingest';
 import type { CanonicalEvent, Channel, EventOf, Money } from '../core/events/schemas';
+import { reject } from '../core/rejection';
+import { isIanaTimeZone } from '../core/time-zone';
 import { toMinorUnits } from './money';
 
 // Shopify HTTPS webhooks (Admin REST payloads): verify the signature and map bodies onto canonical
@@ -38,13 +40,14 @@ export type ShopifyPrivacyRequest = {
   dataRequestId?: string;
 };
 
+/** The normalizers' result (core/events/ingest.ts), plus Shopify's privacy requests and uninstall; rejected: the
+ * body does not have the shape the topic promises (400, `path` points into it). `errors` of events stays empty. */
 export type ShopifyResult =
-  | { kind: 'events'; events: CanonicalEvent[] }
+  | Accepted
+  | Rejected
+  | Ignored
   | { kind: 'privacy'; request: ShopifyPrivacyRequest }
-  | { kind: 'uninstalled' }
-  | { kind: 'ignored'; reason: string }
-  /** The body does not have the shape the topic promises; `path` points into it. */
-  | { kind: 'invalid'; error: ApiError };
+  | { kind: 'uninstalled' };
 
 export type ShopifyInput = {
   /** `X-Shopify-Topic`, e.g. `orders/create`. */
@@ -231,9 +234,7 @@ export function refundOrderId(body: unknown): string | undefined {
 
 export function normalizeShopify(input: ShopifyInput): ShopifyResult {
   const body = obj(input.body);
-  if (body === undefined) {
-    return { kind: 'invalid', error: { error: 'invalid_body', message: 'the body must be a JSON object', path: '$' } };
-  }
+  if (body === undefined) return rejected(reject(400, 'invalid_body', 'the body must be a JSON object', '$'));
   try {
     const topic = input.topic;
     if (topic in ORDER_TOPICS) return order(ORDER_TOPICS[topic as keyof typeof ORDER_TOPICS], body, input);
@@ -253,11 +254,11 @@ export function normalizeShopify(input: ShopifyInput): ShopifyResult {
       case 'shop/redact':
         return { kind: 'privacy', request: privacy(topic, body) };
       default:
-        return { kind: 'ignored', reason: `the Shopify topic ${JSON.stringify(topic)} is not mapped` };
+        return ignored(`the Shopify topic ${JSON.stringify(topic)} is not mapped`);
     }
   } catch (e) {
     if (!(e instanceof Invalid)) throw e;
-    return { kind: 'invalid', error: { error: 'invalid_payload', message: e.message, path: e.path } };
+    return rejected(reject(400, 'invalid_payload', e.message, e.path));
   }
 }
 
@@ -265,7 +266,7 @@ function order(type: (typeof ORDER_TOPICS)[keyof typeof ORDER_TOPICS], body: Jso
   const orderId = resourceId(body);
   if (orderId === undefined) throw new Invalid('$.id', '$.id: the order has no exact id');
   const owner = customerOf(body);
-  if (owner === undefined) return { kind: 'ignored', reason: `order ${orderId} has no customer to attribute it to` };
+  if (owner === undefined) return ignored(`order ${orderId} has no customer to attribute it to`);
 
   const shopCurrency = body.currency;
   const total = shopMoney(body, 'total_price', shopCurrency);
@@ -313,7 +314,7 @@ function order(type: (typeof ORDER_TOPICS)[keyof typeof ORDER_TOPICS], body: Jso
           : `${prefix}:cancelled`;
     event = { ...base, type, eventId, occurredAt, properties: state } as CanonicalEvent;
   }
-  return { kind: 'events', events: [event, ...consentEvents(base, event.eventId, occurredAt, owner.customer, body)] };
+  return accepted([event, ...consentEvents(base, event.eventId, occurredAt, owner.customer, body)]);
 }
 
 /** Lines without a product (custom items, deleted products) or quantity cannot be recommended on: left out. */
@@ -348,10 +349,7 @@ function refund(body: Json, input: ShopifyInput): ShopifyResult {
   if (orderId === undefined) throw new Invalid('$.order_id', '$.order_id: the refund has no exact order id');
   const customerId = input.orderCustomerId;
   if (!customerId) {
-    return {
-      kind: 'ignored',
-      reason: `refund ${refundId} names order ${orderId} but no customer; pass orderCustomerId`,
-    };
+    return ignored(`refund ${refundId} names order ${orderId} but no customer; pass orderCustomerId`);
   }
   const lines = arr(body.refund_line_items).map(obj);
   // The shop currency: every *_set.shop_money in the refund is in it.
@@ -385,7 +383,7 @@ function refund(body: Json, input: ShopifyInput): ShopifyResult {
     }
   }
   if (currency === undefined) throw new Invalid('$.transactions', '$.transactions: no shop currency');
-  if (amount === 0) return { kind: 'ignored', reason: `refund ${refundId} returns no money` };
+  if (amount === 0) return ignored(`refund ${refundId} returns no money`);
   const occurredAt = utc(body.processed_at) ?? utc(body.created_at) ?? utc(input.triggeredAt);
   if (occurredAt === undefined) throw new Invalid('$.created_at', '$.created_at: the refund has no time');
   const event: EventOf<'refund'> = {
@@ -397,20 +395,10 @@ function refund(body: Json, input: ShopifyInput): ShopifyResult {
     source: SOURCE,
     properties: { orderId, refundId, amount: { amount, currency } },
   };
-  return { kind: 'events', events: [event] };
+  return accepted([event]);
 }
 
 const TRAITS = ['first_name', 'last_name', 'email', 'phone', 'state', 'currency', 'locale'] as const;
-
-function isIanaZone(name: string): boolean {
-  if (!name.includes('/') && name !== 'UTC') return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function customer(body: Json, input: ShopifyInput): ShopifyResult {
   const customerId = resourceId(body);
@@ -427,19 +415,20 @@ function customer(body: Json, input: ShopifyInput): ShopifyResult {
   if (typeof tagText === 'string' && tagText.length <= 256) traits.tags = tagText;
   const properties: EventOf<'identify'>['properties'] = { traits };
   const zone = str(body.timezone) ?? str(body.iana_timezone);
-  if (zone && isIanaZone(zone)) properties.timezone = zone;
+  // Shopify's `timezone` may be a display name ("(GMT-05:00) Eastern Time"): anything not IANA is dropped.
+  if (isIanaTimeZone(zone)) properties.timezone = zone;
 
   const base: Envelope = { tenantId: input.tenantId, customerId, source: SOURCE };
   const eventId = `shopify:customer:${customerId}:${updatedAt}`;
   const identify: CanonicalEvent = { ...base, type: 'identify', eventId, occurredAt: updatedAt, properties };
-  return { kind: 'events', events: [identify, ...consentEvents(base, eventId, updatedAt, body)] };
+  return accepted([identify, ...consentEvents(base, eventId, updatedAt, body)]);
 }
 
 function checkout(body: Json, input: ShopifyInput): ShopifyResult {
   const token = str(body.token);
   if (token === undefined || token.length > 100) throw new Invalid('$.token', '$.token: the checkout has no token');
   const owner = customerOf(body);
-  if (owner === undefined) return { kind: 'ignored', reason: `checkout ${token} has no customer to attribute it to` };
+  if (owner === undefined) return ignored(`checkout ${token} has no customer to attribute it to`);
   const occurredAt = utc(body.updated_at) ?? utc(body.created_at) ?? utc(input.triggeredAt);
   if (occurredAt === undefined) throw new Invalid('$.updated_at', '$.updated_at: the checkout has no time');
   // A checkout's prices are in the presentment currency, the one the buyer saw.
@@ -458,7 +447,7 @@ function checkout(body: Json, input: ShopifyInput): ShopifyResult {
     occurredAt,
     properties: { checkoutId: token, value, itemCount },
   };
-  return { kind: 'events', events: [started, ...consentEvents(base, eventId, occurredAt, owner.customer, body)] };
+  return accepted([started, ...consentEvents(base, eventId, occurredAt, owner.customer, body)]);
 }
 
 function privacy(

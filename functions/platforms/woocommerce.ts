@@ -1,8 +1,16 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { ApiError } from '../core/events/ingest';
-import { firstIssue } from '../core/events/ingest';
+import {
+  type Accepted,
+  accepted,
+  firstIssue,
+  type Ignored,
+  ignored,
+  type Rejected,
+  rejected,
+} from '../core/events/ingest';
 import { type CanonicalEvent, CanonicalEventInput, type Money } from '../core/events/schemas';
+import { type ApiError, reject } from '../core/rejection';
 import { toMinorUnits } from './money';
 
 // WooCommerce core webhooks (WC_Webhook): verify the signature, recognise the creation ping and map
@@ -52,10 +60,8 @@ export type WooInput = {
    */
   source?: string;
 };
-export type WooResult =
-  | { kind: 'events'; events: CanonicalEvent[] }
-  | { kind: 'ignored'; reason: string }
-  | { kind: 'invalid'; reason: string; error: ApiError };
+/** The normalizers' result (core/events/ingest.ts); rejected: the body does not fit its topic (400). */
+export type WooResult = Accepted | Rejected | Ignored;
 
 // Only the fields the mapping reads; everything else in the REST body is ignored (and never kept).
 const gmt = z
@@ -162,32 +168,28 @@ export function normalizeWoo(input: WooInput): WooResult {
       );
     }
     case 'order.deleted':
-      return {
-        kind: 'ignored',
-        reason: 'order.deleted carries only the order id, with no customer to attribute it to',
-      };
+      return ignored('order.deleted carries only the order id, with no customer to attribute it to');
     case 'customer.deleted':
-      return {
-        kind: 'ignored',
-        reason: 'customer.deleted is not a marketing event; erase a customer through the admin API delete request',
-      };
+      return ignored(
+        'customer.deleted is not a marketing event; erase a customer through the admin API delete request',
+      );
     default:
-      return { kind: 'ignored', reason: `the WooCommerce topic ${JSON.stringify(topic)} is not mapped` };
+      return ignored(`the WooCommerce topic ${JSON.stringify(topic)} is not mapped`);
   }
 }
 
 function mapOrder(topic: 'order.created' | 'order.updated', o: WooOrder, tenantId: string): WooResult {
   if (o.status === 'checkout-draft') {
-    return { kind: 'ignored', reason: `order ${o.id} is a checkout draft, not a placed order` };
+    return ignored(`order ${o.id} is a checkout draft, not a placed order`);
   }
   let customerId: string;
   if (BigInt(o.customer_id) > 0n) {
     customerId = String(o.customer_id);
   } else {
     const email = o.billing?.email?.trim().toLowerCase();
-    if (!email) return { kind: 'ignored', reason: `guest order ${o.id} has no billing e-mail to attribute it to` };
+    if (!email) return ignored(`guest order ${o.id} has no billing e-mail to attribute it to`);
     customerId = `email:${email}`;
-    if (customerId.length > 128) return { kind: 'ignored', reason: `guest order ${o.id} has an over-long e-mail` };
+    if (customerId.length > 128) return ignored(`guest order ${o.id} has an over-long e-mail`);
   }
   const currency = o.currency.toUpperCase();
   const money = (value: string, path: string): Money | ApiError => {
@@ -272,7 +274,7 @@ function finish(events: CanonicalEvent[], tenantId: string): WooResult {
     if (!parsed.success) return invalid(firstIssue(parsed.error, '$'));
     out.push({ ...parsed.data, tenantId } as CanonicalEvent);
   }
-  return { kind: 'events', events: out };
+  return accepted(out);
 }
 
-const invalid = (error: ApiError): WooResult => ({ kind: 'invalid', reason: error.message, error });
+const invalid = ({ error, message, path }: ApiError): WooResult => rejected(reject(400, error, message, path));

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { benchConditions } from './conditions';
+import { benchDuePass } from './due-pass';
 import { benchFold } from './fold';
 import { benchHotCustomer } from './hot-customer';
 import { benchJourneys } from './journeys';
-import { benchLifecycle } from './lifecycle';
 import { benchModels } from './models';
 import { benchPipeline } from './pipeline';
 import { benchPlatforms } from './platforms';
@@ -22,7 +22,7 @@ const suites: { name: string; produces: string[]; run: () => Promise<Results> }[
   { name: 'platforms', produces: ['platforms.'], run: benchPlatforms },
   { name: 'pipeline', produces: ['pipeline.', 'dynamodb.'], run: benchPipeline },
   { name: 'hot customer', produces: ['pipeline.hot_customer'], run: benchHotCustomer },
-  { name: 'lifecycle', produces: ['lifecycle.'], run: benchLifecycle },
+  { name: 'lifecycle', produces: ['lifecycle.'], run: benchDuePass },
 ];
 
 export async function runBench(args: string[]) {

@@ -73,6 +73,24 @@ export function storeContract(subject: () => Store, options: { billsBySize: bool
     expect((await subject().get(key, { consistent: true }))?.hashes).toEqual(new Set(['a', 'b', 'c']));
   });
 
+  it('claims members of a set up to a limit; a member claimed again is still held', async () => {
+    const key = { pk: pk('claim'), sk: 'DAY' };
+    expect(await subject().claim(key, 'keys', 'a', 2)).toBe(true);
+    expect(await subject().claim(key, 'keys', 'a', 2)).toBe(true);
+    expect(await subject().claim(key, 'keys', 'b', 2)).toBe(true);
+    expect(await subject().claim(key, 'keys', 'c', 2)).toBe(false);
+    expect(await subject().claim(key, 'keys', 'b', 2)).toBe(true);
+    const held = (await subject().get(key, { consistent: true }))?.keys as Set<string>;
+    expect([...held].sort()).toEqual(['a', 'b']);
+  });
+
+  it('lets exactly the limit of concurrent claims through', async () => {
+    const key = { pk: pk('claim-race'), sk: 'DAY' };
+    const members = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    const claimed = await Promise.all(members.map((m) => subject().claim(key, 'keys', m, 5)));
+    expect(claimed.filter(Boolean)).toHaveLength(5);
+  });
+
   it('adds to counters, creating the item and the counters, with names of any characters', async () => {
     const key = { pk: pk('counters'), sk: 'TOTAL' };
     await subject().increment(key, { entered: 1, 'at#wait-1h': 1 });

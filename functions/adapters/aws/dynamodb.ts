@@ -151,6 +151,31 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
       count('write', out.ConsumedCapacity);
     },
 
+    async claim(key, attribute, member, limit) {
+      try {
+        const out = await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: keyOf(key),
+            UpdateExpression: 'ADD #set :members',
+            ConditionExpression: 'attribute_not_exists(#set) OR size(#set) < :limit OR contains(#set, :member)',
+            ExpressionAttributeNames: { '#set': attribute },
+            ExpressionAttributeValues: {
+              ':members': { SS: [member] },
+              ':member': { S: member },
+              ':limit': { N: String(limit) },
+            },
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        count('write', out.ConsumedCapacity);
+        return true;
+      } catch (e) {
+        if (e instanceof ConditionalCheckFailedException) return false;
+        throw e;
+      }
+    },
+
     async increment(key, counters) {
       const names = Object.keys(counters);
       if (names.length === 0) return {};

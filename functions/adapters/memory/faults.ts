@@ -9,6 +9,7 @@ export type Operation =
   | 'store.putMany'
   | 'store.delete'
   | 'store.addToSet'
+  | 'store.claim'
   | 'store.increment'
   | 'queue.send'
   | 'queue.ack'

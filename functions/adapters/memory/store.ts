@@ -127,6 +127,17 @@ export function createMemoryStore(options: { faults?: Faults } = {}): MemoryStor
         write({ ...(current ?? key), [attribute]: set });
       }),
 
+    claim: (key, attribute, member, limit) =>
+      faults.run('store.claim', () => {
+        const current = read(key);
+        const set = new Set<string>(current?.[attribute] instanceof Set ? (current[attribute] as Set<string>) : []);
+        if (set.has(member)) return true;
+        if (set.size >= limit) return false;
+        set.add(member);
+        write({ ...(current ?? key), [attribute]: set });
+        return true;
+      }),
+
     query: async (pk, opts) => {
       let items = sortedPartition(pk).filter((i) => opts?.skPrefix === undefined || i.sk.startsWith(opts.skPrefix));
       if (opts?.limit !== undefined) items = items.slice(0, opts.limit);

@@ -7,6 +7,7 @@ import { createCatalog, type JourneyCatalog } from '../../core/journeys/catalog'
 import {
   type CustomerStep,
   emptyCustomerJourneys,
+  type JourneyIntent,
   onCustomerEvent,
   onCustomerTimer,
 } from '../../core/journeys/customer';
@@ -22,12 +23,13 @@ import {
 import type { EntryRefusal, JourneyEvent } from '../../core/journeys/runtime';
 import { tombstoneKey } from '../../core/privacy/records';
 import { fromProfileItem, profileKey } from '../../core/profiles/items';
-import { PROFILES_SOURCE } from '../../core/profiles/lifecycle';
+import { PROFILES_SOURCE } from '../../core/profiles/profile-changes';
 import type { Clock, Log, Queue, Store, Timers } from '../../ports';
 import { INGEST_SOURCE } from '../../routes';
 import { carryOut, type OutboxEntry } from '../common/carry-out';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { outboxOf, writeWithOutbox } from '../common/versioned-write';
+import { withinDailyCaps } from './daily-cap';
 
 export const AdvanceJourneysCommand = z.object({ records: z.array(QueueRecord) });
 export type AdvanceJourneysCommand = z.infer<typeof AdvanceJourneysCommand>;
@@ -127,7 +129,7 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
             inputs = await withoutErased(work);
           }
           let state = stored?.state ?? emptyCustomerJourneys();
-          const intents: OutboxEntry[] = [];
+          const intents: JourneyIntent[] = [];
           const refusals: Refusal[] = [];
           for (const input of inputs) {
             const now = clock.now();
@@ -145,7 +147,7 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
           const pending = outboxOf<OutboxEntry>(current);
           const changed = JSON.stringify(state) !== JSON.stringify(stored?.state ?? emptyCustomerJourneys());
           if (!changed && intents.length === 0) return { result: refusals };
-          const outbox = [...pending, ...intents];
+          const outbox = [...pending, ...(await withinDailyCaps(store, tenantId, intents, clock.now()))];
           const next = { state, version: (stored?.version ?? 0) + 1, ...(outbox.length ? { outbox } : {}) };
           return { write: toCustomerJourneysItem(tenantId, customerId, next), result: refusals };
         },

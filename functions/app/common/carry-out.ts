@@ -1,17 +1,18 @@
 // The one carry-out of intents: what a core decision asks of the world, done through the ports.
-// Profile changes go on the bus, sends to the actions queue (within their journey's daily cap),
-// timers to the timers port, journey metrics to the journey's counters.
+// Profile changes go on the bus, sends to the actions queue (already within their journey's daily
+// cap: see advance-journeys/daily-cap.ts), timers to the timers port, journey metrics to the
+// journey's counters. Carrying out the same entries again repeats nothing but the counters.
 import type { ActionMessage, TimerMessage } from '../../contracts/messages';
 import type { JourneyIntent } from '../../core/journeys/customer';
-import { dailySendsKey, statsKey } from '../../core/journeys/items';
-import { PROFILES_SOURCE, type ProfileChange } from '../../core/profiles/lifecycle';
-import type { Bus, BusEvent, Clock, Queue, Store, Timer, Timers } from '../../ports';
+import { statsKey } from '../../core/journeys/items';
+import { PROFILES_SOURCE, type ProfileChange } from '../../core/profiles/profile-changes';
+import type { Bus, BusEvent, Queue, Store, Timer, Timers } from '../../ports';
 
 /** What an outbox holds: journey intents and profile changes (both told apart by `type`). */
 export type OutboxEntry = JourneyIntent | ProfileChange;
 
 /** The ports a carry-out may need: a function without a port must never be handed intents that need it. */
-export type CarryOutPorts = { store: Store; clock: Clock; bus?: Bus; queue?: Queue; timers?: Timers };
+export type CarryOutPorts = { store: Store; bus?: Bus; queue?: Queue; timers?: Timers };
 
 function need<T>(port: T | undefined, name: string): T {
   if (!port) throw new Error(`these intents need the ${name} port, which this function was not given`);
@@ -37,15 +38,6 @@ export async function carryOut(
   for (const entry of entries) {
     switch (entry.type) {
       case 'send': {
-        if (entry.dailyCap !== undefined) {
-          const day = dailySendsKey(tenantId, entry.journeyId, ports.clock.now());
-          const { sent = 0 } = await ports.store.increment(day, { sent: 1 });
-          if (sent > entry.dailyCap) {
-            count(entry.journeyId, 'capped', 1);
-            count(entry.journeyId, 'sent', -1);
-            break;
-          }
-        }
         const message: ActionMessage = {
           key: `${tenantId}:${entry.key}`,
           tenantId,

@@ -98,21 +98,28 @@ async function decideAndWrite<R>(
 /** The outbox an item carries, if any. */
 export const outboxOf = <T>(item: Item | undefined): T[] => (Array.isArray(item?.outbox) ? (item.outbox as T[]) : []);
 
+/** The item without its outbox, for items that derive nothing from it. */
+const dropOutbox = (item: Item): Item => {
+  const { outbox: _, ...cleared } = item;
+  return cleared;
+};
+
 /**
  * Carries out the outbox of an item as stored, then clears it (if nobody wrote the item since;
- * whoever did carried the outbox over and carries it out again).
+ * whoever did carried the outbox over and carries it out again). `clear` gives the item without
+ * its outbox, for items with attributes derived from it.
  */
 export async function settleOutbox<T>(
   store: Store,
   item: Item | undefined,
   carryOut: (entries: readonly T[]) => Promise<void>,
+  clear: (item: Item) => Item = dropOutbox,
 ): Promise<void> {
   const entries = outboxOf<T>(item);
   if (!item || entries.length === 0) return;
   await carryOut(entries);
-  const { outbox: _, ...cleared } = item;
   try {
-    await store.put({ ...cleared, version: (item.version as number) + 1 }, { ifVersion: item.version as number });
+    await store.put({ ...clear(item), version: (item.version as number) + 1 }, { ifVersion: item.version as number });
   } catch (e) {
     if (!(e instanceof ConditionFailedError)) throw e;
   }
@@ -123,8 +130,9 @@ export async function writeWithOutbox<R, T>(
   store: Store,
   write: VersionedWrite<R>,
   carryOut: (entries: readonly T[]) => Promise<void>,
+  clear?: (item: Item) => Item,
 ): Promise<R> {
   const { result, item } = await writeVersioned(store, write);
-  await settleOutbox(store, item, carryOut);
+  await settleOutbox(store, item, carryOut, clear);
   return result;
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { forEachConcurrently } from '../../concurrently';
 import type { TenantDirectory, TenantRecord } from '../../core/config/tenants';
-import { customerPk, fromProfileItem, toProfileItem } from '../../core/profiles/items';
-import { DUE_SHARDS, dueShard, lifecycleChanged, rescore } from '../../core/profiles/lifecycle';
+import { customerPk, fromProfileItem, toProfileItem, withoutProfileOutbox } from '../../core/profiles/items';
+import { DUE_SHARDS, dueShard, lifecycleChanged, rescore } from '../../core/profiles/profile-changes';
 import { fromModelItem, modelItems, modelKey } from '../../core/scoring/model-items';
 import { scoringSettings } from '../../core/scoring/settings';
 import { fitTenantModel, type ModelDiagnostics } from '../../core/scoring/tenant-model';
@@ -70,6 +70,7 @@ export function createDailyRun(deps: DailyRunDeps) {
           },
         },
         (entries) => carryOut(deps, { tenantId, customerId: String(first.customerId) }, entries),
+        withoutProfileOutbox,
       );
 
     async function runShard(shard: number) {

@@ -12,8 +12,9 @@ import {
   ledgerWeek,
   profileKey,
   toProfileItem,
+  withoutProfileOutbox,
 } from '../../core/profiles/items';
-import { rescore } from '../../core/profiles/lifecycle';
+import { rescore } from '../../core/profiles/profile-changes';
 import type { Bus, Clock, Item, Log, Store } from '../../ports';
 import { carryOut, type OutboxEntry } from '../common/carry-out';
 import { createScoringContexts } from '../common/scoring-contexts';
@@ -68,7 +69,12 @@ export function createFoldProfiles(deps: FoldProfilesDeps) {
     await removeMergedProfiles(store, customer);
     // A redelivery after a crash finds its events folded but their stage changes maybe not sent.
     const { tenantId, customerId } = customer.events[0] as CustomerBatch['events'][number];
-    await settleOutbox<OutboxEntry>(store, item, (entries) => carryOut(deps, { tenantId, customerId }, entries));
+    await settleOutbox<OutboxEntry>(
+      store,
+      item,
+      (entries) => carryOut(deps, { tenantId, customerId }, entries),
+      withoutProfileOutbox,
+    );
   }
 
   return async function run(command: FoldProfilesCommand): Promise<BatchResult> {

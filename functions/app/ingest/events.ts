@@ -10,7 +10,7 @@ export type IngestEventsCommand = z.infer<typeof IngestEventsCommand>;
 /** POST /v1/events: validates one event or a batch, puts the valid ones on the bus, answers 202. */
 export async function ingestEvents(deps: { bus: Bus }, command: IngestEventsCommand): Promise<Answer> {
   const result = parseIngestBody(command.body, command.tenantId);
-  if (!result.ok) return answer(result.status, result.body);
+  if (result.kind === 'rejected') return result.rejection;
   await publishEvents(deps.bus, result.events);
   return answer(202, { accepted: result.events.length, rejected: result.errors.length, errors: result.errors });
 }

@@ -33,16 +33,13 @@ export async function receiveSegmentCall(deps: SegmentDeps, command: SegmentCall
   const options = { receivedAt: new Date(deps.clock.now()).toISOString() };
   if (command.call === 'batch') {
     const result = normalizeSegmentBatch(parsed.value, tenant.id, options);
-    if (result.rejected) return answer(result.rejected.status, result.rejected.body);
+    if (result.kind === 'rejected') return result.rejection;
     await publishEvents(deps.bus, result.events);
     const { events, errors } = result;
     return answer(200, { success: true, accepted: events.length, rejected: errors.length, errors });
   }
   const result = normalizeSegmentCall(parsed.value, command.call, tenant.id, undefined, options);
-  if (!result.ok) {
-    const { index: _index, ...error } = result.error;
-    return answer(400, error);
-  }
+  if (result.kind === 'rejected') return result.rejection;
   await publishEvents(deps.bus, result.events);
   return answer(200, { success: true, accepted: result.events.length });
 }

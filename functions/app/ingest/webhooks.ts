@@ -122,8 +122,8 @@ export async function receiveShopifyWebhook(deps: WebhookDeps, command: WebhookC
       return answer(200, { accepted: result.events.length });
     case 'privacy':
       return answer(200, await privacyRequest(createPrivacy(deps), tenantId, result.request));
-    case 'invalid':
-      return answer(400, result.error);
+    case 'rejected':
+      return result.rejection;
     default:
       return ignored(
         deps,
@@ -157,6 +157,6 @@ export async function receiveWooWebhook(deps: WebhookDeps, command: WebhookComma
     await publishEvents(deps.bus, result.events);
     return answer(200, { accepted: result.events.length });
   }
-  if (result.kind === 'invalid') return answer(400, result.error);
+  if (result.kind === 'rejected') return result.rejection;
   return ignored(deps, 'woocommerce', topic, result.reason);
 }

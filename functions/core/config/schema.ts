@@ -1,16 +1,6 @@
 import { z } from 'zod';
 import { ScoringSettings } from '../scoring/settings';
-
-const ianaTimeZone = z.string().refine(isIanaTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' });
-
-function isIanaTimeZone(name: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return name.includes('/') || name === 'UTC';
-  } catch {
-    return false;
-  }
-}
+import { IanaTimeZone } from '../time-zone';
 
 /** Credentials the store platforms sign or authenticate with; all optional, per platform used. */
 export const TenantSecrets = z
@@ -32,7 +22,7 @@ export type TenantSecrets = z.infer<typeof TenantSecrets>;
 export const TenantConfig = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be 2-63 lower-case letters, digits or dashes'),
   name: z.string().min(1),
-  timezone: ianaTimeZone,
+  timezone: IanaTimeZone,
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
   apiKey: z.string().min(24, 'must be at least 24 characters'),
   adminKey: z.string().min(24, 'must be at least 24 characters'),

@@ -1,17 +1,36 @@
 import type { z } from 'zod';
 import { jsonPath } from '../json-path';
+import { type ApiError, type ItemError, type Rejection, reject } from '../rejection';
 import { type CanonicalEvent, CanonicalEventInput } from './schemas';
 
 export const MAX_BATCH = 500;
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** The JSON error body every 4xx carries. `path` is a JSON path into the request, or a header. */
-export type ApiError = { error: string; message: string; path: string | null };
-export type ItemError = ApiError & { index: number };
+export type { ApiError, ItemError };
 
-export type IngestResult =
-  | { ok: true; events: CanonicalEvent[]; errors: ItemError[] }
-  | { ok: false; status: 400 | 403 | 413; body: ApiError & { errors?: ItemError[] } };
+// The one result shape of the normalizers (this file's parseIngestBody, and platforms/ for Shopify,
+// WooCommerce and Segment): what they make of a request or a delivery is one of
+//   Accepted: the canonical events to publish, and the items of a batch refused one by one;
+//   Rejected: the whole input refused, as a Rejection (../rejection) the use case answers as it is;
+//   Ignored:  a delivery understood but not used (200, nothing published);
+// plus the kinds a platform adds (Shopify: privacy, uninstalled).
+export type Accepted = { kind: 'events'; events: CanonicalEvent[]; errors: ItemError[] };
+export type Rejected<X extends object = object> = { kind: 'rejected'; rejection: Rejection<X> };
+export type Ignored = { kind: 'ignored'; reason: string };
+
+export const accepted = (events: CanonicalEvent[], errors: ItemError[] = []): Accepted => ({
+  kind: 'events',
+  events,
+  errors,
+});
+export const rejected = <X extends object = object>(rejection: Rejection<X>): Rejected<X> => ({
+  kind: 'rejected',
+  rejection,
+});
+export const ignored = (reason: string): Ignored => ({ kind: 'ignored', reason });
+
+/** A body refused whole, or every event in it refused (then `errors` lists them). */
+export type IngestResult = Accepted | Rejected<{ errors?: ItemError[] }>;
 
 export function firstIssue(error: z.ZodError, base: string): ApiError {
   const issue = error.issues[0];
@@ -64,11 +83,11 @@ export function parseIngestBody(body: string, tenantId: string): IngestResult {
   }
   if (events.length === 0) {
     const first = errors[0] as ItemError;
-    return { ok: false, status: 400, body: { error: first.error, message: first.message, path: first.path, errors } };
+    return rejected(reject(400, first.error, first.message, first.path, { errors }));
   }
-  return { ok: true, events, errors };
+  return accepted(events, errors);
 }
 
 function fail(status: 400 | 403 | 413, error: string, message: string, path: string): IngestResult {
-  return { ok: false, status, body: { error, message, path } };
+  return rejected(reject(status, error, message, path));
 }

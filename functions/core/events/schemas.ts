@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IanaTimeZone } from '../time-zone';
 
 // One zod schema per canonical event type. Every event carries tenantId, eventId (stable:
 // the platform's delivery or event id), customerId, occurredAt (ISO-8601 UTC) and source.
@@ -26,18 +27,6 @@ const TraitValue = z.union([z.string().max(256), z.number(), z.boolean(), z.null
 export const Traits = z
   .record(z.string().min(1).max(64), TraitValue)
   .refine((t) => Object.keys(t).length <= 50, 'at most 50 traits');
-
-const ianaTimeZone = z.string().refine(
-  (name) => {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: name });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an IANA time zone such as America/New_York' },
-);
 
 const MessageRef = z.strictObject({
   messageId: id,
@@ -87,7 +76,7 @@ export const propertiesByType = {
   message_delivered: MessageRef,
   message_opened: MessageRef,
   message_clicked: MessageRef.extend({ url: z.string().max(2048).optional() }),
-  identify: z.strictObject({ traits: Traits.default({}), timezone: ianaTimeZone.optional() }),
+  identify: z.strictObject({ traits: Traits.default({}), timezone: IanaTimeZone.optional() }),
   consent_changed: z.strictObject({ channel: Channel, granted: z.boolean() }),
   /** Tags added to or removed from the customer (by a journey action, or the store). */
   tags_updated: z

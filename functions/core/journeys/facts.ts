@@ -4,6 +4,7 @@ import { emptyProfile, foldEvents, type Profile } from '../profiles/profile';
 import { eventHash, holds, weekOf } from '../profiles/seen';
 import { profileView } from '../profiles/view';
 import { evaluateProfile, type LifecycleState, type ScoringContext } from '../scoring/profile-scores';
+import { isIanaTimeZone } from '../time-zone';
 import type { Customer } from './runtime';
 
 /**
@@ -27,7 +28,8 @@ export function journeyCustomer(
       rfm: scores.rfm ?? null,
       scores: scores.model ?? null,
     },
-    timeZone: profile.timezone?.v ?? context.timeZone,
+    // A zone stored under an earlier, looser rule falls back to the tenant's.
+    timeZone: isIanaTimeZone(profile.timezone?.v) ? profile.timezone.v : context.timeZone,
   };
 }
 

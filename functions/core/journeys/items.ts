@@ -82,10 +82,10 @@ export function fromCustomerJourneysItem(item: Item | undefined): StoredCustomer
 
 export const statsKey = (tenantId: string, journeyId: string): Key => ({ pk: `${tenantId}#JSTATS`, sk: journeyId });
 
-/** The journey's messages sent on one UTC day, against its `limits.dailyCap`. */
-export const dailySendsKey = (tenantId: string, journeyId: string, now: number): Key => ({
+/** One set of the slots of a journey's `limits.dailyCap` on one UTC day, held by the keys of the sends that took them. */
+export const dailySlotsKey = (tenantId: string, journeyId: string, now: number, set: number): Key => ({
   pk: `${tenantId}#JSTATS`,
-  sk: `${journeyId}#DAY#${new Date(now).toISOString().slice(0, 10)}`,
+  sk: `${journeyId}#DAY#${new Date(now).toISOString().slice(0, 10)}#${set}`,
 });
 
 /**

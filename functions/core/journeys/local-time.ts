@@ -22,8 +22,11 @@
  *   which counts calendar days.
  *
  * Everything that takes a time zone rejects an unknown one with a RangeError, as it rejects a
- * bad 'HH:MM', an empty weekday list or an impossible date.
+ * bad 'HH:MM', an empty weekday list or an impossible date. A time zone is what
+ * `isIanaTimeZone` (../time-zone) accepts, the rule every other input of a zone follows.
  */
+
+import { isIanaTimeZone } from '../time-zone';
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
@@ -104,15 +107,11 @@ export function parseDuration(text: string): number {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** Intl also accepts fixed offsets ("+05:30"); a journey needs a zone with its DST rules. */
-const OFFSET_ZONE = /^[+\-\u2212]/;
-
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (f) return f;
-  if (typeof timeZone !== 'string' || timeZone.length === 0 || OFFSET_ZONE.test(timeZone)) {
-    throw unknownZone(timeZone);
-  }
+  // The one time-zone rule (../time-zone): IANA names only, no fixed offsets, which have no DST rules.
+  if (!isIanaTimeZone(timeZone)) throw unknownZone(timeZone);
   try {
     f = new Intl.DateTimeFormat('en-US', {
       timeZone,
@@ -139,20 +138,6 @@ function unknownZone(timeZone: unknown): RangeError {
   return new RangeError(
     `unknown time zone ${JSON.stringify(timeZone)}: expected an IANA time zone name such as "Europe/Berlin" or "America/New_York"`,
   );
-}
-
-/**
- * Whether `name` is a time zone this runtime knows, by IANA name (including links such as
- * "Asia/Calcutta" and "US/Eastern", and in any letter case, as Intl accepts them). Fixed
- * offsets such as "+05:30", which Intl also accepts, are not time zones here.
- */
-export function isTimeZone(name: string): boolean {
-  try {
-    formatter(name);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function checkInstant(instant: number, what: string): void {

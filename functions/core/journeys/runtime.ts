@@ -9,6 +9,7 @@
  * a repeated action has the key it had the first time.
  */
 
+import { fnv1a32 } from '../hash';
 import type { Facts } from './condition-schema';
 import { compileCondition } from './conditions';
 import { localDateTime, nextLocalTime, parseDuration } from './local-time';
@@ -52,7 +53,17 @@ export type Instance = {
 export type Enrollment = { entries: number; lastEnteredAt?: string };
 
 /** `waiting` and `left`: an instance started or stopped waiting at `activity` (the per-activity gauge). */
-export type Metric = 'entered' | 'completed' | 'exited' | 'converted' | 'held_out' | 'sent' | 'waiting' | 'left';
+/** `capped` is counted by the caller, for a send over its journey's daily cap. */
+export type Metric =
+  | 'entered'
+  | 'completed'
+  | 'exited'
+  | 'converted'
+  | 'held_out'
+  | 'sent'
+  | 'capped'
+  | 'waiting'
+  | 'left';
 
 export type Intent =
   | {
@@ -89,9 +100,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A stable number in [0, 100) for a customer at a split or holdout: the same customer always lands alike. */
 export function bucket(salt: string, customerId: string): number {
-  let h = 0x811c9dc5;
-  const text = `${salt}\u0000${customerId}`;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  let h = fnv1a32(`${salt}\u0000${customerId}`);
+  // The first steps of murmur3's finalizer, so that close inputs spread over the whole range.
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -8,7 +8,7 @@
  */
 
 import { z } from 'zod';
-import { STAGES } from '../scoring/lifecycle';
+import { STAGES } from '../scoring/stages';
 import { Condition, FactPath } from './condition-schema';
 import { parseDuration } from './local-time';
 

@@ -1,7 +1,7 @@
 import type { Item, Key } from '../../ports';
 import type { LifecycleState } from '../scoring/profile-scores';
-import { dueAttributes, type ProfileChange } from './lifecycle';
 import type { Profile } from './profile';
+import { dueAttributes, type ProfileChange } from './profile-changes';
 import type { Seen } from './seen';
 
 // The table design (docs/data-model.md): one partition per customer, keys start with the tenant.
@@ -68,6 +68,9 @@ export function fromProfileItem(item: Item): StoredProfile {
     ...(mergedInto ? { mergedInto: mergedInto as string } : {}),
   };
 }
+
+/** The profile item once its stage changes are on the bus: its due day follows the lifecycle again. */
+export const withoutProfileOutbox = (item: Item): Item => toProfileItem({ ...fromProfileItem(item), outbox: [] });
 
 /** Where events for a customer id that was merged into another customer now go. */
 export const aliasKey = (tenantId: string, customerId: string): Key => ({

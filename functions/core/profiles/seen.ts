@@ -6,6 +6,8 @@
  * time, to a ledger item per customer and week, which redeliveries of old events consult.
  */
 
+import { fnv1a32, fnv1aStep } from '../hash';
+
 /** Week number → concatenated 8-character hashes of the events folded from that week. */
 export type Seen = Record<string, string>;
 
@@ -26,13 +28,11 @@ export const isHotWeek = (week: string, now: number): boolean => Number(week) >=
  * cryptographic: it only has to tell apart the events of one customer in one week.
  */
 export function eventHash(eventId: string): string {
-  let a = 0x811c9dc5;
+  const a = fnv1a32(eventId);
+  // The second pass: FNV-1a from another offset that also xors in its previous state shifted
+  // right by 15 at every step (mixing high bits into the low ones, which plain FNV-1a never does).
   let b = 0x050c5d1f;
-  for (let i = 0; i < eventId.length; i++) {
-    const c = eventId.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193) ^ (b >>> 15);
-  }
+  for (let i = 0; i < eventId.length; i++) b = fnv1aStep(b, eventId.charCodeAt(i)) ^ (b >>> 15);
   let out = '';
   for (let shift = 26; shift >= 2; shift -= 6) out += BASE64URL[(a >>> shift) & 63];
   out += BASE64URL[((a & 3) << 4) | ((b >>> 28) & 15)];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { LifecycleConfig } from './lifecycle';
 import { RfmScheme, STANDARD_RFM_SEGMENTS } from './rfm';
+import { LifecycleConfig } from './stages';
 import { ValueConfig } from './value';
 
 /** How a tenant scores its customers: every part optional, defaults as documented in each module. */

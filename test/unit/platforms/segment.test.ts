@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ItemError } from '../../../functions/core/events/ingest';
 import { CanonicalEventInput } from '../../../functions/core/events/schemas';
+import type { ItemError } from '../../../functions/core/rejection';
 import {
   normalizeSegmentBatch,
   normalizeSegmentCall,
@@ -23,7 +23,7 @@ const track = (event: string, properties: Record<string, unknown>, extra: Record
 
 function one(call: unknown, kind: 'track' | 'identify' = 'track') {
   const result = normalizeSegmentCall(call, kind, TENANT, undefined, opts);
-  if (!result.ok) throw new Error(`expected an event, got ${JSON.stringify(result.error)}`);
+  if (result.kind !== 'events') throw new Error(`expected an event, got ${JSON.stringify(result.rejection)}`);
   expect(result.events).toHaveLength(1);
   const event = result.events[0]!;
   expect(CanonicalEventInput.safeParse(event).success).toBe(true);
@@ -32,8 +32,9 @@ function one(call: unknown, kind: 'track' | 'identify' = 'track') {
 
 function error(call: unknown, kind: 'track' | 'identify' = 'track') {
   const result = normalizeSegmentCall(call, kind, TENANT, undefined, opts);
-  if (result.ok) throw new Error(`expected an error, got ${JSON.stringify(result.events)}`);
-  return result.error;
+  if (result.kind !== 'rejected') throw new Error(`expected an error, got ${JSON.stringify(result.events)}`);
+  expect(result.rejection.status).toBe(400);
+  return result.rejection.body;
 }
 
 describe('Segment Basic auth', () => {
@@ -198,7 +199,6 @@ describe('Segment track calls', () => {
 
   it('reports other events as unsupported_event naming the event', () => {
     expect(error(track('Product Removed', { product_id: 'p' }))).toEqual({
-      index: 0,
       error: 'unsupported_event',
       message: '$.event: the event "Product Removed" is not mapped to a canonical event',
       path: '$.event',
@@ -220,7 +220,7 @@ describe('Segment track calls', () => {
       path: '$.timestamp',
     });
     const noClock = normalizeSegmentCall({ messageId: 'm', userId: 'u', event: 'Signed In' }, 'track', TENANT);
-    expect(noClock).toMatchObject({ ok: false, error: { path: '$.timestamp' } });
+    expect(noClock).toMatchObject({ kind: 'rejected', rejection: { status: 400, body: { path: '$.timestamp' } } });
   });
 });
 
@@ -251,7 +251,8 @@ describe('Segment identify calls', () => {
       opts,
     );
     expect(result).toEqual({
-      ok: true,
+      kind: 'events',
+      errors: [],
       anonymousId: 'anon-7',
       events: [
         {
@@ -295,7 +296,7 @@ describe('Segment identify calls', () => {
     expect(event.properties).not.toHaveProperty('timezone');
     expect(Object.keys((event.properties as { traits: object }).traits)).toHaveLength(50);
     const anon = normalizeSegmentCall({ messageId: 'id-3', anonymousId: 'a', traits: {} }, 'identify', TENANT, 0, opts);
-    expect(anon).toMatchObject({ ok: true, events: [{ customerId: 'anon:a' }] });
+    expect(anon).toMatchObject({ kind: 'events', events: [{ customerId: 'anon:a' }], errors: [] });
     expect(anon).not.toHaveProperty('anonymousId');
   });
 });
@@ -388,7 +389,7 @@ describe('Segment batches', () => {
   it('normalizes a 500-call mixed batch and reports each bad item with its exact path', () => {
     const batch = Array.from({ length: 500 }, (_, i) => BAD[i]?.call ?? good(i));
     const result = normalizeSegmentBatch({ batch, context: { library: { name: 'analytics-node' } } }, TENANT, opts);
-    expect(result.rejected).toBeUndefined();
+    if (result.kind !== 'events') throw new Error(`expected events, got ${JSON.stringify(result.rejection)}`);
     expect(result.errors).toEqual(
       Object.entries(BAD).map(([index, { error }]) => ({ index: Number(index), ...error })),
     );
@@ -405,6 +406,7 @@ describe('Segment batches', () => {
     const call = { type: 'track', messageId: 'dup-1', userId: 'u', event: 'Signed In' };
     const first = normalizeSegmentBatch({ batch: [call, call] }, TENANT, { receivedAt: '2026-11-20T10:00:00Z' });
     const later = normalizeSegmentBatch({ batch: [call] }, TENANT, { receivedAt: '2026-11-22T10:00:00Z' });
+    if (first.kind !== 'events' || later.kind !== 'events') throw new Error('expected events');
     expect([...first.events, ...later.events].map((e) => e.eventId)).toEqual([
       'segment:dup-1',
       'segment:dup-1',
@@ -421,25 +423,31 @@ describe('Segment batches', () => {
       TENANT,
       opts,
     );
+    if (result.kind !== 'events') throw new Error(`expected events, got ${JSON.stringify(result.rejection)}`);
     expect(result.events[0]?.properties).toEqual({ traits: { plan: 'pro' }, timezone: 'America/New_York' });
     expect(result.identities).toEqual([{ index: 0, customerId: 'u1', anonymousId: 'a1' }]);
   });
 
   it('rejects a body that is not a batch, an empty batch and a batch of more than 500 calls', () => {
-    expect(normalizeSegmentBatch([], TENANT, opts).rejected).toEqual({
-      status: 400,
-      body: { error: 'invalid_body', message: 'the body must be {"batch": [...]}', path: '$' },
+    expect(normalizeSegmentBatch([], TENANT, opts)).toEqual({
+      kind: 'rejected',
+      rejection: {
+        status: 400,
+        body: { error: 'invalid_body', message: 'the body must be {"batch": [...]}', path: '$' },
+      },
     });
-    expect(normalizeSegmentBatch({ batch: {} }, TENANT, opts).rejected).toMatchObject({
-      status: 400,
-      body: { path: '$.batch' },
+    expect(normalizeSegmentBatch({ batch: {} }, TENANT, opts)).toMatchObject({
+      kind: 'rejected',
+      rejection: { status: 400, body: { path: '$.batch' } },
     });
-    expect(normalizeSegmentBatch({ batch: [] }, TENANT, opts).rejected).toMatchObject({ status: 400 });
+    expect(normalizeSegmentBatch({ batch: [] }, TENANT, opts)).toMatchObject({ rejection: { status: 400 } });
     const big = normalizeSegmentBatch({ batch: Array.from({ length: 501 }, (_, i) => good(i)) }, TENANT, opts);
-    expect(big).toMatchObject({
-      events: [],
-      errors: [],
-      rejected: { status: 413, body: { error: 'batch_too_large' } },
+    expect(big).toEqual({
+      kind: 'rejected',
+      rejection: {
+        status: 413,
+        body: { error: 'batch_too_large', message: 'at most 500 calls per batch', path: '$.batch' },
+      },
     });
   });
 });

@@ -177,8 +177,8 @@ describe('normalizing Shopify webhooks', () => {
       total_price_set: { shop_money: { amount: '1.2.3', currency_code: 'USD' } },
     };
     expect(normalize('orders/create', bad)).toMatchObject({
-      kind: 'invalid',
-      error: { error: 'invalid_payload', path: '$.total_price_set.shop_money' },
+      kind: 'rejected',
+      rejection: { status: 400, body: { error: 'invalid_payload', path: '$.total_price_set.shop_money' } },
     });
   });
 
@@ -305,7 +305,10 @@ describe('normalizing Shopify webhooks', () => {
       kind: 'ignored',
       reason: 'the Shopify topic "products/create" is not mapped',
     });
-    expect(normalize('orders/create', [])).toMatchObject({ kind: 'invalid', error: { path: '$' } });
+    expect(normalize('orders/create', [])).toEqual({
+      kind: 'rejected',
+      rejection: { status: 400, body: { error: 'invalid_body', message: 'the body must be a JSON object', path: '$' } },
+    });
   });
 
   it('emits only events the canonical schema accepts, for every fixture', () => {

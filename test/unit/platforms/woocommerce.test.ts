@@ -225,12 +225,18 @@ describe('normalizing WooCommerce deliveries', () => {
       body: { ...body('order.created.json'), total: '29.355' },
       tenantId: TENANT,
     });
-    expect(result).toMatchObject({ kind: 'invalid', error: { error: 'invalid_amount', path: '$.total' } });
+    expect(result).toMatchObject({
+      kind: 'rejected',
+      rejection: { status: 400, body: { error: 'invalid_amount', path: '$.total' } },
+    });
     const noDate = normalizeWoo({
       topic: 'order.updated',
       body: { ...body('order.updated.json'), date_modified_gmt: null },
       tenantId: TENANT,
     });
-    expect(noDate).toMatchObject({ kind: 'invalid', error: { path: '$.date_modified_gmt' } });
+    expect(noDate).toMatchObject({
+      kind: 'rejected',
+      rejection: { status: 400, body: { path: '$.date_modified_gmt' } },
+    });
   });
 });

@@ -14,7 +14,7 @@ describe('parsing an ingest body', () => {
   it('accepts one event, stamps the tenant, defaults the source and normalises the time', () => {
     const result = parseIngestBody(JSON.stringify(order()), 'shop');
     expect(result).toEqual({
-      ok: true,
+      kind: 'events',
       errors: [],
       events: [{ ...order(), tenantId: 'shop', source: 'api', occurredAt: '2026-11-20T10:00:00.000Z' }],
     });
@@ -23,8 +23,7 @@ describe('parsing an ingest body', () => {
   it('accepts the valid events of a batch and names the path of each bad one', () => {
     const bad = order({ properties: { orderId: 'o2', total: { amount: 12.5, currency: 'EUR' } } });
     const result = parseIngestBody(JSON.stringify({ batch: [order(), bad, order({ type: 'teleported' })] }), 'shop');
-    expect(result.ok).toBe(true);
-    if (!result.ok) return;
+    if (result.kind !== 'events') throw new Error(`expected events, got ${JSON.stringify(result.rejection)}`);
     expect(result.events).toHaveLength(1);
     expect(result.errors.map((e) => [e.index, e.path])).toEqual([
       [1, '$.batch[1].properties.total.amount'],
@@ -34,27 +33,30 @@ describe('parsing an ingest body', () => {
 
   it('refuses a body whose every event is invalid with 400 and the first path', () => {
     const result = parseIngestBody(JSON.stringify(order({ occurredAt: '2026-11-20T10:00:00+01:00' })), 'shop');
-    expect(result).toMatchObject({ ok: false, status: 400, body: { error: 'invalid_event', path: '$.occurredAt' } });
+    expect(result).toMatchObject({
+      kind: 'rejected',
+      rejection: { status: 400, body: { error: 'invalid_event', path: '$.occurredAt', errors: [{ index: 0 }] } },
+    });
   });
 
   it('refuses invalid JSON, empty and oversized batches, and another tenant', () => {
-    expect(parseIngestBody('{"type":', 'shop')).toMatchObject({
-      ok: false,
-      status: 400,
-      body: { error: 'invalid_json', path: '$' },
-    });
-    expect(parseIngestBody('{"batch":[]}', 'shop')).toMatchObject({
-      ok: false,
-      status: 400,
-      body: { path: '$.batch' },
-    });
+    const rejection = (body: string) => {
+      const result = parseIngestBody(body, 'shop');
+      if (result.kind !== 'rejected') throw new Error(`expected a rejection, got ${JSON.stringify(result)}`);
+      return result.rejection;
+    };
+    expect(rejection('{"type":')).toMatchObject({ status: 400, body: { error: 'invalid_json', path: '$' } });
+    expect(rejection('{"batch":[]}')).toMatchObject({ status: 400, body: { path: '$.batch' } });
     const tooMany = JSON.stringify({ batch: Array.from({ length: MAX_BATCH + 1 }, () => order()) });
-    expect(parseIngestBody(tooMany, 'shop')).toMatchObject({ ok: false, status: 413 });
-    expect(parseIngestBody(JSON.stringify(order({ tenantId: 'other' })), 'shop')).toMatchObject({
-      ok: false,
+    expect(rejection(tooMany)).toMatchObject({ status: 413 });
+    expect(rejection(JSON.stringify(order({ tenantId: 'other' })))).toEqual({
       status: 403,
-      body: { error: 'wrong_tenant', path: '$.tenantId' },
+      body: {
+        error: 'wrong_tenant',
+        message: '$.tenantId names a tenant this API key does not belong to',
+        path: '$.tenantId',
+      },
     });
-    expect(parseIngestBody('x'.repeat(2 * 1024 * 1024), 'shop')).toMatchObject({ ok: false, status: 413 });
+    expect(rejection('x'.repeat(2 * 1024 * 1024))).toMatchObject({ status: 413 });
   });
 });

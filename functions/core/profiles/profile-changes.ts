@@ -1,12 +1,14 @@
 /**
- * The lifecycle part of a stored profile: the stage with its next due time, and the
- * `lifecycle.stage_changed` events not yet confirmed on the bus (an outbox written in the same
- * conditional write as the stage, so a crash between the write and the bus loses nothing).
+ * The lifecycle part of a stored profile: the stage with its next due time, the
+ * `lifecycle.stage_changed` and `segment.entered` events not yet confirmed on the bus (an outbox
+ * written in the same conditional write as the stage, so a crash between the write and the bus
+ * loses nothing), and the profile's place in the due index while a change is due.
  */
 
 import { PROFILES_SOURCE } from '../../routes';
-import type { Stage } from '../scoring/lifecycle';
+import { fnv1a32 } from '../hash';
 import { evaluateProfile, type LifecycleState, type ScoringContext } from '../scoring/profile-scores';
+import type { Stage } from '../scoring/stages';
 import type { StoredProfile } from './items';
 
 export { PROFILES_SOURCE };
@@ -81,11 +83,7 @@ export const DUE_SHARDS = 16;
 
 export const dueShard = (tenantId: string, shard: number): string => `${tenantId}#DUE#${shard}`;
 
-function shardOf(customerId: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < customerId.length; i++) h = Math.imul(h ^ customerId.charCodeAt(i), 0x01000193);
-  return (h >>> 0) % DUE_SHARDS;
-}
+const shardOf = (customerId: string): number => fnv1a32(customerId) % DUE_SHARDS;
 
 /** The UTC date of the first daily pass at or after `iso`: the time rounded up to midnight. */
 export function dueDay(iso: string): string {
@@ -93,10 +91,15 @@ export function dueDay(iso: string): string {
   return new Date(Math.ceil(Date.parse(iso) / day) * day).toISOString().slice(0, 10);
 }
 
-/** The due-index attributes of a profile item: present only while the customer has a due time. */
+/**
+ * The due-index attributes of a profile item: present only while the customer has a due time, or
+ * stage changes not yet on the bus (due the day they occurred, so that a daily pass that crashed
+ * after writing them finds them when it runs again).
+ */
 export function dueAttributes(stored: StoredProfile): { dueShard: string; dueDay: string } | undefined {
-  const due = stored.lifecycle?.nextDueAt;
-  if (due === undefined) return undefined;
+  const days = stored.lifecycle?.nextDueAt === undefined ? [] : [dueDay(stored.lifecycle.nextDueAt)];
+  for (const change of stored.outbox ?? []) days.push(change.occurredAt.slice(0, 10));
+  if (days.length === 0) return undefined;
   const { tenantId, customerId } = stored.profile;
-  return { dueShard: dueShard(tenantId, shardOf(customerId)), dueDay: dueDay(due) };
+  return { dueShard: dueShard(tenantId, shardOf(customerId)), dueDay: days.sort()[0] as string };
 }

@@ -5,7 +5,7 @@ import {
   type LifecycleInput,
   nextStage,
   type Stage,
-} from '../../../../functions/core/scoring/lifecycle';
+} from '../../../../functions/core/scoring/stages';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2024-01-01T00:00:00Z');

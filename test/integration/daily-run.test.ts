@@ -5,7 +5,7 @@ import { ManualClock } from '../../functions/adapters/clock';
 import { createScoringContexts } from '../../functions/app/common/scoring-contexts';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { fromProfileItem, profileKey } from '../../functions/core/profiles/items';
-import { PROFILES_SOURCE, STAGE_CHANGED, type StageChanged } from '../../functions/core/profiles/lifecycle';
+import { PROFILES_SOURCE, STAGE_CHANGED, type StageChanged } from '../../functions/core/profiles/profile-changes';
 import { fromModelItem, modelKey } from '../../functions/core/scoring/model-items';
 import { evaluateProfile } from '../../functions/core/scoring/profile-scores';
 import type { Bus } from '../../functions/ports';

@@ -8,18 +8,19 @@ import { DAILY_RUN_MINUTE_UTC } from '../functions/runtime/daily';
 import { table } from '../functions/table';
 import { HandlerFunction } from './function';
 
-export type LifecycleProps = { table: dynamodb.ITable; bus: events.IEventBus; tenantsJson: string };
+export type DailyRunProps = { table: dynamodb.ITable; bus: events.IEventBus; tenantsJson: string };
 
 /**
  * The daily run (functions/handlers/daily-run.ts): fits each tenant's models on its profiles
  * (a scan) and stores them, then rescores the customers due through the due index (a query
  * per shard and a BatchGet of their profiles), putting stage changes on the bus.
  */
-export class Lifecycle extends Construct {
+export class DailyRun extends Construct {
   readonly handler: HandlerFunction;
 
-  constructor(scope: Construct, id: string, props: LifecycleProps) {
+  constructor(scope: Construct, id: string, props: DailyRunProps) {
     super(scope, id);
+    // The id predates the class name; kept so that the function's logical id does not change.
     this.handler = new HandlerFunction(this, 'Lifecycle', {
       entry: 'functions/handlers/daily-run.ts',
       description: 'growthloop lifecycle: daily model fit and due-customer pass',

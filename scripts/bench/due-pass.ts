@@ -5,8 +5,8 @@ import { createDailyRun } from '../../functions/app/daily-run/run';
 import { tenantDirectory } from '../../functions/core/config/tenants';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { toProfileItem } from '../../functions/core/profiles/items';
-import { rescore } from '../../functions/core/profiles/lifecycle';
 import { foldEvents, type Profile } from '../../functions/core/profiles/profile';
+import { rescore } from '../../functions/core/profiles/profile-changes';
 import { DEFAULT_SCORING_SETTINGS } from '../../functions/core/scoring/settings';
 import type { Bus, Item } from '../../functions/ports';
 import { localDynamoClient, startDynalite } from '../../functions/runtime/dynalite';
@@ -54,7 +54,7 @@ function storedCustomer(i: number): Item {
  * read capacity per due customer through the sparse due index, against a pass that scans
  * the tenant's profiles to find the same customers.
  */
-export async function benchLifecycle(): Promise<Results> {
+export async function benchDuePass(): Promise<Results> {
   const server = await startDynalite({ ownProcess: true });
   const client = localDynamoClient(server.endpoint);
   try {
