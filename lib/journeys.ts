@@ -78,22 +78,19 @@ export class Journeys extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['scheduler:CreateSchedule'],
-        // The default group too until functions/adapters/aws/environment.ts passes SCHEDULE_GROUP to the timers
-        // adapter as its groupName (which the adapter supports); then only the stage's group.
-        resources: [schedulesIn(timerGroupName), schedulesIn('default')],
+        // Only the stage's group: functions/adapters/aws/environment.ts gives the timers SCHEDULE_GROUP.
+        resources: [schedulesIn(timerGroupName)],
       }),
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [schedulerRole.roleArn] }),
     );
-    for (const group of [timerGroupName, 'default']) {
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${group}/*]`,
-        reason:
-          'Each journey timer beyond 15 minutes is its own one-time schedule, named from the timer id when it is set: ' +
-          `the function may only create schedules (no read, update or delete), in the ${group} group of this account and region.`,
-      });
-    }
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${timerGroupName}/*]`,
+      reason:
+        'Each journey timer beyond 15 minutes is its own one-time schedule, named from the timer id when it is set: ' +
+        `the function may only create schedules (no read, update or delete), in the ${timerGroupName} group of this account and region.`,
+    });
     this.handler.fn.addEventSource(queueConsumer('journey-events', props.events));
     this.handler.fn.addEventSource(queueConsumer('journey-steps', props.steps));
   }

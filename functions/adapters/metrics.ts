@@ -1,8 +1,9 @@
 import type { Metrics } from '../ports';
+import { SERVICE } from './log';
 
 /**
- * CloudWatch embedded metric format: one JSON line on stdout a count, which Lambda's log
- * delivery turns into a metric in namespace growthloop; locally the same line is a log line.
+ * The local runtime's metrics, in the lines Powertools Metrics writes in Lambda: CloudWatch's
+ * embedded metric format, one JSON line on stdout a count, namespace growthloop, dimension service.
  */
 export function emfMetrics(
   write: (line: string) => void = (line) => console.log(line),
@@ -10,18 +11,15 @@ export function emfMetrics(
 ): Metrics {
   return {
     count(name, value, dimensions = {}) {
+      const all = { service: SERVICE, ...dimensions };
       const line = {
         _aws: {
           Timestamp: now(),
           CloudWatchMetrics: [
-            {
-              Namespace: 'growthloop',
-              Dimensions: [Object.keys(dimensions)],
-              Metrics: [{ Name: name, Unit: 'Count' }],
-            },
+            { Namespace: SERVICE, Dimensions: [Object.keys(all)], Metrics: [{ Name: name, Unit: 'Count' }] },
           ],
         },
-        ...dimensions,
+        ...all,
         [name]: value,
       };
       write(JSON.stringify(line));

@@ -2,7 +2,6 @@ import middy from '@middy/core';
 import packageJson from '../../package.json' with { type: 'json' };
 import { awsStore, awsTenants } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
-import { jsonLinesLog } from '../adapters/log';
 import { createManageJourneys, type JourneyRequest } from '../app/manage-journeys/run';
 import { createPrivacy } from '../app/privacy/run';
 import { createCustomerReads } from '../app/read-customer/run';
@@ -18,7 +17,7 @@ import {
   header,
   isResult,
   jsonErrors,
-  lazyHandler,
+  lambdaEntry,
   routeByKey,
 } from '../http/lambda';
 import type { Clock, Log, Store } from '../ports';
@@ -70,11 +69,11 @@ export function createAdminFunction(deps: AdminDeps) {
   });
 }
 
-export const handler = lazyHandler(() =>
+export const handler = lambdaEntry('admin', (observed) =>
   createAdminFunction({
     store: awsStore(),
     tenants: awsTenants(),
     clock: systemClock,
-    log: jsonLinesLog({ function: 'admin' }),
+    ...observed,
   }),
 );

@@ -1,6 +1,5 @@
 import middy from '@middy/core';
 import { awsBus, awsTenants } from '../adapters/aws/environment';
-import { jsonLinesLog } from '../adapters/log';
 import { ingestEvents } from '../app/ingest/events';
 import type { TenantDirectory } from '../core/config/tenants';
 import {
@@ -11,12 +10,12 @@ import {
   type HttpResult,
   header,
   jsonErrors,
-  lazyHandler,
+  lambdaEntry,
 } from '../http/lambda';
-import type { Bus, Log } from '../ports';
+import type { Bus, Log, Metrics } from '../ports';
 
 /** POST /v1/events: the tenant from its API key, then the ingest use case. */
-export function createIngestHandler(deps: { bus: Bus; tenants: TenantDirectory; log: Log }) {
+export function createIngestHandler(deps: { bus: Bus; tenants: TenantDirectory; log: Log; metrics?: Metrics }) {
   return middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
     const tenant = deps.tenants.byApiKey(header(event, 'x-api-key'));
     if (!tenant) {
@@ -26,6 +25,6 @@ export function createIngestHandler(deps: { bus: Bus; tenants: TenantDirectory; 
   }).use(jsonErrors(deps.log));
 }
 
-export const handler = lazyHandler(() =>
-  createIngestHandler({ bus: awsBus(), tenants: awsTenants(), log: jsonLinesLog({ function: 'ingest' }) }),
+export const handler = lambdaEntry('ingest', (observed) =>
+  createIngestHandler({ bus: awsBus(), tenants: awsTenants(), ...observed }),
 );

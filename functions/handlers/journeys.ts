@@ -1,9 +1,8 @@
 import middy from '@middy/core';
 import { awsQueue, awsStore, awsTenants, awsTimers } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
-import { jsonLinesLog } from '../adapters/log';
 import { type AdvanceJourneysDeps, createAdvanceJourneys } from '../app/advance-journeys/run';
-import { lazyHandler, sqsBatch } from '../http/lambda';
+import { lambdaEntry, sqsBatch } from '../http/lambda';
 
 /** The journey function: events (journey-events) and timers (journey-steps) move customers' journeys. */
 export const createJourneyHandler = (deps: AdvanceJourneysDeps) => {
@@ -11,13 +10,13 @@ export const createJourneyHandler = (deps: AdvanceJourneysDeps) => {
   return middy(sqsBatch((records) => advance({ records })));
 };
 
-export const handler = lazyHandler(() =>
+export const handler = lambdaEntry('journeys', (observed) =>
   createJourneyHandler({
     store: awsStore(),
     queue: awsQueue(),
     timers: awsTimers(),
     clock: systemClock,
     tenants: awsTenants(),
-    log: jsonLinesLog({ function: 'journeys' }),
+    ...observed,
   }),
 );

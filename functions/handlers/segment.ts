@@ -1,7 +1,6 @@
 import middy from '@middy/core';
 import { awsBus, awsTenants } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
-import { jsonLinesLog } from '../adapters/log';
 import { receiveSegmentCall, type SegmentDeps } from '../app/ingest/segment';
 import {
   bodyText,
@@ -10,7 +9,7 @@ import {
   type HttpResult,
   header,
   jsonErrors,
-  lazyHandler,
+  lambdaEntry,
   routeByKey,
 } from '../http/lambda';
 import { httpRoutes, routeKey } from '../http-routes';
@@ -37,11 +36,11 @@ export function createSegmentFunction(deps: SegmentDeps & { log: Log }) {
   );
 }
 
-export const handler = lazyHandler(() =>
+export const handler = lambdaEntry('segment', (observed) =>
   createSegmentFunction({
     bus: awsBus(),
     clock: systemClock,
     tenants: awsTenants(),
-    log: jsonLinesLog({ function: 'segment' }),
+    ...observed,
   }),
 );

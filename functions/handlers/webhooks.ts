@@ -1,8 +1,6 @@
 import middy from '@middy/core';
 import { awsBus, awsStore, awsTenantSecrets } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
-import { jsonLinesLog } from '../adapters/log';
-import { emfMetrics } from '../adapters/metrics';
 import {
   receiveShopifyWebhook,
   receiveWooWebhook,
@@ -16,7 +14,7 @@ import {
   type HttpResult,
   headersOf,
   jsonErrors,
-  lazyHandler,
+  lambdaEntry,
   rawBody,
   routeByKey,
 } from '../http/lambda';
@@ -40,13 +38,12 @@ export function createWebhooksFunction(deps: WebhookDeps & { log: Log }) {
   });
 }
 
-export const handler = lazyHandler(() =>
+export const handler = lambdaEntry('webhooks', (observed) =>
   createWebhooksFunction({
     bus: awsBus(),
     store: awsStore(),
     clock: systemClock,
     secretsOf: awsTenantSecrets(),
-    metrics: emfMetrics(),
-    log: jsonLinesLog({ function: 'webhooks' }),
+    ...observed,
   }),
 );

@@ -1,5 +1,5 @@
 // What Lambda entry points share: API Gateway HTTP events in, answers out, and SQS batches.
-import type { MiddlewareObj } from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -7,10 +7,12 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
+import { powertools } from '../adapters/aws/powertools';
+import { errorFields } from '../adapters/log';
 import { type Answer, reject } from '../contracts/answers';
 import type { BatchResult, QueueRecord } from '../contracts/messages';
 import type { TenantDirectory, TenantRecord } from '../core/config/tenants';
-import type { Log } from '../ports';
+import type { Log, Metrics } from '../ports';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -55,7 +57,7 @@ export const isResult = (value: TenantRecord | HttpResult): value is HttpResult 
 /** Unexpected failures become a 500 JSON body; details go to the log, never to the caller. */
 export const jsonErrors = (log: Log): MiddlewareObj<HttpEvent, HttpResult> => ({
   onError: async (request) => {
-    log.error('request failed', { error: String(request.error), routeKey: request.event.routeKey });
+    log.error('request failed', { ...errorFields(request.error), routeKey: request.event.routeKey });
     request.response = apiError(500, 'internal_error', 'the request could not be processed; retry it');
   },
 });
@@ -80,11 +82,23 @@ export const sqsBatch =
     return { batchItemFailures: failedIds.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 
-/** A Lambda entry point that builds its handler (and AWS clients) on the first invocation. */
-export function lazyHandler<E, R>(build: () => (event: E, context: Context) => Promise<R>) {
+/**
+ * A Lambda entry point, built on the first invocation (with its AWS clients) from the function's
+ * Powertools log and metrics, and wrapped in their middlewares: every log line carries the
+ * request id, and the metrics are flushed after each invocation.
+ */
+export function lambdaEntry<E, R>(
+  functionName: string,
+  build: (observed: { log: Log; metrics: Metrics }) => (event: E, context: Context) => Promise<R>,
+) {
   let built: ((event: E, context: Context) => Promise<R>) | undefined;
   return (event: E, context: Context): Promise<R> => {
-    built ??= build();
+    if (!built) {
+      const { log, metrics, middlewares } = powertools(functionName);
+      const wrapped = middy(build({ log, metrics }));
+      for (const middleware of middlewares) wrapped.use(middleware);
+      built = wrapped;
+    }
     return built(event, context);
   };
 }

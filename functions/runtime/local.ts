@@ -18,7 +18,7 @@ import { createIngestHandler } from '../handlers/ingest';
 import { createSegmentFunction } from '../handlers/segment';
 import { createWebhooksFunction } from '../handlers/webhooks';
 import { type FunctionName, httpRoutes } from '../http-routes';
-import type { Clock, Log } from '../ports';
+import type { Clock, Log, Metrics } from '../ports';
 import { consumers } from '../routes';
 import { startDailySchedule } from './daily';
 import { localDynamoClient, startDynalite } from './dynalite';
@@ -40,6 +40,8 @@ export type LocalOptions = {
   daily?: boolean;
   /** Where the functions log (default: JSON lines on stderr). */
   log?: Log;
+  /** Where the functions' counters go (default: embedded-metric-format lines on stderr). */
+  metrics?: Metrics;
 };
 
 /** The whole system on one machine: the same handlers as in AWS, with local adapters. */
@@ -59,18 +61,13 @@ export async function startLocal(options: LocalOptions) {
   const secrets = secretsByTenant(options.config);
 
   const log = options.log ?? jsonLinesLog();
+  // Beside the logs, as Lambda writes both to one log stream.
+  const metrics = options.metrics ?? emfMetrics((line) => process.stderr.write(`${line}\n`));
   const functions: Record<FunctionName, HttpHandler> = {
-    ingest: createIngestHandler({ bus, tenants, log }),
+    ingest: createIngestHandler({ bus, tenants, log, metrics }),
     admin: createAdminFunction({ store, tenants, clock, log }),
-    webhooks: createWebhooksFunction({
-      bus,
-      store,
-      clock,
-      log,
-      metrics: emfMetrics(),
-      secretsOf: async (id) => secrets.get(id),
-    }),
-    segment: createSegmentFunction({ bus, clock, tenants, log }),
+    webhooks: createWebhooksFunction({ bus, store, clock, log, metrics, secretsOf: async (id) => secrets.get(id) }),
+    segment: createSegmentFunction({ bus, clock, tenants, log, metrics }),
   };
   const server = createHttpServer(httpRoutes.map((route) => ({ ...route, handler: functions[route.fn] })));
   let url: string;
@@ -84,9 +81,9 @@ export async function startLocal(options: LocalOptions) {
     throw e;
   }
   const timers = createLocalTimers({ store, queue, clock });
-  const advance = createAdvanceJourneys({ store, queue, timers, clock, tenants, log });
+  const advance = createAdvanceJourneys({ store, queue, timers, clock, tenants, log, metrics });
   const journeys = (records: QueueRecord[]) => advance({ records });
-  const fold = createFoldProfiles({ store, bus, clock, tenants, log });
+  const fold = createFoldProfiles({ store, bus, clock, tenants, log, metrics });
   const pollers = [
     startPoller({
       queue,
@@ -98,7 +95,7 @@ export async function startLocal(options: LocalOptions) {
     startPoller({ queue, name: 'journey-steps', handle: journeys, batchSize: consumers['journey-steps'].batchSize }),
   ];
   timers.start();
-  const dailyRun = createDailyRun({ store, bus, clock, tenants, log });
+  const dailyRun = createDailyRun({ store, bus, clock, tenants, log, metrics });
   const tenantIds = options.config.tenants.map((t) => t.id);
   const daily = options.daily === false ? undefined : startDailySchedule({ store, dailyRun, tenantIds, clock });
 

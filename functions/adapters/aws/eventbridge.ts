@@ -2,6 +2,7 @@
 // functions/routes.ts deliver to the SQS queues.
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { Bus, BusEvent } from '../../ports';
+import { batchesOf } from './batches';
 
 /** PutEvents limits: entries per call, and bytes per call (an entry counts Source, DetailType, Detail, Resources). */
 const MAX_ENTRIES = 10;
@@ -40,28 +41,14 @@ function toEntry(event: BusEvent, index: number, busName: string): PutEventsRequ
   };
 }
 
-function chunkEntries(entries: PutEventsRequestEntry[]): PutEventsRequestEntry[][] {
-  const chunks: PutEventsRequestEntry[][] = [];
-  let current: PutEventsRequestEntry[] = [];
-  let currentBytes = 0;
-  entries.forEach((entry, index) => {
-    const bytes = entrySize(entry);
-    if (bytes > MAX_REQUEST_BYTES) {
-      throw new Error(
-        `event ${index} (${entry.DetailType}) is ${bytes} bytes; EventBridge accepts at most ${MAX_REQUEST_BYTES}`,
-      );
-    }
-    if (current.length === MAX_ENTRIES || currentBytes + bytes > MAX_REQUEST_BYTES) {
-      chunks.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push(entry);
-    currentBytes += bytes;
-  });
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
+const chunkEntries = (entries: PutEventsRequestEntry[]) =>
+  batchesOf(
+    entries,
+    { maxEntries: MAX_ENTRIES, maxBytes: MAX_REQUEST_BYTES },
+    entrySize,
+    (entry, index, bytes) =>
+      `event ${index} (${entry.DetailType}) is ${bytes} bytes; EventBridge accepts at most ${MAX_REQUEST_BYTES}`,
+  );
 
 export function createEventBridgeBus(options: { client: EventBridgeClient; busName: string }): Bus {
   const { client, busName } = options;

@@ -8,6 +8,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Queue, QueueMessage } from '../../ports';
+import { batchesOf } from './batches';
 
 /** SQS batch limits: entries per batch call, and bytes per SendMessageBatch request (and per message). */
 const MAX_BATCH_ENTRIES = 10;
@@ -20,26 +21,13 @@ export type SqsQueueUrls = Record<string, { url: string; deadLetterUrl: string }
 export type SqsEntry = { Id: string; MessageBody: string; DelaySeconds?: number };
 
 /** Entries in batches SQS accepts: at most 10 entries and 256 KB each. */
-export function batchEntries(entries: readonly SqsEntry[]): SqsEntry[][] {
-  const chunks: SqsEntry[][] = [];
-  let current: SqsEntry[] = [];
-  let currentBytes = 0;
-  for (const entry of entries) {
-    const bytes = Buffer.byteLength(entry.MessageBody, 'utf8');
-    if (bytes > MAX_BATCH_BYTES) {
-      throw new Error(`message ${entry.Id} is ${bytes} bytes; SQS accepts at most ${MAX_BATCH_BYTES}`);
-    }
-    if (current.length === MAX_BATCH_ENTRIES || currentBytes + bytes > MAX_BATCH_BYTES) {
-      chunks.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push(entry);
-    currentBytes += bytes;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
+export const batchEntries = (entries: readonly SqsEntry[]): SqsEntry[][] =>
+  batchesOf(
+    entries,
+    { maxEntries: MAX_BATCH_ENTRIES, maxBytes: MAX_BATCH_BYTES },
+    (entry) => Buffer.byteLength(entry.MessageBody, 'utf8'),
+    (entry, _, bytes) => `message ${entry.Id} is ${bytes} bytes; SQS accepts at most ${MAX_BATCH_BYTES}`,
+  );
 
 /** Sends one batch, retrying what SQS failed on its side; entries it refuses as malformed fail the call. */
 export async function sendEntries(client: SQSClient, url: string, entries: SqsEntry[]): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { errorFields } from '../../adapters/log';
 import { forEachConcurrently } from '../../concurrently';
 import { type BatchResult, EventDelivery, parseBody, QueueRecord, TimerMessage } from '../../contracts/messages';
 import type { TenantDirectory } from '../../core/config/tenants';
@@ -24,7 +25,7 @@ import type { EntryRefusal, JourneyEvent } from '../../core/journeys/runtime';
 import { tombstoneKey } from '../../core/privacy/records';
 import { fromProfileItem, profileKey } from '../../core/profiles/items';
 import { PROFILES_SOURCE } from '../../core/profiles/profile-changes';
-import type { Clock, Log, Queue, Store, Timers } from '../../ports';
+import type { Clock, Log, Metrics, Queue, Store, Timers } from '../../ports';
 import { INGEST_SOURCE } from '../../routes';
 import { carryOut, type OutboxEntry } from '../common/carry-out';
 import { createScoringContexts } from '../common/scoring-contexts';
@@ -41,6 +42,7 @@ export type AdvanceJourneysDeps = {
   clock: Clock;
   tenants: TenantDirectory;
   log: Log;
+  metrics?: Metrics;
 };
 
 export type Refusal = { journeyId: string; reason: EntryRefusal };
@@ -116,6 +118,7 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
       store,
       {
         key: customerJourneysKey(tenantId, customerId),
+        metrics: deps.metrics,
         async decide(current) {
           const stored = fromCustomerJourneysItem(current);
           // A customer in no journey, with events that start none: nothing more to read.
@@ -191,8 +194,12 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
         const journeys = await catalog;
         if (journeys.all().length > 0) await runCustomer(work, journeys, refused);
       } catch (e) {
-        log.warn('journey step failed; its messages will be delivered again', { error: String(e) });
+        log.warn('journey step failed; its messages will be delivered again', {
+          tenantId: work.tenantId,
+          ...errorFields(e),
+        });
         failedIds.push(...work.recordIds);
+        deps.metrics?.count('JourneyFailures', 1);
       }
     });
     return { failedIds, refused };

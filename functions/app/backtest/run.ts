@@ -200,7 +200,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
     await advanceTo(Date.parse(event.occurredAt));
     seen.add(`${event.customerId}\u0000${event.eventId}`);
     customers.add(event.customerId);
-    await publishEvents(bus, [event]);
+    await publishEvents({ bus }, [event]);
     await drain();
   }
   await advanceTo(to);

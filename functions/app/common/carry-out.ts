@@ -6,13 +6,13 @@ import type { ActionMessage, TimerMessage } from '../../contracts/messages';
 import type { JourneyIntent } from '../../core/journeys/customer';
 import { statsKey } from '../../core/journeys/items';
 import { PROFILES_SOURCE, type ProfileChange } from '../../core/profiles/profile-changes';
-import type { Bus, BusEvent, Queue, Store, Timer, Timers } from '../../ports';
+import type { Bus, BusEvent, Metrics, Queue, Store, Timer, Timers } from '../../ports';
 
 /** What an outbox holds: journey intents and profile changes (both told apart by `type`). */
 export type OutboxEntry = JourneyIntent | ProfileChange;
 
 /** The ports a carry-out may need: a function without a port must never be handed intents that need it. */
-export type CarryOutPorts = { store: Store; bus?: Bus; queue?: Queue; timers?: Timers };
+export type CarryOutPorts = { store: Store; bus?: Bus; queue?: Queue; timers?: Timers; metrics?: Metrics };
 
 function need<T>(port: T | undefined, name: string): T {
   if (!port) throw new Error(`these intents need the ${name} port, which this function was not given`);
@@ -81,4 +81,18 @@ export async function carryOut(
   if (actions.length > 0) await need(ports.queue, 'queue').send('actions', actions);
   if (timers.length > 0) await need(ports.timers, 'timers').set(timers);
   for (const [journeyId, c] of counters) await ports.store.increment(statsKey(tenantId, journeyId), c);
+  countMetrics(ports.metrics, actions.length, [...counters.values()]);
+}
+
+/** The carry-out's CloudWatch counters (at least once, as the journey counters are). */
+function countMetrics(metrics: Metrics | undefined, actions: number, counters: Record<string, number>[]) {
+  if (!metrics) return;
+  const sum = (...names: string[]) =>
+    counters.reduce((n, c) => n + names.reduce((m, name) => m + (c[name] ?? 0), 0), 0);
+  const counts = {
+    ActionsQueued: actions,
+    JourneyEntries: sum('entered'),
+    JourneyExits: sum('exited', 'completed'),
+  };
+  for (const [name, value] of Object.entries(counts)) if (value > 0) metrics.count(name, value);
 }

@@ -11,7 +11,7 @@
 // on the item, and the next decision carries it over, so it is carried out again: every entry is
 // idempotent (events by eventId, actions and timers by key), except journey counters, which are
 // at least once.
-import { ConditionFailedError, type Item, type Key, type Store } from '../../ports';
+import { ConditionFailedError, type Item, type Key, type Metrics, type Store } from '../../ports';
 
 export type RetryPolicy = { attempts: number; baseMs: number; capMs: number };
 
@@ -38,6 +38,8 @@ export type VersionedWrite<R> = {
   /** The item as already read, to skip the first read. */
   first?: Item | undefined;
   policy?: RetryPolicy;
+  /** Where each refused write is counted (WriteConflicts). */
+  metrics?: Metrics;
 };
 
 const inFlight = new WeakMap<Store, Map<string, Promise<unknown>>>();
@@ -84,7 +86,9 @@ async function decideAndWrite<R>(
       await store.put(decision.write, condition);
       return { result: decision.result, item: decision.write, written: true };
     } catch (e) {
-      if (!(e instanceof ConditionFailedError) || attempt >= policy.attempts) throw e;
+      if (!(e instanceof ConditionFailedError)) throw e;
+      write.metrics?.count('WriteConflicts', 1);
+      if (attempt >= policy.attempts) throw e;
       await sleep(backoffMs(policy, attempt));
       const refused = e.current;
       current =

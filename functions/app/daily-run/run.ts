@@ -6,7 +6,7 @@ import { DUE_SHARDS, dueShard, lifecycleChanged, rescore } from '../../core/prof
 import { fromModelItem, modelItems, modelKey } from '../../core/scoring/model-items';
 import { scoringSettings } from '../../core/scoring/settings';
 import { fitTenantModel, type ModelDiagnostics } from '../../core/scoring/tenant-model';
-import type { Bus, Clock, Key, Log, Store } from '../../ports';
+import type { Bus, Clock, Key, Log, Metrics, Store } from '../../ports';
 import { carryOut, type OutboxEntry } from '../common/carry-out';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { writeWithOutbox } from '../common/versioned-write';
@@ -14,7 +14,14 @@ import { writeWithOutbox } from '../common/versioned-write';
 export const DailyRunCommand = z.object({ tenantIds: z.array(z.string().min(1)).optional() });
 export type DailyRunCommand = z.infer<typeof DailyRunCommand>;
 
-export type DailyRunDeps = { store: Store; bus: Bus; clock: Clock; tenants: TenantDirectory; log: Log };
+export type DailyRunDeps = {
+  store: Store;
+  bus: Bus;
+  clock: Clock;
+  tenants: TenantDirectory;
+  log: Log;
+  metrics?: Metrics;
+};
 
 export type DuePassReport = { tenantId: string; due: number; changed: number; stageChanges: number; conflicts: number };
 export type DailyRunResult = { tenantId: string; model: ModelDiagnostics; due: DuePassReport }[];
@@ -57,6 +64,7 @@ export function createDailyRun(deps: DailyRunDeps) {
         {
           key,
           first,
+          metrics: deps.metrics,
           decide(current, attempt) {
             if (attempt > 1) report.conflicts++;
             if (!current) return { result: undefined };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { errorFields } from '../../adapters/log';
 import { forEachConcurrently } from '../../concurrently';
 import { type BatchResult, QueueRecord } from '../../contracts/messages';
 import type { TenantDirectory } from '../../core/config/tenants';
@@ -15,7 +16,7 @@ import {
   withoutProfileOutbox,
 } from '../../core/profiles/items';
 import { rescore } from '../../core/profiles/profile-changes';
-import type { Bus, Clock, Item, Log, Store } from '../../ports';
+import type { Bus, Clock, Item, Log, Metrics, Store } from '../../ports';
 import { carryOut, type OutboxEntry } from '../common/carry-out';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { settleOutbox, writeVersioned } from '../common/versioned-write';
@@ -25,7 +26,14 @@ import { collectDeliveries } from './deliveries';
 export const FoldProfilesCommand = z.object({ records: z.array(QueueRecord) });
 export type FoldProfilesCommand = z.infer<typeof FoldProfilesCommand>;
 
-export type FoldProfilesDeps = { store: Store; bus: Bus; clock: Clock; tenants: TenantDirectory; log: Log };
+export type FoldProfilesDeps = {
+  store: Store;
+  bus: Bus;
+  clock: Clock;
+  tenants: TenantDirectory;
+  log: Log;
+  metrics?: Metrics;
+};
 
 const CUSTOMERS_IN_PARALLEL = 32;
 
@@ -51,6 +59,7 @@ export function createFoldProfiles(deps: FoldProfilesDeps) {
     const { item } = await writeVersioned(store, {
       key: customer.profileKey,
       first,
+      metrics: deps.metrics,
       async decide(current) {
         const now = clock.now();
         const stored = current ? fromProfileItem(current) : undefined;
@@ -93,10 +102,16 @@ export function createFoldProfiles(deps: FoldProfilesDeps) {
       try {
         await foldCustomer(customer, profiles.get(customer.profileKey.pk));
       } catch (e) {
-        log.warn('profile write failed; its events will be delivered again', { error: String(e) });
+        log.warn('profile write failed; its events will be delivered again', {
+          tenantId: customer.events[0]?.tenantId,
+          ...errorFields(e),
+        });
         failedIds.push(...customer.recordIds);
       }
     });
+    // Parked: back to the queue, to be delivered again (and dead-lettered after the last receive).
+    deps.metrics?.count('EventsFolded', command.records.length - failedIds.length);
+    if (failedIds.length > 0) deps.metrics?.count('EventsParked', failedIds.length);
     return { failedIds };
   };
 }

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import { type Answer, answer } from '../../contracts/answers';
 import { parseIngestBody } from '../../core/events/ingest';
-import type { Bus } from '../../ports';
-import { publishEvents } from './publish';
+import { type PublishDeps, publishEvents } from './publish';
 
 export const IngestEventsCommand = z.object({ tenantId: z.string().min(1), body: z.string() });
 export type IngestEventsCommand = z.infer<typeof IngestEventsCommand>;
 
 /** POST /v1/events: validates one event or a batch, puts the valid ones on the bus, answers 202. */
-export async function ingestEvents(deps: { bus: Bus }, command: IngestEventsCommand): Promise<Answer> {
+export async function ingestEvents(deps: PublishDeps, command: IngestEventsCommand): Promise<Answer> {
   const result = parseIngestBody(command.body, command.tenantId);
   if (result.kind === 'rejected') return result.rejection;
-  await publishEvents(deps.bus, result.events);
+  await publishEvents(deps, result.events);
   return answer(202, { accepted: result.events.length, rejected: result.errors.length, errors: result.errors });
 }

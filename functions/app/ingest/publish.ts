@@ -1,8 +1,12 @@
 import type { CanonicalEvent } from '../../core/events/schemas';
-import type { Bus } from '../../ports';
+import type { Bus, Metrics } from '../../ports';
 import { INGEST_SOURCE } from '../../routes';
 
+export type PublishDeps = { bus: Bus; metrics?: Metrics };
+
 /** Puts accepted canonical events on the bus, from which the route table delivers them. */
-export async function publishEvents(bus: Bus, events: readonly CanonicalEvent[]): Promise<void> {
-  if (events.length > 0) await bus.put(events.map((e) => ({ source: INGEST_SOURCE, detailType: e.type, detail: e })));
+export async function publishEvents(deps: PublishDeps, events: readonly CanonicalEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await deps.bus.put(events.map((e) => ({ source: INGEST_SOURCE, detailType: e.type, detail: e })));
+  deps.metrics?.count('EventsAccepted', events.length);
 }

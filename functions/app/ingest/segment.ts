@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { type Answer, answer, parseJsonBody, reject } from '../../contracts/answers';
 import type { TenantDirectory } from '../../core/config/tenants';
 import { normalizeSegmentBatch, normalizeSegmentCall, parseBasicAuthWriteKey } from '../../platforms/segment';
-import type { Bus, Clock } from '../../ports';
-import { publishEvents } from './publish';
+import type { Clock } from '../../ports';
+import { type PublishDeps, publishEvents } from './publish';
 
 export const SegmentCallCommand = z.object({
   call: z.enum(['track', 'identify', 'batch']),
@@ -14,7 +14,7 @@ export const SegmentCallCommand = z.object({
 });
 export type SegmentCallCommand = z.infer<typeof SegmentCallCommand>;
 
-export type SegmentDeps = { bus: Bus; clock: Clock; tenants: TenantDirectory };
+export type SegmentDeps = PublishDeps & { clock: Clock; tenants: TenantDirectory };
 
 /**
  * A call in the shape of Segment's HTTP Tracking API (track, identify, batch), so Segment,
@@ -34,12 +34,12 @@ export async function receiveSegmentCall(deps: SegmentDeps, command: SegmentCall
   if (command.call === 'batch') {
     const result = normalizeSegmentBatch(parsed.value, tenant.id, options);
     if (result.kind === 'rejected') return result.rejection;
-    await publishEvents(deps.bus, result.events);
+    await publishEvents(deps, result.events);
     const { events, errors } = result;
     return answer(200, { success: true, accepted: events.length, rejected: errors.length, errors });
   }
   const result = normalizeSegmentCall(parsed.value, command.call, tenant.id, undefined, options);
   if (result.kind === 'rejected') return result.rejection;
-  await publishEvents(deps.bus, result.events);
+  await publishEvents(deps, result.events);
   return answer(200, { success: true, accepted: result.events.length });
 }

@@ -118,7 +118,7 @@ export async function receiveShopifyWebhook(deps: WebhookDeps, command: WebhookC
   switch (result.kind) {
     case 'events':
       await deps.store.putMany(await withoutErasedCustomers(deps.store, orderIndexItems(result.events)));
-      await publishEvents(deps.bus, result.events);
+      await publishEvents(deps, result.events);
       return answer(200, { accepted: result.events.length });
     case 'privacy':
       return answer(200, await privacyRequest(createPrivacy(deps), tenantId, result.request));
@@ -154,7 +154,7 @@ export async function receiveWooWebhook(deps: WebhookDeps, command: WebhookComma
     source: headers['x-wc-webhook-source'],
   });
   if (result.kind === 'events') {
-    await publishEvents(deps.bus, result.events);
+    await publishEvents(deps, result.events);
     return answer(200, { accepted: result.events.length });
   }
   if (result.kind === 'rejected') return result.rejection;
