@@ -295,13 +295,15 @@ describe('Shopify webhooks', () => {
   });
 
   it('answers 200 to a topic it does not use, stores nothing for it and counts it in a metric', async () => {
-    const logged = vi.spyOn(console, 'log').mockImplementation(() => {});
+    // The local runtime writes its metrics beside its logs, on stderr.
+    const logged = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const body = Buffer.from('{"id": 1}');
     const res = await deliver(body, shopifyHeaders('products/create', body));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ accepted: 0 });
     expect(runtime.queue.depth('profile-updates')).toBe(0);
-    const metric = logged.mock.calls.map(([line]) => JSON.parse(String(line))).find((l) => l.IgnoredWebhooks === 1);
+    const lines = logged.mock.calls.flatMap(([chunk]) => String(chunk).split('\n').filter((l) => l.startsWith('{')));
+    const metric = lines.map((line) => JSON.parse(line)).find((l) => l.IgnoredWebhooks === 1);
     logged.mockRestore();
     expect(metric).toMatchObject({
       platform: 'shopify',
