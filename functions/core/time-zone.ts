@@ -14,16 +14,22 @@ import { z } from 'zod';
 
 export const IANA_TIME_ZONE_MESSAGE = 'must be an IANA time zone such as Asia/Shanghai or Europe/Berlin';
 
+/** Names found valid, to skip Intl next time; bounded, as letter case makes many spellings of one zone. */
+const known = new Set<string>();
+const KNOWN_AT_MOST = 2000;
+
 /** Whether `name` is an IANA time zone by the rule above. Never throws. */
 export function isIanaTimeZone(name: unknown): name is string {
   if (typeof name !== 'string' || name.length === 0 || name.length > 64) return false;
+  if (known.has(name)) return true;
   if (!name.includes('/') && name.toUpperCase() !== 'UTC') return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
   } catch {
     return false;
   }
+  if (known.size < KNOWN_AT_MOST) known.add(name);
+  return true;
 }
 
 /** An IANA time zone name (see isIanaTimeZone); anything else fails with IANA_TIME_ZONE_MESSAGE. */

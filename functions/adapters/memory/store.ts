@@ -8,12 +8,21 @@ import { Faults } from './faults';
 
 const { name: _index, partitionKey: DUE_SHARD, sortKey: DUE_DAY } = table.dueIndex;
 
+/** Sizes of stored copies, measured once when written (they never change in the store). */
+const sizes = new WeakMap<Item, number>();
+
 /** DynamoDB's billing: a write unit per started KB, a strongly consistent read unit per started 4 KB. */
-const size = (item: Item) =>
-  Buffer.byteLength(
-    JSON.stringify(item, (_, v) => (v instanceof Set ? [...v] : v)),
-    'utf8',
-  );
+function size(item: Item): number {
+  let bytes = sizes.get(item);
+  if (bytes === undefined) {
+    bytes = Buffer.byteLength(
+      JSON.stringify(item, (_, v) => (v instanceof Set ? [...v] : v)),
+      'utf8',
+    );
+    sizes.set(item, bytes);
+  }
+  return bytes;
+}
 const readUnits = (bytes: number, consistent: boolean) => Math.ceil(Math.max(bytes, 1) / 4096) * (consistent ? 1 : 0.5);
 const writeUnits = (bytes: number) => Math.ceil(Math.max(bytes, 1) / 1024);
 

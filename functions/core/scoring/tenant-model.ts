@@ -8,6 +8,7 @@
  * units (orders in other currencies count as purchases with no spend).
  */
 
+import { currencyExponent } from '../currency';
 import type { Profile } from '../profiles/profile';
 import { type BgnbdParams, fitBgnbd } from './bgnbd';
 import type { LogisticModel } from './churn';
@@ -16,7 +17,6 @@ import { fitGammaGamma, type GammaGammaParams } from './gammagamma';
 import { type RfmBreakpoints, type RfmInput, rfmBreakpoints } from './rfm';
 import type { ScoringSettings } from './settings';
 import { type CustomerSummary, type PurchaseDay, summarize } from './transactions';
-import { currencyExponent } from './value';
 
 const DAY_MS = 86_400_000;
 

@@ -13,6 +13,7 @@
  */
 
 import { z } from 'zod';
+import { currencyExponent } from '../currency';
 import type { Profile } from '../profiles/profile';
 
 const amount = z.number().nonnegative();
@@ -30,11 +31,6 @@ export type ValueConfig = z.infer<typeof ValueConfig>;
 export const DEFAULT_VALUE_CONFIG: ValueConfig = ValueConfig.parse({});
 
 export type ValueTier = 'high' | 'mid' | 'low';
-
-/** The number of minor-unit digits of an ISO 4217 currency, as Intl knows it (EUR 2, JPY 0). */
-export function currencyExponent(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-}
 
 /** A major-unit amount in minor units of the currency. */
 export const toMinor = (major: number, currency: string): number =>

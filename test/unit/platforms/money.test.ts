@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { currencyExponent, toMinorUnits } from '../../../functions/platforms/money';
+import { currencyExponent } from '../../../functions/core/currency';
+import { toMinorUnits } from '../../../functions/platforms/money';
 
 describe('decimal amounts to minor units', () => {
   it('knows each currency exponent from ISO 4217', () => {

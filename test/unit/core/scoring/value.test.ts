@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { currencyExponent } from '../../../../functions/core/currency';
 import { emptyProfile } from '../../../../functions/core/profiles/profile';
-import {
-  currencyExponent,
-  ValueConfig,
-  valueInputOfProfile,
-  valueOfProfile,
-  valueTier,
-} from '../../../../functions/core/scoring/value';
+import { ValueConfig, valueInputOfProfile, valueOfProfile, valueTier } from '../../../../functions/core/scoring/value';
 
 describe('valueTier', () => {
   it('reads currency exponents from Intl', () => {
