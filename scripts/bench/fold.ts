@@ -6,19 +6,20 @@ import type { Results } from './results';
 
 const NOW = Date.parse('2026-04-01T00:00:00Z');
 
-/** Median of `rounds` timings of `run`, in microseconds per event. */
-function microsPerEvent(events: number, rounds: number, run: () => void): number {
+/** Median of `rounds` timings of `run` after a warm-up, in microseconds per `units`. */
+export function microsPer(units: number, run: () => void, rounds = 9): number {
+  run();
   const timings: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const started = performance.now();
     run();
-    timings.push(((performance.now() - started) * 1000) / events);
+    timings.push(((performance.now() - started) * 1000) / units);
   }
   return timings.sort((a, b) => a - b)[Math.floor(rounds / 2)] as number;
 }
 
-/** The profile fold as the handler runs it: each customer's events of a batch planned into one write. */
-export async function benchFold(): Promise<Results> {
+/** 90 days of 2,000 shoppers, and each customer's events per batch of 500, as the profile function groups them. */
+export function foldWorkload() {
   const events = shopHistory({ customers: 2000, events: 50_000, seed: 5 }).map(
     (e) => ({ ...e, tenantId: 'bench' }) as CanonicalEvent,
   );
@@ -27,6 +28,12 @@ export async function benchFold(): Promise<Results> {
     const batch = events.slice(i, i + 500).map((event, i) => ({ event, recordId: String(i) }));
     for (const customer of groupByCustomer(batch)) groups.push(customer.events);
   }
+  return { events, groups };
+}
+
+/** The profile fold as the handler runs it: each customer's events of a batch planned into one write. */
+export async function benchFold(): Promise<Results> {
+  const { events, groups } = foldWorkload();
   const bodies = events.map((e) => JSON.stringify({ detail: e }));
   const fold = () => {
     const stored = new Map<string, ReturnType<typeof planProfileWrite>['next']>();
@@ -38,10 +45,8 @@ export async function benchFold(): Promise<Results> {
   const parse = () => {
     for (const body of bodies) JSON.parse(body);
   };
-  fold();
-  parse();
-  const foldUs = microsPerEvent(events.length, 9, fold);
-  const parseUs = microsPerEvent(events.length, 9, parse);
+  const foldUs = microsPer(events.length, fold);
+  const parseUs = microsPer(events.length, parse);
   return {
     'profile.fold_us': {
       value: foldUs,

@@ -8,6 +8,7 @@ import { benchModels } from './models';
 import { benchPipeline } from './pipeline';
 import { benchPlatforms } from './platforms';
 import { printTable, type Results, writeResults } from './results';
+import { benchStoredDecode } from './stored-decode';
 
 /**
  * Each suite, with the prefixes of the measurements it produces (for --only). The in-process
@@ -15,7 +16,12 @@ import { printTable, type Results, writeResults } from './results';
  * stored profiles, whose garbage would otherwise be collected during their timings.
  */
 const suites: { name: string; produces: string[]; run: () => Promise<Results> }[] = [
-  { name: 'profile fold', produces: ['profile.'], run: benchFold },
+  { name: 'profile fold', produces: ['profile.fold_us'], run: benchFold },
+  {
+    name: 'stored items',
+    produces: ['profile.fold_item', 'profile.decode', 'journeys.decode', 'journeys.catalog_load'],
+    run: benchStoredDecode,
+  },
   { name: 'models', produces: ['models.'], run: benchModels },
   { name: 'conditions', produces: ['conditions.'], run: benchConditions },
   { name: 'journeys', produces: ['journeys.'], run: benchJourneys },
@@ -36,11 +42,10 @@ export async function runBench(args: string[]) {
     if (only && !suite.produces.some((p) => p.startsWith(only) || only.startsWith(p))) continue;
     process.stderr.write(`${suite.name}\n`);
     const measured = await suite.run();
-    // A suite chosen by a prefix it produces reports everything it measured (the pipeline suite's dynamodb.* too).
-    const whole = !only || suite.produces.some((p) => p.startsWith(only) || only.startsWith(p));
-    for (const [key, m] of Object.entries(measured)) if (whole || key.startsWith(only)) results[key] = m;
+    // A suite chosen reports everything it measured (the pipeline suite's dynamodb.* too).
+    Object.assign(results, measured);
   }
-  if (Object.keys(results).length === 0) throw new Error(`no measurement starts with "${only}"`);
+  if (Object.keys(results).length === 0) throw new Error(`no bench suite measures "${only}"`);
   writeResults('bench/results.json', results);
   if (values.json) process.stdout.write(`${JSON.stringify(results)}\n`);
   else printTable(results, process.stdout);

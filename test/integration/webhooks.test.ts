@@ -302,7 +302,11 @@ describe('Shopify webhooks', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ accepted: 0 });
     expect(runtime.queue.depth('profile-updates')).toBe(0);
-    const lines = logged.mock.calls.flatMap(([chunk]) => String(chunk).split('\n').filter((l) => l.startsWith('{')));
+    const lines = logged.mock.calls.flatMap(([chunk]) =>
+      String(chunk)
+        .split('\n')
+        .filter((l) => l.startsWith('{')),
+    );
     const metric = lines.map((line) => JSON.parse(line)).find((l) => l.IgnoredWebhooks === 1);
     logged.mockRestore();
     expect(metric).toMatchObject({

@@ -21,6 +21,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { decodeCounters } from '../../contracts/stored';
 import { type Capacity, ConditionFailedError, type Item, type Key, type PutCondition, type Store } from '../../ports';
 import { table } from '../../table';
 
@@ -193,7 +194,7 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
         }),
       );
       count('write', out.ConsumedCapacity);
-      return out.Attributes ? (fromAttributes(out.Attributes) as unknown as Record<string, number>) : {};
+      return out.Attributes ? decodeCounters(key, names, unmarshall(out.Attributes)) : {};
     },
 
     async query(pk, options) {

@@ -15,6 +15,7 @@ import {
 import { journeyCustomer, profileWith } from '../../core/journeys/facts';
 import {
   catalogRevisionKey,
+  catalogRevisionOf,
   customerJourneysKey,
   fromCustomerJourneysItem,
   journeysPk,
@@ -22,7 +23,7 @@ import {
   toCustomerJourneysItem,
 } from '../../core/journeys/items';
 import type { EntryRefusal, JourneyEvent } from '../../core/journeys/runtime';
-import { tombstoneKey } from '../../core/privacy/records';
+import { erasedAtOf, tombstoneKey } from '../../core/privacy/records';
 import { fromProfileItem, profileKey } from '../../core/profiles/items';
 import { PROFILES_SOURCE } from '../../core/profiles/profile-changes';
 import type { Clock, Log, Metrics, Queue, Store, Timers } from '../../ports';
@@ -91,7 +92,7 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
 
   /** The tenant's journeys, read again whenever a publish, pause, resume or archive moved the revision. */
   async function catalogOf(tenantId: string): Promise<JourneyCatalog> {
-    const revision = (await store.get(catalogRevisionKey(tenantId), { consistent: true }))?.revision ?? 0;
+    const revision = catalogRevisionOf(await store.get(catalogRevisionKey(tenantId), { consistent: true }));
     const cached = catalogs.get(tenantId);
     if (cached && cached.revision === revision) return cached.catalog;
     const catalog = createCatalog(publishedJourneys(await store.query(journeysPk(tenantId), { consistent: true })));
@@ -103,7 +104,7 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
   async function withoutErased(work: Work): Promise<Input[]> {
     const tombstone = await store.get(tombstoneKey(work.tenantId, work.customerId));
     if (!tombstone) return work.inputs;
-    const erasedAt = String(tombstone.erasedAt);
+    const erasedAt = erasedAtOf(tombstone);
     return work.inputs.filter((i) => i.kind === 'event' && i.event.occurredAt > erasedAt);
   }
 

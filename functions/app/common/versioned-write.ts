@@ -11,6 +11,7 @@
 // on the item, and the next decision carries it over, so it is carried out again: every entry is
 // idempotent (events by eventId, actions and timers by key), except journey counters, which are
 // at least once.
+import { storedVersion } from '../../core/stored-item';
 import { ConditionFailedError, type Item, type Key, type Metrics, type Store } from '../../ports';
 
 export type RetryPolicy = { attempts: number; baseMs: number; capMs: number };
@@ -82,7 +83,7 @@ async function decideAndWrite<R>(
     try {
       const decision = await write.decide(current, attempt);
       if (!decision.write) return { result: decision.result, item: current, written: false };
-      const condition = current ? { ifVersion: current.version as number } : ({ ifAbsent: true } as const);
+      const condition = current ? { ifVersion: storedVersion(current) } : ({ ifAbsent: true } as const);
       await store.put(decision.write, condition);
       return { result: decision.result, item: decision.write, written: true };
     } catch (e) {
@@ -122,8 +123,9 @@ export async function settleOutbox<T>(
   const entries = outboxOf<T>(item);
   if (!item || entries.length === 0) return;
   await carryOut(entries);
+  const version = storedVersion(item);
   try {
-    await store.put({ ...clear(item), version: (item.version as number) + 1 }, { ifVersion: item.version as number });
+    await store.put({ ...clear(item), version: version + 1 }, { ifVersion: version });
   } catch (e) {
     if (!(e instanceof ConditionFailedError)) throw e;
   }

@@ -6,7 +6,7 @@ import { DUE_SHARDS, dueShard, lifecycleChanged, rescore } from '../../core/prof
 import { fromModelItem, modelItems, modelKey } from '../../core/scoring/model-items';
 import { scoringSettings } from '../../core/scoring/settings';
 import { fitTenantModel, type ModelDiagnostics } from '../../core/scoring/tenant-model';
-import type { Bus, Clock, Key, Log, Metrics, Store } from '../../ports';
+import type { Bus, Clock, Item, Key, Log, Metrics, Store } from '../../ports';
 import { carryOut, type OutboxEntry } from '../common/carry-out';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { writeWithOutbox } from '../common/versioned-write';
@@ -58,7 +58,7 @@ export function createDailyRun(deps: DailyRunDeps) {
     const report: DuePassReport = { tenantId, due: 0, changed: 0, stageChanges: 0, conflicts: 0 };
     const today = new Date(clock.now()).toISOString().slice(0, 10);
 
-    const rescoreDue = (key: Key, first: Parameters<typeof fromProfileItem>[0]) =>
+    const rescoreDue = (key: Key, first: Item) =>
       writeWithOutbox<void, OutboxEntry>(
         store,
         {
@@ -77,7 +77,7 @@ export function createDailyRun(deps: DailyRunDeps) {
             return { write: toProfileItem({ ...next, version: stored.version + 1 }), result: undefined };
           },
         },
-        (entries) => carryOut(deps, { tenantId, customerId: String(first.customerId) }, entries),
+        (entries) => carryOut(deps, { tenantId, customerId: fromProfileItem(first).profile.customerId }, entries),
         withoutProfileOutbox,
       );
 

@@ -4,7 +4,7 @@ import type { TenantSecrets } from '../../core/config/schema';
 import { shopifySecrets } from '../../core/config/tenants';
 import type { CanonicalEvent } from '../../core/events/schemas';
 import { tombstoneKey } from '../../core/privacy/records';
-import { orderIndexKey } from '../../core/profiles/items';
+import { orderCustomer, orderIndexKey } from '../../core/profiles/items';
 import { parseJsonPreservingBigInts } from '../../platforms/json';
 import {
   normalizeShopify,
@@ -99,7 +99,7 @@ export async function receiveShopifyWebhook(deps: WebhookDeps, command: WebhookC
   if (topic === 'refunds/create') {
     const orderId = refundOrderId(parsed.value);
     const index = orderId ? await deps.store.get(orderIndexKey(tenantId, orderId)) : undefined;
-    orderCustomerId = typeof index?.customerId === 'string' ? index.customerId : undefined;
+    orderCustomerId = index && orderCustomer(index);
     if (orderId && !orderCustomerId) {
       // Shopify retries for hours: by then the order's own webhook has named its customer.
       const message = `order ${orderId} has not been received yet; deliver the refund again later`;

@@ -25,6 +25,9 @@ import {
   catalogRevisionKey,
   type DraftItem,
   draftKey,
+  fromJourneyDraftItem,
+  fromJourneyStateItem,
+  fromJourneyVersionItem,
   type JourneyState,
   type JourneyStatus,
   journeysPk,
@@ -106,19 +109,15 @@ function fromItems(items: readonly Item[]): Map<string, Stored> {
   };
   for (const item of items) {
     const match = /^([^#]+)#(?:(DRAFT)|(STATE)|V#(\d{6}))$/.exec(item.sk);
-    if (!match) continue;
-    const stored = of(match[1] as string);
-    if (match[2]) stored.draft = { journey: item.journey as JourneyInput, updatedAt: item.updatedAt as string };
+    const journeyId = match?.[1];
+    if (!match || journeyId === undefined) continue;
+    const stored = of(journeyId);
+    if (match[2]) stored.draft = fromJourneyDraftItem(item);
     else if (match[3]) {
-      stored.state = item.state as JourneyState;
-      stored.revision = item.version as number;
-    } else {
-      stored.published.push({
-        version: Number(match[4]),
-        publishedAt: item.publishedAt as string,
-        journey: item.journey as Journey,
-      });
-    }
+      const { state, revision } = fromJourneyStateItem(item);
+      stored.state = state;
+      stored.revision = revision;
+    } else stored.published.push({ version: Number(match[4]), ...fromJourneyVersionItem(item) });
   }
   for (const stored of journeys.values()) stored.published.sort((a, b) => a.version - b.version);
   return journeys;
@@ -233,7 +232,7 @@ export function createManageJourneys(deps: ManageJourneysDeps) {
         first: stored.state ? stateItem(tenantId, journeyId, stored.state, stored.revision ?? 0) : undefined,
         decide(current) {
           const fresh: Stored = current
-            ? { ...stored, state: current.state as JourneyState, revision: current.version as number }
+            ? { ...stored, ...fromJourneyStateItem(current) }
             : { ...stored, state: undefined, revision: undefined };
           const state = stateOf(fresh);
           const { from, to } = TRANSITIONS[name];

@@ -1,7 +1,8 @@
-import { tombstoneKey } from '../../core/privacy/records';
+import { erasedAtOf, tombstoneKey } from '../../core/privacy/records';
 import type { CustomerBatch, Delivery } from '../../core/profiles/batch';
 import {
   aliasKey,
+  aliasTarget,
   customerPk,
   fromProfileItem,
   LEDGER_HASHES,
@@ -35,8 +36,8 @@ export async function resolveCustomers(store: Store, deliveries: Delivery[], pro
       aliasKey(d.event.tenantId, d.event.customerId),
     ]),
   );
-  const erasedAt = new Map(found.filter((i) => i.sk === 'TOMBSTONE').map((t) => [t.pk, t.erasedAt as string]));
-  const mergedInto = new Map(found.filter((i) => i.sk === 'ALIAS').map((a) => [a.pk, a.customerId as string]));
+  const erasedAt = new Map(found.filter((i) => i.sk === 'TOMBSTONE').map((t) => [t.pk, erasedAtOf(t)]));
+  const mergedInto = new Map(found.filter((i) => i.sk === 'ALIAS').map((a) => [a.pk, aliasTarget(a)]));
   return deliveries.flatMap((d) => {
     if (live(d)) return [d];
     const { tenantId, customerId } = d.event;
@@ -87,7 +88,8 @@ export async function removeMergedProfiles(store: Store, customer: CustomerBatch
   const { tenantId, customerId } = customer.events[0] as CustomerBatch['events'][number];
   for (const id of previousIds(customer)) {
     const items = await store.query(customerPk(tenantId, id), { consistent: true });
-    const merged = items.find((i) => i.sk === 'PROFILE')?.mergedInto === customerId;
+    const profile = items.find((i) => i.sk === 'PROFILE');
+    const merged = profile !== undefined && fromProfileItem(profile).mergedInto === customerId;
     if (!merged) continue;
     for (const item of items) if (item.sk !== 'ALIAS') await store.delete(item);
   }

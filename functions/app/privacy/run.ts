@@ -1,5 +1,5 @@
 import { auditItem, auditPk, type Requester, tombstoneItem } from '../../core/privacy/records';
-import { customerPk, fromProfileItem, orderIndexKey } from '../../core/profiles/items';
+import { customerPk, orderIndexKey, profileLinks } from '../../core/profiles/items';
 import type { Clock, Item, Store } from '../../ports';
 
 export type CustomerExport = { tenantId: string; customerId: string; exportedAt: string; items: Omit<Item, 'pk'>[] };
@@ -17,10 +17,10 @@ export function createPrivacy(deps: { store: Store; clock: Clock }) {
       await store.put(tombstoneItem(tenantId, customerId, clock.now()));
       const items = await store.query(customerPk(tenantId, customerId), { consistent: true });
       const profile = items.find((item) => item.sk === 'PROFILE');
-      const { orderBook = {}, mergedFrom = [] } = profile ? fromProfileItem(profile).profile : {};
+      const { orderIds, mergedFrom } = profile ? profileLinks(profile) : { orderIds: [], mergedFrom: [] };
       // Ids merged into the customer (anonymous visitors) point at it: their items go too.
       for (const id of mergedFrom) items.push(...(await store.query(customerPk(tenantId, id), { consistent: true })));
-      const orderIndex = Object.keys(orderBook).map((id) => orderIndexKey(tenantId, id));
+      const orderIndex = orderIds.map((id) => orderIndexKey(tenantId, id));
       for (const key of [...items, ...orderIndex]) await store.delete(key);
       await store.put(
         auditItem(tenantId, 'erase', customerId, requestedBy, clock.now(), { erasedItems: items.length }),
@@ -55,8 +55,7 @@ export function createPrivacy(deps: { store: Store; clock: Clock }) {
 export type Privacy = ReturnType<typeof createPrivacy>;
 
 /** String sets come back from DynamoDB as Sets, which JSON would print as {}. */
-const jsonSafe = (item: Omit<Item, 'pk'>) =>
-  Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v instanceof Set ? [...v].sort() : v])) as Omit<
-    Item,
-    'pk'
-  >;
+const jsonSafe = (item: Omit<Item, 'pk'>): Omit<Item, 'pk'> => ({
+  sk: item.sk,
+  ...Object.fromEntries(Object.entries(item).map(([k, v]) => [k, v instanceof Set ? [...v].sort() : v])),
+});

@@ -8,10 +8,13 @@
  * - counters per journey, `<tenant>#JSTATS` / `<id>`.
  */
 
+import { z } from 'zod';
 import type { Item, Key } from '../../ports';
 import { customerPk } from '../profiles/items';
-import type { CustomerJourneys } from './customer';
-import type { Journey, JourneyInput } from './schema';
+import { DataMap, decodeItem, ItemKey, isNumber, isObject, mapEntries, StringSet, Version } from '../stored-item';
+import type { CustomerJourneys, JourneyIntent } from './customer';
+import type { Enrollment, Metric, Outcome } from './runtime';
+import { Action, JOURNEY_STATUSES, Journey, QuietTime } from './schema';
 
 export const journeysPk = (tenantId: string): string => `${tenantId}#JOURNEYS`;
 export const draftKey = (tenantId: string, journeyId: string): Key => ({
@@ -29,31 +32,173 @@ export const stateKey = (tenantId: string, journeyId: string): Key => ({
 
 export type JourneyStatus = Journey['status'];
 
+// ---- stored item schemas (docs/data-model.md) --------------------------------------------------
+
 /** A journey's status and its latest published version (0: never published). */
+export const JourneyStateSchema = z.looseObject({
+  status: z.enum(JOURNEY_STATUSES),
+  version: z.int().min(0),
+  updatedAt: z.string(),
+});
 export type JourneyState = { status: JourneyStatus; version: number; updatedAt: string };
+
+/** `<tenant>#JOURNEYS` / `<id>#STATE`: the state, and `version`, the revision every state write is conditional on. */
+export const JourneyStateItem = z.looseObject({ ...ItemKey, state: JourneyStateSchema, version: Version });
+
+/**
+ * `<tenant>#JOURNEYS` / `<id>#DRAFT`: the journey as posted (it passed validateJourney, and
+ * publishing validates it again), so only what the list and the summary read is checked here.
+ */
+const DraftJourney = z.looseObject({ id: z.string(), name: z.string() });
+export const JourneyDraftItem = z.looseObject({ ...ItemKey, journey: DraftJourney, updatedAt: z.string() });
+
+/** A draft: the journey as posted (a JourneyInput when it was stored), and when. */
+export type DraftItem = { journey: z.output<typeof DraftJourney>; updatedAt: string };
+
+/** `<tenant>#JOURNEYS` / `<id>#V#000001`: a published version, the journey as the runtime runs it. */
+export const JourneyVersionItem = z.looseObject({ ...ItemKey, journey: Journey, publishedAt: z.string() });
+
+/** What the journey function reads of a version item: the journey only. */
+const CatalogVersionItem = JourneyVersionItem.pick({ pk: true, sk: true, journey: true });
+
+/** `<tenant>#JOURNEYS` / `CATALOG`: bumped by every publish, pause, resume and archive. */
+export const CatalogRevisionItem = z.looseObject({ ...ItemKey, revision: z.number() });
+
+/** The id of the journey whose state item this is, if it is one. */
+const stateJourneyId = (sk: string): string | undefined =>
+  sk.endsWith('#STATE') ? sk.slice(0, -'#STATE'.length) : undefined;
+
+const VERSION_SK = /^(.+)#V#(\d{6})$/;
+
+/** The journey and version a version item's sort key names, if it is one. */
+function versionOf(sk: string): { journeyId: string; version: number } | undefined {
+  const match = VERSION_SK.exec(sk);
+  return match?.[1] && match[2] ? { journeyId: match[1], version: Number(match[2]) } : undefined;
+}
+
+export const fromJourneyStateItem = (item: Item): { state: JourneyState; revision: number } => {
+  const { state, version } = decodeItem(JourneyStateItem, item);
+  return { state, revision: version };
+};
+
+export const fromJourneyVersionItem = (item: Item): { journey: Journey; publishedAt: string } => {
+  const { journey, publishedAt } = decodeItem(JourneyVersionItem, item);
+  return { journey, publishedAt };
+};
+
+export const fromJourneyDraftItem = (item: Item): DraftItem => {
+  const { journey, updatedAt } = decodeItem(JourneyDraftItem, item);
+  return { journey, updatedAt };
+};
+
+/** The catalog revision (0 before the first change). */
+export const catalogRevisionOf = (item: Item | undefined): number =>
+  item ? decodeItem(CatalogRevisionItem, item).revision : 0;
 
 /** The catalog from the items of the definitions partition: every published version, with the current status. */
 export function publishedJourneys(items: readonly Item[]): Journey[] {
   const states = new Map<string, JourneyState>();
   for (const item of items) {
-    if (item.sk.endsWith('#STATE')) states.set(item.sk.slice(0, -'#STATE'.length), item.state as JourneyState);
+    const journeyId = stateJourneyId(item.sk);
+    if (journeyId !== undefined) states.set(journeyId, fromJourneyStateItem(item).state);
   }
   const journeys: Journey[] = [];
   for (const item of items) {
-    const match = /^(.+)#V#\d{6}$/.exec(item.sk);
-    if (!match) continue;
-    const journey = item.journey as Journey;
-    const state = states.get(match[1] as string);
+    const version = versionOf(item.sk);
+    if (!version) continue;
+    const { journey } = decodeItem(CatalogVersionItem, item);
+    const state = states.get(version.journeyId);
     journeys.push(state ? { ...journey, status: state.status } : journey);
   }
   return journeys;
 }
 
-export type DraftItem = { journey: JourneyInput; updatedAt: string };
-
 export const customerJourneysKey = (tenantId: string, customerId: string): Key => ({
   pk: customerPk(tenantId, customerId),
   sk: 'JOURNEYS',
+});
+
+const Time = z.string();
+
+const OUTCOMES = ['completed', 'exited', 'converted', 'held_out'] as const satisfies readonly Outcome[];
+/** Every outcome decodes: the compiler refuses this if Outcome gains a member OUTCOMES lacks. */
+const _everyOutcome: Exclude<Outcome, (typeof OUTCOMES)[number]> extends never ? true : never = true;
+void _everyOutcome;
+
+const isEnrollment = (e: unknown): e is Enrollment =>
+  isObject(e) && isNumber(e.entries) && (e.lastEnteredAt === undefined || typeof e.lastEnteredAt === 'string');
+
+const InstanceSchema = z.looseObject({
+  journeyId: z.string().min(1),
+  version: z.int().min(1),
+  customerId: z.string().min(1),
+  instanceId: z.string().min(1),
+  entry: z.number(),
+  correlation: z.string().optional(),
+  enteredAt: Time,
+  activity: z.string().optional(),
+  waiting: z.looseObject({ timerId: z.string(), at: Time, event: z.string().optional() }).optional(),
+  visits: DataMap<number>(),
+  outcome: z.enum(OUTCOMES).optional(),
+  endedAt: Time.optional(),
+  convertedAt: Time.optional(),
+});
+
+/** One customer's journeys (functions/core/journeys/customer.ts). */
+export const CustomerJourneysSchema = z
+  .looseObject({
+    enrollments: DataMap<Enrollment>(),
+    instances: z.array(InstanceSchema.check(mapEntries([['visits', isNumber, 'a number']]))),
+    dates: z.record(z.string(), z.looseObject({ at: Time, timerId: z.string() })).optional(),
+    datesChecked: z.array(z.string()).optional(),
+  })
+  .check(mapEntries([['enrollments', isEnrollment, 'an enrollment {entries: number, lastEnteredAt?: string}']]));
+
+const METRICS = [
+  'entered',
+  'completed',
+  'exited',
+  'converted',
+  'held_out',
+  'sent',
+  'capped',
+  'waiting',
+  'left',
+] as const satisfies readonly Metric[];
+const _everyMetric: Exclude<Metric, (typeof METRICS)[number]> extends never ? true : never = true;
+void _everyMetric;
+
+/** A time the carry-out parses (Date.parse), such as a timer's. */
+const ParsableTime = z.string().refine((text) => Number.isFinite(Date.parse(text)), 'expected a time');
+
+const IntentOrigin = { journeyId: z.string().min(1), version: z.int().min(1), instanceId: z.string() };
+
+/** An intent of the last write not yet carried out (functions/app/common/carry-out.ts carries them out). */
+export const JourneyIntentSchema = z.discriminatedUnion('type', [
+  z.looseObject({
+    ...IntentOrigin,
+    type: z.literal('send'),
+    key: z.string().min(1),
+    action: Action,
+    activity: z.string().min(1),
+    quietTime: QuietTime.optional(),
+    dailyCap: z.int().min(1).optional(),
+  }),
+  z.looseObject({ ...IntentOrigin, type: z.literal('set_timer'), timerId: z.string().min(1), at: ParsableTime }),
+  z.looseObject({
+    ...IntentOrigin,
+    type: z.literal('metric'),
+    metric: z.enum(METRICS),
+    activity: z.string().optional(),
+  }),
+]);
+
+/** `<tenant>#C#<customerId>` / `JOURNEYS`. */
+export const CustomerJourneysItem = z.looseObject({
+  ...ItemKey,
+  state: CustomerJourneysSchema,
+  version: Version,
+  outbox: z.array(JourneyIntentSchema).optional(),
 });
 
 /**
@@ -73,11 +218,9 @@ export function toCustomerJourneysItem(tenantId: string, customerId: string, sto
 
 export function fromCustomerJourneysItem(item: Item | undefined): StoredCustomerJourneys | undefined {
   if (!item) return undefined;
-  return {
-    state: item.state as CustomerJourneys,
-    version: item.version as number,
-    ...(Array.isArray(item.outbox) ? { outbox: item.outbox as object[] } : {}),
-  };
+  const { state, version, outbox } = decodeItem(CustomerJourneysItem, item);
+  const intents: JourneyIntent[] | undefined = outbox;
+  return { state, version, ...(intents ? { outbox: intents } : {}) };
 }
 
 export const statsKey = (tenantId: string, journeyId: string): Key => ({ pk: `${tenantId}#JSTATS`, sk: journeyId });
@@ -88,6 +231,34 @@ export const dailySlotsKey = (tenantId: string, journeyId: string, now: number, 
   sk: `${journeyId}#DAY#${new Date(now).toISOString().slice(0, 10)}#${set}`,
 });
 
+const Counter = z.number().optional();
+
+/**
+ * `<tenant>#JSTATS` / `<journeyId>`: counters, each absent until first added to, and
+ * `at#<activity>`, the number of customers waiting at the activity now.
+ */
+export const JourneyStatsItem = z
+  .looseObject({
+    ...ItemKey,
+    entered: Counter,
+    completed: Counter,
+    exited: Counter,
+    held_out: Counter,
+    converted: Counter,
+    sent: Counter,
+    capped: Counter,
+  })
+  .check((ctx) => {
+    for (const [name, value] of Object.entries(ctx.value)) {
+      if (name.startsWith('at#') && !isNumber(value)) {
+        ctx.issues.push({ code: 'custom', message: 'expected a number', input: value, path: [name] });
+      }
+    }
+  });
+
+/** `<tenant>#JSTATS` / `<journeyId>#DAY#<date>#<n>`: the keys of the sends that took the set's slots. */
+export const DailySlotsItem = z.looseObject({ ...ItemKey, keys: StringSet.optional() });
+
 /**
  * Counters of a journey (not idempotent: a crash between carrying out intents and recording
  * that they were may count them twice): `entered`, `completed`, `exited`, `held_out`,
@@ -95,21 +266,20 @@ export const dailySlotsKey = (tenantId: string, journeyId: string, now: number, 
  * and `at#<activity>`, the customers waiting at each activity now.
  */
 export function statsOf(item: Item | undefined) {
-  const counters: Record<string, unknown> = item ?? {};
-  const value = (name: string) => (typeof counters[name] === 'number' ? (counters[name] as number) : 0);
+  const stats = item ? decodeItem(JourneyStatsItem, item) : undefined;
   const waiting = Object.fromEntries(
-    Object.entries(counters)
-      .filter(([name, v]) => name.startsWith('at#') && typeof v === 'number' && v !== 0)
-      .map(([name, v]) => [name.slice(3), v as number]),
+    Object.entries(stats ?? {})
+      .filter((entry): entry is [string, number] => entry[0].startsWith('at#') && isNumber(entry[1]) && entry[1] !== 0)
+      .map(([name, n]) => [name.slice(3), n]),
   );
   return {
-    entered: value('entered'),
-    completed: value('completed'),
-    exited: value('exited'),
-    heldOut: value('held_out'),
-    converted: value('converted'),
-    sent: value('sent'),
-    capped: value('capped'),
+    entered: stats?.entered ?? 0,
+    completed: stats?.completed ?? 0,
+    exited: stats?.exited ?? 0,
+    heldOut: stats?.held_out ?? 0,
+    converted: stats?.converted ?? 0,
+    sent: stats?.sent ?? 0,
+    capped: stats?.capped ?? 0,
     waiting,
   };
 }

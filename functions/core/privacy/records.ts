@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Item, Key } from '../../ports';
 import { sha256 } from '../config/tenants';
+import { decodeItem, ItemKey } from '../stored-item';
 
 // What erasure and export leave behind: a tombstone and an audit entry, both naming the
 // customer only by a hash, so no item holds an erased customer's id.
 
-export type PrivacyAction = 'erase' | 'erase_tenant' | 'export';
-export type Requester = 'admin_api' | 'shopify';
+export const PRIVACY_ACTIONS = ['erase', 'erase_tenant', 'export'] as const;
+export type PrivacyAction = (typeof PRIVACY_ACTIONS)[number];
+export const REQUESTERS = ['admin_api', 'shopify'] as const;
+export type Requester = (typeof REQUESTERS)[number];
 
 const subjectHash = (tenantId: string, customerId: string) => sha256(`${tenantId}:${customerId}`);
 
@@ -21,7 +25,22 @@ export const tombstoneItem = (tenantId: string, customerId: string, now: number)
   erasedAt: new Date(now).toISOString(),
 });
 
+/** `<tenant>#ERASED#<sha256(tenant:customerId)>` / `TOMBSTONE`. */
+export const TombstoneItem = z.looseObject({ ...ItemKey, erasedAt: z.iso.datetime() });
+
+/** When the customer of this tombstone was erased (ISO-8601 UTC): their events up to then are dropped. */
+export const erasedAtOf = (tombstone: Item): string => decodeItem(TombstoneItem, tombstone).erasedAt;
+
 export const auditPk = (tenantId: string): string => `${tenantId}#AUDIT`;
+
+/** `<tenant>#AUDIT` / `<ISO time>#<uuid>`: one per erasure or export, with its item counts. */
+export const AuditItem = z.looseObject({
+  ...ItemKey,
+  action: z.enum(PRIVACY_ACTIONS),
+  subjectSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  requestedBy: z.enum(REQUESTERS),
+  at: z.iso.datetime(),
+});
 
 export const auditItem = (
   tenantId: string,

@@ -1,7 +1,21 @@
+import { z } from 'zod';
 import type { Item, Key } from '../../ports';
 import type { LifecycleState } from '../scoring/profile-scores';
-import type { Profile } from './profile';
-import { dueAttributes, type ProfileChange } from './profile-changes';
+import { STAGES } from '../scoring/stages';
+import {
+  DataMap,
+  decodeItem,
+  ItemKey,
+  isNumber,
+  isObject,
+  isString,
+  type MapEntries,
+  mapEntries,
+  StringSet,
+  Version,
+} from '../stored-item';
+import type { CurrencyTotals, Latest, OrderEntry, Profile } from './profile';
+import { dueAttributes, PROFILES_SOURCE, type ProfileChange, SEGMENT_ENTERED, STAGE_CHANGED } from './profile-changes';
 import type { Seen } from './seen';
 
 // The table design (docs/data-model.md): one partition per customer, keys start with the tenant.
@@ -46,6 +60,128 @@ export function toProfileItem(stored: StoredProfile): Item {
   return item;
 }
 
+// ---- stored item schemas (docs/data-model.md) --------------------------------------------------
+// Loose objects: what the code reads is checked, any other attribute passes through unchanged.
+// The profile is decoded on every fold, so its maps (orders, counters, registers, seen weeks) are
+// checked in place with plain predicates rather than parsed entry by entry (scripts/bench/stored-decode.ts).
+
+const Time = z.string();
+
+const latestOf =
+  <T>(isValue: (v: unknown) => v is T) =>
+  (r: unknown): r is Latest<T> =>
+    isObject(r) && isString(r.at) && isValue(r.v);
+const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
+const isTrait = (v: unknown): v is string | number | boolean | null =>
+  v === null || isString(v) || isBoolean(v) || isNumber(v);
+const isTotals = (t: unknown): t is CurrencyTotals =>
+  isObject(t) && isNumber(t.orders) && isNumber(t.gross) && isNumber(t.refunded);
+const isOrder = (o: unknown): o is OrderEntry =>
+  isObject(o) &&
+  isNumber(o.total) &&
+  isString(o.currency) &&
+  isString(o.at) &&
+  isString(o.placedAt) &&
+  (o.cancelled === undefined || o.cancelled === true);
+
+const Register = <T extends z.ZodType>(value: T) => z.looseObject({ v: value, at: Time });
+
+const Cart = z.looseObject({
+  value: z.looseObject({ amount: z.number(), currency: z.string() }),
+  itemCount: z.number(),
+  checkoutId: z.string().optional(),
+});
+
+/** The profile's attributes on its item (the fold of functions/core/profiles/profile.ts). */
+const profileShape = {
+  tenantId: z.string().min(1),
+  customerId: z.string().min(1),
+  firstSeenAt: Time,
+  lastSeenAt: Time,
+  orders: z.number(),
+  firstOrderAt: Time.optional(),
+  lastOrderAt: Time.optional(),
+  revenue: DataMap<CurrencyTotals>(),
+  orderBook: DataMap<OrderEntry>(),
+  sessions: z.number(),
+  lastSessionAt: Time.optional(),
+  logins: z.number(),
+  lastLoginAt: Time.optional(),
+  lastRecallAt: Time.optional(),
+  counts: DataMap<number>(),
+  cart: Register(Cart.nullable()).optional(),
+  consent: DataMap<Latest<boolean>>(),
+  timezone: Register(z.string()).optional(),
+  traits: DataMap<Latest<string | number | boolean | null>>(),
+  tags: DataMap<Latest<boolean>>().optional(),
+  mergedFrom: z.array(z.string()).optional(),
+};
+
+const REGISTER = (type: string) => `a register {v: ${type}, at: string}`;
+const profileMaps: MapEntries = [
+  ['revenue', isTotals, 'currency totals {orders, gross, refunded: number}'],
+  ['orderBook', isOrder, 'an order {total: number, currency, at, placedAt: string, cancelled?: true}'],
+  ['counts', isNumber, 'a number'],
+  ['consent', latestOf(isBoolean), REGISTER('boolean')],
+  ['traits', latestOf(isTrait), REGISTER('string | number | boolean | null')],
+  ['tags', latestOf(isBoolean), REGISTER('boolean')],
+];
+
+export const LifecycleStateSchema = z.looseObject({
+  stage: z.enum(STAGES),
+  since: Time,
+  reason: z.string(),
+  nextDueAt: Time.optional(),
+  segment: z.string().optional(),
+});
+
+const ProfileEvent = {
+  tenantId: z.string().min(1),
+  customerId: z.string().min(1),
+  eventId: z.string().min(1),
+  occurredAt: Time,
+  source: z.literal(PROFILES_SOURCE),
+};
+
+/** A profile change not yet confirmed on the bus. */
+export const ProfileChangeSchema = z.discriminatedUnion('type', [
+  z.looseObject({
+    ...ProfileEvent,
+    type: z.literal(STAGE_CHANGED),
+    properties: z.looseObject({ from: z.enum(STAGES).nullable(), to: z.enum(STAGES), reason: z.string() }),
+  }),
+  z.looseObject({
+    ...ProfileEvent,
+    type: z.literal(SEGMENT_ENTERED),
+    properties: z.looseObject({ segment: z.string(), previous: z.string().nullable() }),
+  }),
+]);
+
+/** `<tenant>#C#<customerId>` / `PROFILE`: the profile's attributes beside these. */
+export const ProfileItem = z
+  .looseObject({
+    ...ItemKey,
+    ...profileShape,
+    version: Version,
+    seen: DataMap<string>().optional(),
+    lifecycle: LifecycleStateSchema.optional(),
+    outbox: z.array(ProfileChangeSchema).optional(),
+    mergedInto: z.string().min(1).optional(),
+    dueShard: z.string().optional(),
+    dueDay: z.string().optional(),
+  })
+  .check(mapEntries([...profileMaps, ['seen', isString, 'a string of event hashes']]));
+
+/** `<tenant>#C#<customerId>` / `SEEN#<week>`: `hashes` is absent only on an item written by hand. */
+export const LedgerItem = z.looseObject({ ...ItemKey, [LEDGER_HASHES]: StringSet.optional() });
+
+/** `<tenant>#C#<previous id>` / `ALIAS`. */
+export const AliasItem = z.looseObject({ ...ItemKey, customerId: z.string().min(1) });
+
+/** `<tenant>#ORDER#<orderId>` / `CUSTOMER`. */
+export const OrderIndexItem = z.looseObject({ ...ItemKey, customerId: z.string().min(1) });
+
+/** The stored profile from its item (the compiler checks that the schemas give what StoredProfile holds). */
 export function fromProfileItem(item: Item): StoredProfile {
   const {
     pk: _pk,
@@ -58,15 +194,31 @@ export function fromProfileItem(item: Item): StoredProfile {
     outbox,
     mergedInto,
     ...profile
-  } = item;
+  } = decodeItem(ProfileItem, item);
   return {
-    profile: profile as unknown as Profile,
-    version: version as number,
-    seen: (seen ?? {}) as Seen,
-    ...(lifecycle ? { lifecycle: lifecycle as LifecycleState } : {}),
-    ...(outbox ? { outbox: outbox as ProfileChange[] } : {}),
-    ...(mergedInto ? { mergedInto: mergedInto as string } : {}),
+    profile,
+    version,
+    seen: seen ?? {},
+    ...(lifecycle ? { lifecycle } : {}),
+    ...(outbox ? { outbox } : {}),
+    ...(mergedInto ? { mergedInto } : {}),
   };
+}
+
+/**
+ * What links the profile to other items, for erasure: the ids of its orders (their index items)
+ * and of the customers merged into it. Only these are decoded, so that a profile corrupt
+ * elsewhere can still be erased.
+ */
+export const ProfileLinks = z.looseObject({
+  ...ItemKey,
+  orderBook: DataMap<unknown>().optional(),
+  mergedFrom: z.array(z.string()).optional(),
+});
+
+export function profileLinks(item: Item): { orderIds: string[]; mergedFrom: string[] } {
+  const { orderBook, mergedFrom } = decodeItem(ProfileLinks, item);
+  return { orderIds: Object.keys(orderBook ?? {}), mergedFrom: mergedFrom ?? [] };
 }
 
 /** The profile item once its stage changes are on the bus: its due day follows the lifecycle again. */
@@ -79,4 +231,10 @@ export const aliasKey = (tenantId: string, customerId: string): Key => ({
 });
 
 export const ledgerWeek = (item: Item): string => item.sk.slice('SEEN#'.length);
-export const ledgerHashes = (item: Item): Set<string> => (item[LEDGER_HASHES] as Set<string> | undefined) ?? new Set();
+export const ledgerHashes = (item: Item): Set<string> => decodeItem(LedgerItem, item).hashes ?? new Set();
+
+/** The customer a merged-away id now goes to. */
+export const aliasTarget = (item: Item): string => decodeItem(AliasItem, item).customerId;
+
+/** The customer an order belongs to. */
+export const orderCustomer = (item: Item): string => decodeItem(OrderIndexItem, item).customerId;

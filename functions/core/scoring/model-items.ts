@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { Item, Key } from '../../ports';
+import { decodeItem, ItemKey } from '../stored-item';
 import type { ModelDiagnostics, ModelFit, TenantModel } from './tenant-model';
 
 /**
@@ -38,8 +40,56 @@ export function modelItems(tenantId: string, fit: ModelFit, previous: StoredMode
   ];
 }
 
+// ---- stored item schemas (docs/data-model.md) --------------------------------------------------
+
+const Numbers = z.array(z.number());
+
+/** A fitted model (functions/core/scoring/tenant-model.ts): every parameter scoring computes with. */
+export const TenantModelSchema = z.looseObject({
+  tenantId: z.string().min(1),
+  fittedAt: z.string(),
+  currency: z.string(),
+  churnHorizonDays: z.number(),
+  bgnbd: z.looseObject({ r: z.number(), alpha: z.number(), a: z.number(), b: z.number() }),
+  gammaGamma: z.looseObject({ p: z.number(), q: z.number(), gamma: z.number() }).optional(),
+  churn: z.looseObject({ weights: Numbers, mean: Numbers, sd: Numbers }),
+  rfm: z.looseObject({ recencyDays: Numbers, frequency: Numbers, monetary: Numbers }),
+});
+
+const FitDiagnostics = z.looseObject({ logLikelihood: z.number(), converged: z.boolean(), iterations: z.number() });
+
+export const ModelDiagnosticsSchema = z.looseObject({
+  fittedAt: z.string(),
+  status: z.enum(['fitted', 'insufficient_data']),
+  reason: z.string().optional(),
+  customers: z.number(),
+  buyers: z.number(),
+  repeatBuyers: z.number(),
+  bgnbd: FitDiagnostics.optional(),
+  gammaGamma: FitDiagnostics.extend({ customers: z.number() }).optional(),
+  churn: z
+    .looseObject({ trainHorizonWeeks: z.number(), trainCutoff: z.string(), trainCustomers: z.number() })
+    .optional(),
+});
+
+/** `<tenant>#MODEL` / `CURRENT`. */
+export const ModelItem = z.looseObject({
+  ...ItemKey,
+  model: TenantModelSchema.optional(),
+  diagnostics: ModelDiagnosticsSchema.optional(),
+  latest: ModelDiagnosticsSchema,
+});
+
+/** `<tenant>#MODEL` / `FIT#<date>`: read by no code, kept to audit how the parameters moved. */
+export const ModelHistoryItem = z.looseObject({
+  ...ItemKey,
+  model: TenantModelSchema.optional(),
+  diagnostics: ModelDiagnosticsSchema,
+  expiresAt: z.int(),
+});
+
 export function fromModelItem(item: Item | undefined): StoredModel | undefined {
   if (!item) return undefined;
-  const { model, diagnostics, latest } = item as Item & StoredModel;
+  const { model, diagnostics, latest } = decodeItem(ModelItem, item);
   return { ...(model ? { model } : {}), ...(diagnostics ? { diagnostics } : {}), latest };
 }

@@ -183,7 +183,7 @@ describe('advance journeys, crashed after each step', () => {
   const login = (customerId: string) => delivery(event('login', customerId, T0, {}, `login-${customerId}`), 1);
 
   async function publish(w: World) {
-    await w.store.put({ ...versionKey(tenantId, 'welcome', 1), journey });
+    await w.store.put({ ...versionKey(tenantId, 'welcome', 1), journey, publishedAt: new Date(T0).toISOString() });
     await w.store.put({
       ...stateKey(tenantId, 'welcome'),
       state: { status: 'live', version: 1, updatedAt: new Date(T0).toISOString() },
