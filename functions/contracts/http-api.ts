@@ -15,6 +15,9 @@ import { JOURNEY_STATUSES, Journey } from '../core/journeys/schema';
 import { STAGES } from '../core/scoring/stages';
 import { IanaTimeZone } from '../core/time-zone';
 
+/** The largest journey body the journeys admin API accepts, in bytes. */
+export const MAX_JOURNEY_BYTES = 256 * 1024;
+
 // ---- shared ---------------------------------------------------------------------------------
 
 /** An ISO-8601 UTC time as the API writes it (`Date.prototype.toISOString`). */

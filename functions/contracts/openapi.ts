@@ -18,9 +18,6 @@ type Json = Record<string, unknown>;
 const COMPONENTS = '#/components/schemas/';
 const ref = (id: string) => ({ $ref: `${COMPONENTS}${id}` });
 
-/** The largest journey body the journeys admin API reads (functions/handlers/journeys-admin.ts MAX_JOURNEY_BYTES). */
-export const JOURNEY_BODY_LIMIT = 256 * 1024;
-
 // ---- security -------------------------------------------------------------------------------
 
 export const securitySchemes = {
@@ -196,7 +193,7 @@ const journeyUnsupportedType = fail(
   'unsupported_media_type',
   '`content-type` is given and is not JSON (application/json or application/*+json)',
 );
-const journeyTooLarge = fail(413, 'payload_too_large', `the body exceeds ${kib(JOURNEY_BODY_LIMIT)}`);
+const journeyTooLarge = fail(413, 'payload_too_large', `the body exceeds ${kib(api.MAX_JOURNEY_BYTES)}`);
 const invalidJson = fail(400, 'invalid_json', 'the body is not valid JSON');
 const invalidJourney = (what: string) =>
   fail(

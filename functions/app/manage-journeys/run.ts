@@ -20,6 +20,7 @@
  */
 
 import { type Answer, answer, parseJsonBody, reject } from '../../contracts/answers';
+import { MAX_JOURNEY_BYTES } from '../../contracts/http-api';
 import type { TenantRecord } from '../../core/config/tenants';
 import {
   catalogRevisionKey,
@@ -45,9 +46,6 @@ export type ManageJourneysDeps = { store: Store; clock: Clock };
 
 /** A request on the tenant's journeys: the tenant its credential names, the journey in the path, the body. */
 export type JourneyRequest = { tenant: TenantRecord; journeyId?: string; contentType?: string; body?: string };
-
-/** The largest journey body accepted, in bytes. */
-export const MAX_JOURNEY_BYTES = 256 * 1024;
 
 /** As the journey schema's id: anything else cannot name a stored journey. */
 const JOURNEY_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;

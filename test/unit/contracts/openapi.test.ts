@@ -11,11 +11,12 @@ import {
   JourneyDraft,
   JourneyStats,
   type LifecycleState,
+  MAX_JOURNEY_BYTES,
   type ProfileScores,
   type ProfileView,
   StoredModel,
 } from '../../../functions/contracts/http-api';
-import { JOURNEY_BODY_LIMIT, openApiDocument } from '../../../functions/contracts/openapi';
+import { openApiDocument } from '../../../functions/contracts/openapi';
 import type { ApiError, ItemError as CoreItemError } from '../../../functions/core/events/ingest';
 import type { CanonicalEvent } from '../../../functions/core/events/schemas';
 import { statsOf } from '../../../functions/core/journeys/items';
@@ -179,7 +180,7 @@ describe('the OpenAPI document', () => {
   });
 
   it('says the journeys body limit the journeys admin API enforces', () => {
-    expect(JOURNEY_BODY_LIMIT).toBe(256 * 1024);
+    expect(MAX_JOURNEY_BYTES).toBe(256 * 1024);
     expect(operationOf('POST /v1/journeys').responses['413']?.description).toContain('256 KiB');
   });
 
