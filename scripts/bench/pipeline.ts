@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../functions/adapters/aws/dynamodb';
+import { noMetrics } from '../../functions/adapters/metrics';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { localDynamoClient, startDynalite } from '../../functions/runtime/dynalite';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
@@ -125,7 +126,13 @@ export async function benchPipeline(): Promise<Results> {
     log('anchor: dynalite single-item updates…');
     const anchor = await dynaliteUpdatesPerSecond(dir, 8000);
     const config = demoConfig();
-    const runtime = await startLocal({ config, dataDir: join(dir, 'runtime'), port: 0, daily: false });
+    const runtime = await startLocal({
+      config,
+      dataDir: join(dir, 'runtime'),
+      port: 0,
+      daily: false,
+      metrics: noMetrics,
+    });
     const apiKey = config.tenants[0]?.apiKey as string;
     const { url } = runtime;
 
