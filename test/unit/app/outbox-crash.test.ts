@@ -20,6 +20,7 @@ import { Journey } from '../../../functions/core/journeys/schema';
 import { fromProfileItem, profileKey } from '../../../functions/core/profiles/items';
 import type { Item } from '../../../functions/ports';
 import { INGEST_SOURCE } from '../../../functions/routes';
+import { welcomeJourney } from '../../helpers/journeys';
 import { testTenants } from '../../helpers/scoring';
 
 const T0 = Date.parse('2026-06-01T10:00:00Z');
@@ -166,20 +167,7 @@ describe('fold profiles, crashed after each step', () => {
 });
 
 describe('advance journeys, crashed after each step', () => {
-  const journey = Journey.parse({
-    id: 'welcome',
-    name: 'Welcome',
-    status: 'live',
-    version: 1,
-    entry: { type: 'event', event: 'login' },
-    startActivity: 'hello',
-    activities: {
-      hello: { type: 'action', action: { kind: 'email', template: 'hello' }, next: 'wait' },
-      wait: { type: 'wait', for: '1h', next: 'nudge' },
-      nudge: { type: 'action', action: { kind: 'push', template: 'nudge' } },
-    },
-    limits: { dailyCap: 2 },
-  });
+  const journey = Journey.parse({ ...welcomeJourney, status: 'live', version: 1, limits: { dailyCap: 2 } });
   const login = (customerId: string) => delivery(event('login', customerId, T0, {}, `login-${customerId}`), 1);
 
   async function publish(w: World) {

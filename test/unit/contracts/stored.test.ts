@@ -64,6 +64,7 @@ import { fitTenantModel } from '../../../functions/core/scoring/tenant-model';
 import type { Item } from '../../../functions/ports';
 import { INGEST_SOURCE } from '../../../functions/routes';
 import { shopHistory } from '../../../scripts/workload';
+import { welcomeJourney } from '../../helpers/journeys';
 import { testTenants } from '../../helpers/scoring';
 
 const T0 = Date.parse('2026-06-01T10:00:00Z');
@@ -256,19 +257,7 @@ describe('the customer partition and its indexes', () => {
 });
 
 describe('journeys', () => {
-  const journey = Journey.parse({
-    id: 'welcome',
-    name: 'Welcome',
-    status: 'live',
-    version: 1,
-    entry: { type: 'event', event: 'login' },
-    startActivity: 'hello',
-    activities: {
-      hello: { type: 'action', action: { kind: 'email', template: 'hello' }, next: 'wait' },
-      wait: { type: 'wait', for: '1h', next: 'nudge' },
-      nudge: { type: 'action', action: { kind: 'push', template: 'nudge' } },
-    },
-  });
+  const journey = Journey.parse({ ...welcomeJourney, status: 'live', version: 1 });
   const state = { status: 'paused' as const, version: 1, updatedAt: new Date(T0).toISOString() };
   const definitions: Item[] = [
     { ...versionKey(tenantId, 'welcome', 1), journey, publishedAt: new Date(T0).toISOString() },
@@ -401,18 +390,7 @@ describe('every item the use cases write', () => {
     const deps = { store, queue, bus, timers, clock, tenants, log: silentLog };
     const tenant = tenants.byId(tenantId)!;
     const journeys = createManageJourneys(deps);
-    const body = JSON.stringify({
-      id: 'welcome',
-      name: 'Welcome',
-      entry: { type: 'event', event: 'login' },
-      startActivity: 'hello',
-      activities: {
-        hello: { type: 'action', action: { kind: 'email', template: 'hello' }, next: 'wait' },
-        wait: { type: 'wait', for: '1h', next: 'nudge' },
-        nudge: { type: 'action', action: { kind: 'push', template: 'nudge' } },
-      },
-      limits: { dailyCap: 10 },
-    });
+    const body = JSON.stringify({ ...welcomeJourney, limits: { dailyCap: 10 } });
     expect((await journeys.create({ tenant, body })).status).toBe(201);
     expect((await journeys.publish({ tenant, journeyId: 'welcome' })).status).toBe(200);
 
