@@ -1,7 +1,11 @@
 // What the queues carry. Consumers parse every body with these schemas: a body that does not
 // parse is reported as failed with the reason (and reaches the dead-letter queue), never cast.
 import { z } from 'zod';
+import { type CanonicalEvent, CanonicalEventInput } from '../core/events/schemas';
 import { Action, QuietTime } from '../core/journeys/schema';
+import { ProfileChangeSchema } from '../core/profiles/items';
+import type { ProfileChange } from '../core/profiles/profile-changes';
+import { INGEST_SOURCE, PROFILES_SOURCE } from '../routes';
 
 const id = z.string().min(1);
 
@@ -29,20 +33,21 @@ export const ActionMessage = z.object({
 });
 export type ActionMessage = z.infer<typeof ActionMessage>;
 
-/**
- * The envelope EventBridge hands an SQS target, as far as consumers read it: the event's source
- * and its detail, an event of one customer (canonical from ingest, or a profile change).
- */
-export const EventDelivery = z.object({
-  source: z.string(),
-  detail: z.looseObject({
-    tenantId: id,
-    customerId: id,
-    eventId: id,
-    type: id,
-    occurredAt: z.string(),
+/** A canonical event as the bus carries it: checked at ingest, and again by whoever reads it. */
+const IngestedEvent = CanonicalEventInput.pipe(
+  z.custom<CanonicalEvent>((e) => typeof (e as { tenantId?: unknown }).tenantId === 'string', {
+    message: 'an ingested event names its tenant',
   }),
-});
+);
+
+/** The envelope EventBridge hands an SQS target, as far as consumers read it: the source and the event. */
+export const IngestedDelivery = z.object({ source: z.literal(INGEST_SOURCE), detail: IngestedEvent });
+
+/** What the journey function reads from the bus: an ingested event, or a profile change. */
+export const EventDelivery = z.discriminatedUnion('source', [
+  IngestedDelivery,
+  z.object({ source: z.literal(PROFILES_SOURCE), detail: ProfileChangeSchema.transform((c) => c as ProfileChange) }),
+]);
 export type EventDelivery = z.infer<typeof EventDelivery>;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };

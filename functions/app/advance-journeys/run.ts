@@ -25,7 +25,6 @@ import {
 import type { EntryRefusal, JourneyEvent } from '../../core/journeys/runtime';
 import { erasedAtOf, tombstoneKey } from '../../core/privacy/records';
 import { fromProfileItem, profileKey } from '../../core/profiles/items';
-import { PROFILES_SOURCE } from '../../core/profiles/profile-changes';
 import type { Clock, Log, Metrics, Queue, Store, Timers } from '../../ports';
 import { INGEST_SOURCE } from '../../routes';
 import { carryOut, type OutboxEntry } from '../common/carry-out';
@@ -61,14 +60,9 @@ function decode(body: string): { tenantId: string; customerId: string; input: In
   const delivery = parseBody(EventDelivery, body);
   if (delivery.ok) {
     const { source, detail } = delivery.value;
-    if (source !== INGEST_SOURCE && source !== PROFILES_SOURCE) return { reason: `an event from ${source}` };
-    const event = detail as unknown as JourneyEvent;
-    const canonical = source === INGEST_SOURCE ? (detail as unknown as CanonicalEvent) : undefined;
-    return {
-      tenantId: detail.tenantId,
-      customerId: detail.customerId,
-      input: { kind: 'event', event, ...(canonical ? { canonical } : {}) },
-    };
+    const input: Input =
+      source === INGEST_SOURCE ? { kind: 'event', event: detail, canonical: detail } : { kind: 'event', event: detail };
+    return { tenantId: detail.tenantId, customerId: detail.customerId, input };
   }
   const timer = parseBody(TimerMessage, body);
   if (timer.ok)

@@ -266,8 +266,15 @@ describe('a batch of deliveries', () => {
       { id: '2', body: body(b) },
       { id: '3', body: body(a) },
       { id: '4', body: 'not json' },
+      { id: '5', body: body({ ...a, properties: { method: 42 } } as unknown as CanonicalEvent) },
+      { id: '6', body: JSON.stringify({ source: 'growthloop.profiles', detail: a }) },
     ]);
-    expect(undecodable).toEqual([{ id: '4', reason: expect.stringMatching(/^not JSON/) }]);
+    // A delivery is read with the schemas the event was accepted with, not trusted.
+    expect(undecodable).toEqual([
+      { id: '4', reason: expect.stringMatching(/^not JSON/) },
+      { id: '5', reason: expect.stringMatching(/^detail\.properties\.method: /) },
+      { id: '6', reason: expect.stringMatching(/^source: /) },
+    ]);
     const groups = groupByCustomer(deliveries);
     expect(groups.map((g) => g.recordIds)).toEqual([['1', '3'], ['2']]);
     const plan = planProfileWrite(undefined, groups[0]!.events, {}, NOW);
