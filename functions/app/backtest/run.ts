@@ -16,6 +16,7 @@ import { tenantDirectory } from '../../core/config/tenants';
 import type { CanonicalEvent } from '../../core/events/schemas';
 import { stateKey, statsKey, statsOf, versionKey } from '../../core/journeys/items';
 import type { Journey } from '../../core/journeys/schema';
+import { PROFILES_SOURCE, SEGMENT_ENTERED, STAGE_CHANGED } from '../../core/profiles/profile-changes';
 import { modelKey } from '../../core/scoring/model-items';
 import type { ScoringContext } from '../../core/scoring/profile-scores';
 import { consumers } from '../../routes';
@@ -200,11 +201,18 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
     await advanceTo(Date.parse(event.occurredAt));
     seen.add(`${event.customerId}\u0000${event.eventId}`);
     customers.add(event.customerId);
-    await publishEvents({ bus }, [event]);
+    await replay(event);
     await drain();
   }
   await advanceTo(to);
   return report();
+
+  /** A history holds what the bus carried: ingested events, and profile changes as the profile function put them. */
+  async function replay(event: CanonicalEvent) {
+    const type: string = event.type;
+    if (type !== STAGE_CHANGED && type !== SEGMENT_ENTERED) return publishEvents({ bus }, [event]);
+    await bus.put([{ source: PROFILES_SOURCE, detailType: type, detail: { ...event, source: PROFILES_SOURCE } }]);
+  }
 
   async function report(): Promise<BacktestReport> {
     const journeys: Record<string, JourneyTotals> = {};
