@@ -580,7 +580,18 @@ const OPERATIONS: Record<string, Operation> = {
       fail(400, 'invalid_request', 'X-Shopify-Topic is missing'),
       invalidJson,
       fail(400, 'invalid_body', 'the body is not a JSON object'),
-      fail(400, 'invalid_payload', 'the body does not have the shape its topic promises; path points into it'),
+      fail(
+        400,
+        'topic_mismatch',
+        'the body is not the payload its topic promises (the signature covers the body, not X-Shopify-Topic: an ' +
+          'order sent as customers/redact or shop/redact); nothing is erased, audited or published; path points ' +
+          'into it',
+      ),
+      fail(
+        400,
+        'invalid_payload',
+        'the body is its topic’s kind of payload but a field is malformed; path points into it',
+      ),
       undecodablePath,
       unauthorized(
         'X-Shopify-Hmac-Sha256 is missing or does not match the body under the tenant’s secret (also for a tenant ' +
@@ -601,7 +612,7 @@ const OPERATIONS: Record<string, Operation> = {
     tags: ['webhooks'],
     summary: 'A WooCommerce webhook delivery',
     description:
-      'Verified with the tenant’s WooCommerce secret, checked against its topic’s shape, normalized into canonical ' +
+      'Verified with the tenant’s WooCommerce secret, checked against its topic (headers and body), normalized into canonical ' +
       'events and put on the bus. Topics: order.created, order.updated, customer.created, customer.updated; ' +
       'others are answered 200 and counted. The ping WooCommerce sends when a webhook is created ' +
       '(a form body webhook_id=<n> without X-WC-Webhook-* headers) is answered 200 without a signature check.',
@@ -624,6 +635,16 @@ const OPERATIONS: Record<string, Operation> = {
         required: false,
         description: 'New on every delivery; accepted for tracing, never part of an event id.',
       },
+      {
+        name: 'X-WC-Webhook-Resource',
+        required: false,
+        description: 'The topic’s resource, e.g. order; when given it must be the first half of the topic.',
+      },
+      {
+        name: 'X-WC-Webhook-Event',
+        required: false,
+        description: 'The topic’s event, e.g. created; when given it must be the second half of the topic.',
+      },
       { name: 'X-WC-Webhook-Source', required: false, description: 'The store’s home URL; accepted, not used.' },
     ],
     body: {
@@ -637,7 +658,15 @@ const OPERATIONS: Record<string, Operation> = {
       outcome(200, api.WooCommerceWebhookResult, 'the delivery is on the bus, valid but not used, or the ping'),
       fail(400, 'invalid_request', 'X-WC-Webhook-Topic is missing'),
       invalidJson,
-      fail(400, 'invalid_event', 'the body does not have the shape its topic promises; path points into it'),
+      fail(
+        400,
+        'topic_mismatch',
+        'X-WC-Webhook-Resource or X-WC-Webhook-Event disagrees with the topic, or the body is not the topic’s ' +
+          'resource (a customer sent as order.created); nothing is published; path names the header or points into ' +
+          'the body',
+      ),
+      fail(400, 'invalid_body', 'the body is not a JSON object'),
+      fail(400, 'invalid_event', 'the body is the topic’s resource but a field is malformed; path points into it'),
       fail(400, 'invalid_amount', 'an amount is not exact in the order’s currency'),
       undecodablePath,
       unauthorized(

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import type { Item, Key } from '../ports';
 import { jsonPath } from './json-path';
+import { ownValue } from './own';
 
 type Issue = z.core.$ZodIssue;
 
@@ -97,7 +98,7 @@ export const CounterValues = z.record(z.string(), z.number());
  * a number.
  */
 export function decodeCounters(key: Key, names: readonly string[], values: Record<string, unknown>) {
-  const parsed = CounterValues.safeParse(Object.fromEntries(names.map((name) => [name, values[name]])));
+  const parsed = CounterValues.safeParse(Object.fromEntries(names.map((name) => [name, ownValue(values, name)])));
   if (parsed.success) return parsed.data;
   throw new StoredItemError(key, parsed.error.issues);
 }

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { awsBus, awsTenants } from '../adapters/aws/environment';
-import { ingestEvents } from '../app/ingest/events';
+import { systemClock } from '../adapters/clock';
+import { type IngestEventsDeps, ingestEvents } from '../app/ingest/events';
 import type { TenantDirectory } from '../core/config/tenants';
 import {
   apiError,
@@ -12,10 +13,10 @@ import {
   jsonErrors,
   lambdaEntry,
 } from '../http/lambda';
-import type { Bus, Log, Metrics } from '../ports';
+import type { Log } from '../ports';
 
 /** POST /v1/events: the tenant from its API key, then the ingest use case. */
-export function createIngestHandler(deps: { bus: Bus; tenants: TenantDirectory; log: Log; metrics?: Metrics }) {
+export function createIngestHandler(deps: IngestEventsDeps & { tenants: TenantDirectory; log: Log }) {
   return middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
     const tenant = deps.tenants.byApiKey(header(event, 'x-api-key'));
     if (!tenant) {
@@ -26,5 +27,5 @@ export function createIngestHandler(deps: { bus: Bus; tenants: TenantDirectory; 
 }
 
 export const handler = lambdaEntry('ingest', (observed) =>
-  createIngestHandler({ bus: awsBus(), tenants: awsTenants(), ...observed }),
+  createIngestHandler({ bus: awsBus(), clock: systemClock, tenants: awsTenants(), ...observed }),
 );

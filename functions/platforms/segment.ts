@@ -1,5 +1,7 @@
 import { type Accepted, accepted, firstIssue, MAX_BATCH, type Rejected, rejected } from '../core/events/ingest';
 import { type CanonicalEvent, CanonicalEventInput, type Money } from '../core/events/schemas';
+import { occurredAtProblem } from '../core/events/time-window';
+import { setOwn } from '../core/own';
 import { type ItemError, reject } from '../core/rejection';
 import { isIanaTimeZone } from '../core/time-zone';
 import { toMinorUnits } from './money';
@@ -29,7 +31,10 @@ export const SEGMENT_SOURCE = 'segment';
 const DEFAULT_CURRENCY = 'USD';
 
 export type SegmentOptions = {
-  /** When the request arrived (ISO-8601): the time of a call without `timestamp`. */
+  /**
+   * When the request arrived (ISO-8601): the time of a call without `timestamp`, and the limit of one with it
+   * (a `timestamp` later than this plus the allowed skew is refused, as is one before 2000: core/events/time-window).
+   */
   receivedAt?: string;
   /** The currency of amounts without `properties.currency` (default USD, as Segment destinations assume). */
   defaultCurrency?: string;
@@ -195,8 +200,12 @@ function mapCall(
   if (userId === undefined && anonymousId === undefined)
     fail(`${base}.userId`, 'a userId or an anonymousId is required');
   let occurredAt: string;
-  if (call.timestamp !== undefined && call.timestamp !== null) occurredAt = timeOf(call.timestamp, `${base}.timestamp`);
-  else if (options.receivedAt !== undefined) occurredAt = timeOf(options.receivedAt, '$.receivedAt');
+  if (call.timestamp !== undefined && call.timestamp !== null) {
+    occurredAt = timeOf(call.timestamp, `${base}.timestamp`);
+    const receivedAt = options.receivedAt === undefined ? undefined : Date.parse(options.receivedAt);
+    const problem = occurredAtProblem(occurredAt, receivedAt);
+    if (problem !== undefined) fail(`${base}.timestamp`, problem);
+  } else if (options.receivedAt !== undefined) occurredAt = timeOf(options.receivedAt, '$.receivedAt');
   else return fail(`${base}.timestamp`, 'is required when the receive time is unknown');
 
   const envelope = {
@@ -259,7 +268,7 @@ function scalarTraits(traits: Record<string, unknown>): Record<string, string | 
       (typeof value === 'number' && Number.isFinite(value)) ||
       (typeof value === 'string' && value.length <= 256);
     if (!keep) continue;
-    out[key] = value as string | number | boolean | null;
+    setOwn(out, key, value as string | number | boolean | null);
     count += 1;
   }
   return out;

@@ -1,6 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
 import { type Accepted, accepted, type Ignored, ignored, type Rejected, rejected } from '../core/events/ingest';
 import type { CanonicalEvent, Channel, EventOf, Money } from '../core/events/schemas';
+import { jsonPath } from '../core/json-path';
+import { setOwn } from '../core/own';
 import { reject } from '../core/rejection';
 import { isIanaTimeZone } from '../core/time-zone';
 import { toMinorUnits } from './money';
@@ -206,16 +209,262 @@ function customerOf(body: Json): { customer: Json; id: string } | undefined {
   return customer && id ? { customer, id } : undefined;
 }
 
-const ORDER_TOPICS = {
-  'orders/create': 'order_placed',
-  'orders/paid': 'order_paid',
-  'orders/updated': 'order_updated',
-  'orders/cancelled': 'order_cancelled',
+// ---- the payload each topic promises -----------------------------------------------------------
+// Shopify signs the body, not the headers: a body signed for orders/create can be sent again under
+// `X-Shopify-Topic: customers/redact`. So every topic used has the schema of its payload, and nothing
+// happens to a body that does not fit it. Each kind of payload has a mark, keys that only it has
+// (an order its financial_status, a checkout its abandoned_checkout_url, a refund its order_id and
+// refund_line_items, a customer its state, a shop its myshopify_domain, the privacy payloads their
+// shop_id and shop_domain, and their own lists), and no other kind's mark. A body of another kind
+// is refused as `topic_mismatch`; one of the right kind with a field of the wrong type as
+// `invalid_payload`. Only the fields the mapping reads are typed; other fields are left alone.
+
+/** An exact integer id: a digit string (from the big-int-safe parser) or a safe integer number. */
+const ExactId = z.union([z.string().regex(/^\d{1,40}$/), z.int().min(0)], { error: 'must be an integer id' });
+const Time = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time');
+const Amount = z.union([z.string(), z.number()], { error: 'must be a decimal amount' });
+const MoneyBag = z.object({ amount: Amount, currency_code: z.string() });
+const MoneySet = z.object({ shop_money: MoneyBag, presentment_money: MoneyBag.nullish() });
+const Consent = z.object({ state: z.string().nullish(), consent_updated_at: Time.nullish() });
+/** The customer an order or a checkout names (not its own resource: the mapping reads only these). */
+const CustomerRef = z.object({
+  id: ExactId.nullish(),
+  admin_graphql_api_id: z.string().nullish(),
+  email_marketing_consent: Consent.nullish(),
+  sms_marketing_consent: Consent.nullish(),
+  accepts_marketing: z.boolean().nullish(),
+  accepts_marketing_updated_at: Time.nullish(),
+});
+
+/** A key that is another kind's mark: a body that has it is that kind's payload, whatever the topic header says. */
+const markOf = (what: string) => z.never({ error: `is a key of ${what}` }).optional();
+type Mark = ReturnType<typeof markOf>;
+const MARKS = {
+  order: { what: 'an order', keys: ['financial_status'] },
+  checkout: { what: 'a checkout', keys: ['abandoned_checkout_url'] },
+  refund: { what: 'a refund', keys: ['order_id', 'refund_line_items'] },
+  customer: { what: 'a customer', keys: ['state'] },
+  shop: { what: 'a shop', keys: ['myshopify_domain'] },
+  privacy: { what: 'a privacy request', keys: ['shop_id', 'shop_domain'] },
 } as const;
+type Kind = keyof typeof MARKS;
+/** The keys of every kind's marks but `K`'s. */
+type OthersMarks<K extends Kind> = Record<
+  { [O in Exclude<Kind, K>]: (typeof MARKS)[O]['keys'][number] }[Exclude<Kind, K>],
+  Mark
+>;
+/** The marks of every kind but `kind`, as keys its payload must not have. */
+function othersMarks<const K extends Kind>(kind: K): OthersMarks<K> {
+  const shape: Record<string, Mark> = {};
+  for (const [other, { what, keys }] of Object.entries(MARKS)) {
+    if (other !== kind) for (const key of keys) shape[key] = markOf(what);
+  }
+  return shape as OthersMarks<K>;
+}
+
+/** The Order resource (orders/create, paid, updated, cancelled: Shopify sends the same object for all four). */
+const OrderKind = z.object({
+  ...othersMarks('order'),
+  financial_status: z.string().nullable(),
+  line_items: z.array(z.unknown()),
+});
+const OrderPayload = OrderKind.extend({
+  id: ExactId,
+  admin_graphql_api_id: z.string().nullish(),
+  created_at: Time.nullish(),
+  updated_at: Time.nullish(),
+  cancelled_at: Time.nullish(),
+  currency: z.string().nullish(),
+  total_price: Amount.nullish(),
+  total_price_set: MoneySet.nullish(),
+  total_discounts: Amount.nullish(),
+  total_discounts_set: MoneySet.nullish(),
+  discount_codes: z.array(z.object({ code: z.string().nullish() })).nullish(),
+  buyer_accepts_marketing: z.boolean().nullish(),
+  line_items: z.array(
+    z.object({
+      product_id: ExactId.nullish(),
+      variant_id: ExactId.nullish(),
+      quantity: z.number(),
+      price: Amount.nullish(),
+      price_set: MoneySet.nullish(),
+    }),
+  ),
+  customer: CustomerRef.nullish(),
+});
+/** orders/cancelled: an order that has been cancelled (a live order's body is not a cancellation). */
+const CancelledAt = z
+  .string({ error: 'is not set: the order has not been cancelled' })
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time');
+const CancelledOrderKind = OrderKind.extend({ cancelled_at: CancelledAt });
+const CancelledOrderPayload = OrderPayload.extend({ cancelled_at: CancelledAt });
+
+/** The Refund resource (refunds/create): it names its order, not its customer. */
+const RefundKind = z.object({
+  ...othersMarks('refund'),
+  order_id: ExactId,
+  refund_line_items: z.array(z.unknown()),
+});
+const RefundPayload = RefundKind.extend({
+  id: ExactId,
+  admin_graphql_api_id: z.string().nullish(),
+  created_at: Time.nullish(),
+  processed_at: Time.nullish(),
+  refund_line_items: z.array(z.object({ subtotal_set: MoneySet.nullish(), total_tax_set: MoneySet.nullish() })),
+  transactions: z.array(
+    z.object({
+      kind: z.string().nullish(),
+      status: z.string().nullish(),
+      amount: Amount.nullish(),
+      currency: z.string().nullish(),
+    }),
+  ),
+  total_duties_set: MoneySet.nullish(),
+});
+
+/** The Customer resource (customers/create, customers/update). */
+const CustomerKind = z.object({ ...othersMarks('customer'), state: z.string() });
+const CustomerPayload = CustomerKind.extend({
+  id: ExactId,
+  admin_graphql_api_id: z.string().nullish(),
+  created_at: Time.nullish(),
+  updated_at: Time.nullish(),
+  email_marketing_consent: Consent.nullish(),
+  sms_marketing_consent: Consent.nullish(),
+  accepts_marketing: z.boolean().nullish(),
+  accepts_marketing_updated_at: Time.nullish(),
+});
+
+/** The abandoned checkout (checkouts/create, checkouts/update). */
+const CheckoutKind = z.object({
+  ...othersMarks('checkout'),
+  abandoned_checkout_url: z.string().nullable(),
+  token: z.string(),
+  line_items: z.array(z.unknown()),
+});
+const CheckoutPayload = CheckoutKind.extend({
+  created_at: Time.nullish(),
+  updated_at: Time.nullish(),
+  currency: z.string().nullish(),
+  presentment_currency: z.string().nullish(),
+  total_price: Amount.nullish(),
+  line_items: z.array(z.object({ quantity: z.number().nullish() })),
+  customer: CustomerRef.nullish(),
+  buyer_accepts_marketing: z.boolean().nullish(),
+  buyer_accepts_sms_marketing: z.boolean().nullish(),
+});
+
+/** The Shop resource (app/uninstalled). Shopify's own sample has null domains: the keys must be there. */
+const ShopKind = z.object({
+  ...othersMarks('shop'),
+  myshopify_domain: z.string().nullable(),
+  domain: z.string().nullable(),
+});
+const ShopPayload = ShopKind.extend({ id: ExactId });
+
+// The mandatory privacy payloads, as https://shopify.dev/docs/apps/build/compliance/privacy-law-compliance
+// documents them; each has its own list and none of the others'. shop/redact erases the whole tenant: a body
+// that names a customer is not one.
+const ofDataRequest = markOf('a customers/data_request payload');
+const ofRedact = markOf('a customers/redact payload');
+const PrivacyShop = { ...othersMarks('privacy'), shop_id: ExactId, shop_domain: z.string() };
+const PrivacyCustomer = z.object({ id: ExactId, email: z.string().nullish(), phone: z.string().nullish() });
+const DataRequestPayload = z.object({
+  ...PrivacyShop,
+  orders_to_redact: ofRedact,
+  customer: PrivacyCustomer,
+  orders_requested: z.array(ExactId),
+  data_request: z.object({ id: ExactId }),
+});
+const CustomerRedactPayload = z.object({
+  ...PrivacyShop,
+  orders_requested: ofDataRequest,
+  data_request: ofDataRequest,
+  customer: PrivacyCustomer,
+  orders_to_redact: z.array(ExactId),
+});
+const ShopRedactPayload = z.object({
+  ...PrivacyShop,
+  customer: markOf('a customer’s privacy request'),
+  orders_to_redact: ofRedact,
+  orders_requested: ofDataRequest,
+  data_request: ofDataRequest,
+});
+
+type TopicSchemas = {
+  /** The kind of payload: a body that fails it is another topic's (400 topic_mismatch). */
+  kind: z.ZodType;
+  /** The whole payload the mapping reads: a body of the right kind that fails it is malformed (400 invalid_payload). */
+  payload: z.ZodType;
+};
+const whole = (schema: z.ZodType): TopicSchemas => ({ kind: schema, payload: schema });
+
+/** Every topic used, with the payload it promises; a topic not in here is ignored (200). */
+const TOPICS: ReadonlyMap<string, TopicSchemas> = new Map([
+  ['orders/create', { kind: OrderKind, payload: OrderPayload }],
+  ['orders/paid', { kind: OrderKind, payload: OrderPayload }],
+  ['orders/updated', { kind: OrderKind, payload: OrderPayload }],
+  ['orders/cancelled', { kind: CancelledOrderKind, payload: CancelledOrderPayload }],
+  ['refunds/create', { kind: RefundKind, payload: RefundPayload }],
+  ['customers/create', { kind: CustomerKind, payload: CustomerPayload }],
+  ['customers/update', { kind: CustomerKind, payload: CustomerPayload }],
+  ['checkouts/create', { kind: CheckoutKind, payload: CheckoutPayload }],
+  ['checkouts/update', { kind: CheckoutKind, payload: CheckoutPayload }],
+  ['app/uninstalled', { kind: ShopKind, payload: ShopPayload }],
+  ['customers/data_request', whole(DataRequestPayload)],
+  ['customers/redact', whole(CustomerRedactPayload)],
+  ['shop/redact', whole(ShopRedactPayload)],
+]);
+
+/** The Shopify topics growthloop uses (each with its payload schema); every other topic is ignored. */
+export const SHOPIFY_TOPICS: readonly string[] = [...TOPICS.keys()];
+
+function refusal(error: string, body: Json, issues: z.ZodError, topic?: string): Rejected {
+  const issue = issues.issues[0];
+  const keys = issue?.path ?? [];
+  const path = jsonPath('$', keys);
+  const top = keys[0];
+  const missing = keys.length === 1 && typeof top === 'string' && !Object.hasOwn(body, top);
+  const reason = missing ? 'is missing' : (issue?.message ?? 'is invalid');
+  const message = topic ? `${path}: ${reason}; the body is not the payload of ${topic}` : `${path}: ${reason}`;
+  return rejected(reject(400, error, message, path));
+}
+
+/**
+ * Whether `body` is the payload `topic` promises: undefined when it is (or the topic is not used), else the
+ * 400 to answer. `topic_mismatch`: the body is another kind of payload (an order sent as customers/redact);
+ * `invalid_payload`: the right kind with a malformed field; `invalid_body`: not a JSON object. The signature
+ * covers the body only, so this runs before anything is done with a delivery.
+ */
+export function checkShopifyPayload(topic: string, body: unknown): Rejected | undefined {
+  const schemas = TOPICS.get(topic);
+  if (schemas === undefined) return undefined;
+  const json = obj(body);
+  if (json === undefined) return rejected(reject(400, 'invalid_body', 'the body must be a JSON object', '$'));
+  // The payload schema extends the kind's, so a body that fits it is of the right kind.
+  const payload = schemas.payload.safeParse(json);
+  if (payload.success) return undefined;
+  const kind = schemas.payload === schemas.kind ? payload : schemas.kind.safeParse(json);
+  if (!kind.success) return refusal('topic_mismatch', json, kind.error, topic);
+  return refusal('invalid_payload', json, payload.error);
+}
+
+/** The order a refunds/create body names: its customer must be looked up, since the refund does not say. */
+export function refundOrderId(body: unknown): string | undefined {
+  return body && typeof body === 'object' ? exactId((body as Json).order_id) : undefined;
+}
+
+const ORDER_TOPICS: ReadonlyMap<string, 'order_placed' | 'order_paid' | 'order_updated' | 'order_cancelled'> = new Map([
+  ['orders/create', 'order_placed'],
+  ['orders/paid', 'order_paid'],
+  ['orders/updated', 'order_updated'],
+  ['orders/cancelled', 'order_cancelled'],
+] as const);
 
 /**
  * Maps one Shopify webhook delivery onto canonical events (source `shopify`, eventIds are business keys,
- * so redeliveries, duplicate subscriptions and retries all give the same ids):
+ * so redeliveries, duplicate subscriptions and retries all give the same ids), once the body has been
+ * checked against its topic's payload schema (checkShopifyPayload; a body of another topic is rejected):
  *
  * - orders/create → order_placed `shopify:order:<id>:placed` at created_at; orders/paid → order_paid
  *   `…:paid`; orders/updated → order_updated `…:updated:<updated_at>`; orders/cancelled → order_cancelled
@@ -225,19 +474,18 @@ const ORDER_TOPICS = {
  * - customers/create|update → identify `shopify:customer:<id>:<updated_at>` plus consent_changed.
  * - checkouts/create|update → checkout_started `shopify:checkout:<token>:<updated_at>` (presentment
  *   currency, the one the buyer saw) plus consent_changed; a checkout without a customer is ignored.
- * - app/uninstalled → uninstalled; customers/data_request, customers/redact, shop/redact → privacy.
+ * - app/uninstalled (a Shop body) → uninstalled; customers/data_request, customers/redact, shop/redact → privacy.
  */
-/** The order a refunds/create body names: its customer must be looked up, since the refund does not say. */
-export function refundOrderId(body: unknown): string | undefined {
-  return body && typeof body === 'object' ? exactId((body as Json).order_id) : undefined;
-}
-
 export function normalizeShopify(input: ShopifyInput): ShopifyResult {
   const body = obj(input.body);
   if (body === undefined) return rejected(reject(400, 'invalid_body', 'the body must be a JSON object', '$'));
+  const topic = input.topic;
+  if (!TOPICS.has(topic)) return ignored(`the Shopify topic ${JSON.stringify(topic)} is not mapped`);
+  const refused = checkShopifyPayload(topic, body);
+  if (refused) return refused;
   try {
-    const topic = input.topic;
-    if (topic in ORDER_TOPICS) return order(ORDER_TOPICS[topic as keyof typeof ORDER_TOPICS], body, input);
+    const orderType = ORDER_TOPICS.get(topic);
+    if (orderType) return order(orderType, body, input);
     switch (topic) {
       case 'refunds/create':
         return refund(body, input);
@@ -249,12 +497,8 @@ export function normalizeShopify(input: ShopifyInput): ShopifyResult {
         return checkout(body, input);
       case 'app/uninstalled':
         return { kind: 'uninstalled' };
-      case 'customers/data_request':
-      case 'customers/redact':
-      case 'shop/redact':
-        return { kind: 'privacy', request: privacy(topic, body) };
       default:
-        return ignored(`the Shopify topic ${JSON.stringify(topic)} is not mapped`);
+        return { kind: 'privacy', request: privacy(topic, body) };
     }
   } catch (e) {
     if (!(e instanceof Invalid)) throw e;
@@ -262,7 +506,11 @@ export function normalizeShopify(input: ShopifyInput): ShopifyResult {
   }
 }
 
-function order(type: (typeof ORDER_TOPICS)[keyof typeof ORDER_TOPICS], body: Json, input: ShopifyInput): ShopifyResult {
+function order(
+  type: 'order_placed' | 'order_paid' | 'order_updated' | 'order_cancelled',
+  body: Json,
+  input: ShopifyInput,
+): ShopifyResult {
   const orderId = resourceId(body);
   if (orderId === undefined) throw new Invalid('$.id', '$.id: the order has no exact id');
   const owner = customerOf(body);
@@ -408,7 +656,7 @@ function customer(body: Json, input: ShopifyInput): ShopifyResult {
   const traits: Record<string, string | null> = {};
   for (const name of TRAITS) {
     const v = body[name];
-    if (v === null || (typeof v === 'string' && v.length <= 256)) traits[name] = v;
+    if (v === null || (typeof v === 'string' && v.length <= 256)) setOwn(traits, name, v);
   }
   const tags = body.tags;
   const tagText = Array.isArray(tags) ? tags.filter((t) => typeof t === 'string').join(', ') : tags;
@@ -450,32 +698,29 @@ function checkout(body: Json, input: ShopifyInput): ShopifyResult {
   return accepted([started, ...consentEvents(base, eventId, occurredAt, owner.customer, body)]);
 }
 
-function privacy(
-  topic: 'customers/data_request' | 'customers/redact' | 'shop/redact',
-  body: Json,
-): ShopifyPrivacyRequest {
-  const type =
-    topic === 'customers/data_request'
-      ? 'customer_data_request'
-      : topic === 'customers/redact'
-        ? 'customer_redact'
-        : 'shop_redact';
-  const request: ShopifyPrivacyRequest = { type };
-  const shopDomain = str(body.shop_domain);
-  if (shopDomain) request.shopDomain = shopDomain;
-  if (type === 'shop_redact') return request;
-  const who = obj(body.customer);
-  const customerId = who && exactId(who.id);
-  if (customerId) request.customerId = customerId;
-  const email = str(who?.email);
-  if (email) request.email = email;
-  const phone = str(who?.phone);
-  if (phone) request.phone = phone;
-  const orders = body.orders_requested ?? body.orders_to_redact;
-  if (Array.isArray(orders)) {
-    request.ordersRequested = orders.map(exactId).filter((id): id is string => id !== undefined);
+/** A privacy topic's request, read from its checked payload. */
+function privacy(topic: string, body: Json): ShopifyPrivacyRequest {
+  if (topic === 'shop/redact') {
+    return { type: 'shop_redact', shopDomain: ShopRedactPayload.parse(body).shop_domain };
   }
-  const dataRequestId = exactId(obj(body.data_request)?.id);
-  if (dataRequestId) request.dataRequestId = dataRequestId;
+  let request: ShopifyPrivacyRequest;
+  let who: z.infer<typeof PrivacyCustomer>;
+  if (topic === 'customers/redact') {
+    const p = CustomerRedactPayload.parse(body);
+    who = p.customer;
+    request = { type: 'customer_redact', shopDomain: p.shop_domain, ordersRequested: p.orders_to_redact.map(String) };
+  } else {
+    const p = DataRequestPayload.parse(body);
+    who = p.customer;
+    request = {
+      type: 'customer_data_request',
+      shopDomain: p.shop_domain,
+      ordersRequested: p.orders_requested.map(String),
+      dataRequestId: String(p.data_request.id),
+    };
+  }
+  request.customerId = String(who.id);
+  if (who.email) request.email = who.email;
+  if (who.phone) request.phone = who.phone;
   return request;
 }

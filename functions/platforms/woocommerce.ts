@@ -10,6 +10,8 @@ import {
   rejected,
 } from '../core/events/ingest';
 import { type CanonicalEvent, CanonicalEventInput, type Money } from '../core/events/schemas';
+import { jsonPath } from '../core/json-path';
+import { setOwn } from '../core/own';
 import { type ApiError, reject } from '../core/rejection';
 import { toMinorUnits } from './money';
 
@@ -52,6 +54,12 @@ export type WooInput = {
   /** The parsed JSON body. */
   body: unknown;
   tenantId: string;
+  /**
+   * `X-WC-Webhook-Resource` (e.g. `order`) and `X-WC-Webhook-Event` (e.g. `created`): WooCommerce sends both, split
+   * from the topic. When given they must agree with it; the signature covers the body, not these headers.
+   */
+  resource?: string;
+  event?: string;
   /** `X-WC-Webhook-Delivery-ID`: new on every delivery, so never part of an eventId; accepted for tracing only. */
   deliveryId?: string;
   /**
@@ -63,7 +71,24 @@ export type WooInput = {
 /** The normalizers' result (core/events/ingest.ts); rejected: the body does not fit its topic (400). */
 export type WooResult = Accepted | Rejected | Ignored;
 
-// Only the fields the mapping reads; everything else in the REST body is ignored (and never kept).
+// The signature covers the body, not the X-WC-Webhook-* headers: a signed customer body could be sent again as
+// order.created. So each resource's body has its marks, keys only it has (an order its order_key and line_items,
+// a customer its username and role), and none of the other's; a body without them is another resource's and is
+// refused as `topic_mismatch` before it is read. Past that, only the fields the mapping reads are checked;
+// everything else in the REST body is ignored (and never kept).
+const markOf = (what: string) => z.never({ error: `is a key of ${what}` }).optional();
+const WooOrderKind = z.object({
+  username: markOf('a customer'),
+  role: markOf('a customer'),
+  order_key: z.string(),
+  line_items: z.array(z.unknown()),
+});
+const WooCustomerKind = z.object({
+  order_key: markOf('an order'),
+  line_items: markOf('an order'),
+  username: z.string(),
+  role: z.string(),
+});
 const gmt = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/, 'must be a WooCommerce _gmt time such as 2017-03-22T19:28:02');
@@ -111,7 +136,8 @@ const WooCustomer = z.object({
 const utc = (gmtTime: string): string => new Date(`${gmtTime}Z`).toISOString();
 
 /**
- * Maps one WooCommerce webhook delivery onto canonical events.
+ * Maps one WooCommerce webhook delivery onto canonical events, once checkWooDelivery has found its topic, resource
+ * and event headers in agreement and its body the topic's resource (else rejected, 400 topic_mismatch):
  *
  * - order.created → order_placed (`woocommerce:order:<id>:placed`, at date_created_gmt); a block-checkout
  *   draft (`checkout-draft`) is ignored.
@@ -129,6 +155,8 @@ const utc = (gmtTime: string): string => new Date(`${gmtTime}Z`).toISOString();
  */
 export function normalizeWoo(input: WooInput): WooResult {
   const { topic, body, tenantId } = input;
+  const refused = checkWooDelivery(input);
+  if (refused) return refused;
   switch (topic) {
     case 'order.created':
     case 'order.updated': {
@@ -144,7 +172,7 @@ export function normalizeWoo(input: WooInput): WooResult {
       const traits: Record<string, string> = {};
       const put = (name: string, value: string | null | undefined) => {
         const v = value?.trim();
-        if (v) traits[name] = v.slice(0, 256);
+        if (v) setOwn(traits, name, v.slice(0, 256));
       };
       put('first_name', c.first_name);
       put('last_name', c.last_name);
@@ -176,6 +204,48 @@ export function normalizeWoo(input: WooInput): WooResult {
     default:
       return ignored(`the WooCommerce topic ${JSON.stringify(topic)} is not mapped`);
   }
+}
+
+/** The body kind each topic used promises. */
+const KINDS: ReadonlyMap<string, { resource: string; kind: z.ZodType }> = new Map([
+  ['order.created', { resource: 'order', kind: WooOrderKind }],
+  ['order.updated', { resource: 'order', kind: WooOrderKind }],
+  ['customer.created', { resource: 'customer', kind: WooCustomerKind }],
+  ['customer.updated', { resource: 'customer', kind: WooCustomerKind }],
+]);
+
+/**
+ * For a topic used: `X-WC-Webhook-Resource` and `X-WC-Webhook-Event`, when given, must be the topic's two halves,
+ * and the body must be that resource (an order for order.*, a customer for customer.*). Undefined when they agree
+ * (or the topic is not used), else the 400 `topic_mismatch` to answer.
+ */
+export function checkWooDelivery(input: Pick<WooInput, 'topic' | 'body' | 'resource' | 'event'>): Rejected | undefined {
+  const used = KINDS.get(input.topic);
+  if (used === undefined) return undefined;
+  const event = input.topic.slice(used.resource.length + 1);
+  for (const [header, given, expected] of [
+    ['x-wc-webhook-resource', input.resource, used.resource],
+    ['x-wc-webhook-event', input.event, event],
+  ] as const) {
+    if (given !== undefined && given !== expected) {
+      const message = `headers.${header}: ${JSON.stringify(given)} does not match the topic ${input.topic} (${expected})`;
+      return rejected(reject(400, 'topic_mismatch', message, `headers.${header}`));
+    }
+  }
+  const body = input.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return rejected(reject(400, 'invalid_body', 'the body must be a JSON object', '$'));
+  }
+  const parsed = used.kind.safeParse(body);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  const keys = issue?.path ?? [];
+  const path = jsonPath('$', keys);
+  const top = keys[0];
+  const missing = keys.length === 1 && typeof top === 'string' && !Object.hasOwn(body, top);
+  const reason = missing ? 'is missing' : (issue?.message ?? 'is invalid');
+  const message = `${path}: ${reason}; the body is not ${used.resource === 'order' ? 'an order' : 'a customer'}, as ${input.topic} promises`;
+  return rejected(reject(400, 'topic_mismatch', message, path));
 }
 
 function mapOrder(topic: 'order.created' | 'order.updated', o: WooOrder, tenantId: string): WooResult {

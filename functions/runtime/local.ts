@@ -64,7 +64,7 @@ export async function startLocal(options: LocalOptions) {
   // Beside the logs, as Lambda writes both to one log stream.
   const metrics = options.metrics ?? emfMetrics((line) => process.stderr.write(`${line}\n`));
   const functions: Record<FunctionName, HttpHandler> = {
-    ingest: createIngestHandler({ bus, tenants, log, metrics }),
+    ingest: createIngestHandler({ bus, clock, tenants, log, metrics }),
     admin: createAdminFunction({ store, tenants, clock, log }),
     webhooks: createWebhooksFunction({ bus, store, clock, log, metrics, secretsOf: async (id) => secrets.get(id) }),
     segment: createSegmentFunction({ bus, clock, tenants, log, metrics }),

@@ -25,7 +25,8 @@ const sessionStream = (seed: number, prefix: string, events: number): Stream =>
     events,
     seed,
     prefix,
-    start: new Date(Date.now() - 86_400_000).toISOString(),
+    // The day before the last hour: events later than their receipt are refused.
+    start: new Date(Date.now() - 86_400_000 - 3_600_000).toISOString(),
     days: 1,
   });
 

@@ -44,6 +44,46 @@ const expected = (events: ReturnType<typeof shopHistory>, customerId: string) =>
   );
 
 describe('the local runtime', () => {
+  it('keeps traits, tags and orders named after Object.prototype members, through the table', async () => {
+    const names = ['constructor', 'toString', 'valueOf', 'hasOwnProperty'];
+    const at = (minute: number) => `2026-11-20T11:${String(minute).padStart(2, '0')}:00Z`;
+    const res = await post({
+      batch: [
+        {
+          type: 'identify',
+          eventId: 'proto-identify',
+          customerId: 'proto-keys',
+          occurredAt: at(0),
+          properties: { traits: Object.fromEntries(names.map((n) => [n, `${n}!`])) },
+        },
+        {
+          type: 'tags_updated',
+          eventId: 'proto-tags',
+          customerId: 'proto-keys',
+          occurredAt: at(1),
+          properties: { add: names },
+        },
+        ...names.map((orderId, i) => ({
+          type: 'order_placed',
+          eventId: `proto-order-${orderId}`,
+          customerId: 'proto-keys',
+          occurredAt: at(2 + i),
+          properties: { orderId, total: { amount: 1000, currency: 'EUR' } },
+        })),
+      ],
+    });
+    expect(await res.json()).toEqual({ accepted: 6, rejected: 0, errors: [] });
+    await settled();
+    const { status, body } = await profile('proto-keys');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      orders: 4,
+      revenue: { EUR: { orders: 4, gross: 4000 } },
+      traits: Object.fromEntries(names.map((n) => [n, `${n}!`])),
+    });
+    expect([...(body.tags as string[])].sort()).toEqual([...names].sort());
+  });
+
   it('folds a posted order into the profile the admin API returns', async () => {
     const res = await post({
       type: 'order_placed',

@@ -160,6 +160,40 @@ describe('Shopify webhooks', () => {
     expect(await read('shop-reversed')).toEqual(inOrder);
   });
 
+  it('refuses a signed orders/create body sent as customers/redact or shop/redact, erasing and auditing nothing', async () => {
+    const body = fixture('orders__create.json');
+    expect((await deliver(body, shopifyHeaders('orders/create', body))).status).toBe(200);
+    await settled();
+    const before = await profile(ORDER_CUSTOMER);
+    expect(before).toMatchObject({ orders: 1 });
+    const held = async (tenantId: string) =>
+      (await runtime.store.scan(`${tenantId}#`)).map((item) => JSON.stringify(item)).sort();
+    const items = await held('shop');
+    // The same bytes, the tenant's real signature, only X-Shopify-Topic changed; also a customers/redact body
+    // sent as shop/redact, which would erase the whole tenant.
+    const redact = fixture('customers__redact.json');
+    for (const [payload, topic, path] of [
+      [body, 'customers/redact', '$.financial_status'],
+      [body, 'shop/redact', '$.financial_status'],
+      [body, 'customers/data_request', '$.financial_status'],
+      [redact, 'shop/redact', '$.customer'],
+      [redact, 'orders/create', '$.shop_id'],
+    ] as const) {
+      const res = await deliver(payload, shopifyHeaders(topic, payload));
+      expect(res.status, topic).toBe(400);
+      const error = (await res.json()) as { error: string; message: string; path: string };
+      expect(error, topic).toEqual({
+        error: 'topic_mismatch',
+        message: expect.stringContaining(`the body is not the payload of ${topic}`),
+        path,
+      });
+    }
+    expect(runtime.queue.depth('profile-updates')).toBe(0);
+    expect(await profile(ORDER_CUSTOMER)).toEqual(before);
+    // Nothing erased, no tombstone, no audit entry: every item of the tenant is as it was.
+    expect(await held('shop')).toEqual(items);
+  });
+
   it('erases the customer on customers/redact: no item holds the id, e-mail or phone, and the export is empty', async () => {
     const body = fixture('customers__redact.json');
     const identify = {
@@ -343,6 +377,29 @@ describe('WooCommerce webhooks', () => {
     const res = await deliverWoo(body, signed('order.created', body, 'wrong-secret'));
     expect(res.status).toBe(401);
     expect(runtime.queue.depth('profile-updates')).toBe(0);
+  });
+
+  it('refuses a signed body that is not the resource its topic and resource headers name, publishing nothing', async () => {
+    const customer = wooFixture('customer.created.json');
+    const order = wooFixture('order.created.json');
+    const guest = `email:${encodeURIComponent('john.doe@example.com')}`;
+    const before = await profile(guest);
+    for (const [payload, headers, path] of [
+      [customer, signed('order.created', customer), '$.username'],
+      [order, signed('customer.updated', order), '$.order_key'],
+      [
+        order,
+        { ...signed('order.created', order), 'x-wc-webhook-resource': 'customer' },
+        'headers.x-wc-webhook-resource',
+      ],
+    ] as const) {
+      const res = await deliverWoo(payload, headers);
+      expect(res.status, path).toBe(400);
+      expect(await res.json()).toMatchObject({ error: 'topic_mismatch', path });
+    }
+    expect(runtime.queue.depth('profile-updates')).toBe(0);
+    expect(await profile('25')).toBeUndefined();
+    expect(await profile(guest)).toEqual(before);
   });
 
   it('folds a signed order.created of a guest into a profile keyed by the billing e-mail', async () => {

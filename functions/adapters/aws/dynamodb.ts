@@ -28,7 +28,9 @@ import { table } from '../../table';
 const MAX_BATCH_GET = 100;
 const MAX_BATCH_WRITE = 25;
 
-const toAttributes = (value: object) => marshall(value, { removeUndefinedValues: true });
+// convertClassInstanceToMap: a map with an own key named `constructor` (a trait, an order id) would otherwise be taken for a class instance.
+const toAttributes = (value: object) =>
+  marshall(value, { removeUndefinedValues: true, convertClassInstanceToMap: true });
 const fromAttributes = (attributes: Parameters<typeof unmarshall>[0]) => unmarshall(attributes) as Item;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const chunk = <T>(list: readonly T[], size: number): T[][] =>

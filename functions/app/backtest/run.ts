@@ -16,6 +16,7 @@ import { tenantDirectory } from '../../core/config/tenants';
 import type { CanonicalEvent } from '../../core/events/schemas';
 import { stateKey, statsKey, statsOf, versionKey } from '../../core/journeys/items';
 import type { Journey } from '../../core/journeys/schema';
+import { ownValue, setOwn } from '../../core/own';
 import { PROFILES_SOURCE, SEGMENT_ENTERED, STAGE_CHANGED } from '../../core/profiles/profile-changes';
 import { modelKey } from '../../core/scoring/model-items';
 import type { ScoringContext } from '../../core/scoring/profile-scores';
@@ -69,9 +70,9 @@ export type BacktestReport = {
   sends: Send[];
 };
 
-const bump = (counts: Record<string, number>, key: string, by = 1) => {
-  counts[key] = (counts[key] ?? 0) + by;
-};
+/** Counts by a name from outside (a coupon pool, an action kind): an own entry even for `constructor`. */
+const bump = (counts: Record<string, number>, key: string, by = 1) =>
+  setOwn(counts, key, (ownValue(counts, key) ?? 0) + by);
 
 export async function backtest(options: BacktestOptions): Promise<BacktestReport> {
   const inWindow = (e: CanonicalEvent) =>
@@ -231,7 +232,9 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
     }
     const issued = Object.values(byPool).reduce((s, n) => s + n, 0);
     const values = options.couponValues;
-    const cost = values ? Object.entries(byPool).reduce((s, [pool, n]) => s + n * (values[pool] ?? 0), 0) : null;
+    const cost = values
+      ? Object.entries(byPool).reduce((s, [pool, n]) => s + n * (ownValue(values, pool) ?? 0), 0)
+      : null;
     return {
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),

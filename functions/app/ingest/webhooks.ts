@@ -3,10 +3,12 @@ import { type Answer, answer, parseJsonBody, reject } from '../../contracts/answ
 import type { TenantSecrets } from '../../core/config/schema';
 import { shopifySecrets } from '../../core/config/tenants';
 import type { CanonicalEvent } from '../../core/events/schemas';
+import { eventTimesRejection } from '../../core/events/time-window';
 import { tombstoneKey } from '../../core/privacy/records';
 import { orderCustomer, orderIndexKey } from '../../core/profiles/items';
 import { parseJsonPreservingBigInts } from '../../platforms/json';
 import {
+  checkShopifyPayload,
   normalizeShopify,
   refundOrderId,
   type ShopifyPrivacyRequest,
@@ -95,6 +97,10 @@ export async function receiveShopifyWebhook(deps: WebhookDeps, command: WebhookC
   if (!topic) return missing('x-shopify-topic');
   const parsed = parseBody(raw);
   if (!parsed.ok) return parsed.rejection;
+  // The signature covers the body, not the topic header: a body that is not the payload its topic promises (an
+  // order sent as customers/redact) is refused before anything is looked up, erased, audited or published.
+  const mismatch = checkShopifyPayload(topic, parsed.value);
+  if (mismatch) return mismatch.rejection;
   let orderCustomerId: string | undefined;
   if (topic === 'refunds/create') {
     const orderId = refundOrderId(parsed.value);
@@ -116,10 +122,13 @@ export async function receiveShopifyWebhook(deps: WebhookDeps, command: WebhookC
     triggeredAt: headers['x-shopify-triggered-at'],
   });
   switch (result.kind) {
-    case 'events':
+    case 'events': {
+      const outOfRange = eventTimesRejection(result.events, deps.clock.now());
+      if (outOfRange) return outOfRange;
       await deps.store.putMany(await withoutErasedCustomers(deps.store, orderIndexItems(result.events)));
       await publishEvents(deps, result.events);
       return answer(200, { accepted: result.events.length });
+    }
     case 'privacy':
       return answer(200, await privacyRequest(createPrivacy(deps), tenantId, result.request));
     case 'rejected':
@@ -134,7 +143,11 @@ export async function receiveShopifyWebhook(deps: WebhookDeps, command: WebhookC
   }
 }
 
-/** A WooCommerce delivery: the creation ping gets 200; deliveries are verified and normalized. */
+/**
+ * A WooCommerce delivery: the creation ping gets 200; deliveries are verified and normalized. A topic, resource and
+ * event header that disagree, or a body that is not the topic's resource, is refused (400 topic_mismatch) by
+ * normalizeWoo before anything is published.
+ */
 export async function receiveWooWebhook(deps: WebhookDeps, command: WebhookCommand): Promise<Answer> {
   const { tenantId, raw, headers } = command;
   if (isWooPing(headers['content-type'], raw.toString('utf8'), headers)) return answer(200, { ping: true });
@@ -150,10 +163,14 @@ export async function receiveWooWebhook(deps: WebhookDeps, command: WebhookComma
     topic,
     body: parsed.value,
     tenantId,
+    resource: headers['x-wc-webhook-resource'],
+    event: headers['x-wc-webhook-event'],
     deliveryId: headers['x-wc-webhook-delivery-id'],
     source: headers['x-wc-webhook-source'],
   });
   if (result.kind === 'events') {
+    const outOfRange = eventTimesRejection(result.events, deps.clock.now());
+    if (outOfRange) return outOfRange;
     await publishEvents(deps, result.events);
     return answer(200, { accepted: result.events.length });
   }

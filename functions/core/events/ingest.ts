@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { jsonPath } from '../json-path';
 import { type ApiError, type ItemError, type Rejection, reject } from '../rejection';
 import { type CanonicalEvent, CanonicalEventInput } from './schemas';
+import { occurredAtProblem } from './time-window';
 
 export const MAX_BATCH = 500;
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -41,9 +42,10 @@ export function firstIssue(error: z.ZodError, base: string): ApiError {
 /**
  * Validates a POST /v1/events body: one canonical event or {"batch": [...]} of up to 500.
  * Valid events are stamped with the authenticated tenant; a body that names another tenant
- * is refused whole.
+ * is refused whole. An event dated later than `receivedAt` (epoch milliseconds, when the request
+ * arrived) plus the allowed skew, or before 2000, is refused as invalid (./time-window).
  */
-export function parseIngestBody(body: string, tenantId: string): IngestResult {
+export function parseIngestBody(body: string, tenantId: string, receivedAt: number): IngestResult {
   if (Buffer.byteLength(body) > MAX_BODY_BYTES) {
     return fail(413, 'payload_too_large', `the body exceeds ${MAX_BODY_BYTES} bytes`, '$');
   }
@@ -77,6 +79,12 @@ export function parseIngestBody(body: string, tenantId: string): IngestResult {
     if (parsed.data.tenantId !== undefined && parsed.data.tenantId !== tenantId) {
       const path = `${base}.tenantId`;
       return fail(403, 'wrong_tenant', `${path} names a tenant this API key does not belong to`, path);
+    }
+    const problem = occurredAtProblem(parsed.data.occurredAt, receivedAt);
+    if (problem !== undefined) {
+      const path = `${base}.occurredAt`;
+      errors.push({ index, error: 'invalid_event', message: `${path}: ${problem}`, path });
+      continue;
     }
     const occurredAt = new Date(parsed.data.occurredAt).toISOString();
     events.push({ ...parsed.data, tenantId, occurredAt } as CanonicalEvent);

@@ -5,6 +5,7 @@
  * value; and every version kept, so that customers in flight finish on the version they entered.
  */
 
+import { ownPath } from '../own';
 import type { Condition } from './condition-schema';
 import type { Journey } from './schema';
 
@@ -57,15 +58,6 @@ function audienceOf(condition: Condition | undefined): Audience | undefined {
 
 const valueKey = (value: unknown) => `${typeof value}:${String(value)}`;
 
-function factOf(profile: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
-  let value: unknown = profile;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
-}
-
 /** The journeys one event type starts: those without an audience, and the others by audience fact and value. */
 class EntryIndex {
   readonly open: Journey[] = [];
@@ -88,7 +80,8 @@ class EntryIndex {
     if (this.byAudience.size === 0) return this.open;
     let found: Journey[] | undefined;
     for (const { path, byValue } of this.byAudience.values()) {
-      const matching = byValue.get(valueKey(factOf(profile, path)));
+      // Own properties only, as the compiled condition reads them (conditions.ts).
+      const matching = byValue.get(valueKey(ownPath(profile, path)));
       if (matching) found = found ? found.concat(matching) : matching;
     }
     return found ? this.open.concat(found) : this.open;

@@ -6,6 +6,7 @@
  * backtester keeps it in memory. Pure.
  */
 
+import { ownValue, setOwn } from '../own';
 import type { JourneyCatalog } from './catalog';
 import type { Facts } from './condition-schema';
 import { localDateTime, nextAnniversary, parseDuration } from './local-time';
@@ -84,12 +85,12 @@ function enterJourneys(
   const instances = [...state.instances];
   for (const journey of entering) {
     const live = instances.filter((i) => i.journeyId === journey.id && i.outcome === undefined);
-    const result = enter(journey, enrollments[journey.id], live, event, customer, now);
+    const result = enter(journey, ownValue(enrollments, journey.id), live, event, customer, now);
     if ('refused' in result) {
       step.refused.push({ journeyId: journey.id, reason: result.refused });
       continue;
     }
-    enrollments[journey.id] = result.enrollment;
+    setOwn(enrollments, journey.id, result.enrollment);
     instances.push(result.instance);
     step.intents.push(...tag(result.instance, result.intents));
   }
@@ -133,8 +134,8 @@ function scheduleDates(
     }
     const atIso = new Date(at).toISOString();
     const timerId = `date:${journey.id}:${atIso}`;
-    if (dates[journey.id]?.timerId === timerId) continue;
-    dates[journey.id] = { at: atIso, timerId };
+    if (ownValue(dates, journey.id)?.timerId === timerId) continue;
+    setOwn(dates, journey.id, { at: atIso, timerId });
     step.intents.push({
       type: 'set_timer',
       timerId,
@@ -188,7 +189,7 @@ export function onCustomerTimer(
 ): CustomerStep {
   const step: CustomerStep = { state, intents: [], refused: [] };
   if (timer.instanceId === '') {
-    const date = state.dates?.[timer.journeyId];
+    const date = ownValue(state.dates, timer.journeyId);
     if (date?.timerId !== timer.timerId) return step;
     const event: JourneyEvent = {
       type: 'journey.date_due',

@@ -1,4 +1,5 @@
 import type { CanonicalEvent } from '../events/schemas';
+import { ownValue } from '../own';
 import type { StoredProfile } from '../profiles/items';
 import { emptyProfile, foldEvents, type Profile } from '../profiles/profile';
 import { eventHash, holds, weekOf } from '../profiles/seen';
@@ -47,6 +48,6 @@ export function profileWith(
 ): Profile {
   const profile = stored?.profile ?? emptyProfile(tenantId, customerId, new Date(now).toISOString());
   if (!event?.type || !event.properties) return profile;
-  const folded = holds(stored?.seen[weekOf(event.occurredAt)], eventHash(event.eventId));
+  const folded = holds(ownValue(stored?.seen, weekOf(event.occurredAt)), eventHash(event.eventId));
   return folded ? profile : (foldEvents(profile, [event]) as Profile);
 }

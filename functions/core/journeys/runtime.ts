@@ -10,6 +10,7 @@
  */
 
 import { fnv1a32 } from '../hash';
+import { ownPath, ownValue, withOwn } from '../own';
 import type { Facts } from './condition-schema';
 import { compileCondition } from './conditions';
 import { localDateTime, nextLocalTime, parseDuration } from './local-time';
@@ -111,7 +112,7 @@ export function bucket(salt: string, customerId: string): number {
 /** The event's value of the entry's correlation key, as a string. */
 function correlationOf(journey: Journey, event: JourneyEvent): string | undefined {
   if (journey.entry.type !== 'event' || !journey.entry.correlationKey) return undefined;
-  const value = event.properties[journey.entry.correlationKey];
+  const value = ownValue(event.properties, journey.entry.correlationKey);
   return value === undefined || value === null ? undefined : String(value);
 }
 
@@ -227,7 +228,7 @@ export function onEvent(
   if (journey.exitWhen.some((c) => event.type === c.event && holds(c.condition, facts))) {
     return end(next, 'exited', now, intents);
   }
-  const activity = next.activity === undefined ? undefined : journey.activities[next.activity];
+  const activity = next.activity === undefined ? undefined : ownValue(journey.activities, next.activity);
   if (activity?.type === 'wait_for_event' && next.waiting && event.type === activity.event) {
     const correlated =
       !activity.correlate || (next.correlation !== undefined && correlationOf(journey, event) === next.correlation);
@@ -250,7 +251,7 @@ export function onTimer(journey: Journey, instance: Instance, timerId: string, c
     const waiting = { ...instance.waiting, timerId: `${timerId}+`, at };
     return { instance: { ...instance, waiting }, intents: [{ type: 'set_timer', timerId: waiting.timerId, at }] };
   }
-  const activity = instance.activity === undefined ? undefined : journey.activities[instance.activity];
+  const activity = instance.activity === undefined ? undefined : ownValue(journey.activities, instance.activity);
   const { waiting: _, ...moved } = instance;
   const facts: Facts = { profile: customer.profile, now };
   const next =
@@ -305,14 +306,9 @@ function waitEnd(activity: Extract<Activity, { type: 'wait' }>, customer: Custom
   return localDateTime(date, { offsetDays: spec.offsetDays, time: spec.time, timeZone: customer.timeZone });
 }
 
-/** The value at a fact path such as profile.traits.birthday. */
+/** The value at a fact path such as profile.traits.birthday: own properties only, never an inherited member. */
 export function factAt(profile: Record<string, unknown>, path: string): unknown {
-  let value: unknown = { profile };
-  for (const key of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
+  return ownPath({ profile }, path.split('.'));
 }
 
 /** Runs activities from `activityId` until the instance waits or ends. */
@@ -329,10 +325,10 @@ function run(
   let id: string | undefined = activityId;
   for (let steps = 0; id !== undefined; steps++) {
     if (steps >= MAX_ACTIVITIES_PER_STEP) throw new Error(`journey ${journey.id} loops without a wait at ${id}`);
-    const activity: Activity | undefined = journey.activities[id];
+    const activity: Activity | undefined = ownValue(journey.activities, id);
     if (!activity) throw new Error(`journey ${journey.id} has no activity ${id}`);
-    const visit = (instance.visits[id] ?? 0) + 1;
-    instance = { ...instance, activity: id, visits: { ...instance.visits, [id]: visit } };
+    const visit = (ownValue(instance.visits, id) ?? 0) + 1;
+    instance = { ...instance, activity: id, visits: withOwn(instance.visits, id, visit) };
     const key = `${journey.id}:${instance.instanceId}:${id}:${visit}`;
     switch (activity.type) {
       case 'exit':

@@ -8,6 +8,7 @@
 import type { z } from 'zod';
 import { EVENT_TYPES } from '../events/schemas';
 import { jsonPath } from '../json-path';
+import { hasOwnKey, ownPath, ownValue } from '../own';
 import { conditionErrors } from './conditions';
 
 const toPath = (path: readonly PropertyKey[]) => jsonPath('$', path);
@@ -19,11 +20,8 @@ export type Problem = { path: string; message: string };
 /** Event types journeys can name: the canonical ones and growthloop's own. */
 export const JOURNEY_EVENT_TYPES: readonly string[] = [...EVENT_TYPES, 'lifecycle.stage_changed', 'segment.entered'];
 
-const at = (value: unknown, path: readonly PropertyKey[]): unknown =>
-  path.reduce<unknown>(
-    (v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined),
-    value,
-  );
+/** What the input holds at a path (of an issue), own properties only. */
+const at = (value: unknown, path: readonly PropertyKey[]): unknown => ownPath(value, path);
 
 /** Schema problems; problems inside a condition are reported by the condition validator, which names the exact spot. */
 function schemaProblems(input: unknown, issues: readonly z.core.$ZodIssue[]): Problem[] {
@@ -74,23 +72,24 @@ function loopsWithoutWait(journey: Journey): string[][] {
   const visit = (id: string) => {
     state.set(id, 'open');
     stack.push(id);
-    const activity = journey.activities[id];
+    const activity = ownValue(journey.activities, id);
     for (const { target } of activity ? successors(activity) : []) {
-      if (target === undefined || !journey.activities[target] || isWait(journey.activities[target])) continue;
+      if (target === undefined || !hasOwnKey(journey.activities, target)) continue;
+      if (isWait(ownValue(journey.activities, target))) continue;
       if (state.get(target) === 'open') loops.push([...stack.slice(stack.indexOf(target)), target]);
       else if (!state.has(target)) visit(target);
     }
     stack.pop();
     state.set(id, 'done');
   };
-  for (const id of Object.keys(journey.activities)) if (!state.has(id) && !isWait(journey.activities[id])) visit(id);
+  for (const [id, activity] of Object.entries(journey.activities)) if (!state.has(id) && !isWait(activity)) visit(id);
   return loops;
 }
 
 function staticProblems(journey: Journey, channels: readonly string[] | undefined): Problem[] {
   const problems: Problem[] = [];
   const add = (path: PropertyKey[], message: string) => problems.push({ path: toPath(path), message });
-  const exists = (id: string | undefined) => id === undefined || journey.activities[id] !== undefined;
+  const exists = (id: string | undefined) => id === undefined || hasOwnKey(journey.activities, id);
   const knownEvent = (path: PropertyKey[], event: string) => {
     if (JOURNEY_EVENT_TYPES.includes(event)) return;
     const near = JOURNEY_EVENT_TYPES.find((t) => t.startsWith(event.slice(0, 5)));
@@ -169,7 +168,7 @@ function staticProblems(journey: Journey, channels: readonly string[] | undefine
     const id = queue.pop() as string;
     if (reached.has(id)) continue;
     reached.add(id);
-    const activity = journey.activities[id];
+    const activity = ownValue(journey.activities, id);
     for (const { target } of activity ? successors(activity) : []) if (target && exists(target)) queue.push(target);
   }
   for (const id of Object.keys(journey.activities)) {

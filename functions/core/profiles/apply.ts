@@ -1,4 +1,5 @@
 import type { CanonicalEvent } from '../events/schemas';
+import { ownValue, setOwn } from '../own';
 import type { StoredProfile } from './items';
 import { foldEvents, mergeProfiles } from './profile';
 import { eventHash, holds, isHotWeek, type Seen, splitHashes, weekOf } from './seen';
@@ -37,7 +38,7 @@ export function planProfileWrite(
   const seen: Seen = {};
   const toLedger: ProfileWrite['toLedger'] = [];
   for (const [week, hashes] of Object.entries(stored?.seen ?? {})) {
-    if (isHotWeek(week, now)) seen[week] = hashes;
+    if (isHotWeek(week, now)) setOwn(seen, week, hashes);
     else toLedger.push({ week, hashes: splitHashes(hashes) });
   }
   const applied: CanonicalEvent[] = [];
@@ -45,11 +46,15 @@ export function planProfileWrite(
   for (const event of events) {
     const week = weekOf(event.occurredAt);
     const hash = eventHash(event.eventId);
-    if (holds(seen[week], hash) || holds(stored?.seen[week], hash) || ledgers[week]?.has(hash)) {
+    if (
+      holds(ownValue(seen, week), hash) ||
+      holds(ownValue(stored?.seen, week), hash) ||
+      ownValue(ledgers, week)?.has(hash)
+    ) {
       duplicates.push(event);
       continue;
     }
-    seen[week] = (seen[week] ?? '') + hash;
+    setOwn(seen, week, (ownValue(seen, week) ?? '') + hash);
     applied.push(event);
   }
   let profile = foldEvents(stored?.profile, applied);
@@ -59,7 +64,7 @@ export function planProfileWrite(
     if (!aliased.has(source.profile.customerId)) continue;
     profile = mergeProfiles(profile, source.profile);
     // Events the previous profile folded must stay recognised under this customer.
-    for (const [week, hashes] of Object.entries(source.seen)) seen[week] = (seen[week] ?? '') + hashes;
+    for (const [week, hashes] of Object.entries(source.seen)) setOwn(seen, week, (ownValue(seen, week) ?? '') + hashes);
   }
   // The lifecycle and unsent stage changes stay as stored: the caller rescores them.
   const { lifecycle, outbox } = stored ?? {};

@@ -1,4 +1,5 @@
 import type { CanonicalEvent, Channel, EventType, Money } from '../events/schemas';
+import { ownValue, setOwn } from '../own';
 
 /** A last-writer-wins register: the value with the latest `at` wins; ties go to the larger value. */
 export type Latest<T> = { v: T; at: string };
@@ -12,6 +13,9 @@ export type OrderEntry = { total: number; currency: string; at: string; placedAt
  * Everything the profile fold keeps about one customer. Every field merges commutatively
  * (sums, minimum and maximum times, last-writer-wins registers), so events folded in any
  * order and any grouping give the same profile.
+ *
+ * The maps are keyed by data (order ids, trait names, tags: any string, `constructor` and
+ * `__proto__` included): they are read and written only through functions/core/own.ts.
  */
 export type Profile = {
   tenantId: string;
@@ -70,8 +74,22 @@ function latest<T>(current: Latest<T> | undefined, v: T, at: string): Latest<T> 
 }
 
 function totals(profile: Profile, currency: string): CurrencyTotals {
-  profile.revenue[currency] ??= { orders: 0, gross: 0, refunded: 0 };
-  return profile.revenue[currency];
+  let t = ownValue(profile.revenue, currency);
+  if (t === undefined) {
+    t = { orders: 0, gross: 0, refunded: 0 };
+    setOwn(profile.revenue, currency, t);
+  }
+  return t;
+}
+
+/** Counts `n` more events of `type`. */
+function addCount(profile: Profile, type: EventType, n: number) {
+  setOwn(profile.counts, type, (ownValue(profile.counts, type) ?? 0) + n);
+}
+
+/** Folds a value at `at` into the register `name` of `map`. */
+function foldRegister<T>(map: { [name: string]: Latest<T> | undefined }, name: string, v: T, at: string) {
+  setOwn(map, name, latest(ownValue(map, name), v, at));
 }
 
 const utc = (iso: string): string => new Date(iso).toISOString();
@@ -98,17 +116,17 @@ function countOrder(profile: Profile, entry: OrderEntry, sign: 1 | -1) {
  * every order not cancelled, whatever order the reports arrive in. Order dates only widen.
  */
 function foldOrderState(profile: Profile, orderId: string, report: OrderEntry) {
-  const known = profile.orderBook[orderId];
+  const known = ownValue(profile.orderBook, orderId);
   const placedAt = known && known.placedAt < report.placedAt ? known.placedAt : report.placedAt;
   profile.firstOrderAt = minTime(profile.firstOrderAt, placedAt);
   profile.lastOrderAt = maxTime(profile.lastOrderAt, placedAt);
   if (known && !isLater(report, known)) {
-    profile.orderBook[orderId] = { ...known, placedAt };
+    setOwn(profile.orderBook, orderId, { ...known, placedAt });
     return;
   }
   if (known) countOrder(profile, known, -1);
   countOrder(profile, report, 1);
-  profile.orderBook[orderId] = { ...report, placedAt };
+  setOwn(profile.orderBook, orderId, { ...report, placedAt });
 }
 
 /** Folds one event into a profile, mutating it. Callers fold each eventId at most once. */
@@ -116,7 +134,7 @@ export function foldEvent(profile: Profile, event: CanonicalEvent): Profile {
   const at = event.occurredAt;
   profile.firstSeenAt = minTime(profile.firstSeenAt, at);
   profile.lastSeenAt = maxTime(profile.lastSeenAt, at);
-  profile.counts[event.type] = (profile.counts[event.type] ?? 0) + 1;
+  addCount(profile, event.type, 1);
 
   switch (event.type) {
     case 'order_placed':
@@ -162,21 +180,21 @@ export function foldEvent(profile: Profile, event: CanonicalEvent): Profile {
       break;
     case 'identify': {
       for (const [name, value] of Object.entries(event.properties.traits)) {
-        profile.traits[name] = latest(profile.traits[name], value, at);
+        foldRegister(profile.traits, name, value, at);
       }
       if (event.properties.timezone) profile.timezone = latest(profile.timezone, event.properties.timezone, at);
       break;
     }
     case 'tags_updated': {
       const tags = { ...profile.tags };
-      for (const tag of event.properties.remove) tags[tag] = latest(tags[tag], false, at);
-      for (const tag of event.properties.add) tags[tag] = latest(tags[tag], true, at);
+      for (const tag of event.properties.remove) foldRegister(tags, tag, false, at);
+      for (const tag of event.properties.add) foldRegister(tags, tag, true, at);
       profile.tags = tags;
       break;
     }
     case 'consent_changed': {
       const { channel, granted } = event.properties;
-      profile.consent[channel] = latest(profile.consent[channel], granted, at);
+      foldRegister(profile.consent, channel, granted, at);
       break;
     }
     default:
@@ -191,7 +209,7 @@ export function foldEvent(profile: Profile, event: CanonicalEvent): Profile {
  */
 function copyForFold(profile: Profile): Profile {
   const revenue: Profile['revenue'] = {};
-  for (const [currency, totals] of Object.entries(profile.revenue)) revenue[currency] = { ...totals };
+  for (const [currency, totals] of Object.entries(profile.revenue)) setOwn(revenue, currency, { ...totals });
   return {
     ...profile,
     revenue,
@@ -224,20 +242,18 @@ export function mergeProfiles(target: Profile, source: Profile): Profile {
   if (source.lastLoginAt) merged.lastLoginAt = maxTime(merged.lastLoginAt, source.lastLoginAt);
   if (source.lastSessionAt) merged.lastSessionAt = maxTime(merged.lastSessionAt, source.lastSessionAt);
   if (source.lastRecallAt) merged.lastRecallAt = maxTime(merged.lastRecallAt, source.lastRecallAt);
-  for (const [type, n] of Object.entries(source.counts) as [EventType, number][]) {
-    merged.counts[type] = (merged.counts[type] ?? 0) + n;
-  }
+  for (const [type, n] of Object.entries(source.counts) as [EventType, number][]) addCount(merged, type, n);
   for (const [currency, t] of Object.entries(source.revenue)) totals(merged, currency).refunded += t.refunded;
   for (const [orderId, entry] of Object.entries(source.orderBook ?? {})) foldOrderState(merged, orderId, entry);
   if (source.cart) merged.cart = latest(merged.cart, source.cart.v, source.cart.at);
   if (source.timezone) merged.timezone = latest(merged.timezone, source.timezone.v, source.timezone.at);
   for (const [channel, r] of Object.entries(source.consent) as [Channel, Latest<boolean>][]) {
-    merged.consent[channel] = latest(merged.consent[channel], r.v, r.at);
+    foldRegister(merged.consent, channel, r.v, r.at);
   }
-  for (const [name, r] of Object.entries(source.traits)) merged.traits[name] = latest(merged.traits[name], r.v, r.at);
+  for (const [name, r] of Object.entries(source.traits)) foldRegister(merged.traits, name, r.v, r.at);
   if (source.tags) {
     const tags = { ...merged.tags };
-    for (const [name, r] of Object.entries(source.tags)) tags[name] = latest(tags[name], r.v, r.at);
+    for (const [name, r] of Object.entries(source.tags)) foldRegister(tags, name, r.v, r.at);
     merged.tags = tags;
   }
   merged.mergedFrom = [

@@ -9,6 +9,7 @@
  */
 
 import { currencyExponent } from '../currency';
+import { ownValue } from '../own';
 import type { Profile } from '../profiles/profile';
 import { type BgnbdParams, fitBgnbd } from './bgnbd';
 import type { LogisticModel } from './churn';
@@ -82,7 +83,7 @@ export function rfmInputOf(
   now: number,
 ): RfmInput | undefined {
   if (profile.orders <= 0 || profile.lastOrderAt === undefined) return undefined;
-  const totals = profile.revenue[currency];
+  const totals = ownValue(profile.revenue, currency);
   return {
     id: profile.customerId,
     recencyDays: Math.max(0, Math.floor((now - Date.parse(profile.lastOrderAt)) / DAY_MS)),

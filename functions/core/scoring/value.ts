@@ -14,6 +14,7 @@
 
 import { z } from 'zod';
 import { currencyExponent } from '../currency';
+import { ownValue } from '../own';
 import type { Profile } from '../profiles/profile';
 
 const amount = z.number().nonnegative();
@@ -85,7 +86,7 @@ export function valueInputOfProfile(
   now: number,
   config: ValueConfig = DEFAULT_VALUE_CONFIG,
 ): ValueInput {
-  const totals = profile.revenue[currency];
+  const totals = ownValue(profile.revenue, currency);
   const lifetimeMinor = totals ? totals.gross - totals.refunded : 0;
   const from = monthsBefore(now, config.highQualityMonths);
   let recentMinor = 0;

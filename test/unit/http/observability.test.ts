@@ -2,6 +2,7 @@
 // tenant, no personal data, and the counters in embedded metric format, flushed per invocation.
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../../../functions/adapters/clock';
 import { errorFields } from '../../../functions/adapters/log';
 import { createFoldProfiles } from '../../../functions/app/fold-profiles/run';
 import { sha256, tenantDirectory } from '../../../functions/core/config/tenants';
@@ -44,7 +45,12 @@ const metricsIn = (all: Record<string, unknown>[]) =>
 describe('a Lambda entry point', () => {
   it('counts accepted events in namespace growthloop, flushed after the invocation', async () => {
     const handler = lambdaEntry('ingest', (observed) =>
-      createIngestHandler({ bus: recordingBus(), tenants, ...observed }),
+      createIngestHandler({
+        bus: recordingBus(),
+        clock: new ManualClock('2026-11-30T12:00:00Z'),
+        tenants,
+        ...observed,
+      }),
     );
     const event = {
       routeKey: 'POST /v1/events',

@@ -451,3 +451,63 @@ describe('Segment batches', () => {
     });
   });
 });
+
+describe('the time of a Segment call', () => {
+  // RECEIVED is 2026-11-21T09:30:00Z: 5 minutes of clock skew are allowed past it.
+  const at = (timestamp: string, messageId = `t-${timestamp}`) => ({
+    type: 'track',
+    messageId,
+    userId: 'u1',
+    event: 'Signed In',
+    timestamp,
+  });
+
+  it('accepts a timestamp up to 5 minutes after the receive time, and history back to 2000', () => {
+    expect(one(at('2026-11-21T09:35:00Z')).occurredAt).toBe('2026-11-21T09:35:00.000Z');
+    expect(one(at('2026-11-21T10:34:00+01:00')).occurredAt).toBe('2026-11-21T09:34:00.000Z');
+    expect(one(at('2000-01-01T00:00:00Z')).occurredAt).toBe('2000-01-01T00:00:00.000Z');
+  });
+
+  it('refuses a timestamp later than the receive time plus 5 minutes, or before 2000, naming its path and the limit', () => {
+    expect(error(at('9999-12-31T00:00:00Z'))).toEqual({
+      error: 'invalid_event',
+      message: '$.timestamp: must not be later than the time of receipt plus 5 minutes (2026-11-21T09:35:00Z)',
+      path: '$.timestamp',
+    });
+    expect(error(at('2026-11-21T09:35:00.001Z'))).toMatchObject({ path: '$.timestamp' });
+    expect(error(at('1999-12-31T23:59:59Z'))).toEqual({
+      error: 'invalid_event',
+      message: '$.timestamp: must not be earlier than 2000-01-01T00:00:00Z',
+      path: '$.timestamp',
+    });
+  });
+
+  it('refuses a future-dated call of a batch on its own; the others count', () => {
+    const batch = [
+      at('2026-11-20T10:00:00Z', 'ok-1'),
+      at('9999-12-31T00:00:00Z', 'future'),
+      at('2026-11-21T09:00:00Z', 'ok-2'),
+    ];
+    const result = normalizeSegmentBatch({ batch }, TENANT, opts);
+    if (result.kind !== 'events') throw new Error(`expected events, got ${JSON.stringify(result.rejection)}`);
+    expect(result.events.map((e) => e.eventId)).toEqual(['segment:ok-1', 'segment:ok-2']);
+    expect(result.errors).toEqual([
+      {
+        index: 1,
+        error: 'invalid_event',
+        message:
+          '$.batch[1].timestamp: must not be later than the time of receipt plus 5 minutes (2026-11-21T09:35:00Z)',
+        path: '$.batch[1].timestamp',
+      },
+    ]);
+  });
+
+  it('without a receive time (a replay) checks only the earliest date', () => {
+    const replay = (timestamp: string) => normalizeSegmentCall(at(timestamp), 'track', TENANT);
+    expect(replay('2030-01-01T00:00:00Z')).toMatchObject({ kind: 'events' });
+    expect(replay('1999-12-31T23:59:59Z')).toMatchObject({
+      kind: 'rejected',
+      rejection: { body: { path: '$.timestamp' } },
+    });
+  });
+});

@@ -3,7 +3,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CanonicalEventInput } from '../../../functions/core/events/schemas';
 import { parseJsonPreservingBigInts } from '../../../functions/platforms/json';
-import { normalizeShopify, type ShopifyInput, verifyShopifyHmac } from '../../../functions/platforms/shopify';
+import {
+  checkShopifyPayload,
+  normalizeShopify,
+  SHOPIFY_TOPICS,
+  type ShopifyInput,
+  verifyShopifyHmac,
+} from '../../../functions/platforms/shopify';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../../fixtures/shopify/${name}.json`, import.meta.url));
 const body = (name: string): Record<string, unknown> =>
@@ -331,6 +337,139 @@ describe('normalizing Shopify webhooks', () => {
         const parsed = CanonicalEventInput.safeParse(event);
         expect(parsed.success ? 'ok' : parsed.error.issues, `${topic} ${event.type}`).toBe('ok');
       }
+    }
+  });
+});
+
+describe('a Shopify body sent under another topic (the signature covers the body, not X-Shopify-Topic)', () => {
+  // Every used topic with a published sample of its body. Shopify's docs publish one Order body for all four
+  // order topics (a cancelled order: cancelled_at is set), so orders/cancelled uses the orders/create file.
+  const samples: [topic: string, file: string][] = [
+    ['orders/create', 'orders__create'],
+    ['orders/paid', 'orders__paid'],
+    ['orders/updated', 'orders__updated'],
+    ['orders/cancelled', 'orders__create'],
+    ['refunds/create', 'refunds__create'],
+    ['customers/create', 'customers__create'],
+    ['customers/create', 'customers__create.api-2024-07'],
+    ['customers/update', 'customers__update'],
+    ['checkouts/create', 'checkouts__create'],
+    ['checkouts/update', 'checkouts__update'],
+    ['app/uninstalled', 'app__uninstalled'],
+    ['customers/data_request', 'customers__data_request'],
+    ['customers/redact', 'customers__redact'],
+    ['shop/redact', 'shop__redact'],
+  ];
+  // The only pairs allowed to pass each other's schema: Shopify sends the same resource under these topics.
+  const sameShape = [
+    // The Order object, whole, on every change; a cancelled order (cancelled_at set) is also a valid
+    // create/paid/updated body, while a live order is not a cancellation (tested below).
+    ['orders/create', 'orders/paid', 'orders/updated', 'orders/cancelled'],
+    // The Customer object; the docs publish one body for both.
+    ['customers/create', 'customers/update'],
+    // The abandoned checkout; the two samples differ only in line-item keys and location ids.
+    ['checkouts/create', 'checkouts/update'],
+  ];
+  const alike = (a: string, b: string) => sameShape.some((group) => group.includes(a) && group.includes(b));
+  const pairs = samples.flatMap(([from, file]) =>
+    SHOPIFY_TOPICS.filter((to) => to !== from).map((to) => ({ from, file, to, alike: alike(from, to) })),
+  );
+
+  it('covers every topic used, each with a sample body', () => {
+    expect([...SHOPIFY_TOPICS].sort()).toEqual([...new Set(samples.map(([topic]) => topic))].sort());
+    expect(pairs).toHaveLength(14 * 12);
+    expect(pairs.filter((p) => p.alike)).toHaveLength(4 * 3 + 3 * 1 + 2 * 1);
+  });
+
+  it.each(pairs.filter((p) => !p.alike))(
+    'refuses the $file body ($from) sent as $to: topic_mismatch',
+    ({ file, to }) => {
+      const result = normalize(to, body(file), { orderCustomerId: CUSTOMER });
+      expect(result).toMatchObject({ kind: 'rejected', rejection: { status: 400, body: { error: 'topic_mismatch' } } });
+      const refusal = (result as Extract<typeof result, { kind: 'rejected' }>).rejection.body;
+      expect(refusal.path).toMatch(/^\$\.[a-z_]+$/);
+      expect(refusal.message).toBe(`${refusal.path}: ${refusal.message.slice(refusal.path!.length + 2)}`);
+      expect(refusal.message).toContain(`the body is not the payload of ${to}`);
+      expect(checkShopifyPayload(to, body(file))).toEqual(result as Extract<typeof result, { kind: 'rejected' }>);
+    },
+  );
+
+  it.each(pairs.filter((p) => p.alike))('accepts the $file body ($from) as $to: the same resource', ({ file, to }) => {
+    expect(checkShopifyPayload(to, body(file))).toBeUndefined();
+    expect(normalize(to, body(file), { orderCustomerId: CUSTOMER }).kind).toBe('events');
+  });
+
+  it('does not erase a customer or a shop on an order body: the swap of the issue', () => {
+    for (const topic of ['customers/redact', 'shop/redact', 'customers/data_request']) {
+      expect(normalize(topic, body('orders__create'))).toEqual({
+        kind: 'rejected',
+        rejection: {
+          status: 400,
+          body: {
+            error: 'topic_mismatch',
+            message: `$.financial_status: is a key of an order; the body is not the payload of ${topic}`,
+            path: '$.financial_status',
+          },
+        },
+      });
+    }
+  });
+
+  it('does not erase the whole shop on a customers/redact or data_request body sent as shop/redact', () => {
+    for (const file of ['customers__redact', 'customers__data_request']) {
+      expect(normalize('shop/redact', body(file))).toMatchObject({
+        kind: 'rejected',
+        rejection: {
+          status: 400,
+          body: {
+            error: 'topic_mismatch',
+            message: '$.customer: is a key of a customer’s privacy request; the body is not the payload of shop/redact',
+            path: '$.customer',
+          },
+        },
+      });
+    }
+  });
+
+  it('does not cancel a live order: orders/cancelled needs the time it was cancelled', () => {
+    const live = { ...body('orders__create'), cancelled_at: null, cancel_reason: null };
+    expect(normalize('orders/create', live).kind).toBe('events');
+    expect(normalize('orders/cancelled', live)).toMatchObject({
+      kind: 'rejected',
+      rejection: { status: 400, body: { error: 'topic_mismatch', path: '$.cancelled_at' } },
+    });
+  });
+
+  it('refuses a privacy request whose customer or order ids are not Shopify ids', () => {
+    const redact = body('customers__redact');
+    expect(normalize('customers/redact', { ...redact, customer: { email: 'john@example.com' } })).toMatchObject({
+      rejection: { status: 400, body: { error: 'topic_mismatch', path: '$.customer.id' } },
+    });
+    expect(normalize('customers/redact', { ...redact, orders_to_redact: ['#1001'] })).toMatchObject({
+      rejection: { status: 400, body: { error: 'topic_mismatch', path: '$.orders_to_redact[0]' } },
+    });
+  });
+
+  it('tells a malformed body of the right kind (invalid_payload) from another topic’s body', () => {
+    const order = body('orders__create');
+    const lines = order.line_items as Record<string, unknown>[];
+    const bad = { ...order, line_items: [{ ...lines[0], quantity: '1' }] };
+    expect(normalize('orders/create', bad)).toMatchObject({
+      kind: 'rejected',
+      rejection: { status: 400, body: { error: 'invalid_payload', path: '$.line_items[0].quantity' } },
+    });
+    expect(normalize('refunds/create', { ...body('refunds__create'), transactions: 'none' })).toMatchObject({
+      rejection: { status: 400, body: { error: 'invalid_payload', path: '$.transactions' } },
+    });
+    expect(normalize('app/uninstalled', { ...body('app__uninstalled'), id: 'Super Toys' })).toMatchObject({
+      rejection: { status: 400, body: { error: 'invalid_payload', path: '$.id' } },
+    });
+  });
+
+  it('checks only the topics it uses, and never looks a topic up on an object prototype', () => {
+    expect(checkShopifyPayload('products/create', body('orders__create'))).toBeUndefined();
+    for (const topic of ['toString', 'constructor', '__proto__', 'hasOwnProperty']) {
+      expect(normalize(topic, body('orders__create'))).toMatchObject({ kind: 'ignored' });
     }
   });
 });

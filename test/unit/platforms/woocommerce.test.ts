@@ -2,7 +2,12 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CanonicalEventInput } from '../../../functions/core/events/schemas';
-import { isWooPing, normalizeWoo, verifyWooSignature } from '../../../functions/platforms/woocommerce';
+import {
+  checkWooDelivery,
+  isWooPing,
+  normalizeWoo,
+  verifyWooSignature,
+} from '../../../functions/platforms/woocommerce';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../../fixtures/woocommerce/${name}`, import.meta.url));
 const body = (name: string): Record<string, unknown> => JSON.parse(fixture(name).toString('utf8'));
@@ -237,6 +242,92 @@ describe('normalizing WooCommerce deliveries', () => {
     expect(noDate).toMatchObject({
       kind: 'rejected',
       rejection: { status: 400, body: { path: '$.date_modified_gmt' } },
+    });
+  });
+});
+
+describe('a WooCommerce body or header that does not fit its topic (the signature covers the body only)', () => {
+  const samples: [topic: string, file: string][] = [
+    ['order.created', 'order.created.json'],
+    ['order.updated', 'order.updated.json'],
+    ['customer.created', 'customer.created.json'],
+    ['customer.updated', 'customer.updated.json'],
+  ];
+  const TOPICS = samples.map(([topic]) => topic);
+  // WooCommerce sends the resource's whole REST body for each of its topics, so the only pairs that are the same
+  // shape are order.created/order.updated (the order) and customer.created/customer.updated (the customer).
+  const resource = (topic: string) => topic.split('.')[0];
+  const pairs = samples.flatMap(([from, file]) => TOPICS.filter((to) => to !== from).map((to) => ({ from, file, to })));
+  const refused = (input: Parameters<typeof normalizeWoo>[0]) => {
+    const result = normalizeWoo(input);
+    expect(result).toMatchObject({ kind: 'rejected', rejection: { status: 400, body: { error: 'topic_mismatch' } } });
+    expect(checkWooDelivery(input)).toEqual(result);
+    return (result as Extract<typeof result, { kind: 'rejected' }>).rejection.body;
+  };
+
+  it.each(pairs.filter((p) => resource(p.from) !== resource(p.to)))(
+    'refuses the $file body sent as $to: topic_mismatch',
+    ({ file, to }) => {
+      const error = refused({ topic: to, body: body(file), tenantId: TENANT });
+      expect(error.path).toMatch(/^\$\.[a-z_]+$/);
+      expect(error.message).toMatch(/^\$\.[a-z_]+: .*; the body is not (an order|a customer), as /);
+    },
+  );
+
+  it.each(pairs.filter((p) => resource(p.from) === resource(p.to)))(
+    'accepts the $file body as $to: the same resource',
+    ({ file, to }) => {
+      expect(checkWooDelivery({ topic: to, body: body(file) })).toBeUndefined();
+      expect(events(to, body(file)).length).toBeGreaterThan(0);
+    },
+  );
+
+  it('says which key shows the body is the other resource', () => {
+    expect(refused({ topic: 'order.created', body: body('customer.created.json'), tenantId: TENANT })).toEqual({
+      error: 'topic_mismatch',
+      message: '$.username: is a key of a customer; the body is not an order, as order.created promises',
+      path: '$.username',
+    });
+    expect(refused({ topic: 'customer.updated', body: body('order.updated.json'), tenantId: TENANT })).toEqual({
+      error: 'topic_mismatch',
+      message: '$.order_key: is a key of an order; the body is not a customer, as customer.updated promises',
+      path: '$.order_key',
+    });
+  });
+
+  it('refuses X-WC-Webhook-Resource or X-WC-Webhook-Event headers that disagree with the topic', () => {
+    const order = body('order.created.json');
+    expect(refused({ topic: 'order.created', resource: 'customer', body: order, tenantId: TENANT })).toEqual({
+      error: 'topic_mismatch',
+      message: 'headers.x-wc-webhook-resource: "customer" does not match the topic order.created (order)',
+      path: 'headers.x-wc-webhook-resource',
+    });
+    expect(
+      refused({ topic: 'order.created', resource: 'order', event: 'updated', body: order, tenantId: TENANT }),
+    ).toEqual({
+      error: 'topic_mismatch',
+      message: 'headers.x-wc-webhook-event: "updated" does not match the topic order.created (created)',
+      path: 'headers.x-wc-webhook-event',
+    });
+    const customer = body('customer.created.json');
+    expect(refused({ topic: 'customer.created', resource: 'order', body: customer, tenantId: TENANT }).path).toBe(
+      'headers.x-wc-webhook-resource',
+    );
+    const agreed = normalizeWoo({
+      topic: 'order.created',
+      resource: 'order',
+      event: 'created',
+      body: order,
+      tenantId: TENANT,
+    });
+    expect(agreed.kind).toBe('events');
+  });
+
+  it('checks only the topics it uses, and refuses a body that is not an object', () => {
+    expect(checkWooDelivery({ topic: 'coupon.created', resource: 'order', body: [] })).toBeUndefined();
+    expect(normalizeWoo({ topic: 'order.created', body: [], tenantId: TENANT })).toMatchObject({
+      kind: 'rejected',
+      rejection: { status: 400, body: { error: 'invalid_body', path: '$' } },
     });
   });
 });
