@@ -4,6 +4,7 @@
  * functions/http-routes.ts and the credential it takes.
  */
 import { resolve } from 'node:path';
+import { emfMetrics } from '../adapters/metrics';
 import type { FunctionName, HttpRouteSpec } from '../http-routes';
 import { httpRoutes } from '../http-routes';
 import { readOrCreateConfig } from '../runtime/config-file';
@@ -100,16 +101,15 @@ export async function runStartCli(args: readonly string[], io: Io, deps?: Partia
     }
     let runtime: Awaited<ReturnType<StartDeps['startLocal']>>;
     try {
-      runtime = await startLocal({ config, dataDir, memory: values.memory, port });
+      // Metrics beside the logs on stderr, as Lambda writes both to one log stream.
+      const metrics = emfMetrics((line) => io.err(`${line}\n`));
+      runtime = await startLocal({ config, dataDir, memory: values.memory, port, metrics });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
         throw new CliError(`port ${port} is in use; pass --port N`);
       }
       throw e;
     }
-    // one write: whoever waits for the "listening" line gets the routes with it
-    const where = values.memory ? 'in memory' : `data in ${dataDir}`;
-    io.out(`growthloop listening on ${runtime.url} (${where})\n${routeLines(runtime.url).join('\n')}\n`);
     const stopWith = lock;
     let stopping = false;
     const stop = async (signal: string) => {
@@ -121,8 +121,13 @@ export async function runStartCli(args: readonly string[], io: Io, deps?: Partia
       io.out('stopped; accepted events not yet folded are kept and processed on the next start\n');
       exit(0);
     };
+    // Before the "listening" line: a signal sent as soon as it is read must find its handler
+    // (without one, the default action ends the process at once).
     onSignal('SIGINT', () => void stop('SIGINT'));
     onSignal('SIGTERM', () => void stop('SIGTERM'));
+    // one write: whoever waits for the "listening" line gets the routes with it
+    const where = values.memory ? 'in memory' : `data in ${dataDir}`;
+    io.out(`growthloop listening on ${runtime.url} (${where})\n${routeLines(runtime.url).join('\n')}\n`);
     return 0;
   } catch (e) {
     lock?.release();

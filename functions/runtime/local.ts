@@ -6,7 +6,7 @@ import { createLocalBus } from '../adapters/local/bus';
 import { createLocalQueue } from '../adapters/local/queue';
 import { createLocalTimers } from '../adapters/local/timers';
 import { jsonLinesLog } from '../adapters/log';
-import { emfMetrics } from '../adapters/metrics';
+import { noMetrics } from '../adapters/metrics';
 import { createAdvanceJourneys } from '../app/advance-journeys/run';
 import { createDailyRun } from '../app/daily-run/run';
 import { createFoldProfiles } from '../app/fold-profiles/run';
@@ -40,7 +40,7 @@ export type LocalOptions = {
   daily?: boolean;
   /** Where the functions log (default: JSON lines on stderr). */
   log?: Log;
-  /** Where the functions' counters go (default: embedded-metric-format lines on stderr). */
+  /** Where the functions' counters go (default nowhere; `growthloop start` writes them beside the logs). */
   metrics?: Metrics;
 };
 
@@ -61,8 +61,7 @@ export async function startLocal(options: LocalOptions) {
   const secrets = secretsByTenant(options.config);
 
   const log = options.log ?? jsonLinesLog();
-  // Beside the logs, as Lambda writes both to one log stream.
-  const metrics = options.metrics ?? emfMetrics((line) => process.stderr.write(`${line}\n`));
+  const metrics = options.metrics ?? noMetrics;
   const functions: Record<FunctionName, HttpHandler> = {
     ingest: createIngestHandler({ bus, clock, tenants, log, metrics }),
     admin: createAdminFunction({ store, tenants, clock, log }),

@@ -87,6 +87,22 @@ describe('growthloop start', () => {
     expect(cli.output()).toMatch(/POST +\S+\/v1\/webhooks\/shopify\/\{tenantId\} +x-shopify-hmac-sha256: /);
     expect(cli.output()).toMatch(/POST +\S+\/v1\/track +authorization: Basic /);
 
+    // An accepted event is counted, in the metric lines Lambda would write, beside the logs.
+    const { apiKey } = JSON.parse(readFileSync(configPath, 'utf8')).tenants[0] as { apiKey: string };
+    const posted = await fetch(`${cli.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        type: 'login',
+        eventId: 'cli-login',
+        customerId: 'ada',
+        occurredAt: '2026-11-30T10:00:00Z',
+        properties: {},
+      }),
+    });
+    expect(posted.status).toBe(202);
+    expect(await eventually(() => /"EventsAccepted":1\b/.test(cli.output()))).toBe(true);
+
     expect(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), 'utf8')).pid).toBe(cli.pid);
     expect(await cli.stop()).toBe(0);
     expect(cli.output()).toContain('SIGTERM: stopping');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../functions/adapters/clock';
+import { emfMetrics } from '../../functions/adapters/metrics';
 import type { GrowthloopConfig } from '../../functions/core/config/schema';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { customerPk, fromProfileItem } from '../../functions/core/profiles/items';
@@ -39,9 +40,17 @@ const ORDER_CUSTOMER = '115310627314723954';
 let dir: string;
 let clock: ManualClock;
 let runtime: LocalRuntime;
+/** The runtime's metrics, as embedded-metric-format lines. */
+const metricLines: string[] = [];
 
 async function start() {
-  runtime = await startLocal({ config, dataDir: join(dir, 'data'), port: 0, clock });
+  runtime = await startLocal({
+    config,
+    dataDir: join(dir, 'data'),
+    port: 0,
+    clock,
+    metrics: emfMetrics((l) => metricLines.push(l)),
+  });
 }
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'growthloop-webhooks-'));
@@ -329,20 +338,12 @@ describe('Shopify webhooks', () => {
   });
 
   it('answers 200 to a topic it does not use, stores nothing for it and counts it in a metric', async () => {
-    // The local runtime writes its metrics beside its logs, on stderr.
-    const logged = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const body = Buffer.from('{"id": 1}');
     const res = await deliver(body, shopifyHeaders('products/create', body));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ accepted: 0 });
     expect(runtime.queue.depth('profile-updates')).toBe(0);
-    const lines = logged.mock.calls.flatMap(([chunk]) =>
-      String(chunk)
-        .split('\n')
-        .filter((l) => l.startsWith('{')),
-    );
-    const metric = lines.map((line) => JSON.parse(line)).find((l) => l.IgnoredWebhooks === 1);
-    logged.mockRestore();
+    const metric = metricLines.map((line) => JSON.parse(line)).find((l) => l.topic === 'products/create');
     expect(metric).toMatchObject({
       platform: 'shopify',
       topic: 'products/create',
