@@ -187,6 +187,13 @@ const undecodablePath = fail(
   'a path parameter is not valid percent-encoding (refused by the local runtime before the function)',
 );
 
+/** What every route addressed to one customer can answer besides its own outcomes: a path or a key that will not do. */
+const customerPathFailures = [
+  fail(400, 'invalid_request', 'the path names no customer'),
+  undecodablePath,
+  adminUnauthorized,
+];
+
 const journeyNotFound = fail(404, 'not_found', 'no journey with this id in the tenant, or an id no journey can have');
 const journeyUnsupportedType = fail(
   415,
@@ -367,9 +374,7 @@ const OPERATIONS: Record<string, Operation> = {
     security: 'adminKey',
     outcomes: [
       outcome(200, api.CustomerProfile, 'the profile'),
-      fail(400, 'invalid_request', 'the path names no customer'),
-      undecodablePath,
-      adminUnauthorized,
+      ...customerPathFailures,
       fail(404, 'not_found', 'the tenant has no profile for this customer'),
       bodyOverLimit,
       internalError,
@@ -387,9 +392,7 @@ const OPERATIONS: Record<string, Operation> = {
     security: 'adminKey',
     outcomes: [
       outcome(200, api.ErasureResult, 'the customer is erased'),
-      fail(400, 'invalid_request', 'the path names no customer'),
-      undecodablePath,
-      adminUnauthorized,
+      ...customerPathFailures,
       bodyOverLimit,
       internalError,
     ],
@@ -403,14 +406,7 @@ const OPERATIONS: Record<string, Operation> = {
       'Every item growthloop holds in the customer’s partition, as JSON (GDPR, PIPL access requests). The request ' +
       'is written to the audit log. A customer with nothing stored answers 200 with no items.',
     security: 'adminKey',
-    outcomes: [
-      outcome(200, api.CustomerExport, 'the export'),
-      fail(400, 'invalid_request', 'the path names no customer'),
-      undecodablePath,
-      adminUnauthorized,
-      bodyOverLimit,
-      internalError,
-    ],
+    outcomes: [outcome(200, api.CustomerExport, 'the export'), ...customerPathFailures, bodyOverLimit, internalError],
   },
 
   'GET /v1/model': {

@@ -8,7 +8,12 @@
 // are listed here for everything outside core: adapters, tools, tests.
 
 import type { z } from 'zod';
-import {
+import * as journeys from '../core/journeys/items';
+import * as privacy from '../core/privacy/records';
+import * as profiles from '../core/profiles/items';
+import * as models from '../core/scoring/model-items';
+
+export {
   CatalogRevisionItem,
   CustomerJourneysItem,
   CustomerJourneysSchema,
@@ -20,8 +25,8 @@ import {
   JourneyStatsItem,
   JourneyVersionItem,
 } from '../core/journeys/items';
-import { AuditItem, TombstoneItem } from '../core/privacy/records';
-import {
+export { AuditItem, TombstoneItem } from '../core/privacy/records';
+export {
   AliasItem,
   LedgerItem,
   LifecycleStateSchema,
@@ -30,8 +35,7 @@ import {
   ProfileItem,
   ProfileLinks,
 } from '../core/profiles/items';
-import { ModelDiagnosticsSchema, ModelHistoryItem, ModelItem, TenantModelSchema } from '../core/scoring/model-items';
-
+export { ModelDiagnosticsSchema, ModelHistoryItem, ModelItem, TenantModelSchema } from '../core/scoring/model-items';
 export {
   CounterValues,
   decodeCounters,
@@ -40,31 +44,6 @@ export {
   storedVersion,
   VersionedItem,
 } from '../core/stored-item';
-export {
-  AliasItem,
-  AuditItem,
-  CatalogRevisionItem,
-  CustomerJourneysItem,
-  CustomerJourneysSchema,
-  DailySlotsItem,
-  JourneyDraftItem,
-  JourneyIntentSchema,
-  JourneyStateItem,
-  JourneyStateSchema,
-  JourneyStatsItem,
-  JourneyVersionItem,
-  LedgerItem,
-  LifecycleStateSchema,
-  ModelDiagnosticsSchema,
-  ModelHistoryItem,
-  ModelItem,
-  OrderIndexItem,
-  ProfileChangeSchema,
-  ProfileItem,
-  ProfileLinks,
-  TenantModelSchema,
-  TombstoneItem,
-};
 
 /**
  * The schema of the item with this key, by its key's shape; undefined for keys of no kind listed
@@ -73,23 +52,25 @@ export {
 export function storedItemSchema(key: { pk: string; sk: string }): z.ZodType | undefined {
   const { pk, sk } = key;
   if (pk.includes('#C#')) {
-    if (sk === 'PROFILE') return ProfileItem;
-    if (sk === 'JOURNEYS') return CustomerJourneysItem;
-    if (sk === 'ALIAS') return AliasItem;
-    if (sk.startsWith('SEEN#')) return LedgerItem;
+    if (sk === 'PROFILE') return profiles.ProfileItem;
+    if (sk === 'JOURNEYS') return journeys.CustomerJourneysItem;
+    if (sk === 'ALIAS') return profiles.AliasItem;
+    if (sk.startsWith('SEEN#')) return profiles.LedgerItem;
     return undefined;
   }
   if (pk.endsWith('#JOURNEYS')) {
-    if (sk === 'CATALOG') return CatalogRevisionItem;
-    if (sk.endsWith('#DRAFT')) return JourneyDraftItem;
-    if (sk.endsWith('#STATE')) return JourneyStateItem;
-    if (/#V#\d{6}$/.test(sk)) return JourneyVersionItem;
+    if (sk === 'CATALOG') return journeys.CatalogRevisionItem;
+    if (sk.endsWith('#DRAFT')) return journeys.JourneyDraftItem;
+    if (sk.endsWith('#STATE')) return journeys.JourneyStateItem;
+    if (/#V#\d{6}$/.test(sk)) return journeys.JourneyVersionItem;
     return undefined;
   }
-  if (pk.endsWith('#JSTATS')) return /#DAY#\d{4}-\d{2}-\d{2}#\d+$/.test(sk) ? DailySlotsItem : JourneyStatsItem;
-  if (pk.endsWith('#MODEL')) return sk === 'CURRENT' ? ModelItem : sk.startsWith('FIT#') ? ModelHistoryItem : undefined;
-  if (pk.includes('#ORDER#') && sk === 'CUSTOMER') return OrderIndexItem;
-  if (pk.includes('#ERASED#') && sk === 'TOMBSTONE') return TombstoneItem;
-  if (pk.endsWith('#AUDIT')) return AuditItem;
+  if (pk.endsWith('#JSTATS'))
+    return /#DAY#\d{4}-\d{2}-\d{2}#\d+$/.test(sk) ? journeys.DailySlotsItem : journeys.JourneyStatsItem;
+  if (pk.endsWith('#MODEL'))
+    return sk === 'CURRENT' ? models.ModelItem : sk.startsWith('FIT#') ? models.ModelHistoryItem : undefined;
+  if (pk.includes('#ORDER#') && sk === 'CUSTOMER') return profiles.OrderIndexItem;
+  if (pk.includes('#ERASED#') && sk === 'TOMBSTONE') return privacy.TombstoneItem;
+  if (pk.endsWith('#AUDIT')) return privacy.AuditItem;
   return undefined;
 }

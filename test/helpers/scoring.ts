@@ -28,3 +28,18 @@ export function recordingBus(): Bus & { events: BusEvent[] } {
     },
   };
 }
+
+/**
+ * One customer's 400 days, what they do on which day: the same story for the pure state machine
+ * and the daily run, so both tell the same lifecycle.
+ */
+export const customerStory: Readonly<Record<number, readonly ('session' | 'order' | 'login' | 'recall')[]>> = {
+  0: ['session'],
+  5: ['order'],
+  20: ['order'],
+  120: ['recall'],
+  130: ['order'],
+  150: ['login'],
+  180: ['order'],
+  200: ['order'],
+};

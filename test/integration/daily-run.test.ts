@@ -11,7 +11,7 @@ import { evaluateProfile } from '../../functions/core/scoring/profile-scores';
 import type { Bus } from '../../functions/ports';
 import { INGEST_SOURCE } from '../../functions/routes';
 import { shopHistory } from '../../scripts/workload';
-import { recordingBus, testTenants } from '../helpers/scoring';
+import { customerStory, recordingBus, testTenants } from '../helpers/scoring';
 import { dynaliteStore, type TestStore } from '../helpers/stores';
 import { createLifecycleJobs, createProfileUpdater, type QueueRecord } from '../helpers/use-cases';
 
@@ -72,16 +72,7 @@ describe('the lifecycle over 400 days with a fake clock', () => {
     const update = createProfileUpdater({ store, bus, clock, tenants });
     const jobs = createLifecycleJobs({ store, bus, clock, tenants });
     const ada = 'ada';
-    const plan: Record<number, ('session' | 'order' | 'login' | 'recall')[]> = {
-      0: ['session'],
-      5: ['order'],
-      20: ['order'],
-      120: ['recall'],
-      130: ['order'],
-      150: ['login'],
-      180: ['order'],
-      200: ['order'],
-    };
+    const plan = customerStory;
     // Bystanders who ordered yesterday: due in 30 days, so no daily pass before then reads them.
     const bystanders = Array.from({ length: 40 }, (_, i) => event(`bystander-${i}`, 399, 'order'));
     const dueReads: Record<number, number> = {};

@@ -6,6 +6,7 @@ import { ManualClock } from '../../functions/adapters/clock';
 import type { GrowthloopConfig } from '../../functions/core/config/schema';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
+import { postEvents } from '../helpers/events';
 
 const NOW = '2026-12-01T10:00:00Z';
 const LIMIT = 'must not be later than the time of receipt plus 5 minutes (2026-12-01T10:05:00Z)';
@@ -20,12 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => runtime.close());
 
-const post = (body: unknown) =>
-  fetch(`${runtime.url}/v1/events`, {
-    method: 'POST',
-    headers: { 'x-api-key': tenant.apiKey, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+const post = (body: unknown) => postEvents(runtime.url, tenant.apiKey, body);
 const segment = (call: 'track' | 'batch', body: unknown) =>
   fetch(`${runtime.url}/v1/${call}`, {
     method: 'POST',

@@ -5,6 +5,7 @@ import { profileView } from '../../functions/core/profiles/view';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
 import { shopHistory } from '../../scripts/workload';
+import { postEvents } from '../helpers/events';
 
 const config = demoConfig();
 const tenant = config.tenants[0]!;
@@ -15,12 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => runtime.close());
 
-const post = (body: unknown) =>
-  fetch(`${runtime.url}/v1/events`, {
-    method: 'POST',
-    headers: { 'x-api-key': tenant.apiKey, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+const post = (body: unknown) => postEvents(runtime.url, tenant.apiKey, body);
 
 async function settled() {
   while (runtime.queue.depth('profile-updates') > 0) await new Promise((r) => setTimeout(r, 10));

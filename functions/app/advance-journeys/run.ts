@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { errorFields } from '../../adapters/log';
 import { forEachConcurrently } from '../../concurrently';
 import { type BatchResult, EventDelivery, parseBody, QueueRecord, TimerMessage } from '../../contracts/messages';
-import type { TenantDirectory } from '../../core/config/tenants';
 import type { CanonicalEvent } from '../../core/events/schemas';
 import { createCatalog, type JourneyCatalog } from '../../core/journeys/catalog';
 import {
@@ -25,9 +24,9 @@ import {
 import type { EntryRefusal, JourneyEvent } from '../../core/journeys/runtime';
 import { erasedAtOf, tombstoneKey } from '../../core/privacy/records';
 import { fromProfileItem, profileKey } from '../../core/profiles/items';
-import type { Clock, Log, Metrics, Queue, Store, Timers } from '../../ports';
 import { INGEST_SOURCE } from '../../routes';
 import { carryOut, type OutboxEntry } from '../common/carry-out';
+import type { AppPorts } from '../common/ports';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { outboxOf, writeWithOutbox } from '../common/versioned-write';
 import { withinDailyCaps } from './daily-cap';
@@ -35,15 +34,10 @@ import { withinDailyCaps } from './daily-cap';
 export const AdvanceJourneysCommand = z.object({ records: z.array(QueueRecord) });
 export type AdvanceJourneysCommand = z.infer<typeof AdvanceJourneysCommand>;
 
-export type AdvanceJourneysDeps = {
-  store: Store;
-  queue: Queue;
-  timers: Timers;
-  clock: Clock;
-  tenants: TenantDirectory;
-  log: Log;
-  metrics?: Metrics;
-};
+export type AdvanceJourneysDeps = Pick<
+  AppPorts,
+  'store' | 'queue' | 'timers' | 'clock' | 'tenants' | 'log' | 'metrics'
+>;
 
 export type Refusal = { journeyId: string; reason: EntryRefusal };
 export type AdvanceJourneysResult = BatchResult & { refused: Refusal[] };

@@ -1,27 +1,21 @@
 import { z } from 'zod';
 import { forEachConcurrently } from '../../concurrently';
-import type { TenantDirectory, TenantRecord } from '../../core/config/tenants';
+import type { TenantRecord } from '../../core/config/tenants';
 import { customerPk, fromProfileItem, toProfileItem, withoutProfileOutbox } from '../../core/profiles/items';
 import { DUE_SHARDS, dueShard, lifecycleChanged, rescore } from '../../core/profiles/profile-changes';
 import { fromModelItem, modelItems, modelKey } from '../../core/scoring/model-items';
 import { scoringSettings } from '../../core/scoring/settings';
 import { fitTenantModel, type ModelDiagnostics } from '../../core/scoring/tenant-model';
-import type { Bus, Clock, Item, Key, Log, Metrics, Store } from '../../ports';
+import type { Item, Key } from '../../ports';
 import { carryOut, type OutboxEntry } from '../common/carry-out';
+import type { AppPorts } from '../common/ports';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { writeWithOutbox } from '../common/versioned-write';
 
 export const DailyRunCommand = z.object({ tenantIds: z.array(z.string().min(1)).optional() });
 export type DailyRunCommand = z.infer<typeof DailyRunCommand>;
 
-export type DailyRunDeps = {
-  store: Store;
-  bus: Bus;
-  clock: Clock;
-  tenants: TenantDirectory;
-  log: Log;
-  metrics?: Metrics;
-};
+export type DailyRunDeps = Pick<AppPorts, 'store' | 'bus' | 'clock' | 'tenants' | 'log' | 'metrics'>;
 
 export type DuePassReport = { tenantId: string; due: number; changed: number; stageChanges: number; conflicts: number };
 export type DailyRunResult = { tenantId: string; model: ModelDiagnostics; due: DuePassReport }[];

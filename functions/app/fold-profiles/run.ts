@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { errorFields } from '../../adapters/log';
 import { forEachConcurrently } from '../../concurrently';
 import { type BatchResult, QueueRecord } from '../../contracts/messages';
-import type { TenantDirectory } from '../../core/config/tenants';
 import { coldWeeks, type Ledgers, planProfileWrite } from '../../core/profiles/apply';
 import { type CustomerBatch, groupByCustomer } from '../../core/profiles/batch';
 import {
@@ -16,8 +15,9 @@ import {
   withoutProfileOutbox,
 } from '../../core/profiles/items';
 import { rescore } from '../../core/profiles/profile-changes';
-import type { Bus, Clock, Item, Log, Metrics, Store } from '../../ports';
+import type { Item } from '../../ports';
 import { carryOut, type OutboxEntry } from '../common/carry-out';
+import type { AppPorts } from '../common/ports';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { settleOutbox, writeVersioned } from '../common/versioned-write';
 import { preparePreviousProfiles, removeMergedProfiles, resolveCustomers } from '../merge-identities/run';
@@ -26,14 +26,7 @@ import { collectDeliveries } from './deliveries';
 export const FoldProfilesCommand = z.object({ records: z.array(QueueRecord) });
 export type FoldProfilesCommand = z.infer<typeof FoldProfilesCommand>;
 
-export type FoldProfilesDeps = {
-  store: Store;
-  bus: Bus;
-  clock: Clock;
-  tenants: TenantDirectory;
-  log: Log;
-  metrics?: Metrics;
-};
+export type FoldProfilesDeps = Pick<AppPorts, 'store' | 'bus' | 'clock' | 'tenants' | 'log' | 'metrics'>;
 
 const CUSTOMERS_IN_PARALLEL = 32;
 

@@ -1,8 +1,8 @@
 import type { CanonicalEvent } from '../../core/events/schemas';
-import type { Bus, Metrics } from '../../ports';
 import { INGEST_SOURCE } from '../../routes';
+import type { AppPorts } from '../common/ports';
 
-export type PublishDeps = { bus: Bus; metrics?: Metrics };
+export type PublishDeps = Pick<AppPorts, 'bus' | 'metrics'>;
 
 /** Puts accepted canonical events on the bus, from which the route table delivers them. */
 export async function publishEvents(deps: PublishDeps, events: readonly CanonicalEvent[]): Promise<void> {

@@ -15,7 +15,8 @@ import {
   verifyShopifyHmac,
 } from '../../platforms/shopify';
 import { isWooPing, normalizeWoo, verifyWooSignature } from '../../platforms/woocommerce';
-import type { Bus, Clock, Item, Metrics, Store } from '../../ports';
+import type { Item, Metrics, Store } from '../../ports';
+import type { AppPorts } from '../common/ports';
 import { createPrivacy, type Privacy } from '../privacy/run';
 import { publishEvents } from './publish';
 
@@ -28,10 +29,7 @@ export const WebhookCommand = z.object({
 });
 export type WebhookCommand = z.infer<typeof WebhookCommand>;
 
-export type WebhookDeps = {
-  bus: Bus;
-  store: Store;
-  clock: Clock;
+export type WebhookDeps = Pick<AppPorts, 'bus' | 'store' | 'clock'> & {
   metrics: Metrics;
   secretsOf: (tenantId: string) => Promise<TenantSecrets | undefined>;
 };

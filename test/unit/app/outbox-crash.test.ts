@@ -20,6 +20,7 @@ import { Journey } from '../../../functions/core/journeys/schema';
 import { fromProfileItem, profileKey } from '../../../functions/core/profiles/items';
 import type { Item } from '../../../functions/ports';
 import { INGEST_SOURCE } from '../../../functions/routes';
+import { testEvent } from '../../helpers/events';
 import { welcomeJourney } from '../../helpers/journeys';
 import { testTenants } from '../../helpers/scoring';
 
@@ -40,15 +41,7 @@ function world() {
 type World = ReturnType<typeof world>;
 
 const event = (type: string, customerId: string, at: number, properties: object, eventId = `${type}-${at}`) =>
-  ({
-    type,
-    eventId,
-    tenantId,
-    customerId,
-    source: 'api',
-    occurredAt: new Date(at).toISOString(),
-    properties,
-  }) as CanonicalEvent;
+  testEvent(tenantId, type, customerId, at, properties, eventId);
 
 const delivery = (e: CanonicalEvent, n: number): QueueRecord => ({
   id: `record-${n}`,

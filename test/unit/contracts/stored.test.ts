@@ -64,6 +64,7 @@ import { fitTenantModel } from '../../../functions/core/scoring/tenant-model';
 import type { Item } from '../../../functions/ports';
 import { INGEST_SOURCE } from '../../../functions/routes';
 import { shopHistory } from '../../../scripts/workload';
+import { testEvent } from '../../helpers/events';
 import { welcomeJourney } from '../../helpers/journeys';
 import { testTenants } from '../../helpers/scoring';
 
@@ -73,15 +74,7 @@ const tenantId = 'shop';
 
 let n = 0;
 const event = (type: string, customerId: string, at: number, properties: object) =>
-  ({
-    type,
-    eventId: `e-${n++}`,
-    tenantId,
-    customerId,
-    source: 'api',
-    occurredAt: new Date(at).toISOString(),
-    properties,
-  }) as CanonicalEvent;
+  testEvent(tenantId, type, customerId, at, properties, `e-${n++}`);
 
 /** What the DynamoDB adapter hands back after storing the item. */
 const throughDynamo = (item: Item): Item => {

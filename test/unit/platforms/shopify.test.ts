@@ -21,6 +21,23 @@ const eventsOf = (result: ReturnType<typeof normalizeShopify>) => {
   return result.events;
 };
 
+/**
+ * The topics that map to events, each with a published sample of its body. Shopify's docs publish one
+ * Order body for all four order topics (a cancelled order: cancelled_at is set), so orders/cancelled
+ * uses the orders/create file.
+ */
+const EVENT_SAMPLES: [topic: string, file: string][] = [
+  ['orders/create', 'orders__create'],
+  ['orders/paid', 'orders__paid'],
+  ['orders/updated', 'orders__updated'],
+  ['orders/cancelled', 'orders__create'],
+  ['refunds/create', 'refunds__create'],
+  ['customers/create', 'customers__create'],
+  ['customers/create', 'customers__create.api-2024-07'],
+  ['customers/update', 'customers__update'],
+  ['checkouts/create', 'checkouts__create'],
+  ['checkouts/update', 'checkouts__update'],
+];
 const ORDER_ID = '820982911946154508';
 const CUSTOMER = '115310627314723954';
 const T0 = '2022-01-01T00:00:00.000Z'; // 2021-12-31T19:00:00-05:00
@@ -318,19 +335,7 @@ describe('normalizing Shopify webhooks', () => {
   });
 
   it('emits only events the canonical schema accepts, for every fixture', () => {
-    const cases: [string, string][] = [
-      ['orders/create', 'orders__create'],
-      ['orders/paid', 'orders__paid'],
-      ['orders/updated', 'orders__updated'],
-      ['orders/cancelled', 'orders__create'],
-      ['refunds/create', 'refunds__create'],
-      ['customers/create', 'customers__create'],
-      ['customers/update', 'customers__update'],
-      ['customers/create', 'customers__create.api-2024-07'],
-      ['checkouts/create', 'checkouts__create'],
-      ['checkouts/update', 'checkouts__update'],
-    ];
-    for (const [topic, file] of cases) {
+    for (const [topic, file] of EVENT_SAMPLES) {
       const events = eventsOf(normalize(topic, body(file), { orderCustomerId: CUSTOMER }));
       expect(events.length, file).toBeGreaterThan(0);
       for (const event of events) {
@@ -342,19 +347,9 @@ describe('normalizing Shopify webhooks', () => {
 });
 
 describe('a Shopify body sent under another topic (the signature covers the body, not X-Shopify-Topic)', () => {
-  // Every used topic with a published sample of its body. Shopify's docs publish one Order body for all four
-  // order topics (a cancelled order: cancelled_at is set), so orders/cancelled uses the orders/create file.
+  // Every used topic with a published sample of its body.
   const samples: [topic: string, file: string][] = [
-    ['orders/create', 'orders__create'],
-    ['orders/paid', 'orders__paid'],
-    ['orders/updated', 'orders__updated'],
-    ['orders/cancelled', 'orders__create'],
-    ['refunds/create', 'refunds__create'],
-    ['customers/create', 'customers__create'],
-    ['customers/create', 'customers__create.api-2024-07'],
-    ['customers/update', 'customers__update'],
-    ['checkouts/create', 'checkouts__create'],
-    ['checkouts/update', 'checkouts__update'],
+    ...EVENT_SAMPLES,
     ['app/uninstalled', 'app__uninstalled'],
     ['customers/data_request', 'customers__data_request'],
     ['customers/redact', 'customers__redact'],

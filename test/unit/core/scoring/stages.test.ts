@@ -6,6 +6,7 @@ import {
   nextStage,
   type Stage,
 } from '../../../../functions/core/scoring/stages';
+import { customerStory } from '../../../helpers/scoring';
 
 const DAY = 86_400_000;
 const T0 = Date.parse('2024-01-01T00:00:00Z');
@@ -15,7 +16,7 @@ const iso = (day: number) => new Date(at(day)).toISOString();
 type Event = { kind: 'order' | 'login' | 'session' | 'recall' };
 
 /** A customer whose events happen on given days; the stage is evaluated with a fake clock. */
-function simulate(events: Record<number, Event['kind'][]>, days: number, mode: 'daily' | 'due') {
+function simulate(events: Readonly<Record<number, readonly Event['kind'][]>>, days: number, mode: 'daily' | 'due') {
   const facts: LifecycleFacts = { orders: 0 };
   let state: LifecycleInput = { facts };
   let due: number | undefined;
@@ -40,16 +41,7 @@ function simulate(events: Record<number, Event['kind'][]>, days: number, mode: '
   return transitions;
 }
 
-const journey: Record<number, Event['kind'][]> = {
-  0: ['session'],
-  5: ['order'],
-  20: ['order'],
-  120: ['recall'],
-  130: ['order'],
-  150: ['login'],
-  180: ['order'],
-  200: ['order'],
-};
+const journey = customerStory;
 
 describe('nextStage over 400 days with a fake clock', () => {
   it('takes a customer new → activated → repeat → at_risk → dormant → recalled → repeat → loyal → at_risk → dormant → churned', () => {
