@@ -14,7 +14,7 @@ import { timersContract } from './timers.contract';
 
 describe('memory store', () => {
   const store = createMemoryStore();
-  storeContract(() => store, { billsBySize: true });
+  storeContract(() => store, { billsBySize: true, atomicUpdates: true });
 });
 
 describe('memory queue', () => {

@@ -2,7 +2,14 @@ import { expect, it } from 'vitest';
 import { ConditionFailedError, type Store } from '../../functions/ports';
 
 /** What every Store adapter must do. `store` is read lazily: adapters start in beforeAll. */
-export function storeContract(subject: () => Store, options: { billsBySize: boolean }) {
+/**
+ * `atomicUpdates`: the server checks a condition and writes in one step, as DynamoDB does. moto_server
+ * does not (concurrent conditional updates of one item can all pass its check), so the test that
+ * races claims runs only where the emulator keeps that promise.
+ */
+export type StoreContractOptions = { billsBySize: boolean; atomicUpdates: boolean };
+
+export function storeContract(subject: () => Store, options: StoreContractOptions) {
   const pk = (name: string) => `contract-${name}-${Math.random().toString(36).slice(2)}`;
   /** The due index is eventually consistent: wait for it to show what was written (immediate on the emulators). */
   const dueKeys = (...args: Parameters<Store['dueKeys']>) =>
@@ -84,7 +91,7 @@ export function storeContract(subject: () => Store, options: { billsBySize: bool
     expect([...held].sort()).toEqual(['a', 'b']);
   });
 
-  it('lets exactly the limit of concurrent claims through', async () => {
+  it.runIf(options.atomicUpdates)('lets exactly the limit of concurrent claims through', async () => {
     const key = { pk: pk('claim-race'), sk: 'DAY' };
     const members = Array.from({ length: 12 }, (_, i) => `m${i}`);
     const claimed = await Promise.all(members.map((m) => subject().claim(key, 'keys', m, 5)));
