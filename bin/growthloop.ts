@@ -15,6 +15,8 @@ const commands: Record<string, (args: string[], io: Io) => Promise<number>> = {
   start: async (args, io) => (await import('../functions/cli/start')).runStartCli(args, io),
   model: async (args, io) => (await import('../functions/cli/model')).runModelCli(args, io),
   journeys: async (args, io) => (await import('../functions/cli/journeys')).runJourneysCli(args, io),
+  tenants: async (args, io) => (await import('../functions/cli/tenants')).runTenantsCli(args, io),
+  quarantine: async (args, io) => (await import('../functions/cli/quarantine')).runQuarantineCli(args, io),
   bench: async (args, io) => {
     if (wantsHelp(args)) {
       io.out(BENCH_USAGE);

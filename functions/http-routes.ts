@@ -10,6 +10,8 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   { method: 'DELETE', path: '/v1/customers/{customerId}', fn: 'admin' },
   { method: 'GET', path: '/v1/customers/{customerId}/export', fn: 'admin' },
   { method: 'GET', path: '/v1/model', fn: 'admin' },
+  { method: 'GET', path: '/v1/quarantine', fn: 'admin' },
+  { method: 'POST', path: '/v1/quarantine/replay', fn: 'admin' },
   { method: 'POST', path: '/v1/journeys', fn: 'admin' },
   { method: 'GET', path: '/v1/journeys', fn: 'admin' },
   { method: 'GET', path: '/v1/journeys/{journeyId}', fn: 'admin' },

@@ -21,6 +21,9 @@ export class ConditionFailedError extends Error {
   }
 }
 
+/** A page of a long read: `next` is the opaque cursor of the page after it, absent on the last. */
+export type Page<T> = { items: T[]; next?: string };
+
 export interface Store {
   get(key: Key, options?: { consistent?: boolean }): Promise<Item | undefined>;
   /** Items that exist, in no particular order. */
@@ -37,7 +40,8 @@ export interface Store {
    */
   claim(key: Key, attribute: string, member: string, limit: number): Promise<boolean>;
   query(pk: string, options?: { skPrefix?: string; limit?: number; consistent?: boolean }): Promise<Item[]>;
-  delete(key: Key): Promise<void>;
+  /** With `ifVersion`, deletes only the item at that version (ConditionFailedError otherwise). */
+  delete(key: Key, condition?: { ifVersion: number }): Promise<void>;
   /**
    * Adds to number attributes, creating the item and attributes as needed (counters; not
    * idempotent), and resolves to their values after the addition.
@@ -46,6 +50,17 @@ export interface Store {
   /** Every item whose partition key starts with `pkPrefix`: reads the whole table, for rare jobs only. */
   scan(pkPrefix: string): Promise<Item[]>;
   /**
+   * One page of `scan`: the items of about `limit` table items read (fewer, or none, may match)
+   * and the cursor to read on from (`next` absent once the table is read to its end). Items may be
+   * deleted between pages; a page read again from the same cursor gives what is left.
+   */
+  scanPage(pkPrefix: string, options?: { cursor?: string; limit?: number }): Promise<Page<Item>>;
+  /**
+   * One page of the keys (pk, sk) in the buyer index under `shard`, in no particular order, and the
+   * cursor of the next page (absent on the last); eventually consistent.
+   */
+  buyerKeys(shard: string, options?: { cursor?: string; limit?: number }): Promise<Page<Key>>;
+  /**
    * Keys (pk, sk) of the items in the due index under `shard` whose `dueDay` ≤ `upTo`, earliest first,
    * at most `limit`; eventually consistent (an item written just before may be missing or show its
    * previous due day).
@@ -53,6 +68,19 @@ export interface Store {
   dueKeys(shard: string, options: { upTo: string; limit?: number }): Promise<Key[]>;
   /** Running totals of consumed capacity, for benchmarks and cost reports. */
   readonly consumed: Capacity;
+}
+
+/**
+ * Per-customer data keys for sealing the personal fields of events (crypto-shredding): each is
+ * kept wrapped (by a KMS key in AWS, by the local master key under `npm start`) in the
+ * customer's partition, `<tenant>#C#<customerId>` / `KEY`, so erasing the partition deletes it
+ * and every sealed copy of the customer's fields becomes unreadable. Keys are 32 bytes (AES-256).
+ */
+export interface DataKeys {
+  /** The customer's key, created on first use: for sealing at ingest. */
+  obtain(tenantId: string, customerId: string): Promise<Uint8Array>;
+  /** The customer's key, or undefined when there is none (never created, or erased): for opening. */
+  find(tenantId: string, customerId: string): Promise<Uint8Array | undefined>;
 }
 
 export type BusEvent = { source: string; detailType: string; detail: unknown };

@@ -10,4 +10,11 @@ export const table = {
    * it projects the keys only (KEYS_ONLY).
    */
   dueIndex: { name: 'due', partitionKey: 'dueShard', sortKey: 'dueDay' },
+  /**
+   * Global secondary index of the profiles of buyers (customers with an order), which the model fit
+   * reads a tenant's buyers from. Only those profile items carry `buyerShard` (`<tenant>#BUY#<n>`),
+   * so the index is sparse; it projects the keys only (KEYS_ONLY): its entry never changes while the
+   * customer stays a buyer, so a profile write costs the index nothing.
+   */
+  buyerIndex: { name: 'buyers', partitionKey: 'buyerShard' },
 } as const;

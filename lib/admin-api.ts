@@ -1,14 +1,21 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HandlerFunction } from './function';
 
-export type AdminApiProps = { table: dynamodb.ITable; tenantsJson: string };
+export type AdminApiProps = {
+  table: dynamodb.ITable;
+  tenantsJson: string;
+  /** Where quarantined events are replayed to. */
+  profileUpdates: { queue: sqs.IQueue; deadLetters: sqs.IQueue };
+};
 
 /**
  * Reads a profile, queries a customer's items (export, erasure), deletes them and writes a tombstone and an audit entry;
- * reads, queries and writes (conditional puts) journey drafts, versions and states, and reads journey stats.
+ * reads, queries and writes (conditional puts) journey drafts, versions and states, and reads journey stats;
+ * lists quarantined events and replays them (sends them to their queue, deletes them).
  */
 export const ADMIN_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:PutItem'];
 
@@ -23,10 +30,20 @@ export class AdminApi extends Construct {
     super(scope, id);
     this.handler = new HandlerFunction(this, 'Admin', {
       entry: 'functions/handlers/admin.ts',
-      description: 'growthloop admin API: profile lookups, customer export and erasure, journeys',
+      description: 'growthloop admin API: profile lookups, customer export and erasure, journeys, quarantine',
       timeout: Duration.seconds(10),
-      environment: { TABLE_NAME: props.table.tableName, GROWTHLOOP_TENANTS: props.tenantsJson },
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        GROWTHLOOP_TENANTS: props.tenantsJson,
+        QUEUE_URLS: Stack.of(this).toJsonString({
+          'profile-updates': {
+            url: props.profileUpdates.queue.queueUrl,
+            deadLetterUrl: props.profileUpdates.deadLetters.queueUrl,
+          },
+        }),
+      },
     });
+    props.profileUpdates.queue.grantSendMessages(this.handler.fn);
     this.handler.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ADMIN_TABLE_ACTIONS, resources: [props.table.tableArn] }),
     );

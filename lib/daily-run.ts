@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { DAILY_SOURCE, TENANT_DUE } from '../functions/app/daily-run/fan-out';
 import { DAILY_RUN_MINUTE_UTC } from '../functions/runtime/daily';
 import { table } from '../functions/table';
 import { HandlerFunction } from './function';
@@ -11,9 +12,11 @@ import { HandlerFunction } from './function';
 export type DailyRunProps = { table: dynamodb.ITable; bus: events.IEventBus; tenantsJson: string };
 
 /**
- * The daily run (functions/handlers/daily-run.ts): fits each tenant's models on its profiles
- * (a scan) and stores them, then rescores the customers due through the due index (a query
- * per shard and a BatchGet of their profiles), putting stage changes on the bus.
+ * The daily run (functions/handlers/daily-run.ts): the schedule's invocation puts one
+ * `daily-run.tenant_due` event per tenant on the bus, and a rule invokes the function again for
+ * each, with that tenant alone. A tenant's run fits its models on its buyers (the buyer index, a
+ * query per shard and a BatchGet of their profiles) and stores them, then rescores the customers
+ * due through the due index, putting stage changes on the bus.
  */
 export class DailyRun extends Construct {
   readonly handler: HandlerFunction;
@@ -34,6 +37,7 @@ export class DailyRun extends Construct {
     });
     this.handler.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
+        // Scan: only the one-time backfill of the buyer index in a table from before it.
         actions: [
           'dynamodb:Scan',
           'dynamodb:GetItem',
@@ -47,7 +51,10 @@ export class DailyRun extends Construct {
     this.handler.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],
-        resources: [`${props.table.tableArn}/index/${table.dueIndex.name}`],
+        resources: [
+          `${props.table.tableArn}/index/${table.dueIndex.name}`,
+          `${props.table.tableArn}/index/${table.buyerIndex.name}`,
+        ],
       }),
     );
     this.handler.role.addToPrincipalPolicy(
@@ -57,6 +64,17 @@ export class DailyRun extends Construct {
       description: 'growthloop daily model fit and lifecycle pass',
       schedule: events.Schedule.cron({ minute: String(DAILY_RUN_MINUTE_UTC), hour: '0' }),
       targets: [new targets.LambdaFunction(this.handler.fn, { retryAttempts: 2 })],
+    });
+    new events.Rule(this, 'TenantDue', {
+      description: 'growthloop daily run of one tenant: its model fit and due pass in an invocation of its own',
+      eventBus: props.bus,
+      eventPattern: { source: [DAILY_SOURCE], detailType: [TENANT_DUE] },
+      targets: [
+        new targets.LambdaFunction(this.handler.fn, {
+          event: events.RuleTargetInput.fromObject({ tenantIds: [events.EventField.fromPath('$.detail.tenantId')] }),
+          retryAttempts: 2,
+        }),
+      ],
     });
   }
 }

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AdminApi } from './admin-api';
 import { DailyRun } from './daily-run';
+import { DataKeys } from './data-keys';
 import { EventBus } from './event-bus';
 import { HttpApi } from './http-api';
 import { Ingest } from './ingest';
@@ -12,8 +13,9 @@ import { Routing } from './routing';
 import { Segment } from './segment';
 import { STAGE_TAG } from './stage';
 import { Storage } from './storage';
+import { TenantErasure } from './tenant-erasure';
 import { TenantSecrets } from './tenant-secrets';
-import { loadDeployConfig } from './tenants';
+import { grantTenantRegistry, loadDeployConfig } from './tenants';
 import { Webhooks } from './webhooks';
 
 export type GrowthloopStackProps = StackProps & {
@@ -33,6 +35,7 @@ export class GrowthloopStack extends Stack {
   readonly webhooks: Webhooks;
   readonly segment: Segment;
   readonly tenantSecrets: TenantSecrets;
+  readonly tenantErasure: TenantErasure;
   readonly journeys: Journeys;
   readonly observability: Observability;
 
@@ -56,9 +59,14 @@ export class GrowthloopStack extends Stack {
     this.tenantSecrets = new TenantSecrets(this, 'TenantSecrets');
 
     this.ingest = new Ingest(this, 'Ingest', { bus, tenantsJson });
-    new Profiles(this, 'Profiles', { table, queue: routing.queues['profile-updates'], bus, tenantsJson });
+    const profiles = new Profiles(this, 'Profiles', {
+      table,
+      queue: routing.queues['profile-updates'],
+      bus,
+      tenantsJson,
+    });
     // The id predates the class name; kept so that the synthesized logical ids do not change.
-    new DailyRun(this, 'Lifecycle', { table, bus, tenantsJson });
+    const daily = new DailyRun(this, 'Lifecycle', { table, bus, tenantsJson });
     this.journeys = new Journeys(this, 'Journeys', {
       table,
       events: routing.queues['journey-events'],
@@ -68,14 +76,29 @@ export class GrowthloopStack extends Stack {
       stepsDeadLetters: routing.deadLetters['journey-steps'],
       tenantsJson,
     });
-    this.admin = new AdminApi(this, 'AdminApi', { table, tenantsJson });
+    this.admin = new AdminApi(this, 'AdminApi', {
+      table,
+      tenantsJson,
+      profileUpdates: { queue: routing.queues['profile-updates'], deadLetters: routing.deadLetters['profile-updates'] },
+    });
     this.webhooks = new Webhooks(this, 'Webhooks', {
       bus,
       table,
       tenantsJson,
       tenantSecretsArn: this.tenantSecrets.secretArn,
     });
+    this.tenantErasure = new TenantErasure(this, 'TenantErasure', { table });
     this.segment = new Segment(this, 'Segment', { bus, tenantsJson });
+    // The tenant registry: every function that knows tenants reads it; the daily run (like the admin
+    // function, which may already) copies the deployed tenants into it.
+    for (const fn of [this.ingest.handler.fn, this.segment.handler.fn, profiles.handler.fn])
+      grantTenantRegistry(fn, table);
+    grantTenantRegistry(daily.handler.fn, table, { write: true });
+    // Personal fields travel sealed under per-customer data keys, which this KMS key wraps.
+    const dataKeys = new DataKeys(this, 'DataKeys');
+    for (const handler of [this.ingest.handler, this.segment.handler]) dataKeys.grantSeal(handler, table);
+    dataKeys.grantSeal(this.webhooks.handler);
+    for (const handler of [profiles.handler, this.journeys.handler]) dataKeys.grantOpen(handler);
     const http = new HttpApi(this, 'Http', {
       ingest: this.ingest.handler.fn,
       admin: this.admin.handler.fn,

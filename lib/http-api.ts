@@ -5,7 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type FunctionName, httpRoutes } from '../functions/http-routes';
+import { type FunctionName, httpRoutes, routeKey } from '../functions/http-routes';
 import { resourceName } from './stage';
 
 export type HttpApiProps = {
@@ -33,12 +33,27 @@ const NO_GATEWAY_CREDENTIALS =
 
 /** Why each function's routes have no API Gateway authorizer (AwsSolutions-APIG4): each authenticates in the function. */
 const AUTH_IN_FUNCTION: Record<FunctionName, string> = {
-  ingest: `Authentication happens inside the function: ingest checks the tenant API key (x-api-key header, compared by SHA-256 hash). ${NO_GATEWAY_CREDENTIALS}`,
+  ingest: `Authentication happens inside the function: ingest checks the tenant API key (x-api-key header, compared by its salted hash in the tenant registry). ${NO_GATEWAY_CREDENTIALS}`,
   admin:
-    'Authentication happens inside the function: admin checks authorization: Bearer <adminKey> (compared by SHA-256 hash) and serves only that tenant.',
+    'Authentication happens inside the function: admin checks authorization: Bearer <adminKey> (compared by its salted hash in the tenant registry) and serves only that tenant.',
   webhooks: `Authentication happens inside the function: each webhook is verified against its body with the tenant's platform signing secret (x-shopify-hmac-sha256, x-wc-webhook-signature) before anything is stored. ${NO_GATEWAY_CREDENTIALS}`,
-  segment: `Authorization happens in the function: it checks the tenant's Segment write key sent as HTTP Basic user name (compared by SHA-256 hash). ${NO_GATEWAY_CREDENTIALS}`,
+  segment: `Authorization happens in the function: it checks the tenant's Segment write key sent as HTTP Basic user name (compared by its salted hash in the tenant registry). ${NO_GATEWAY_CREDENTIALS}`,
 };
+
+/**
+ * Requests per second (steady, burst) each route may take, by the function that serves it. Each route has
+ * its own budget: a flood of admin calls cannot use up what store webhooks and event ingestion need, and a
+ * flood on one platform's webhook route leaves the others, and the admin API, their own.
+ */
+export const ROUTE_THROTTLES: Record<FunctionName, { rateLimit: number; burstLimit: number }> = {
+  ingest: { rateLimit: 500, burstLimit: 1000 },
+  segment: { rateLimit: 500, burstLimit: 1000 },
+  webhooks: { rateLimit: 300, burstLimit: 600 },
+  admin: { rateLimit: 50, burstLimit: 100 },
+};
+
+/** For a route left out of ROUTE_THROTTLES: the stage's default. */
+export const DEFAULT_THROTTLE = { rateLimit: 200, burstLimit: 400 };
 
 /**
  * The public HTTP API: store webhooks and Segment-spec calls in, admin lookups, exports and erasure.
@@ -61,7 +76,7 @@ export class HttpApi extends Construct {
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       autoDeploy: true,
-      throttle: { rateLimit: 200, burstLimit: 400 },
+      throttle: DEFAULT_THROTTLE,
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
     });
     this.url = this.stage.url;
@@ -74,11 +89,19 @@ export class HttpApi extends Construct {
       segment: new HttpLambdaIntegration('Segment', props.segment),
     } satisfies Record<FunctionName, HttpLambdaIntegration>;
 
-    for (const { method, path, fn } of httpRoutes) {
+    const stage = this.stage.node.defaultChild as apigw.CfnStage;
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    for (const spec of httpRoutes) {
+      const { method, path, fn } = spec;
       const methods = [apigw.HttpMethod[method]];
       for (const route of this.api.addRoutes({ path, methods, integration: integrations[fn] })) {
         Validations.of(route).acknowledge({ id: 'AwsSolutions-APIG4', reason: AUTH_IN_FUNCTION[fn] });
+        // Route settings name the route by its key: it must exist before the stage refers to it.
+        stage.node.addDependency(route);
       }
+      const { rateLimit, burstLimit } = ROUTE_THROTTLES[fn];
+      routeSettings[routeKey(spec)] = { ThrottlingRateLimit: rateLimit, ThrottlingBurstLimit: burstLimit };
     }
+    stage.routeSettings = routeSettings;
   }
 }

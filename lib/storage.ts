@@ -4,8 +4,8 @@ import { Construct } from 'constructs';
 import { table } from '../functions/table';
 
 /**
- * The one growthloop table: every key starts with the tenant (pk), items expire through `expiresAt`, and
- * the sparse `due` index finds the items due by a day.
+ * The one growthloop table: every key starts with the tenant (pk), items expire through `expiresAt`, the
+ * sparse `due` index finds the items due by a day, and the sparse `buyers` index a tenant's buyers.
  */
 export class Storage extends Construct {
   readonly table: dynamodb.Table;
@@ -26,6 +26,12 @@ export class Storage extends Construct {
       indexName: table.dueIndex.name,
       partitionKey: { name: table.dueIndex.partitionKey, type: dynamodb.AttributeType.STRING },
       sortKey: { name: table.dueIndex.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+    // Sparse: only buyers' profiles carry the key, written once per customer (functions/core/profiles/buyer-index.ts).
+    this.table.addGlobalSecondaryIndex({
+      indexName: table.buyerIndex.name,
+      partitionKey: { name: table.buyerIndex.partitionKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
   }

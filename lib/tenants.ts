@@ -1,12 +1,40 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { GrowthloopConfig } from '../functions/core/config/schema';
 import { type TenantRecord, tenantRecords } from '../functions/core/config/tenants';
 import { readConfig } from '../functions/runtime/config-file';
 
 export const DEFAULT_CONFIG_PATH = 'growthloop.config.json';
+
+/** The partition keys of the tenant registry's items (functions/core/config/registry.ts). */
+export const REGISTRY_LEADING_KEYS = ['TENANTS', 'TENANTKEY#*'];
+
+/**
+ * Lets a function read (and, for the functions that copy the config's tenants into it, write) the tenant
+ * registry in the table, and only the registry's items: the condition on the partition key keeps a
+ * function that otherwise has no table access (ingest, Segment) away from every customer's data.
+ */
+export function grantTenantRegistry(
+  fn: lambda.Function,
+  table: dynamodb.ITable,
+  options: { write?: boolean } = {},
+): void {
+  fn.addEnvironment('TABLE_NAME', table.tableName);
+  const actions = ['dynamodb:GetItem', 'dynamodb:Query'];
+  if (options.write) actions.push('dynamodb:PutItem', 'dynamodb:DeleteItem');
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions,
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': REGISTRY_LEADING_KEYS } },
+    }),
+  );
+}
 
 /** What the stack takes from the config: the tenants the functions may know, and where alerts go. */
 export type DeployConfig = {

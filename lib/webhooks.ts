@@ -14,17 +14,16 @@ export type WebhooksProps = {
 };
 
 /**
- * Shopify's mandatory privacy webhooks erase data: customers/redact queries and deletes a customer's items,
- * shop/redact scans for the tenant's items and deletes them; both write a tombstone and an audit entry.
+ * Order index reads and writes (refund attribution); Shopify's customers/redact, which queries and deletes a
+ * customer's items, writing a tombstone and an audit entry; shop/redact, which only records the tenant's erasure
+ * for the background worker (lib/tenant-erasure.ts).
  */
-/** Order index reads and writes (refund attribution); Shopify's customers/redact and shop/redact erasures. */
 export const WEBHOOK_TABLE_ACTIONS = [
   'dynamodb:GetItem',
   'dynamodb:BatchWriteItem',
   'dynamodb:Query',
   'dynamodb:DeleteItem',
   'dynamodb:PutItem',
-  'dynamodb:Scan',
 ];
 
 /** The platform webhooks function: verifies Shopify and WooCommerce signatures, puts canonical events on the bus. */
@@ -36,7 +35,7 @@ export class Webhooks extends Construct {
     this.handler = new HandlerFunction(this, 'Webhooks', {
       entry: 'functions/handlers/webhooks.ts',
       description: 'growthloop platform webhooks: signed Shopify and WooCommerce webhooks to canonical events',
-      // shop/redact erases a whole tenant; the HTTP API waits at most 30 s for an integration.
+      // The HTTP API waits at most 30 s for an integration; customers/redact erases within it.
       timeout: Duration.seconds(30),
       memorySize: 512,
       environment: {

@@ -71,16 +71,69 @@ export const JOURNEYS = {
   },
 } satisfies Record<string, UsageEntry>;
 
+export const TENANTS = {
+  add: {
+    synopsis: 'growthloop tenants add ID --timezone TZ --currency CODE [--name NAME] [WHERE] [--json]',
+    details: `      Registers a tenant with new keys (API, admin, Segment write key) and prints them, only this once.
+`,
+  },
+  list: {
+    synopsis: 'growthloop tenants list [WHERE] [--json]',
+    details: `      Lists the registered tenants, where each came from and its key rotations; never a key.
+`,
+  },
+  'rotate-key': {
+    synopsis: 'growthloop tenants rotate-key ID --key api|admin|segment --previous-valid-until DATE [WHERE] [--json]',
+    details: `      Replaces one of the tenant's keys and prints the new one; the replaced key works until DATE
+      (ISO-8601, e.g. 2026-03-01T12:00:00Z; YYYY-MM-DD is that day's 00:00 UTC; now ends it at once).
+`,
+  },
+} satisfies Record<string, UsageEntry>;
+
+export const TENANTS_NOTES = `WHERE (default: this machine's data dir):
+  --data-dir DIR    the local data (default .growthloop): through a running growthloop start, or directly
+  --config FILE     when no growthloop runs there, its tenants are registered first (default growthloop.config.json)
+  --aws             the deployed table (AWS credentials and region from the environment)
+  --table NAME      with --aws: the table (default: GROWTHLOOP_TABLE, or TableName in --outputs)
+  --outputs FILE    with --aws: the file "cdk deploy --outputs-file FILE" wrote
+Running functions honour a change within seconds, with no restart or deploy.
+`;
+
 export const START_USAGE = usageText([START]);
+export const QUARANTINE = {
+  list: {
+    synopsis: 'growthloop quarantine list [API] [--json]',
+    details: `      Lists the events parked because they could not be processed (the oldest 100), with why.
+`,
+  },
+  replay: {
+    synopsis: 'growthloop quarantine replay (ID... | --all) [API] [--json]',
+    details: `      Sends the parked events named (or all of them) back to their queues, once their cause is fixed.
+`,
+  },
+} satisfies Record<string, UsageEntry>;
+
+export const QUARANTINE_NOTES = `API (the admin API of a running growthloop, local or deployed):
+  --url URL         its base URL (default http://127.0.0.1:3000; in AWS the stack's ApiUrl output)
+  --admin-key KEY   the tenant's admin key (default: the GROWTHLOOP_ADMIN_KEY environment variable)
+`;
+
+export const TENANTS_USAGE = usageText(Object.values(TENANTS), TENANTS_NOTES);
+export const QUARANTINE_USAGE = usageText(Object.values(QUARANTINE), QUARANTINE_NOTES);
 export const BENCH_USAGE = usageText([BENCH]);
 export const MODEL_USAGE = usageText(Object.values(MODEL), MODEL_NOTES);
 export const JOURNEYS_USAGE = usageText(Object.values(JOURNEYS));
 
 /** The overview: every command's synopsis (under a title line naming the version, if given). */
 export function mainUsage(version?: string): string {
-  const synopses = [START, BENCH, ...Object.values(MODEL), ...Object.values(JOURNEYS)].map(
-    (e) => `  ${e.synopsis.split('\n')[0]}${e.synopsis.includes('\n') ? ' ...' : ''}\n`,
-  );
+  const synopses = [
+    START,
+    BENCH,
+    ...Object.values(MODEL),
+    ...Object.values(JOURNEYS),
+    ...Object.values(TENANTS),
+    ...Object.values(QUARANTINE),
+  ].map((e) => `  ${e.synopsis.split('\n')[0]}${e.synopsis.includes('\n') ? ' ...' : ''}\n`);
   const title = version === undefined ? '' : `growthloop ${version}: marketing automation for e-commerce\n\n`;
   return `${title}Usage:
 ${synopses.join('')}  growthloop --version

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { TenantConfig } from '../core/config/schema';
 import { MAX_BATCH } from '../core/events/ingest';
-import { CanonicalEventInput, Channel, EVENT_TYPES, Money } from '../core/events/schemas';
+import { CanonicalEventInput, Channel, EVENT_TYPES, Money, TraitsShape } from '../core/events/schemas';
 import { Condition } from '../core/journeys/condition-schema';
 import { JOURNEY_STATUSES, Journey } from '../core/journeys/schema';
 import { STAGES } from '../core/scoring/stages';
@@ -170,6 +170,29 @@ export const ErasureResult = z.object({
 });
 export type ErasureResult = z.infer<typeof ErasureResult>;
 
+// ---- GET /v1/quarantine, POST /v1/quarantine/replay ------------------------------------------
+
+/** functions/core/quarantine.ts QuarantineEntry. */
+export const QuarantinedMessage = z.object({
+  id: z.string().describe('stable for the message: name it to replay it'),
+  tenantId: z.string(),
+  queue: z.string().describe('the queue it came from and goes back to on replay'),
+  reason: z.string().describe('why it could not be processed'),
+  body: z.string().describe('the message as delivered'),
+  parkedAt: z.string().describe('ISO-8601 UTC'),
+});
+export const QuarantineList = z.object({
+  messages: z.array(QuarantinedMessage).describe('the oldest 100'),
+  total: count,
+});
+export const QuarantineReplayRequest = z.object({
+  ids: z.array(z.string()).optional().describe('the messages to replay; all when absent (or the body is empty)'),
+});
+export const QuarantineReplayResult = z.object({
+  replayed: z.array(z.string()).describe('ids sent back to their queues and removed'),
+  unknown: z.array(z.string()).describe('ids asked for that are not in quarantine'),
+});
+
 /** One stored item of the customer's partition, without its partition key; string sets as sorted arrays. */
 export const ExportedItem = z.looseObject({
   sk: z.string().describe('the sort key: PROFILE, JOURNEYS, SEEN#<week>...'),
@@ -293,6 +316,7 @@ export const JourneyStats = z.object({
   completed: z.int(),
   exited: z.int(),
   heldOut: z.int(),
+  failed: z.int().describe('instances parked because they could not run on (each keeps its reason)'),
   converted: z.int(),
   sent: z.int(),
   capped: z.int().describe('actions not sent because the journey reached its daily cap'),
@@ -338,16 +362,26 @@ export const WooCommercePing = z.object({ webhook_id: z.string().regex(/^\d+$/) 
 export type WooCommercePing = z.infer<typeof WooCommercePing>;
 
 /** 200: the delivery became canonical events, now on the bus. */
-export const WebhookAccepted = z.object({ accepted: z.int().min(1) });
+export const WebhookAccepted = z.object({
+  accepted: z.int().min(1),
+  released: z.int().min(1).optional().describe('refunds of this order that were parked, now on the bus too'),
+});
 export type WebhookAccepted = z.infer<typeof WebhookAccepted>;
 
 /** 200: the delivery is valid but not used (an unmapped topic, an order without a customer...), counted as a metric. */
 export const WebhookIgnored = z.object({ accepted: z.literal(0), ignored: z.string().describe('why') });
 export type WebhookIgnored = z.infer<typeof WebhookIgnored>;
 
-/** 200 of Shopify's mandatory privacy topics, done at once (functions/handlers/webhooks.ts). */
+/** 200 of Shopify's mandatory privacy topics (functions/handlers/webhooks.ts): shop/redact's erasure runs in the background. */
 export const ShopifyPrivacyResult = z.union([
-  z.object({ privacy: z.enum(['shop_redact', 'customer_redact']), erasedItems: count }),
+  z.object({ privacy: z.literal('customer_redact'), erasedItems: count }),
+  z.object({
+    privacy: z.literal('shop_redact'),
+    erasure: z
+      .enum(['pending', 'done'])
+      .describe('recorded: the tenant is erased in the background, audited when done'),
+    requestedAt: z.iso.datetime().describe('when the erasure under way was requested'),
+  }),
   z.object({ privacy: z.literal('customer_data_request'), exportedItems: count }),
   z.object({
     privacy: z.enum(['customer_data_request', 'customer_redact']),
@@ -357,7 +391,11 @@ export const ShopifyPrivacyResult = z.union([
 export type ShopifyPrivacyResult = z.infer<typeof ShopifyPrivacyResult>;
 
 /** 200 of POST /v1/webhooks/shopify/{tenantId}. */
-export const ShopifyWebhookResult = z.union([WebhookAccepted, WebhookIgnored, ShopifyPrivacyResult]);
+/** 200 of a Shopify refund whose order is not known yet: kept until the order's webhook arrives. */
+export const WebhookParked = z.object({ accepted: z.literal(0), parked: z.literal(1) });
+export type WebhookParked = z.infer<typeof WebhookParked>;
+
+export const ShopifyWebhookResult = z.union([WebhookAccepted, WebhookParked, WebhookIgnored, ShopifyPrivacyResult]);
 export type ShopifyWebhookResult = z.infer<typeof ShopifyWebhookResult>;
 
 /** 200 of POST /v1/webhooks/woocommerce/{tenantId}. */
@@ -485,6 +523,10 @@ export const responseSchemas = {
   ValueScore,
   ModelScores,
   ErasureResult,
+  QuarantinedMessage,
+  QuarantineList,
+  QuarantineReplayRequest,
+  QuarantineReplayResult,
   CustomerExport,
   ExportedItem,
   StoredModel,
@@ -511,4 +553,4 @@ export const responseSchemas = {
 } as const;
 
 /** Schemas both kinds of body share (identical as sent and as answered). */
-export const sharedSchemas = { Money, Condition: ConditionTree } as const;
+export const sharedSchemas = { Money, Condition: ConditionTree, Traits: TraitsShape } as const;

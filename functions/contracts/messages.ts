@@ -41,7 +41,12 @@ const IngestedEvent = CanonicalEventInput.pipe(
 );
 
 /** The envelope EventBridge hands an SQS target, as far as consumers read it: the source and the event. */
-export const IngestedDelivery = z.object({ source: z.literal(INGEST_SOURCE), detail: IngestedEvent });
+export const IngestedDelivery = z.object({
+  source: z.literal(INGEST_SOURCE),
+  /** When the event was put on the bus (EventBridge's envelope time, to the second): its receive time. */
+  time: z.iso.datetime().optional(),
+  detail: IngestedEvent,
+});
 
 /** What the journey function reads from the bus: an ingested event, or a profile change. */
 export const EventDelivery = z.discriminatedUnion('source', [

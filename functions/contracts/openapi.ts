@@ -9,6 +9,7 @@
 
 import { z } from 'zod';
 import { MAX_BATCH, MAX_BODY_BYTES } from '../core/events/ingest';
+import { TraitObject, Traits } from '../core/events/schemas';
 import { type FunctionName, type HttpRouteSpec, httpRoutes, routeKey } from '../http-routes';
 import * as api from './http-api';
 
@@ -81,7 +82,11 @@ const COMPONENT_ENTRIES: readonly { name: string; schema: z.ZodType; io: Io[] }[
 ];
 
 /** Schemas rendered as a reference to another component rather than from themselves. */
-const REFERENCES = new Map<unknown, string>([[api.PostedJourneyDraft, 'JourneyDraft']]);
+const REFERENCES = new Map<unknown, string>([
+  [api.PostedJourneyDraft, 'JourneyDraft'],
+  [Traits, 'Traits'],
+  [TraitObject, 'Traits'],
+]);
 
 function stripMeta(schema: Json): Json {
   const { $schema: _schema, $id: _id, ...rest } = schema;
@@ -190,6 +195,7 @@ const undecodablePath = fail(
 /** What every route addressed to one customer can answer besides its own outcomes: a path or a key that will not do. */
 const customerPathFailures = [
   fail(400, 'invalid_request', 'the path names no customer'),
+  fail(400, 'invalid_id', 'the customer id is longer than 128 characters'),
   undecodablePath,
   adminUnauthorized,
 ];
@@ -426,6 +432,43 @@ const OPERATIONS: Record<string, Operation> = {
     ],
   },
 
+  'GET /v1/quarantine': {
+    operationId: 'listQuarantine',
+    tags: ['quarantine'],
+    summary: 'Messages parked in quarantine',
+    description:
+      'Events that could not be processed however often they were delivered (a total past what the store keeps ' +
+      'exactly, a stored item that does not decode) are parked here with their reason instead of taking the ' +
+      "customer's other events with them. Replay sends them back once the cause is fixed.",
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.QuarantineList, 'the parked messages'),
+      adminUnauthorized,
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'POST /v1/quarantine/replay': {
+    operationId: 'replayQuarantine',
+    tags: ['quarantine'],
+    summary: 'Replay parked messages',
+    description: 'Sends the messages named (all when the body is empty) back to their queues and removes them.',
+    security: 'adminKey',
+    body: {
+      description: 'The ids to replay, or nothing.',
+      content: { 'application/json': api.QuarantineReplayRequest },
+    },
+    outcomes: [
+      outcome(200, api.QuarantineReplayResult, 'the messages are back on their queues'),
+      fail(400, 'invalid_json', 'the body is not JSON'),
+      fail(400, 'invalid_request', 'the body is not {"ids": [string, ...]}'),
+      adminUnauthorized,
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
   'POST /v1/journeys': {
     operationId: 'createJourney',
     tags: ['journeys'],
@@ -570,8 +613,9 @@ const OPERATIONS: Record<string, Operation> = {
       outcome(
         200,
         api.ShopifyWebhookResult,
-        'the delivery is on the bus ({accepted}), valid but not used ({accepted: 0, ignored}), or a privacy ' +
-          'request that is done ({privacy, ...})',
+        'the delivery is on the bus ({accepted}, with {released} refunds of the order that were parked), a refund ' +
+          'of an order not received yet, parked until the order’s webhook arrives ({accepted: 0, parked: 1}), valid ' +
+          'but not used ({accepted: 0, ignored}), or a privacy request that is done ({privacy, ...})',
       ),
       fail(400, 'invalid_request', 'X-Shopify-Topic is missing'),
       invalidJson,
@@ -592,11 +636,6 @@ const OPERATIONS: Record<string, Operation> = {
       unauthorized(
         'X-Shopify-Hmac-Sha256 is missing or does not match the body under the tenant’s secret (also for a tenant ' +
           'with no Shopify secret)',
-      ),
-      fail(
-        409,
-        'order_unknown',
-        'a refunds/create for an order not received yet: Shopify delivers it again later, by when the order is known',
       ),
       bodyOverLimit,
       internalError,
@@ -799,6 +838,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
       { name: 'events', description: 'Canonical events from the shop, apps and backends' },
       { name: 'customers', description: 'Profiles, export and erasure (admin key)' },
       { name: 'model', description: "The tenant's fitted scoring model (admin key)" },
+      { name: 'quarantine', description: 'Events parked because they could not be processed (admin key)' },
       { name: 'journeys', description: 'Journeys: drafts, versions, status (admin key)' },
       { name: 'webhooks', description: 'Store platform webhooks, signed by the platform' },
       { name: 'segment', description: 'The Segment-spec tracking API (Segment, RudderStack, Jitsu)' },

@@ -11,6 +11,9 @@ import type { z } from 'zod';
 import * as journeys from '../core/journeys/items';
 import * as privacy from '../core/privacy/records';
 import * as profiles from '../core/profiles/items';
+import * as markers from '../core/profiles/markers';
+import * as parkedRefunds from '../core/profiles/parked-refunds';
+import { QuarantineItem } from '../core/quarantine';
 import * as models from '../core/scoring/model-items';
 
 export {
@@ -31,10 +34,14 @@ export {
   LedgerItem,
   LifecycleStateSchema,
   OrderIndexItem,
+  OrderPeriodItem,
   ProfileChangeSchema,
   ProfileItem,
   ProfileLinks,
 } from '../core/profiles/items';
+export { ErasedMarkerItem, MergedMarkerItem, ProfileSlotItem } from '../core/profiles/markers';
+export { ParkedRefundItem } from '../core/profiles/parked-refunds';
+export { QuarantineItem } from '../core/quarantine';
 export { ModelDiagnosticsSchema, ModelHistoryItem, ModelItem, TenantModelSchema } from '../core/scoring/model-items';
 export {
   CounterValues,
@@ -52,10 +59,11 @@ export {
 export function storedItemSchema(key: { pk: string; sk: string }): z.ZodType | undefined {
   const { pk, sk } = key;
   if (pk.includes('#C#')) {
-    if (sk === 'PROFILE') return profiles.ProfileItem;
+    if (sk === 'PROFILE') return markers.ProfileSlotItem;
     if (sk === 'JOURNEYS') return journeys.CustomerJourneysItem;
     if (sk === 'ALIAS') return profiles.AliasItem;
     if (sk.startsWith('SEEN#')) return profiles.LedgerItem;
+    if (sk.startsWith('ORDERS#')) return profiles.OrderPeriodItem;
     return undefined;
   }
   if (pk.endsWith('#JOURNEYS')) {
@@ -70,7 +78,9 @@ export function storedItemSchema(key: { pk: string; sk: string }): z.ZodType | u
   if (pk.endsWith('#MODEL'))
     return sk === 'CURRENT' ? models.ModelItem : sk.startsWith('FIT#') ? models.ModelHistoryItem : undefined;
   if (pk.includes('#ORDER#') && sk === 'CUSTOMER') return profiles.OrderIndexItem;
+  if (pk.includes('#ORDER#') && sk.startsWith('PARKED#')) return parkedRefunds.ParkedRefundItem;
   if (pk.includes('#ERASED#') && sk === 'TOMBSTONE') return privacy.TombstoneItem;
   if (pk.endsWith('#AUDIT')) return privacy.AuditItem;
+  if (pk.endsWith('#QUARANTINE')) return QuarantineItem;
   return undefined;
 }

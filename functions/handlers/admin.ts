@@ -1,11 +1,12 @@
 import middy from '@middy/core';
 import packageJson from '../../package.json' with { type: 'json' };
-import { awsStore, awsTenants } from '../adapters/aws/environment';
+import { awsQueue, awsStore, awsTenants } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
 import { createManageJourneys, type JourneyRequest } from '../app/manage-journeys/run';
 import { createPrivacy } from '../app/privacy/run';
+import { createQuarantine, quarantineRoutes } from '../app/quarantine/run';
 import { createCustomerReads } from '../app/read-customer/run';
-import { type Answer, answer } from '../contracts/answers';
+import { type Answer, answer, reject } from '../contracts/answers';
 import { openApiDocument } from '../contracts/openapi';
 import type { TenantDirectory, TenantRecord } from '../core/config/tenants';
 import {
@@ -20,20 +21,27 @@ import {
   lambdaEntry,
   routeByKey,
 } from '../http/lambda';
-import type { Clock, Log, Store } from '../ports';
+import type { Clock, Log, Queue, Store } from '../ports';
 
-export type AdminDeps = { store: Store; tenants: TenantDirectory; clock: Clock; log: Log };
+export type AdminDeps = { store: Store; queue: Queue; tenants: TenantDirectory; clock: Clock; log: Log };
+
+/** The longest id a path may name (the canonical schema's): longer ones are refused before any read. */
+const MAX_PATH_ID = 128;
 
 /** The admin function: customers (profile, export, erasure), the tenant's model and journeys, and health. */
 export function createAdminFunction(deps: AdminDeps) {
   const reads = createCustomerReads(deps);
   const privacy = createPrivacy(deps);
   const journeys = createManageJourneys(deps);
+  const quarantine = quarantineRoutes(createQuarantine(deps));
   /** A route for the tenant whose admin key the request carries: only its own data is reachable. */
   const route = (run: (tenant: TenantRecord, event: HttpEvent) => Promise<Answer>) =>
     middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
-      const tenant = adminTenant(deps.tenants, event);
-      return isResult(tenant) ? tenant : encode(await run(tenant, event));
+      const tenant = await adminTenant(deps.tenants, event);
+      if (isResult(tenant)) return tenant;
+      const tooLong = Object.entries(event.pathParameters ?? {}).find(([, v]) => (v?.length ?? 0) > MAX_PATH_ID);
+      if (tooLong) return encode(reject(400, 'invalid_id', `at most ${MAX_PATH_ID} characters`, `path.${tooLong[0]}`));
+      return encode(await run(tenant, event));
     }).use(jsonErrors(deps.log));
   const customerId = (event: HttpEvent) => event.pathParameters?.customerId ?? '';
   const journeyRoute = (run: (request: JourneyRequest) => Promise<Answer>) =>
@@ -58,6 +66,8 @@ export function createAdminFunction(deps: AdminDeps) {
       answer(200, await privacy.export(t.id, customerId(e), 'admin_api')),
     ),
     'GET /v1/model': route((t) => reads.model({ tenantId: t.id })),
+    'GET /v1/quarantine': route((t) => quarantine.list(t.id)),
+    'POST /v1/quarantine/replay': route((t, e) => quarantine.replay(t.id, bodyText(e))),
     'POST /v1/journeys': journeyRoute(journeys.create),
     'GET /v1/journeys': journeyRoute(journeys.list),
     'GET /v1/journeys/{journeyId}': journeyRoute(journeys.read),
@@ -72,7 +82,8 @@ export function createAdminFunction(deps: AdminDeps) {
 export const handler = lambdaEntry('admin', (observed) =>
   createAdminFunction({
     store: awsStore(),
-    tenants: awsTenants(),
+    queue: awsQueue(),
+    tenants: awsTenants({ seed: true }),
     clock: systemClock,
     ...observed,
   }),

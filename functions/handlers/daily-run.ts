@@ -1,17 +1,34 @@
 import middy from '@middy/core';
 import { awsBus, awsStore, awsTenants } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
+import { createBuyerBackfill } from '../app/daily-run/buyer-backfill';
+import { createDailyFanOut } from '../app/daily-run/fan-out';
 import { createDailyRun, DailyRunCommand } from '../app/daily-run/run';
 import { lambdaEntry } from '../http/lambda';
 
-/** The scheduled function: the daily model fit and lifecycle pass over the tenants the schedule names (all by default). */
+const BACKFILL_MS = 10 * 60_000;
+
+/**
+ * The daily run. The schedule's invocation names no tenant: it puts one `daily-run.tenant_due` event
+ * per tenant on the bus; a rule hands each back to this function as `{"tenantIds": [id]}`, which
+ * fits that tenant's models and moves its due customers.
+ */
 export const handler = lambdaEntry('daily-run', (observed) => {
-  const daily = createDailyRun({
+  const deps = {
     store: awsStore(),
     bus: awsBus(),
     clock: systemClock,
-    tenants: awsTenants(),
+    tenants: awsTenants({ seed: true }),
     ...observed,
+  };
+  const daily = createDailyRun(deps);
+  const fanOut = createDailyFanOut(deps);
+  const backfill = createBuyerBackfill({ ...deps, now: systemClock.now });
+  return middy(async (event: unknown) => {
+    const command = DailyRunCommand.parse(event ?? {});
+    if (command.tenantIds) return daily.run(command);
+    // Once, after an upgrade: index the buyers written before the buyer index, for up to 10 minutes a day.
+    await backfill({ until: systemClock.now() + BACKFILL_MS });
+    return fanOut();
   });
-  return middy(async (event: unknown) => daily.run(DailyRunCommand.parse(event ?? {})));
 });

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { awsBus, awsTenants } from '../adapters/aws/environment';
+import { awsBus, awsDataKeys, awsTenants } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
 import { type IngestEventsDeps, ingestEvents } from '../app/ingest/events';
 import type { TenantDirectory } from '../core/config/tenants';
@@ -18,7 +18,7 @@ import type { Log } from '../ports';
 /** POST /v1/events: the tenant from its API key, then the ingest use case. */
 export function createIngestHandler(deps: IngestEventsDeps & { tenants: TenantDirectory; log: Log }) {
   return middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
-    const tenant = deps.tenants.byApiKey(header(event, 'x-api-key'));
+    const tenant = await deps.tenants.byApiKey(header(event, 'x-api-key'));
     if (!tenant) {
       return apiError(401, 'unauthorized', 'x-api-key is missing or not a tenant API key', 'headers.x-api-key');
     }
@@ -27,5 +27,11 @@ export function createIngestHandler(deps: IngestEventsDeps & { tenants: TenantDi
 }
 
 export const handler = lambdaEntry('ingest', (observed) =>
-  createIngestHandler({ bus: awsBus(), clock: systemClock, tenants: awsTenants(), ...observed }),
+  createIngestHandler({
+    bus: awsBus(),
+    dataKeys: awsDataKeys(),
+    clock: systemClock,
+    tenants: awsTenants(),
+    ...observed,
+  }),
 );

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { awsQueue, awsStore, awsTenants, awsTimers } from '../adapters/aws/environment';
+import { awsDataKeys, awsQueue, awsStore, awsTenants, awsTimers } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
 import { type AdvanceJourneysDeps, createAdvanceJourneys } from '../app/advance-journeys/run';
 import { lambdaEntry, sqsBatch } from '../http/lambda';
@@ -13,6 +13,7 @@ export const createJourneyHandler = (deps: AdvanceJourneysDeps) => {
 export const handler = lambdaEntry('journeys', (observed) =>
   createJourneyHandler({
     store: awsStore(),
+    dataKeys: awsDataKeys(),
     queue: awsQueue(),
     timers: awsTimers(),
     clock: systemClock,

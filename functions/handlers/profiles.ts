@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { awsBus, awsStore, awsTenants } from '../adapters/aws/environment';
+import { awsBus, awsDataKeys, awsStore, awsTenants } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
 import { createFoldProfiles, type FoldProfilesDeps } from '../app/fold-profiles/run';
 import { lambdaEntry, sqsBatch } from '../http/lambda';
@@ -13,6 +13,7 @@ export const createProfileHandler = (deps: FoldProfilesDeps) => {
 export const handler = lambdaEntry('profiles', (observed) =>
   createProfileHandler({
     store: awsStore(),
+    dataKeys: awsDataKeys(),
     bus: awsBus(),
     clock: systemClock,
     tenants: awsTenants(),

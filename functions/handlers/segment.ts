@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { awsBus, awsTenants } from '../adapters/aws/environment';
+import { awsBus, awsDataKeys, awsTenants } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
 import { receiveSegmentCall, type SegmentDeps } from '../app/ingest/segment';
 import {
@@ -39,6 +39,7 @@ export function createSegmentFunction(deps: SegmentDeps & { log: Log }) {
 export const handler = lambdaEntry('segment', (observed) =>
   createSegmentFunction({
     bus: awsBus(),
+    dataKeys: awsDataKeys(),
     clock: systemClock,
     tenants: awsTenants(),
     ...observed,

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { awsBus, awsStore, awsTenantSecrets } from '../adapters/aws/environment';
+import { awsBus, awsDataKeys, awsStore, awsTenantSecrets } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
 import {
   receiveShopifyWebhook,
@@ -41,6 +41,7 @@ export function createWebhooksFunction(deps: WebhookDeps & { log: Log }) {
 export const handler = lambdaEntry('webhooks', (observed) =>
   createWebhooksFunction({
     bus: awsBus(),
+    dataKeys: awsDataKeys(),
     store: awsStore(),
     clock: systemClock,
     secretsOf: awsTenantSecrets(),

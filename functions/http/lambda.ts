@@ -45,8 +45,8 @@ export const bearerToken = (event: HttpEvent): string | undefined =>
   /^Bearer\s+(\S+)$/i.exec(header(event, 'authorization') ?? '')?.[1];
 
 /** The tenant whose admin key the request carries, or the 401 to answer. */
-export function adminTenant(tenants: TenantDirectory, event: HttpEvent): TenantRecord | HttpResult {
-  const tenant = tenants.byAdminKey(bearerToken(event));
+export async function adminTenant(tenants: TenantDirectory, event: HttpEvent): Promise<TenantRecord | HttpResult> {
+  const tenant = await tenants.byAdminKey(bearerToken(event));
   return (
     tenant ??
     apiError(401, 'unauthorized', 'authorization must be "Bearer <tenant admin key>"', 'headers.authorization')

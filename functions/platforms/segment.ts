@@ -1,8 +1,10 @@
 import { type Accepted, accepted, firstIssue, MAX_BATCH, type Rejected, rejected } from '../core/events/ingest';
 import { type CanonicalEvent, CanonicalEventInput, type Money } from '../core/events/schemas';
 import { occurredAtProblem } from '../core/events/time-window';
+import { jsonPath } from '../core/json-path';
 import { setOwn } from '../core/own';
 import { type ItemError, reject } from '../core/rejection';
+import { storableNumberProblem } from '../core/storable';
 import { isIanaTimeZone } from '../core/time-zone';
 import { toMinorUnits } from './money';
 
@@ -222,7 +224,7 @@ function mapCall(
     const traits = call.traits === undefined || call.traits === null ? {} : call.traits;
     if (!isRecord(traits)) fail(`${base}.traits`, 'must be an object');
     const properties: Extract<CanonicalEvent, { type: 'identify' }>['properties'] = {
-      traits: scalarTraits(traits as Record<string, unknown>),
+      traits: scalarTraits(traits as Record<string, unknown>, `${base}.traits`),
     };
     // A zone that is not an IANA name is dropped: the call still counts.
     if (isIanaTimeZone(context.timezone)) properties.timezone = context.timezone;
@@ -256,12 +258,15 @@ function mapCall(
 }
 
 /** Scalar traits only, as the canonical schema allows: nested objects (address, company) and long strings are dropped. */
-function scalarTraits(traits: Record<string, unknown>): Record<string, string | number | boolean | null> {
+function scalarTraits(traits: Record<string, unknown>, at: string): Record<string, string | number | boolean | null> {
   const out: Record<string, string | number | boolean | null> = {};
   let count = 0;
   for (const [key, value] of Object.entries(traits)) {
     if (count === 50) break;
     if (key.length < 1 || key.length > 64) continue;
+    // A number the store cannot keep is refused rather than dropped: it would be a wrong value, not a missing one.
+    const problem = typeof value === 'number' ? storableNumberProblem(value) : undefined;
+    if (problem) fail(jsonPath(at, [key]), problem);
     const keep =
       value === null ||
       typeof value === 'boolean' ||

@@ -4,6 +4,7 @@ import { type Accepted, accepted, type Ignored, ignored, type Rejected, rejected
 import type { CanonicalEvent, Channel, EventOf, Money } from '../core/events/schemas';
 import { jsonPath } from '../core/json-path';
 import { setOwn } from '../core/own';
+import type { OrphanRefund } from '../core/profiles/parked-refunds';
 import { reject } from '../core/rejection';
 import { isIanaTimeZone } from '../core/time-zone';
 import { toMinorUnits } from './money';
@@ -50,7 +51,9 @@ export type ShopifyResult =
   | Rejected
   | Ignored
   | { kind: 'privacy'; request: ShopifyPrivacyRequest }
-  | { kind: 'uninstalled' };
+  | { kind: 'uninstalled' }
+  /** A refund whose order's customer the caller does not know (no orderCustomerId): to keep until it is known. */
+  | { kind: 'orphan_refund'; refund: OrphanRefund };
 
 export type ShopifyInput = {
   /** `X-Shopify-Topic`, e.g. `orders/create`. */
@@ -66,7 +69,7 @@ export type ShopifyInput = {
   triggeredAt?: string;
   /**
    * refunds/create carries the order id but no customer: the customer of that order, when the caller
-   * knows it (e.g. from the order's earlier events). Without it a refund is ignored.
+   * knows it (e.g. from the order's earlier events). Without it the refund comes back as an orphan_refund.
    */
   orderCustomerId?: string;
 };
@@ -595,10 +598,6 @@ function refund(body: Json, input: ShopifyInput): ShopifyResult {
   if (refundId === undefined) throw new Invalid('$.id', '$.id: the refund has no exact id');
   const orderId = exactId(body.order_id);
   if (orderId === undefined) throw new Invalid('$.order_id', '$.order_id: the refund has no exact order id');
-  const customerId = input.orderCustomerId;
-  if (!customerId) {
-    return ignored(`refund ${refundId} names order ${orderId} but no customer; pass orderCustomerId`);
-  }
   const lines = arr(body.refund_line_items).map(obj);
   // The shop currency: every *_set.shop_money in the refund is in it.
   let currency: string | undefined;
@@ -634,15 +633,17 @@ function refund(body: Json, input: ShopifyInput): ShopifyResult {
   if (amount === 0) return ignored(`refund ${refundId} returns no money`);
   const occurredAt = utc(body.processed_at) ?? utc(body.created_at) ?? utc(input.triggeredAt);
   if (occurredAt === undefined) throw new Invalid('$.created_at', '$.created_at: the refund has no time');
-  const event: EventOf<'refund'> = {
+  const orphan: OrphanRefund = {
     type: 'refund',
     tenantId: input.tenantId,
     eventId: `shopify:refund:${refundId}`,
-    customerId,
     occurredAt,
     source: SOURCE,
     properties: { orderId, refundId, amount: { amount, currency } },
   };
+  const customerId = input.orderCustomerId;
+  if (!customerId) return { kind: 'orphan_refund', refund: orphan };
+  const event: EventOf<'refund'> = { ...orphan, customerId };
   return accepted([event]);
 }
 

@@ -1,6 +1,8 @@
+import { silentLog } from '../adapters/log';
+import { createBuyerBackfill } from '../app/daily-run/buyer-backfill';
 import type { DailyRun } from '../app/daily-run/run';
 import { fromModelItem, modelKey } from '../core/scoring/model-items';
-import type { Clock, Store } from '../ports';
+import type { Clock, Log, Store } from '../ports';
 
 const DAY_MS = 86_400_000;
 
@@ -29,20 +31,29 @@ export function startDailySchedule(options: {
   dailyRun: DailyRun;
   tenantIds: readonly string[];
   clock: Clock;
+  log?: Log;
 }) {
   const { store, dailyRun, tenantIds, clock } = options;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let chain: Promise<void> = Promise.resolve();
 
+  // Each tenant in a run of its own, as in AWS: one tenant's failure does not hold up the others.
   const runFor = async (ids: readonly string[]) => {
     if (stopped || ids.length === 0) return;
     process.stderr.write(`daily run: fitting models and moving due customers of ${ids.join(', ')}…\n`);
-    for (const { tenantId, model, due } of await dailyRun.run({ tenantIds: [...ids] })) {
-      process.stderr.write(
-        `  ${tenantId}: model ${model.status}${model.reason ? ` (${model.reason})` : ''}; ` +
-          `${due.due} customers due, ${due.stageChanges} stage changes\n`,
-      );
+    for (const id of ids) {
+      if (stopped) return;
+      try {
+        for (const { tenantId, model, due } of await dailyRun.run({ tenantIds: [id] })) {
+          process.stderr.write(
+            `  ${tenantId}: model ${model.status}${model.reason ? ` (${model.reason})` : ''}; ` +
+              `${due.due} customers due, ${due.stageChanges} stage changes\n`,
+          );
+        }
+      } catch (e) {
+        process.stderr.write(`  ${id}: daily run failed, tried again at the next one: ${String(e)}\n`);
+      }
     }
   };
   const enqueue = (task: () => Promise<void>) => {
@@ -63,7 +74,11 @@ export function startDailySchedule(options: {
     timer.unref();
   };
 
-  enqueue(async () => runFor(await tenantsBehind(store, tenantIds, clock.now())));
+  enqueue(async () => {
+    // A table from before the buyer index: its buyers are indexed before the first fit reads them.
+    await createBuyerBackfill({ store, log: options.log ?? silentLog, now: () => clock.now() })();
+    await runFor(await tenantsBehind(store, tenantIds, clock.now()));
+  });
   scheduleNext();
   return {
     async stop() {

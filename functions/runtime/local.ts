@@ -1,8 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDynamoStore, ensureTable } from '../adapters/aws/dynamodb';
 import { systemClock } from '../adapters/clock';
 import { createLocalBus } from '../adapters/local/bus';
+import { createLocalDataKeys, MASTER_KEY_FILE, readOrCreateMasterKey } from '../adapters/local/data-keys';
 import { createLocalQueue } from '../adapters/local/queue';
 import { createLocalTimers } from '../adapters/local/timers';
 import { jsonLinesLog } from '../adapters/log';
@@ -10,9 +11,12 @@ import { noMetrics } from '../adapters/metrics';
 import { createAdvanceJourneys } from '../app/advance-journeys/run';
 import { createDailyRun } from '../app/daily-run/run';
 import { createFoldProfiles } from '../app/fold-profiles/run';
+import { createTenantErasure } from '../app/privacy/erase-tenant';
+import { createRegistryDirectory } from '../app/tenants/directory';
+import { seedTenants } from '../app/tenants/registry';
 import type { QueueRecord } from '../contracts/messages';
 import type { GrowthloopConfig } from '../core/config/schema';
-import { secretsByTenant, tenantDirectory, tenantRecords } from '../core/config/tenants';
+import { secretsByTenant, tenantRecords } from '../core/config/tenants';
 import { createAdminFunction } from '../handlers/admin';
 import { createIngestHandler } from '../handlers/ingest';
 import { createSegmentFunction } from '../handlers/segment';
@@ -21,11 +25,14 @@ import { type FunctionName, httpRoutes } from '../http-routes';
 import type { Clock, Log, Metrics } from '../ports';
 import { consumers } from '../routes';
 import { startDailySchedule } from './daily';
-import { localDynamoClient, startDynalite } from './dynalite';
+import { compactingAfterErasures, localDynamoClient, startDynalite } from './dynalite';
 import { startPoller } from './poller';
 import { createHttpServer, type HttpHandler, listen } from './server';
+import { startTenantErasures } from './tenant-erasure';
 
 export const TABLE_NAME = 'growthloop';
+/** Where a running growthloop tells tools (`growthloop tenants`) its embedded DynamoDB endpoint, in the data dir. */
+export const ENDPOINT_FILE = 'dynamodb.json';
 
 export type LocalOptions = {
   config: GrowthloopConfig;
@@ -54,19 +61,40 @@ export async function startLocal(options: LocalOptions) {
   });
   const client = localDynamoClient(dynamo.endpoint);
   await ensureTable(client, TABLE_NAME);
-  const store = createDynamoStore({ client, tableName: TABLE_NAME });
+  const log = options.log ?? jsonLinesLog();
+  // After an erasure the table's files are compacted, so no erased value stays on disk.
+  const store = compactingAfterErasures(createDynamoStore({ client, tableName: TABLE_NAME }), dynamo.compact, (e) =>
+    log.error('the table files could not be compacted after an erasure', { reason: (e as Error).message }),
+  );
+  const masterKey = options.memory ? undefined : readOrCreateMasterKey(join(options.dataDir, MASTER_KEY_FILE));
+  const dataKeys = createLocalDataKeys({ store, clock, masterKey });
   const queue = createLocalQueue({ dir: options.memory ? undefined : join(options.dataDir, 'queues'), clock });
   const bus = createLocalBus({ queue, clock });
-  const tenants = tenantDirectory(tenantRecords(options.config));
+  // The config's tenants into the registry in the table, which the functions read (and re-read):
+  // tenants added and keys rotated by `growthloop tenants` count without a restart.
+  const names = new Map(options.config.tenants.map((t) => [t.id, t.name]));
+  await seedTenants(
+    store,
+    tenantRecords(options.config).map((r) => ({ ...r, name: names.get(r.id) })),
+    clock,
+  );
+  const tenants = createRegistryDirectory({ store, clock });
   const secrets = secretsByTenant(options.config);
 
-  const log = options.log ?? jsonLinesLog();
   const metrics = options.metrics ?? noMetrics;
   const functions: Record<FunctionName, HttpHandler> = {
-    ingest: createIngestHandler({ bus, clock, tenants, log, metrics }),
-    admin: createAdminFunction({ store, tenants, clock, log }),
-    webhooks: createWebhooksFunction({ bus, store, clock, log, metrics, secretsOf: async (id) => secrets.get(id) }),
-    segment: createSegmentFunction({ bus, clock, tenants, log, metrics }),
+    ingest: createIngestHandler({ bus, dataKeys, clock, tenants, log, metrics }),
+    admin: createAdminFunction({ store, queue, tenants, clock, log }),
+    webhooks: createWebhooksFunction({
+      bus,
+      dataKeys,
+      store,
+      clock,
+      log,
+      metrics,
+      secretsOf: async (id) => secrets.get(id),
+    }),
+    segment: createSegmentFunction({ bus, dataKeys, clock, tenants, log, metrics }),
   };
   const server = createHttpServer(httpRoutes.map((route) => ({ ...route, handler: functions[route.fn] })));
   let url: string;
@@ -79,10 +107,12 @@ export async function startLocal(options: LocalOptions) {
     await dynamo.close();
     throw e;
   }
+  const endpointFile = options.memory ? undefined : join(options.dataDir, ENDPOINT_FILE);
+  if (endpointFile) writeFileSync(endpointFile, `${JSON.stringify({ endpoint: dynamo.endpoint, pid: process.pid })}\n`);
   const timers = createLocalTimers({ store, queue, clock });
-  const advance = createAdvanceJourneys({ store, queue, timers, clock, tenants, log, metrics });
+  const advance = createAdvanceJourneys({ store, queue, timers, clock, tenants, log, metrics, dataKeys });
   const journeys = (records: QueueRecord[]) => advance({ records });
-  const fold = createFoldProfiles({ store, bus, clock, tenants, log, metrics });
+  const fold = createFoldProfiles({ store, bus, clock, tenants, log, metrics, dataKeys });
   const pollers = [
     startPoller({
       queue,
@@ -95,8 +125,10 @@ export async function startLocal(options: LocalOptions) {
   ];
   timers.start();
   const dailyRun = createDailyRun({ store, bus, clock, tenants, log, metrics });
-  const tenantIds = options.config.tenants.map((t) => t.id);
+  // Every registered tenant as of this start (tenants added while it runs join at the next start).
+  const tenantIds = (await tenants.all()).map((t) => t.id);
   const daily = options.daily === false ? undefined : startDailySchedule({ store, dailyRun, tenantIds, clock });
+  const erasures = startTenantErasures({ worker: createTenantErasure({ store, clock, log }) });
 
   return {
     url,
@@ -106,15 +138,20 @@ export async function startLocal(options: LocalOptions) {
     dynamoEndpoint: dynamo.endpoint,
     /** Journey timers: `fireDue()` delivers those due by the runtime's clock (tests move a ManualClock). */
     timers,
-    /** The daily model fit and lifecycle pass, now, for every tenant (or those named). */
-    runDaily: (ids: readonly string[] = tenantIds) => dailyRun.run({ tenantIds: [...ids] }),
+    /** The daily model fit and lifecycle pass, now, for every tenant of the registry (or those named). */
+    runDaily: (ids?: readonly string[]) => dailyRun.run(ids ? { tenantIds: [...ids] } : {}),
+    /** Shopify shop/redact erasures recorded and not finished, worked on now (the worker also polls). */
+    runTenantErasures: () => erasures.runNow(),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await daily?.stop();
+      await erasures.stop();
       await timers.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await queue.close();
+      await store.settled();
+      if (endpointFile) rmSync(endpointFile, { force: true });
       client.destroy();
       await dynamo.close();
     },

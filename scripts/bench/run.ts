@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import { benchConditions } from './conditions';
 import { benchDuePass } from './due-pass';
+import { benchFitReads } from './fit-reads';
 import { benchFold } from './fold';
+import { benchHeavyCustomer } from './heavy-customer';
 import { benchHotCustomer } from './hot-customer';
 import { benchJourneys } from './journeys';
 import { benchModels } from './models';
@@ -22,13 +24,19 @@ const suites: { name: string; produces: string[]; run: () => Promise<Results> }[
     produces: ['profile.fold_item', 'profile.decode', 'journeys.decode', 'journeys.catalog_load'],
     run: benchStoredDecode,
   },
-  { name: 'models', produces: ['models.'], run: benchModels },
+  {
+    name: 'models',
+    produces: ['models.fit_cdnow', 'models.bgnbd', 'models.fit_speedup', 'models.score'],
+    run: benchModels,
+  },
   { name: 'conditions', produces: ['conditions.'], run: benchConditions },
   { name: 'journeys', produces: ['journeys.'], run: benchJourneys },
   { name: 'platforms', produces: ['platforms.'], run: benchPlatforms },
   { name: 'pipeline', produces: ['pipeline.', 'dynamodb.'], run: benchPipeline },
   { name: 'hot customer', produces: ['pipeline.hot_customer'], run: benchHotCustomer },
+  { name: 'heavy customer', produces: ['dynamodb.wcu_per_event_heavy'], run: benchHeavyCustomer },
   { name: 'lifecycle', produces: ['lifecycle.'], run: benchDuePass },
+  { name: 'model fit reads', produces: ['models.fit_reads'], run: benchFitReads },
 ];
 
 export async function runBench(args: string[]) {

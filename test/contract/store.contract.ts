@@ -31,6 +31,18 @@ export function storeContract(subject: () => Store, options: StoreContractOption
     expect(await subject().get({ pk: item.pk, sk: 'missing' })).toBeUndefined();
   });
 
+  it('keeps map keys named after every Object.prototype member as data, __proto__ included', async () => {
+    const names = [...Object.getOwnPropertyNames(Object.prototype), '\u0001__proto__'];
+    const map = JSON.parse(JSON.stringify(Object.fromEntries(names.map((name, i) => [name, { v: i }]))));
+    Object.defineProperty(map, '__proto__', { value: { v: -1 }, enumerable: true, writable: true, configurable: true });
+    const item = { pk: pk('prototype-keys'), sk: 'PROFILE', traits: map };
+    await subject().put(item);
+    const back = await subject().get(item, { consistent: true });
+    expect(JSON.stringify(back?.traits)).toBe(JSON.stringify(map));
+    expect(Object.getPrototypeOf(back?.traits)).toBe(Object.prototype);
+    expect(Object.keys(back?.traits as object).sort()).toEqual(Object.keys(map).sort());
+  });
+
   it('refuses a put-if-absent over an existing item', async () => {
     const item = { pk: pk('absent'), sk: 'PROFILE', version: 1 };
     await subject().put(item, { ifAbsent: true });
@@ -119,6 +131,78 @@ export function storeContract(subject: () => Store, options: StoreContractOption
     expect(found.map((i) => i.sk).sort()).toEqual(items.map((i) => i.sk).sort());
   });
 
+  it('reads a scan in pages from a cursor, deleting as it goes, and bills the items it reads', async () => {
+    const prefix = pk('scan-pages');
+    const items = Array.from({ length: 25 }, (_, i) => ({ pk: `${prefix}#${i % 5}`, sk: `S#${i}` }));
+    await subject().putMany([...items, { pk: `other-${prefix}`, sk: 'S' }]);
+    const found: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    const before = subject().consumed.read;
+    do {
+      const page = await subject().scanPage(prefix, { limit: 7, ...(cursor === undefined ? {} : { cursor }) });
+      for (const item of page.items) {
+        expect(item.pk.startsWith(prefix)).toBe(true);
+        found.push(item.sk);
+        // A background erasure deletes each page before it reads the next.
+        await subject().delete(item);
+      }
+      cursor = page.next;
+      pages++;
+    } while (cursor !== undefined);
+    expect(found.sort()).toEqual(items.map((i) => i.sk).sort());
+    expect(pages).toBeGreaterThan(1);
+    expect(subject().consumed.read - before).toBeGreaterThan(0);
+    expect((await subject().scanPage(prefix)).items).toEqual([]);
+  });
+
+  it('a scan page read again from its cursor gives the same items, so a job cut short resumes', async () => {
+    const prefix = pk('scan-resume');
+    await subject().putMany(Array.from({ length: 6 }, (_, i) => ({ pk: `${prefix}#${i}`, sk: 'S' })));
+    const first = await subject().scanPage(prefix, { limit: 1 });
+    let cursor = first.next;
+    const seen = first.items.map((i) => i.pk);
+    while (cursor !== undefined) {
+      const page = await subject().scanPage(prefix, { cursor, limit: 3 });
+      expect(await subject().scanPage(prefix, { cursor, limit: 3 })).toEqual(page);
+      seen.push(...page.items.map((i) => i.pk));
+      cursor = page.next;
+    }
+    expect(seen.sort()).toEqual(Array.from({ length: 6 }, (_, i) => `${prefix}#${i}`));
+  });
+
+  it('finds the keys in the buyer index by shard, in pages, and not items without a buyer shard', async () => {
+    const p = pk('buyers');
+    const shard = `${p}#BUY#0`;
+    const buyers = Array.from({ length: 9 }, (_, i) => ({ pk: `${p}#C#${i}`, sk: 'PROFILE', buyerShard: shard, n: i }));
+    await subject().putMany([
+      ...buyers,
+      { pk: `${p}#C#never`, sk: 'PROFILE' },
+      { pk: `${p}#C#other`, sk: 'PROFILE', buyerShard: `${p}#BUY#1` },
+    ]);
+    const keys = buyers.map(({ pk, sk }) => ({ pk, sk }));
+    const allKeys = async () => {
+      const read: { pk: string; sk: string }[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await subject().buyerKeys(shard, { limit: 4, ...(cursor === undefined ? {} : { cursor }) });
+        expect(page.items.length).toBeLessThanOrEqual(4);
+        read.push(...page.items);
+        cursor = page.next;
+      } while (cursor !== undefined);
+      return read.sort((a, b) => (a.pk < b.pk ? -1 : 1));
+    };
+    await expect.poll(allKeys, { timeout: 10_000, interval: 100 }).toEqual(keys);
+    expect((await subject().buyerKeys(`${p}#BUY#2`)).items).toEqual([]);
+    // An item that stops being a buyer leaves the index; one rewritten with the same shard stays once.
+    await subject().put({ pk: buyers[0]!.pk, sk: 'PROFILE' });
+    await subject().put({ ...buyers[1]!, n: 100 });
+    await expect.poll(allKeys, { timeout: 10_000, interval: 100 }).toEqual(keys.slice(1));
+    const before = subject().consumed.read;
+    await subject().buyerKeys(shard);
+    expect(subject().consumed.read - before).toBeGreaterThan(0);
+  });
+
   it('finds the keys due up to a day, earliest first, and not items without a due day', async () => {
     const p = pk('due');
     const shard = `${p}#DUE#0`;
@@ -195,6 +279,16 @@ export function storeContract(subject: () => Store, options: StoreContractOption
     const before = subject().consumed.read;
     expect(await subject().dueKeys(shard, { upTo: day(0) })).toHaveLength(1);
     expect(subject().consumed.read - before).toBeGreaterThan(0);
+  });
+
+  it('deletes an item only at the version it was read at, when asked to', async () => {
+    const item = { pk: pk('delete-version'), sk: 'PROFILE', version: 2 };
+    await subject().put(item);
+    await expect(subject().delete(item, { ifVersion: 1 })).rejects.toBeInstanceOf(ConditionFailedError);
+    expect(await subject().get(item, { consistent: true })).toEqual(item);
+    await subject().delete(item, { ifVersion: 2 });
+    expect(await subject().get(item, { consistent: true })).toBeUndefined();
+    await expect(subject().delete(item, { ifVersion: 2 })).rejects.toBeInstanceOf(ConditionFailedError);
   });
 
   it('deletes an item', async () => {

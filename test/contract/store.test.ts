@@ -60,15 +60,56 @@ async function tableFromBeforeTheDueIndex(client: DynamoDBClient, tableName: str
 /** What a rebuilt table must hold: every old item, and the due ones in the index. */
 async function expectRebuilt(client: DynamoDBClient, store: Store) {
   const { Table } = await client.send(new DescribeTableCommand({ TableName: 'growthloop-old' }));
-  expect(Table?.GlobalSecondaryIndexes).toEqual([
-    expect.objectContaining({ IndexName: 'due', Projection: { ProjectionType: 'KEYS_ONLY' } }),
-  ]);
-  expect(await store.scan('T#')).toHaveLength(3);
+  expect(Table?.GlobalSecondaryIndexes).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({ IndexName: 'due', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+      expect.objectContaining({ IndexName: 'buyers', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+    ]),
+  );
+  expect(Table?.GlobalSecondaryIndexes).toHaveLength(2);
+  expect((await store.scan('T#')).filter((item) => item.pk !== 'T#4')).toHaveLength(3);
   expect(await store.dueKeys('T#DUE#0', { upTo: '2030-12-31' })).toEqual([
     { pk: 'T#2', sk: 'SOONER' },
     { pk: 'T#1', sk: 'LATER' },
   ]);
   await expect(client.send(new DescribeTableCommand({ TableName: 'growthloop-old-rebuild' }))).rejects.toThrow();
+}
+
+/** A table as growthloop created it with the due index and before the buyer index. */
+async function tableFromBeforeTheBuyerIndex(client: DynamoDBClient, tableName: string) {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'dueShard', AttributeType: 'S' },
+        { AttributeName: 'dueDay', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'due',
+          KeySchema: [
+            { AttributeName: 'dueShard', KeyType: 'HASH' },
+            { AttributeName: 'dueDay', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    }),
+  );
+  const store = createDynamoStore({ client, tableName });
+  await store.putMany([
+    { pk: 'T#1', sk: 'LATER', dueShard: 'T#DUE#0', dueDay: '2030-01-02' },
+    { pk: 'T#2', sk: 'SOONER', dueShard: 'T#DUE#0', dueDay: '2030-01-01' },
+    { pk: 'T#3', sk: 'NEVER' },
+  ]);
+  return store;
 }
 
 function upgradeSuite(start: () => Promise<{ client: DynamoDBClient; stop(): Promise<void> }>) {
@@ -80,6 +121,21 @@ function upgradeSuite(start: () => Promise<{ client: DynamoDBClient; stop(): Pro
       await expectRebuilt(client, store);
       await ensureTable(client, 'growthloop-old');
       await expectRebuilt(client, store);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('rebuilds a table that has the due index but not the buyer index, keeping every item', async () => {
+    const { client, stop } = await start();
+    try {
+      const store = await tableFromBeforeTheBuyerIndex(client, 'growthloop-old');
+      await ensureTable(client, 'growthloop-old');
+      await expectRebuilt(client, store);
+      await store.put({ pk: 'T#4', sk: 'PROFILE', buyerShard: 'T#BUY#0' });
+      await expect
+        .poll(async () => (await store.buyerKeys('T#BUY#0')).items, { timeout: 10_000, interval: 100 })
+        .toEqual([{ pk: 'T#4', sk: 'PROFILE' }]);
     } finally {
       await stop();
     }

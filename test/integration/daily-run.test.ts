@@ -2,13 +2,21 @@
 // event, the daily run moves the customers who are due, and every change goes on the bus.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../functions/adapters/clock';
+import { silentLog } from '../../functions/adapters/log';
+import { createMemoryStore } from '../../functions/adapters/memory/store';
 import { createScoringContexts } from '../../functions/app/common/scoring-contexts';
+import { createBuyerBackfill } from '../../functions/app/daily-run/buyer-backfill';
+import { createDailyFanOut, DAILY_SOURCE, TENANT_DUE } from '../../functions/app/daily-run/fan-out';
+import { DailyRunCommand } from '../../functions/app/daily-run/run';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
-import { fromProfileItem, profileKey } from '../../functions/core/profiles/items';
+import { buyerShards } from '../../functions/core/profiles/buyer-index';
+import { customerPk, fromProfileItem, profileKey } from '../../functions/core/profiles/items';
 import { PROFILES_SOURCE, STAGE_CHANGED, type StageChanged } from '../../functions/core/profiles/profile-changes';
 import { fromModelItem, modelKey } from '../../functions/core/scoring/model-items';
 import { evaluateProfile } from '../../functions/core/scoring/profile-scores';
-import type { Bus } from '../../functions/ports';
+import { scoringSettings } from '../../functions/core/scoring/settings';
+import { fitTenantModel } from '../../functions/core/scoring/tenant-model';
+import type { Bus, Store } from '../../functions/ports';
 import { INGEST_SOURCE } from '../../functions/routes';
 import { shopHistory } from '../../scripts/workload';
 import { customerStory, recordingBus, testTenants } from '../helpers/scoring';
@@ -184,4 +192,177 @@ describe('the daily model fit', () => {
     expect(Math.max(...risks)).toBeGreaterThan(0.95);
     for (const s of scores) expect(s.rfm?.segment).toEqual(expect.any(String));
   }, 60_000);
+});
+
+describe('the daily model fit beside a tenant ten times larger', () => {
+  it("reads only the tenant's buyers, through the buyer index, and fits what a scan of all its profiles would", async () => {
+    const memory = createMemoryStore();
+    const reads: string[] = [];
+    const store: Store = {
+      ...memory,
+      consumed: memory.consumed,
+      scan: async (prefix) => {
+        reads.push(`scan ${prefix}`);
+        return memory.scan(prefix);
+      },
+      scanPage: async (prefix, options) => {
+        reads.push(`scan ${prefix}`);
+        return memory.scanPage(prefix, options);
+      },
+      getMany: async (keys, options) => {
+        reads.push(...keys.map((k) => k.pk));
+        return memory.getMany(keys, options);
+      },
+    };
+    const clock = new ManualClock('2026-06-01T00:00:00Z');
+    const bus = recordingBus();
+    const both = testTenants(['fit-small', 'fit-large']);
+    const update = createProfileUpdater({ store: memory, bus, clock, tenants: both });
+    const history = (tenant: string, customers: number, seed: number) =>
+      shopHistory({
+        customers,
+        events: customers * 15,
+        seed,
+        prefix: tenant,
+        start: '2025-06-01T00:00:00Z',
+        days: 360,
+      }).map((e) => ({ ...e, tenantId: tenant }) as CanonicalEvent);
+    const events = [...history('fit-small', 200, 7), ...history('fit-large', 2000, 8)];
+    for (let i = 0; i < events.length; i += 500) {
+      expect((await update(events.slice(i, i + 500).map(record))).failedIds).toEqual([]);
+    }
+    const profiles = (tenant: string) =>
+      memory
+        .items()
+        .filter((item) => item.pk.startsWith(`${tenant}#C#`) && item.sk === 'PROFILE')
+        .map((item) => fromProfileItem(item).profile);
+    const small = profiles('fit-small');
+    const buyers = small.filter((p) => p.orders > 0);
+    expect(buyers.length).toBeGreaterThan(50);
+    expect(buyers.length).toBeLessThan(small.length);
+
+    const jobs = createLifecycleJobs({ store, bus, clock, tenants: both });
+    const tenant = await both.byId('fit-small');
+    const before = memory.consumed.read;
+    const diagnostics = await jobs.fitModel(tenant!);
+    const fitReads = memory.consumed.read - before;
+
+    expect(reads.filter((r) => r.startsWith('scan'))).toEqual([]);
+    const profileReads = reads.filter((pk) => pk.includes('#C#'));
+    expect(new Set(profileReads)).toEqual(new Set(buyers.map((p) => customerPk('fit-small', p.customerId))));
+    expect(profileReads).toHaveLength(buyers.length);
+    expect(fitReads / buyers.length).toBeLessThanOrEqual(1.2);
+
+    const settings = scoringSettings(tenant!.scoring);
+    const overAll = fitTenantModel('fit-small', small, tenant!.currency, settings, clock.now());
+    expect(diagnostics).toMatchObject({ status: 'fitted', buyers: overAll.diagnostics.buyers });
+    expect(diagnostics.repeatBuyers).toBe(overAll.diagnostics.repeatBuyers);
+    const stored = fromModelItem(await memory.get(modelKey('fit-small'), { consistent: true }));
+    expect(stored?.model?.bgnbd.r).toBeCloseTo(overAll.model?.bgnbd.r as number, 4);
+    expect(stored?.model?.bgnbd.alpha).toBeCloseTo(overAll.model?.bgnbd.alpha as number, 2);
+  }, 120_000);
+
+  it('a customer merged into another leaves the buyer index', async () => {
+    const memory = createMemoryStore();
+    const clock = new ManualClock('2026-06-01T00:00:00Z');
+    const bus = recordingBus();
+    const one = testTenants(['fit-merge']);
+    const update = createProfileUpdater({ store: memory, bus, clock, tenants: one });
+    const order = (customerId: string, n: number): CanonicalEvent => ({
+      type: 'order_placed',
+      tenantId: 'fit-merge',
+      customerId,
+      eventId: `${customerId}-${n}`,
+      occurredAt: new Date(clock.now() - n * DAY).toISOString(),
+      source: 'test',
+      properties: { orderId: `${customerId}-${n}`, total: { amount: 1_000, currency: 'EUR' } },
+    });
+    await update([order('visitor', 3), order('member', 2)].map(record));
+    const indexed = async () =>
+      (await Promise.all(buyerShards('fit-merge').map((shard) => memory.buyerKeys(shard)))).flatMap((p) => p.items);
+    expect((await indexed()).map((k) => k.pk).sort()).toEqual(['fit-merge#C#member', 'fit-merge#C#visitor']);
+    const alias: CanonicalEvent = {
+      type: 'alias',
+      tenantId: 'fit-merge',
+      customerId: 'member',
+      eventId: 'alias-1',
+      occurredAt: new Date(clock.now() - DAY).toISOString(),
+      source: 'test',
+      properties: { previousId: 'visitor' },
+    };
+    expect((await update([record(alias)])).failedIds).toEqual([]);
+    expect((await indexed()).map((k) => k.pk)).toEqual(['fit-merge#C#member']);
+  });
+});
+
+describe('the buyer index in a table from before it', () => {
+  it('is backfilled once, page by page, without undoing a profile written meanwhile', async () => {
+    const store = createMemoryStore();
+    const clock = new ManualClock('2026-06-01T00:00:00Z');
+    const bus = recordingBus();
+    const one = testTenants(['fit-old']);
+    const update = createProfileUpdater({ store, bus, clock, tenants: one });
+    const events = shopHistory({
+      customers: 300,
+      events: 3000,
+      seed: 9,
+      prefix: 'old',
+      start: '2025-06-01T00:00:00Z',
+      days: 360,
+    }).map((e) => ({ ...e, tenantId: 'fit-old' }) as CanonicalEvent);
+    for (let i = 0; i < events.length; i += 500) await update(events.slice(i, i + 500).map(record));
+    // As an earlier version wrote them: no buyer-index key.
+    const profiles = store.items().filter((item) => item.sk === 'PROFILE' && item.buyerShard !== undefined);
+    expect(profiles.length).toBeGreaterThan(50);
+    await store.putMany(profiles.map(({ buyerShard: _, ...old }) => old));
+    const jobs = createLifecycleJobs({ store, bus, clock, tenants: one });
+    const tenant = (await one.byId('fit-old'))!;
+    expect((await jobs.fitModel(tenant)).buyers).toBe(0);
+
+    // A profile written meanwhile (a newer version) is not written over with the version the backfill read.
+    const [first] = profiles;
+    const newer = { ...first!, version: (first!.version as number) + 1, marker: 'newer' };
+    const backfill = createBuyerBackfill({ store, log: silentLog, now: () => clock.now() });
+    const originalScanPage = store.scanPage;
+    let pages = 0;
+    store.scanPage = async (prefix, options) => {
+      const page = await originalScanPage(prefix, { ...options, limit: 250 });
+      if (pages++ === 0) await store.put(newer);
+      return page;
+    };
+    let state = await backfill({ until: clock.now() });
+    expect(state.done).toBe(false);
+    while (!state.done) state = await backfill({ until: clock.now() });
+    expect(pages).toBeGreaterThan(2);
+    expect((await store.get(profileKey('fit-old', String(first!.customerId))))?.marker).toBe('newer');
+    expect(state.indexed).toBeGreaterThanOrEqual(profiles.length - 1);
+
+    const refit = await jobs.fitModel(tenant);
+    expect(refit.customers).toBe(profiles.length);
+    const scansBefore = pages;
+    expect(await backfill()).toEqual(state);
+    expect(pages).toBe(scansBefore);
+  }, 60_000);
+});
+
+describe('the scheduled daily run', () => {
+  it('puts one tenant_due event per tenant on the bus, in batches EventBridge takes, each naming one tenant', async () => {
+    const ids = Array.from({ length: 23 }, (_, i) => `shop-${String(i).padStart(2, '0')}`);
+    const bus = recordingBus();
+    const puts: number[] = [];
+    const counting: Bus = {
+      async put(events) {
+        puts.push(events.length);
+        await bus.put(events);
+      },
+    };
+    const fanOut = createDailyFanOut({ bus: counting, tenants: testTenants(ids), log: silentLog });
+    expect(await fanOut()).toEqual({ tenants: 23 });
+    expect(Math.max(...puts)).toBeLessThanOrEqual(10);
+    expect(bus.events.map((e) => [e.source, e.detailType])).toEqual(ids.map(() => [DAILY_SOURCE, TENANT_DUE]));
+    const named = bus.events.map((e) =>
+      DailyRunCommand.parse({ tenantIds: [(e.detail as { tenantId: string }).tenantId] }),
+    );
+    expect(named.map((c) => c.tenantIds)).toEqual(ids.map((id) => [id]));
+  });
 });

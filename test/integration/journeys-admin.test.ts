@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/adapters/clock';
 import { silentLog } from '../../functions/adapters/log';
+import { createMemoryQueue } from '../../functions/adapters/memory/queue';
 import { tenantDirectory, tenantRecords } from '../../functions/core/config/tenants';
 import { statsKey, versionKey } from '../../functions/core/journeys/items';
 import type { JourneyInput } from '../../functions/core/journeys/schema';
@@ -68,7 +69,13 @@ function racing(store: Store, sk: string) {
 
 /** Calls the admin API's `action` on acme's journey `id` in-process, with `store` as its table. */
 function invoke(store: Store, id: string, action: 'publish' | 'pause' | 'resume' | 'archive') {
-  const admin = createAdminFunction({ store, tenants, clock: systemClock, log: silentLog });
+  const admin = createAdminFunction({
+    store,
+    queue: createMemoryQueue({ clock: systemClock }),
+    tenants,
+    clock: systemClock,
+    log: silentLog,
+  });
   const routeKey = `POST /v1/journeys/{journeyId}/${action}` as const;
   return admin(
     {
@@ -280,6 +287,7 @@ describe('the journeys admin API', () => {
       completed: 0,
       exited: 0,
       heldOut: 1,
+      failed: 0,
       converted: 0,
       sent: 3,
       capped: 0,

@@ -20,18 +20,39 @@ import {
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { decodeCounters } from '../../contracts/stored';
-import { type Capacity, ConditionFailedError, type Item, type Key, type PutCondition, type Store } from '../../ports';
+import {
+  type Capacity,
+  ConditionFailedError,
+  type Item,
+  type Key,
+  type Page,
+  type PutCondition,
+  type Store,
+} from '../../ports';
 import { table } from '../../table';
+import { type Attributes, fromAttributes, toAttributes } from './attributes';
 
 const MAX_BATCH_GET = 100;
 const MAX_BATCH_WRITE = 25;
 
 // convertClassInstanceToMap: a map with an own key named `constructor` (a trait, an order id) would otherwise be taken for a class instance.
-const toAttributes = (value: object) =>
-  marshall(value, { removeUndefinedValues: true, convertClassInstanceToMap: true });
-const fromAttributes = (attributes: Parameters<typeof unmarshall>[0]) => unmarshall(attributes) as Item;
+const fromItem = (attributes: Attributes) => fromAttributes<Item>(attributes);
+
+/** The condition that the stored item is at `version`. */
+const atVersion = (version: number) => ({
+  ConditionExpression: '#version = :version',
+  ExpressionAttributeNames: { '#version': 'version' },
+  ExpressionAttributeValues: toAttributes({ ':version': version }),
+});
+type StartKey = Record<string, never> | undefined;
+/** A page's LastEvaluatedKey as an opaque cursor (plain JSON: the keys are strings) and back. */
+const cursorOf = (last: ScanCommandOutput['LastEvaluatedKey']): string | undefined =>
+  last ? JSON.stringify(fromAttributes(last)) : undefined;
+const startOf = (cursor: string | undefined): StartKey =>
+  cursor === undefined ? undefined : (toAttributes(JSON.parse(cursor) as Record<string, unknown>) as StartKey);
+const pageWith = <T>(items: T[], next: string | undefined): Page<T> =>
+  next === undefined ? { items } : { items, next };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const chunk = <T>(list: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(list.length / size) }, (_, i) => list.slice(i * size, i * size + size));
@@ -66,7 +87,7 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
         }),
       );
       count('read', out.ConsumedCapacity);
-      return out.Item ? fromAttributes(out.Item) : undefined;
+      return out.Item ? fromItem(out.Item) : undefined;
     },
 
     async getMany(keys, options) {
@@ -82,7 +103,7 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
               }),
             );
             count('read', out.ConsumedCapacity);
-            for (const item of out.Responses?.[tableName] ?? []) found.push(fromAttributes(item));
+            for (const item of out.Responses?.[tableName] ?? []) found.push(fromItem(item));
             return out.UnprocessedKeys?.[tableName]?.Keys ?? [];
           }),
         ),
@@ -96,11 +117,7 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
           ? {}
           : 'ifAbsent' in condition
             ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : {
-                ConditionExpression: '#version = :version',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: toAttributes({ ':version': condition.ifVersion }),
-              };
+            : atVersion(condition.ifVersion);
       try {
         const out = await client.send(
           new PutItemCommand({
@@ -116,7 +133,7 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
         if (!(e instanceof ConditionalCheckFailedException)) throw e;
         // A refused conditional write is billed too, at least one unit.
         consumed.write += 1;
-        throw new ConditionFailedError(item, e.Item ? fromAttributes(e.Item) : undefined);
+        throw new ConditionFailedError(item, e.Item ? fromItem(e.Item) : undefined);
       }
     },
 
@@ -196,7 +213,7 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
         }),
       );
       count('write', out.ConsumedCapacity);
-      return out.Attributes ? decodeCounters(key, names, unmarshall(out.Attributes)) : {};
+      return out.Attributes ? decodeCounters(key, names, fromAttributes(out.Attributes)) : {};
     },
 
     async query(pk, options) {
@@ -217,7 +234,7 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
           }),
         );
         count('read', out.ConsumedCapacity);
-        for (const item of out.Items ?? []) items.push(fromAttributes(item));
+        for (const item of out.Items ?? []) items.push(fromItem(item));
         start = out.LastEvaluatedKey as typeof start;
       } while (start && (options?.limit === undefined || items.length < options.limit));
       return items;
@@ -237,10 +254,46 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
           }),
         );
         count('read', out.ConsumedCapacity);
-        for (const item of out.Items ?? []) items.push(fromAttributes(item));
+        for (const item of out.Items ?? []) items.push(fromItem(item));
         start = out.LastEvaluatedKey as typeof start;
       } while (start);
       return items;
+    },
+
+    async scanPage(pkPrefix, options) {
+      const out = await client.send(
+        new ScanCommand({
+          TableName: tableName,
+          FilterExpression: 'begins_with(pk, :prefix)',
+          ExpressionAttributeValues: toAttributes({ ':prefix': pkPrefix }),
+          ExclusiveStartKey: startOf(options?.cursor),
+          Limit: options?.limit,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      count('read', out.ConsumedCapacity);
+      return pageWith((out.Items ?? []).map(fromItem), cursorOf(out.LastEvaluatedKey));
+    },
+
+    async buyerKeys(shard, options) {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: table.buyerIndex.name,
+          KeyConditionExpression: '#shard = :shard',
+          ExpressionAttributeNames: { '#shard': table.buyerIndex.partitionKey },
+          ExpressionAttributeValues: toAttributes({ ':shard': shard }),
+          ExclusiveStartKey: startOf(options?.cursor),
+          Limit: options?.limit,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      count('read', out.ConsumedCapacity);
+      const keys = (out.Items ?? []).map((entry) => {
+        const { pk, sk } = fromItem(entry);
+        return { pk, sk };
+      });
+      return pageWith(keys, cursorOf(out.LastEvaluatedKey));
     },
 
     async dueKeys(shard, { upTo, limit }) {
@@ -263,7 +316,7 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
         // With TOTAL, the units of the index read are in ConsumedCapacity.CapacityUnits (AWS, moto and dynalite).
         count('read', out.ConsumedCapacity);
         for (const entry of out.Items ?? []) {
-          const { pk, sk } = fromAttributes(entry);
+          const { pk, sk } = fromItem(entry);
           keys.push({ pk, sk });
         }
         start = out.LastEvaluatedKey as typeof start;
@@ -271,18 +324,31 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
       return keys;
     },
 
-    async delete(key) {
-      const out = await client.send(
-        new DeleteItemCommand({ TableName: tableName, Key: keyOf(key), ReturnConsumedCapacity: 'TOTAL' }),
-      );
-      count('write', out.ConsumedCapacity);
+    async delete(key, condition) {
+      const conditional = condition && atVersion(condition.ifVersion);
+      try {
+        const out = await client.send(
+          new DeleteItemCommand({
+            TableName: tableName,
+            Key: keyOf(key),
+            ReturnConsumedCapacity: 'TOTAL',
+            ...conditional,
+          }),
+        );
+        count('write', out.ConsumedCapacity);
+      } catch (e) {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+        consumed.write += 1;
+        throw new ConditionFailedError(key);
+      }
     },
   };
 }
 
-const dueIndexAttributes: AttributeDefinition[] = [
+const indexAttributes: AttributeDefinition[] = [
   { AttributeName: table.dueIndex.partitionKey, AttributeType: 'S' },
   { AttributeName: table.dueIndex.sortKey, AttributeType: 'S' },
+  { AttributeName: table.buyerIndex.partitionKey, AttributeType: 'S' },
 ];
 
 const dueIndexDefinition: GlobalSecondaryIndex = {
@@ -294,6 +360,14 @@ const dueIndexDefinition: GlobalSecondaryIndex = {
   Projection: { ProjectionType: 'KEYS_ONLY' },
 };
 
+const buyerIndexDefinition: GlobalSecondaryIndex = {
+  IndexName: table.buyerIndex.name,
+  KeySchema: [{ AttributeName: table.buyerIndex.partitionKey, KeyType: 'HASH' }],
+  Projection: { ProjectionType: 'KEYS_ONLY' },
+};
+
+const INDEX_NAMES = [table.dueIndex.name, table.buyerIndex.name];
+
 async function describeTable(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
   try {
     return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
@@ -303,8 +377,8 @@ async function describeTable(client: DynamoDBClient, tableName: string): Promise
   }
 }
 
-const hasDueIndex = (description: TableDescription) =>
-  description.GlobalSecondaryIndexes?.some((index) => index.IndexName === table.dueIndex.name) ?? false;
+const hasIndexes = (description: TableDescription) =>
+  INDEX_NAMES.every((name) => description.GlobalSecondaryIndexes?.some((index) => index.IndexName === name));
 
 async function createTable(client: DynamoDBClient, tableName: string) {
   await client.send(
@@ -314,13 +388,13 @@ async function createTable(client: DynamoDBClient, tableName: string) {
       AttributeDefinitions: [
         { AttributeName: table.partitionKey, AttributeType: 'S' },
         { AttributeName: table.sortKey, AttributeType: 'S' },
-        ...dueIndexAttributes,
+        ...indexAttributes,
       ],
       KeySchema: [
         { AttributeName: table.partitionKey, KeyType: 'HASH' },
         { AttributeName: table.sortKey, KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: [dueIndexDefinition],
+      GlobalSecondaryIndexes: [dueIndexDefinition, buyerIndexDefinition],
     }),
   );
   for (let i = 0; i < 100 && (await describeTable(client, tableName))?.TableStatus !== 'ACTIVE'; i++) await sleep(50);
@@ -346,15 +420,15 @@ async function copyItems(client: DynamoDBClient, from: string, to: string) {
   let start: ScanCommandOutput['LastEvaluatedKey'];
   do {
     const out = await client.send(new ScanCommand({ TableName: from, ExclusiveStartKey: start }));
-    await target.putMany((out.Items ?? []).map(fromAttributes));
+    await target.putMany((out.Items ?? []).map(fromItem));
     start = out.LastEvaluatedKey;
   } while (start);
 }
 
 /**
- * Creates the table with the stack's key schema, due index and TTL if it does not exist (local
- * runtime, tests; in AWS the stack owns the table). A table made by an earlier version without
- * the due index is rebuilt with it, since dynalite cannot add an index: its items are copied to
+ * Creates the table with the stack's key schema, due and buyer indexes and TTL if it does not exist
+ * (local runtime, tests; in AWS the stack owns the table). A table made by an earlier version without
+ * one of the indexes is rebuilt with them, since dynalite cannot add an index: its items are copied to
  * `<name>-rebuild`, the table is created again and they are copied back. A rebuild cut short
  * resumes at the next start from whichever copy is whole.
  */
@@ -362,7 +436,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   const spare = `${tableName}-rebuild`;
   const current = await describeTable(client, tableName);
   if (await describeTable(client, spare)) {
-    if (current && !hasDueIndex(current)) {
+    if (current && !hasIndexes(current)) {
       // Cut short while copying out: the old table is whole.
       await deleteTable(client, spare);
     } else {
@@ -373,7 +447,7 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       return;
     }
   }
-  if (current && hasDueIndex(current)) return;
+  if (current && hasIndexes(current)) return;
   if (current) {
     await createTable(client, spare);
     await copyItems(client, tableName, spare);

@@ -1,12 +1,16 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { type TenantRecord, tenantDirectory } from '../../core/config/tenants';
+import { createRegistryDirectory } from '../../app/tenants/directory';
+import type { TenantRecord } from '../../core/config/tenants';
 import { systemClock } from '../clock';
+import { createTableDataKeys } from './data-keys';
 import { createDynamoStore } from './dynamodb';
 import { createEventBridgeBus } from './eventbridge';
+import { kmsKeyWrapper } from './kms';
 import { sdkDefaults } from './sdk';
 import { createSqsQueue, type SqsQueueUrls } from './sqs';
 import { createTenantSecretsReader } from './tenant-secrets';
@@ -20,15 +24,35 @@ const required = (name: string): string => {
   return value;
 };
 
-export const awsTenants = () => tenantDirectory(JSON.parse(process.env.GROWTHLOOP_TENANTS ?? '[]') as TenantRecord[]);
-
 export const awsStore = () =>
   createDynamoStore({ client: new DynamoDBClient(sdkDefaults), tableName: required('TABLE_NAME') });
+
+/**
+ * The tenants: the registry in the table (TABLE_NAME), re-read every few seconds, so tenants added and keys
+ * rotated with `growthloop tenants --aws` count without a deploy. The config's tenants deployed in
+ * GROWTHLOOP_TENANTS (key SHA-256s) count while the registry has no tenant of their id; a function that
+ * may write the table (`seed`) copies them into the registry on its first read.
+ */
+export const awsTenants = (options: { seed?: boolean } = {}) =>
+  createRegistryDirectory({
+    store: awsStore(),
+    clock: systemClock,
+    fallback: JSON.parse(process.env.GROWTHLOOP_TENANTS ?? '[]') as TenantRecord[],
+    seed: options.seed ?? false,
+  });
 
 export const awsTenantSecrets = () =>
   createTenantSecretsReader({
     client: new SecretsManagerClient(sdkDefaults),
     secretId: required('TENANT_SECRETS_ARN'),
+  });
+
+/** The customers' data keys, in the table (TABLE_NAME), wrapped by the KMS key DATA_KEY_ARN. */
+export const awsDataKeys = () =>
+  createTableDataKeys({
+    store: awsStore(),
+    wrapper: kmsKeyWrapper({ client: new KMSClient(sdkDefaults), keyId: required('DATA_KEY_ARN') }),
+    clock: systemClock,
   });
 
 export const awsBus = () =>

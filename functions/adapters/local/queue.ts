@@ -14,7 +14,14 @@ import type { Clock, Queue, QueueMessage } from '../../ports';
 import { queues as defaultDefinitions, type QueueDefinition } from '../../routes';
 
 type Message = { id: string; body: string; receiveCount: number; visibleAt: number };
-type Journal = { fd: number; path: string; appendsSinceCompaction: number };
+type Journal = {
+  fd: number;
+  path: string;
+  appendsSinceCompaction: number;
+  /** Messages acknowledged or dead-lettered since the journal was last rewritten: still in it. */
+  settledSinceCompaction: number;
+  idle?: NodeJS.Timeout;
+};
 type State = {
   definition: QueueDefinition;
   live: Map<string, Message>;
@@ -27,11 +34,17 @@ type State = {
 type JournalLine = { s?: [string, string][]; a?: string[]; d?: string[] };
 
 const COMPACT_AFTER_APPENDS = 20_000;
+/** A journal is rewritten once it holds as many acknowledged messages as live ones (and at least this many)... */
+const COMPACT_AFTER_SETTLED = 100;
+/** ...or this long after the last acknowledgement: acknowledged bodies do not stay on disk. */
+const COMPACT_WHEN_IDLE_MS = 1_000;
 
 /**
  * An in-process queue with SQS semantics: visibility timeout, receive counts, a dead-letter
  * list. With `dir`, every send is appended to a journal before `send` resolves, so a message
  * that was accepted survives the process being killed; receive counts restart at zero.
+ * Acknowledged messages leave the journal promptly: it is rewritten with the live and dead
+ * messages only (to a new file renamed over the old, so a crash keeps one or the other).
  */
 export function createLocalQueue(options: {
   dir?: string;
@@ -70,7 +83,30 @@ export function createLocalQueue(options: {
       }
     }
     writeSnapshot(path, s);
-    return { fd: openSync(path, 'a'), path, appendsSinceCompaction: 0 };
+    return { fd: openSync(path, 'a'), path, appendsSinceCompaction: 0, settledSinceCompaction: 0 };
+  }
+
+  function rewrite(s: State) {
+    const journal = s.journal;
+    if (!journal) return;
+    if (journal.idle) clearTimeout(journal.idle);
+    journal.idle = undefined;
+    closeSync(journal.fd);
+    writeSnapshot(journal.path, s);
+    journal.fd = openSync(journal.path, 'a');
+    journal.appendsSinceCompaction = 0;
+    journal.settledSinceCompaction = 0;
+  }
+
+  /** Counts messages that left the live set and rewrites the journal when enough did, or soon. */
+  function settled(s: State, count: number) {
+    const journal = s.journal;
+    if (!journal) return;
+    journal.settledSinceCompaction += count;
+    if (journal.settledSinceCompaction >= Math.max(COMPACT_AFTER_SETTLED, s.live.size)) return rewrite(s);
+    if (journal.idle) clearTimeout(journal.idle);
+    journal.idle = setTimeout(() => rewrite(s), COMPACT_WHEN_IDLE_MS);
+    journal.idle.unref();
   }
 
   function writeSnapshot(path: string, s: State) {
@@ -86,12 +122,7 @@ export function createLocalQueue(options: {
     const journal = s.journal;
     if (!journal) return;
     writeSync(journal.fd, `${JSON.stringify(line)}\n`);
-    if (++journal.appendsSinceCompaction >= COMPACT_AFTER_APPENDS) {
-      closeSync(journal.fd);
-      writeSnapshot(journal.path, s);
-      journal.fd = openSync(journal.path, 'a');
-      journal.appendsSinceCompaction = 0;
-    }
+    if (++journal.appendsSinceCompaction >= COMPACT_AFTER_APPENDS) rewrite(s);
   }
 
   function moveToDead(s: State, id: string) {
@@ -160,6 +191,7 @@ export function createLocalQueue(options: {
       if (ids.length === 0) return;
       append(s, { a: ids });
       for (const id of ids) s.live.delete(id);
+      settled(s, ids.length);
     },
 
     async deadLetters(queue, opts) {
@@ -176,6 +208,7 @@ export function createLocalQueue(options: {
     async close() {
       for (const s of states.values()) {
         for (const wake of s.waiters) wake();
+        if (s.journal && s.journal.settledSinceCompaction > 0) rewrite(s);
         if (s.journal) closeSync(s.journal.fd);
       }
       states.clear();

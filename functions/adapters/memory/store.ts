@@ -1,12 +1,31 @@
 // The Store port in memory: for unit tests, the backtester and the simulator. Items are copied in
 // and out, so a caller can never change what is stored by holding on to an object; conditional
-// writes, counters, sets, the sparse due index and consumed capacity behave as DynamoDB's do.
+// writes, counters, sets, the sparse due and buyer indexes and consumed capacity behave as DynamoDB's do.
 
-import { type Capacity, ConditionFailedError, type Item, type Key, type Store } from '../../ports';
+import { type Capacity, ConditionFailedError, type Item, type Key, type Page, type Store } from '../../ports';
 import { table } from '../../table';
 import { Faults } from './faults';
 
 const { name: _index, partitionKey: DUE_SHARD, sortKey: DUE_DAY } = table.dueIndex;
+const BUYER_SHARD = table.buyerIndex.partitionKey;
+/** Items a scan page reads when the caller names no limit (DynamoDB stops at 1 MB). */
+const SCAN_PAGE = 1000;
+
+const byKey = (a: Key, b: Key) => (a.pk !== b.pk ? (a.pk < b.pk ? -1 : 1) : a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0);
+const cursorOf = (key: Key): string => JSON.stringify({ pk: key.pk, sk: key.sk });
+const keyOfCursor = (cursor: string): Key => {
+  const { pk, sk } = JSON.parse(cursor) as Key;
+  return { pk, sk };
+};
+/** The entries after the cursor, at most `limit`, and the cursor of the last one if more follow. */
+function pageOf<T extends Key>(sorted: T[], options: { cursor?: string; limit?: number } | undefined): Page<T> {
+  const after = options?.cursor === undefined ? undefined : keyOfCursor(options.cursor);
+  const start = after === undefined ? 0 : sorted.findIndex((entry) => byKey(entry, after) > 0);
+  const rest = start < 0 ? [] : sorted.slice(start);
+  const items = rest.slice(0, Math.max(1, options?.limit ?? SCAN_PAGE));
+  const last = items.at(-1);
+  return rest.length > items.length && last ? { items, next: cursorOf(last) } : { items };
+}
 
 /** Sizes of stored copies, measured once when written (they never change in the store). */
 const sizes = new WeakMap<Item, number>();
@@ -37,6 +56,8 @@ export function createMemoryStore(options: { faults?: Faults } = {}): MemoryStor
   const partitions = new Map<string, Map<string, Item>>();
   /** The due index: shard -> "pk\0sk" -> due day. */
   const due = new Map<string, Map<string, { key: Key; day: string }>>();
+  /** The buyer index: shard -> "pk\0sk" -> key. */
+  const buyers = new Map<string, Map<string, Key>>();
   const consumed: Capacity = { read: 0, write: 0 };
   const id = (key: Key) => `${key.pk}\u0000${key.sk}`;
 
@@ -44,6 +65,7 @@ export function createMemoryStore(options: { faults?: Faults } = {}): MemoryStor
 
   function unindex(item: Item | undefined) {
     if (item && typeof item[DUE_SHARD] === 'string') due.get(item[DUE_SHARD] as string)?.delete(id(item));
+    if (item && typeof item[BUYER_SHARD] === 'string') buyers.get(item[BUYER_SHARD] as string)?.delete(id(item));
   }
 
   function write(item: Item) {
@@ -65,6 +87,15 @@ export function createMemoryStore(options: { faults?: Faults } = {}): MemoryStor
         due.set(shard, entries);
       }
       entries.set(id(copy), { key: { pk: copy.pk, sk: copy.sk }, day });
+    }
+    const buyerShard = copy[BUYER_SHARD];
+    if (typeof buyerShard === 'string') {
+      let entries = buyers.get(buyerShard);
+      if (!entries) {
+        entries = new Map();
+        buyers.set(buyerShard, entries);
+      }
+      entries.set(id(copy), { pk: copy.pk, sk: copy.sk });
     }
     consumed.write += writeUnits(size(copy));
   }
@@ -155,7 +186,13 @@ export function createMemoryStore(options: { faults?: Faults } = {}): MemoryStor
       return items.map((i) => structuredClone(i));
     },
 
-    delete: (key) => faults.run('store.delete', () => remove(key)),
+    delete: (key, condition) =>
+      faults.run('store.delete', () => {
+        const current = read(key);
+        if (condition && (current?.version !== condition.ifVersion || faults.takeConditionRefusal()))
+          throw new ConditionFailedError(key, current ? structuredClone(current) : undefined);
+        remove(key);
+      }),
 
     increment: (key, counters) =>
       faults.run('store.increment', () => {
@@ -172,14 +209,34 @@ export function createMemoryStore(options: { faults?: Faults } = {}): MemoryStor
       }),
 
     scan: async (pkPrefix) => {
-      const items = [...partitions.entries()]
-        .filter(([pk]) => pk.startsWith(pkPrefix))
-        .flatMap(([pk]) => sortedPartition(pk));
+      // DynamoDB bills a scan for every item it reads, the ones the filter drops too.
+      const all = [...partitions.values()].flatMap((p) => [...p.values()]);
       consumed.read += readUnits(
-        items.reduce((sum, i) => sum + size(i), 0),
+        all.reduce((sum, i) => sum + size(i), 0),
         false,
       );
-      return items.map((i) => structuredClone(i));
+      return all.filter((i) => i.pk.startsWith(pkPrefix)).map((i) => structuredClone(i));
+    },
+
+    scanPage: async (pkPrefix, opts) => {
+      const all = [...partitions.values()].flatMap((p) => [...p.values()]).sort(byKey);
+      const page = pageOf(all, opts);
+      consumed.read += readUnits(
+        page.items.reduce((sum, i) => sum + size(i), 0),
+        false,
+      );
+      const items = page.items.filter((i) => i.pk.startsWith(pkPrefix)).map((i) => structuredClone(i));
+      return page.next === undefined ? { items } : { items, next: page.next };
+    },
+
+    buyerKeys: async (shard, opts) => {
+      const page = pageOf([...(buyers.get(shard)?.values() ?? [])].sort(byKey), opts);
+      consumed.read += readUnits(
+        page.items.reduce((sum, k) => sum + k.pk.length + k.sk.length + shard.length, 0),
+        false,
+      );
+      const items = page.items.map((k) => ({ ...k }));
+      return page.next === undefined ? { items } : { items, next: page.next };
     },
 
     dueKeys: async (shard, opts) => {

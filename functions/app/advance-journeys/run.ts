@@ -7,6 +7,7 @@ import { createCatalog, type JourneyCatalog } from '../../core/journeys/catalog'
 import {
   type CustomerStep,
   emptyCustomerJourneys,
+  type JourneyFailure,
   type JourneyIntent,
   onCustomerEvent,
   onCustomerTimer,
@@ -18,17 +19,20 @@ import {
   customerJourneysKey,
   fromCustomerJourneysItem,
   journeysPk,
-  publishedJourneys,
+  loadCatalog,
   toCustomerJourneysItem,
 } from '../../core/journeys/items';
 import type { EntryRefusal, JourneyEvent } from '../../core/journeys/runtime';
-import { erasedAtOf, tombstoneKey } from '../../core/privacy/records';
-import { fromProfileItem, profileKey } from '../../core/profiles/items';
+import { erasedAtOf, erasedEvent, tombstoneKey } from '../../core/privacy/records';
+import { profileKey } from '../../core/profiles/items';
+import { liveProfile } from '../../core/profiles/markers';
+import type { DataKeys } from '../../ports';
 import { INGEST_SOURCE } from '../../routes';
 import { carryOut, type OutboxEntry } from '../common/carry-out';
 import type { AppPorts } from '../common/ports';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { outboxOf, writeWithOutbox } from '../common/versioned-write';
+import { openRecords } from '../fold-profiles/deliveries';
 import { withinDailyCaps } from './daily-cap';
 
 export const AdvanceJourneysCommand = z.object({ records: z.array(QueueRecord) });
@@ -37,13 +41,16 @@ export type AdvanceJourneysCommand = z.infer<typeof AdvanceJourneysCommand>;
 export type AdvanceJourneysDeps = Pick<
   AppPorts,
   'store' | 'queue' | 'timers' | 'clock' | 'tenants' | 'log' | 'metrics'
->;
+> & {
+  /** Opens the sealed personal fields of the events (without it, sealed fields are left out). */
+  dataKeys?: DataKeys;
+};
 
 export type Refusal = { journeyId: string; reason: EntryRefusal };
 export type AdvanceJourneysResult = BatchResult & { refused: Refusal[] };
 
 type Input =
-  | { kind: 'event'; event: JourneyEvent; canonical?: CanonicalEvent }
+  | { kind: 'event'; event: JourneyEvent; canonical?: CanonicalEvent; receivedAt?: string | undefined }
   | { kind: 'timer'; timer: TimerMessage };
 type Work = { tenantId: string; customerId: string; inputs: Input[]; recordIds: string[] };
 
@@ -55,7 +62,9 @@ function decode(body: string): { tenantId: string; customerId: string; input: In
   if (delivery.ok) {
     const { source, detail } = delivery.value;
     const input: Input =
-      source === INGEST_SOURCE ? { kind: 'event', event: detail, canonical: detail } : { kind: 'event', event: detail };
+      source === INGEST_SOURCE
+        ? { kind: 'event', event: detail, canonical: detail, receivedAt: delivery.value.time }
+        : { kind: 'event', event: detail };
     return { tenantId: detail.tenantId, customerId: detail.customerId, input };
   }
   const timer = parseBody(TimerMessage, body);
@@ -83,27 +92,36 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
     const revision = catalogRevisionOf(await store.get(catalogRevisionKey(tenantId), { consistent: true }));
     const cached = catalogs.get(tenantId);
     if (cached && cached.revision === revision) return cached.catalog;
-    const catalog = createCatalog(publishedJourneys(await store.query(journeysPk(tenantId), { consistent: true })));
+    const { journeys, refused } = loadCatalog(await store.query(journeysPk(tenantId), { consistent: true }));
+    for (const { journeyId, version, reason } of refused) {
+      log.error('a published journey version cannot run; its customers are parked', {
+        tenantId,
+        journeyId,
+        version,
+        reason,
+      });
+    }
+    const catalog = createCatalog(journeys, refused);
     catalogs.set(tenantId, { catalog, revision });
     return catalog;
   }
 
   /** Events of an erased customer that occurred before the erasure start nothing (they may arrive late). */
   async function withoutErased(work: Work): Promise<Input[]> {
-    const tombstone = await store.get(tombstoneKey(work.tenantId, work.customerId));
+    const tombstone = await store.get(tombstoneKey(work.tenantId, work.customerId), { consistent: true });
     if (!tombstone) return work.inputs;
     const erasedAt = erasedAtOf(tombstone);
-    return work.inputs.filter((i) => i.kind === 'event' && i.event.occurredAt > erasedAt);
+    return work.inputs.filter((i) => i.kind === 'event' && !erasedEvent(erasedAt, i.event, i.receivedAt));
   }
 
   async function runCustomer(work: Work, catalog: JourneyCatalog, refused: Refusal[]) {
     const { tenantId, customerId } = work;
     const context = await contextOf(tenantId);
-    const scoring = { ...context, timeZone: deps.tenants.byId(tenantId)?.timezone ?? 'UTC' };
+    const scoring = { ...context, timeZone: (await deps.tenants.byId(tenantId))?.timezone ?? 'UTC' };
     let inputs = work.inputs;
     let erasureChecked = false;
     const customer = { tenantId, customerId };
-    const stepRefusals = await writeWithOutbox<Refusal[], OutboxEntry>(
+    const decided = await writeWithOutbox<{ refusals: Refusal[]; failures: JourneyFailure[] }, OutboxEntry>(
       store,
       {
         key: customerJourneysKey(tenantId, customerId),
@@ -112,17 +130,18 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
           const stored = fromCustomerJourneysItem(current);
           // A customer in no journey, with events that start none: nothing more to read.
           if (!stored && !inputs.some((i) => i.kind === 'timer' || catalog.mayStart(i.event.type)))
-            return { result: [] };
+            return { result: { refusals: [], failures: [] } };
           const profileItem = await store.get(profileKey(tenantId, customerId));
-          const storedProfile = profileItem ? fromProfileItem(profileItem) : undefined;
+          const storedProfile = liveProfile(profileItem);
           // Without a profile or journey state, the customer may have been erased.
-          if (!profileItem && !current && !erasureChecked) {
+          if (!storedProfile && !current && !erasureChecked) {
             erasureChecked = true;
             inputs = await withoutErased(work);
           }
           let state = stored?.state ?? emptyCustomerJourneys();
           const intents: JourneyIntent[] = [];
           const refusals: Refusal[] = [];
+          const failures: JourneyFailure[] = [];
           for (const input of inputs) {
             const now = clock.now();
             const canonical = input.kind === 'event' ? input.canonical : undefined;
@@ -135,25 +154,41 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
             state = step.state;
             intents.push(...step.intents);
             refusals.push(...step.refused);
+            failures.push(...step.failed);
           }
           const pending = outboxOf<OutboxEntry>(current);
           const changed = JSON.stringify(state) !== JSON.stringify(stored?.state ?? emptyCustomerJourneys());
-          if (!changed && intents.length === 0) return { result: refusals };
+          if (!changed && intents.length === 0) return { result: { refusals, failures } };
           const outbox = [...pending, ...(await withinDailyCaps(store, tenantId, intents, clock.now()))];
           const next = { state, version: (stored?.version ?? 0) + 1, ...(outbox.length ? { outbox } : {}) };
-          return { write: toCustomerJourneysItem(tenantId, customerId, next), result: refusals };
+          return { write: toCustomerJourneysItem(tenantId, customerId, next), result: { refusals, failures } };
         },
       },
       (entries) => carryOut(deps, customer, entries),
     );
-    refused.push(...stepRefusals);
+    refused.push(...decided.refusals);
+    countFailures(tenantId, decided.failures);
+  }
+
+  /** Parked instances, counted and logged; without the customer or the error's message, which may hold personal data. */
+  function countFailures(tenantId: string, failures: readonly JourneyFailure[]) {
+    if (failures.length === 0) return;
+    deps.metrics?.count('JourneyInstancesFailed', failures.length);
+    for (const { journeyId, version, reason, error } of failures) {
+      log.warn('a journey instance could not run on and was parked', {
+        tenantId,
+        journeyId,
+        version,
+        ...(error ? { error } : { reason }),
+      });
+    }
   }
 
   return async function run(command: AdvanceJourneysCommand): Promise<AdvanceJourneysResult> {
     const failedIds: string[] = [];
     const refused: Refusal[] = [];
     const byCustomer = new Map<string, Work>();
-    for (const record of command.records) {
+    for (const record of await openRecords(command.records, deps.dataKeys)) {
       const decoded = decode(record.body);
       if ('reason' in decoded) {
         log.error('undecodable journey message', { recordId: record.id, reason: decoded.reason });

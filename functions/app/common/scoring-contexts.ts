@@ -14,7 +14,7 @@ export function createScoringContexts(deps: { store: Store; tenants: TenantDirec
     const now = deps.clock.now();
     const cached = cache.get(tenantId);
     if (cached && now - cached.readAt < MODEL_CACHE_MS) return cached.context;
-    const tenant = deps.tenants.byId(tenantId);
+    const tenant = await deps.tenants.byId(tenantId);
     if (!tenant) throw new Error(`tenant ${tenantId} is not configured`);
     const stored = fromModelItem(await deps.store.get(modelKey(tenantId)));
     const context: ScoringContext = {

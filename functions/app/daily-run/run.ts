@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { forEachConcurrently } from '../../concurrently';
 import type { TenantRecord } from '../../core/config/tenants';
-import { customerPk, fromProfileItem, toProfileItem, withoutProfileOutbox } from '../../core/profiles/items';
+import { fromProfileItem, toProfileItem, withoutProfileOutbox } from '../../core/profiles/items';
+import { isMarker } from '../../core/profiles/markers';
 import { DUE_SHARDS, dueShard, lifecycleChanged, rescore } from '../../core/profiles/profile-changes';
 import { fromModelItem, modelItems, modelKey } from '../../core/scoring/model-items';
 import { scoringSettings } from '../../core/scoring/settings';
@@ -11,6 +12,8 @@ import { carryOut, type OutboxEntry } from '../common/carry-out';
 import type { AppPorts } from '../common/ports';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { writeWithOutbox } from '../common/versioned-write';
+import { removeErasedMarker } from '../privacy/run';
+import { readBuyers } from './buyers';
 
 export const DailyRunCommand = z.object({ tenantIds: z.array(z.string().min(1)).optional() });
 export type DailyRunCommand = z.infer<typeof DailyRunCommand>;
@@ -32,12 +35,9 @@ const SHARDS_IN_PARALLEL = 4;
 export function createDailyRun(deps: DailyRunDeps) {
   const { store, clock, log } = deps;
 
-  /** Fits the tenant's models on all its profiles and stores them with their diagnostics. */
+  /** Fits the tenant's models on its buyers' profiles (the buyer index) and stores them with their diagnostics. */
   async function fitModel(tenant: TenantRecord): Promise<ModelDiagnostics> {
-    const items = await store.scan(customerPk(tenant.id, ''));
-    const profiles = items
-      .filter((item) => item.sk === 'PROFILE' && item.mergedInto === undefined)
-      .map((item) => fromProfileItem(item).profile);
+    const profiles = await readBuyers(store, tenant.id);
     const fit = fitTenantModel(tenant.id, profiles, tenant.currency, scoringSettings(tenant.scoring), clock.now());
     const previous = fromModelItem(await store.get(modelKey(tenant.id), { consistent: true }));
     await store.putMany(modelItems(tenant.id, fit, previous));
@@ -85,7 +85,10 @@ export function createDailyRun(deps: DailyRunDeps) {
         if (keys.length === 0) return;
         for (const key of keys) seen.add(key.pk);
         report.due += keys.length;
-        for (const item of await store.getMany(keys)) await rescoreDue({ pk: item.pk, sk: item.sk }, item);
+        for (const item of await store.getMany(keys)) {
+          if (isMarker(item)) await removeErasedMarker(store, item);
+          else await rescoreDue({ pk: item.pk, sk: item.sk }, item);
+        }
       }
     }
 
@@ -101,8 +104,8 @@ export function createDailyRun(deps: DailyRunDeps) {
   /** The daily run for every tenant named (all by default): refit the models, then move the customers who are due. */
   async function run(command: DailyRunCommand = {}): Promise<DailyRunResult> {
     const results: DailyRunResult = [];
-    for (const tenantId of command.tenantIds ?? deps.tenants.all().map((t) => t.id)) {
-      const tenant = deps.tenants.byId(tenantId);
+    for (const tenantId of command.tenantIds ?? (await deps.tenants.all()).map((t) => t.id)) {
+      const tenant = await deps.tenants.byId(tenantId);
       if (!tenant) throw new Error(`tenant ${tenantId} is not configured`);
       const model = await fitModel(tenant);
       results.push({ tenantId, model, due: await duePass(tenantId) });

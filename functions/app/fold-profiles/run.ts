@@ -2,31 +2,59 @@ import { z } from 'zod';
 import { errorFields } from '../../adapters/log';
 import { forEachConcurrently } from '../../concurrently';
 import { type BatchResult, QueueRecord } from '../../contracts/messages';
-import { coldWeeks, type Ledgers, planProfileWrite } from '../../core/profiles/apply';
+import { erasedEvent } from '../../core/privacy/records';
+import { coldWeeks, type Ledgers, pastOrderPeriods, planProfileWrite } from '../../core/profiles/apply';
 import { type CustomerBatch, groupByCustomer } from '../../core/profiles/batch';
 import {
-  fromProfileItem,
   LEDGER_HASHES,
   ledgerHashes,
   ledgerKey,
   ledgerWeek,
+  ORDER_PERIOD_ENTRIES,
+  orderPeriodKey,
+  orderPeriodMembers,
+  orderPeriodPrefix,
   profileKey,
   toProfileItem,
   withoutProfileOutbox,
 } from '../../core/profiles/items';
+import { totalsProblem } from '../../core/profiles/limits';
+import { profileSlot } from '../../core/profiles/markers';
+import { type PastOrderBook, pastOrderBook } from '../../core/profiles/order-book';
 import { rescore } from '../../core/profiles/profile-changes';
-import type { Item } from '../../ports';
+import { PoisonError } from '../../core/quarantine';
+import type { DataKeys, Item } from '../../ports';
+import type { QueueName } from '../../routes';
 import { carryOut, type OutboxEntry } from '../common/carry-out';
 import type { AppPorts } from '../common/ports';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { settleOutbox, writeVersioned } from '../common/versioned-write';
-import { preparePreviousProfiles, removeMergedProfiles, resolveCustomers } from '../merge-identities/run';
-import { collectDeliveries } from './deliveries';
+import { preparePreviousProfiles, removeMergedProfiles, resolveCustomers, withAliases } from '../merge-identities/run';
+import { isPoison, park } from '../quarantine/run';
+import { collectDeliveries, openRecords } from './deliveries';
+
+/** Where quarantined events go back to on replay. */
+const QUEUE: QueueName = 'profile-updates';
+
+/** A customer's batch as batches of one event each, in order. */
+const oneByOne = (customer: CustomerBatch): CustomerBatch[] =>
+  customer.events.map((event, i) => ({
+    profileKey: customer.profileKey,
+    events: [event],
+    recordIds: [customer.recordIds[i] as string],
+    receivedAt: [customer.receivedAt[i]],
+  }));
+
+const eventsAfterErasure = (customer: CustomerBatch, erasedAt: string) =>
+  customer.events.filter((event, i) => !erasedEvent(erasedAt, event, customer.receivedAt[i]));
 
 export const FoldProfilesCommand = z.object({ records: z.array(QueueRecord) });
 export type FoldProfilesCommand = z.infer<typeof FoldProfilesCommand>;
 
-export type FoldProfilesDeps = Pick<AppPorts, 'store' | 'bus' | 'clock' | 'tenants' | 'log' | 'metrics'>;
+export type FoldProfilesDeps = Pick<AppPorts, 'store' | 'bus' | 'clock' | 'tenants' | 'log' | 'metrics'> & {
+  /** Opens the sealed personal fields of the events (without it, sealed fields are left out). */
+  dataKeys?: DataKeys;
+};
 
 const CUSTOMERS_IN_PARALLEL = 32;
 
@@ -48,6 +76,16 @@ export function createFoldProfiles(deps: FoldProfilesDeps) {
     return Object.fromEntries(items.map((item) => [ledgerWeek(item), ledgerHashes(item)]));
   }
 
+  /** Like ledgers, period items are read after the profile: orders leave it only once their period item holds them. */
+  async function readPastOrders(customer: CustomerBatch, periods: readonly string[]): Promise<PastOrderBook> {
+    if (periods.length === 0) return new Map();
+    const pk = customer.profileKey.pk;
+    const items = await Promise.all(
+      periods.map((period) => store.query(pk, { skPrefix: orderPeriodPrefix(period), consistent: true })),
+    );
+    return pastOrderBook(items.flat().map(orderPeriodMembers));
+  }
+
   async function foldCustomer(customer: CustomerBatch, first: Item | undefined) {
     const { item } = await writeVersioned(store, {
       key: customer.profileKey,
@@ -55,15 +93,29 @@ export function createFoldProfiles(deps: FoldProfilesDeps) {
       metrics: deps.metrics,
       async decide(current) {
         const now = clock.now();
-        const stored = current ? fromProfileItem(current) : undefined;
-        if (stored?.mergedInto)
+        const slot = current ? profileSlot(current) : undefined;
+        if (slot?.kind === 'merged')
           throw new Error('the customer was merged into another; its events go there on redelivery');
+        // An erased customer's item is a marker until the daily pass: only what came after starts anew.
+        const events = slot?.kind === 'erased' ? eventsAfterErasure(customer, slot.erasedAt) : customer.events;
+        if (events.length === 0) return { result: undefined };
+        const stored = slot?.kind === 'live' ? slot.stored : undefined;
         const previous = await preparePreviousProfiles(store, customer);
-        const plan = planProfileWrite(stored, customer.events, await readLedgers(customer, now), now, previous);
+        const ledgers = await readLedgers({ ...customer, events }, now);
+        const past = await readPastOrders(customer, pastOrderPeriods(stored, events));
+        const plan = planProfileWrite(stored, events, ledgers, now, previous, past);
         if (!plan.next) return { result: undefined };
-        const next = rescore(plan.next, await contextOf(plan.next.profile.tenantId), now);
+        const version = slot?.kind === 'erased' ? slot.version + 1 : plan.next.version;
+        const planned = { ...plan.next, version, profile: withAliases(plan.next.profile, plan.applied) };
+        const problem = totalsProblem(planned.profile);
+        if (problem) throw new PoisonError(problem);
+        const next = rescore(planned, await contextOf(planned.profile.tenantId), now);
         for (const { week, hashes } of plan.toLedger) {
           await store.addToSet(ledgerKey(customer.profileKey, week), LEDGER_HASHES, hashes);
+        }
+        for (const moved of plan.toOrderPeriods) {
+          const key = orderPeriodKey(customer.profileKey, moved.period, moved.version);
+          await store.addToSet(key, ORDER_PERIOD_ENTRIES, moved.members);
         }
         return { write: toProfileItem(next), result: undefined };
       },
@@ -80,7 +132,7 @@ export function createFoldProfiles(deps: FoldProfilesDeps) {
   }
 
   return async function run(command: FoldProfilesCommand): Promise<BatchResult> {
-    const { deliveries, undecodable } = collectDeliveries(command.records);
+    const { deliveries, undecodable } = collectDeliveries(await openRecords(command.records, deps.dataKeys));
     for (const { id, reason } of undecodable) log.error('undecodable delivery', { recordId: id, reason });
     const profileKeys = deliveries.map((d) => profileKey(d.event.tenantId, d.event.customerId));
     const profiles = new Map((await store.getMany(profileKeys)).map((item) => [item.pk, item]));
@@ -91,17 +143,43 @@ export function createFoldProfiles(deps: FoldProfilesDeps) {
     if (targets.length > 0) for (const item of await store.getMany(targets)) profiles.set(item.pk, item);
 
     const failedIds = undecodable.map((u) => u.id);
+    const bodies = new Map(command.records.map((r) => [r.id, r.body]));
+    let quarantined = 0;
+
+    async function failed(customer: CustomerBatch, e: unknown) {
+      const tenantId = customer.events[0]?.tenantId as string;
+      if (!isPoison(e)) {
+        log.warn('profile write failed; its events will be delivered again', { tenantId, ...errorFields(e) });
+        failedIds.push(...customer.recordIds);
+        return;
+      }
+      const reason = `${(e as Error).name}: ${(e as Error).message}`;
+      for (const recordId of customer.recordIds)
+        await park(deps, { tenantId, queue: QUEUE, body: bodies.get(recordId) as string, reason });
+      quarantined += customer.recordIds.length;
+      log.error('events quarantined: they cannot be folded', {
+        tenantId,
+        events: customer.recordIds.length,
+        ...errorFields(e),
+      });
+    }
+
     await forEachConcurrently(customers, CUSTOMERS_IN_PARALLEL, async (customer) => {
       try {
         await foldCustomer(customer, profiles.get(customer.profileKey.pk));
       } catch (e) {
-        log.warn('profile write failed; its events will be delivered again', {
-          tenantId: customer.events[0]?.tenantId,
-          ...errorFields(e),
-        });
-        failedIds.push(...customer.recordIds);
+        if (customer.events.length === 1 || !isPoison(e)) return failed(customer, e);
+        // One at a time: only the events that fail on their own are held back.
+        for (const single of oneByOne(customer)) {
+          try {
+            await foldCustomer(single, undefined);
+          } catch (e) {
+            await failed(single, e);
+          }
+        }
       }
     });
+    if (quarantined > 0) deps.metrics?.count('EventsQuarantined', quarantined);
     // Parked: back to the queue, to be delivered again (and dead-lettered after the last receive).
     deps.metrics?.count('EventsFolded', command.records.length - failedIds.length);
     if (failedIds.length > 0) deps.metrics?.count('EventsParked', failedIds.length);

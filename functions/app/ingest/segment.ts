@@ -22,7 +22,7 @@ export type SegmentDeps = PublishDeps & { clock: Clock; tenants: TenantDirectory
  * `messageId` is the idempotency key.
  */
 export async function receiveSegmentCall(deps: SegmentDeps, command: SegmentCallCommand): Promise<Answer> {
-  const tenant = deps.tenants.bySegmentWriteKey(parseBasicAuthWriteKey(command.authorization));
+  const tenant = await deps.tenants.bySegmentWriteKey(parseBasicAuthWriteKey(command.authorization));
   const addressed = command.addressedTenantId;
   if (!tenant || (addressed !== undefined && addressed !== tenant.id)) {
     const message = 'authorization must be Basic with the write key of the tenant addressed';

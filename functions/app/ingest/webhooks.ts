@@ -6,6 +6,12 @@ import type { CanonicalEvent } from '../../core/events/schemas';
 import { eventTimesRejection } from '../../core/events/time-window';
 import { tombstoneKey } from '../../core/privacy/records';
 import { orderCustomer, orderIndexKey } from '../../core/profiles/items';
+import {
+  type OrphanRefund,
+  PARKED_REFUND_PREFIX,
+  parkedRefundItem,
+  releasedRefund,
+} from '../../core/profiles/parked-refunds';
 import { parseJsonPreservingBigInts } from '../../platforms/json';
 import {
   checkShopifyPayload,
@@ -17,8 +23,9 @@ import {
 import { isWooPing, normalizeWoo, verifyWooSignature } from '../../platforms/woocommerce';
 import type { Item, Metrics, Store } from '../../ports';
 import type { AppPorts } from '../common/ports';
+import { requestTenantErasure } from '../privacy/erase-tenant';
 import { createPrivacy, type Privacy } from '../privacy/run';
-import { publishEvents } from './publish';
+import { type PublishDeps, publishEvents } from './publish';
 
 export const WebhookCommand = z.object({
   tenantId: z.string(),
@@ -29,10 +36,11 @@ export const WebhookCommand = z.object({
 });
 export type WebhookCommand = z.infer<typeof WebhookCommand>;
 
-export type WebhookDeps = Pick<AppPorts, 'bus' | 'store' | 'clock'> & {
-  metrics: Metrics;
-  secretsOf: (tenantId: string) => Promise<TenantSecrets | undefined>;
-};
+export type WebhookDeps = Pick<AppPorts, 'bus' | 'store' | 'clock'> &
+  Pick<PublishDeps, 'dataKeys'> & {
+    metrics: Metrics;
+    secretsOf: (tenantId: string) => Promise<TenantSecrets | undefined>;
+  };
 
 /** A signature check failed: 401 and nothing stored, without telling which part was wrong. */
 const unauthorized = (signatureHeader: string) =>
@@ -74,10 +82,52 @@ async function withoutErasedCustomers(store: Store, items: Item[]): Promise<Item
   return items.filter((_, n) => !erased.has((keys[n] as { pk: string }).pk));
 }
 
-/** Shopify's mandatory privacy topics, done at once (Shopify allows 30 days). */
-async function privacyRequest(privacy: Privacy, tenantId: string, request: ShopifyPrivacyRequest) {
-  if (request.type === 'shop_redact')
-    return { privacy: request.type, ...(await privacy.eraseTenant(tenantId, 'shopify')) };
+/** The customer an order was reported for; read strongly consistent, since the order's webhook may have just written it. */
+async function customerOfOrder(store: Store, tenantId: string, orderId: string): Promise<string | undefined> {
+  const index = await store.get(orderIndexKey(tenantId, orderId), { consistent: true });
+  return index && orderCustomer(index);
+}
+
+/** The refunds parked under these orders, as their events now that the orders' customers are known. */
+async function parkedRefundsOf(store: Store, indexItems: Item[]) {
+  const found: { item: Item; event: CanonicalEvent }[] = [];
+  for (const index of indexItems) {
+    const parked = await store.query(index.pk, { skPrefix: PARKED_REFUND_PREFIX, consistent: true });
+    for (const item of parked) found.push({ item, event: releasedRefund(item, String(index.customerId)) });
+  }
+  return found;
+}
+
+/**
+ * A refund of an order not reported yet (placed before the store installed growthloop, or its webhook still on its
+ * way) is answered 200 and parked under its order: Shopify removes a subscription whose deliveries keep failing. The
+ * order's webhook releases it (its event id makes a release and a redelivery fold once). Parked first, then the order
+ * looked up again: an order indexed in between either finds this refund or is found here.
+ */
+async function parkRefund(deps: WebhookDeps, refund: OrphanRefund): Promise<Answer> {
+  const outOfRange = eventTimesRejection([{ ...refund, customerId: 'unknown' }], deps.clock.now());
+  if (outOfRange) return outOfRange;
+  const item = parkedRefundItem(refund);
+  await deps.store.put(item);
+  const customerId = await customerOfOrder(deps.store, refund.tenantId, refund.properties.orderId);
+  if (customerId) {
+    await publishEvents(deps, [releasedRefund(item, customerId)]);
+    await deps.store.delete(item);
+    return answer(200, { accepted: 1 });
+  }
+  deps.metrics.count('ParkedRefunds', 1);
+  return answer(200, { accepted: 0, parked: 1 });
+}
+
+/**
+ * Shopify's mandatory privacy topics (Shopify allows 30 days): a customer's are done at once; a shop's erasure is
+ * recorded and answered at once, and runs in the background (functions/app/privacy/erase-tenant.ts).
+ */
+async function privacyRequest(deps: WebhookDeps, privacy: Privacy, tenantId: string, request: ShopifyPrivacyRequest) {
+  if (request.type === 'shop_redact') {
+    const job = await requestTenantErasure(deps, tenantId, 'shopify');
+    return { privacy: request.type, erasure: job.status, requestedAt: job.requestedAt };
+  }
   if (!request.customerId) return { privacy: request.type, ignored: 'the request names no Shopify customer id' };
   if (request.type === 'customer_redact') {
     return { privacy: request.type, ...(await privacy.erase(tenantId, request.customerId, 'shopify')) };
@@ -102,13 +152,7 @@ export async function receiveShopifyWebhook(deps: WebhookDeps, command: WebhookC
   let orderCustomerId: string | undefined;
   if (topic === 'refunds/create') {
     const orderId = refundOrderId(parsed.value);
-    const index = orderId ? await deps.store.get(orderIndexKey(tenantId, orderId)) : undefined;
-    orderCustomerId = index && orderCustomer(index);
-    if (orderId && !orderCustomerId) {
-      // Shopify retries for hours: by then the order's own webhook has named its customer.
-      const message = `order ${orderId} has not been received yet; deliver the refund again later`;
-      return reject(409, 'order_unknown', message, '$.order_id');
-    }
+    orderCustomerId = orderId ? await customerOfOrder(deps.store, tenantId, orderId) : undefined;
   }
   const result = normalizeShopify({
     topic,
@@ -123,12 +167,17 @@ export async function receiveShopifyWebhook(deps: WebhookDeps, command: WebhookC
     case 'events': {
       const outOfRange = eventTimesRejection(result.events, deps.clock.now());
       if (outOfRange) return outOfRange;
-      await deps.store.putMany(await withoutErasedCustomers(deps.store, orderIndexItems(result.events)));
-      await publishEvents(deps, result.events);
-      return answer(200, { accepted: result.events.length });
+      const indexed = await withoutErasedCustomers(deps.store, orderIndexItems(result.events));
+      await deps.store.putMany(indexed);
+      const parked = await parkedRefundsOf(deps.store, indexed);
+      await publishEvents(deps, [...result.events, ...parked.map((p) => p.event)]);
+      for (const { item } of parked) await deps.store.delete(item);
+      return answer(200, { accepted: result.events.length, ...(parked.length ? { released: parked.length } : {}) });
     }
+    case 'orphan_refund':
+      return parkRefund(deps, result.refund);
     case 'privacy':
-      return answer(200, await privacyRequest(createPrivacy(deps), tenantId, result.request));
+      return answer(200, await privacyRequest(deps, createPrivacy(deps), tenantId, result.request));
     case 'rejected':
       return result.rejection;
     default:

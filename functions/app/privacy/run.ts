@@ -1,8 +1,70 @@
-import { auditItem, auditPk, type Requester, tombstoneItem } from '../../core/privacy/records';
-import { customerPk, orderIndexKey, profileLinks } from '../../core/profiles/items';
-import type { Clock, Item, Store } from '../../ports';
+import { auditItem, type Requester, tombstoneItem } from '../../core/privacy/records';
+import { isDataKeyItem } from '../../core/privacy/sealed';
+import {
+  aliasKey,
+  aliasTarget,
+  customerPk,
+  movedOrderIds,
+  orderIndexKey,
+  profileKey,
+  profileLinks,
+} from '../../core/profiles/items';
+import { erasedMarker, isMarker, profileSlot } from '../../core/profiles/markers';
+import { storedVersion } from '../../core/stored-item';
+import { type Clock, ConditionFailedError, type Item, type Store } from '../../ports';
+import { writeVersioned } from '../common/versioned-write';
 
 export type CustomerExport = { tenantId: string; customerId: string; exportedAt: string; items: Omit<Item, 'pk'>[] };
+
+/** The customer an id was merged into, if it was. */
+async function mergedTarget(store: Store, tenantId: string, customerId: string): Promise<string | undefined> {
+  const [alias, profile] = await Promise.all([
+    store.get(aliasKey(tenantId, customerId), { consistent: true }),
+    store.get(profileKey(tenantId, customerId), { consistent: true }),
+  ]);
+  if (alias) return aliasTarget(alias);
+  const slot = profile && profileSlot(profile);
+  return slot?.kind === 'merged' ? slot.into : undefined;
+}
+
+/**
+ * One id's erasure: the tombstone first (events still on their way must not bring the customer
+ * back), then the profile replaced by an erased marker in a versioned write (a fold that read
+ * the profile before cannot write it back, nor create it anew), then every other item of the
+ * partition. Resolves to the items erased and what the profile linked to.
+ */
+async function eraseId(store: Store, tenantId: string, customerId: string, now: number) {
+  await store.put(tombstoneItem(tenantId, customerId, now));
+  const key = profileKey(tenantId, customerId);
+  const { result: links } = await writeVersioned(store, {
+    key,
+    decide(current) {
+      const slot = current && profileSlot(current);
+      if (slot?.kind === 'erased') return { result: { held: false, orderIds: [], mergedFrom: [] } };
+      const version = current ? storedVersion(current) + 1 : 1;
+      const held = slot !== undefined && slot.kind !== 'merged';
+      const links = current && held ? profileLinks(current) : { orderIds: [], mergedFrom: [] };
+      return { write: erasedMarker(tenantId, customerId, key, now, version), result: { held, ...links } };
+    },
+  });
+  const items = (await store.query(customerPk(tenantId, customerId), { consistent: true })).filter(
+    (item) => item.sk !== 'PROFILE',
+  );
+  for (const item of items) await store.delete(item);
+  const orderIds = [...new Set([...links.orderIds, ...movedOrderIds(items)])];
+  return { items: items.length + (links.held ? 1 : 0), links: { ...links, orderIds } };
+}
+
+/** An erased marker whose day has come goes (the daily pass), unless a new profile has taken its place. */
+export async function removeErasedMarker(store: Store, item: Item): Promise<void> {
+  const slot = profileSlot(item);
+  if (slot.kind !== 'erased') return;
+  try {
+    await store.delete(item, { ifVersion: slot.version });
+  } catch (e) {
+    if (!(e instanceof ConditionFailedError)) throw e;
+  }
+}
 
 /**
  * Erasure and export of one customer's data (GDPR, PIPL, Shopify customers/redact and
@@ -12,34 +74,29 @@ export type CustomerExport = { tenantId: string; customerId: string; exportedAt:
 export function createPrivacy(deps: { store: Store; clock: Clock }) {
   const { store, clock } = deps;
   return {
+    /**
+     * Erases the customer and every id linked to it, both ways: the ids merged into it
+     * (anonymous visitors) and, when asked for such an id, the customer it was merged into.
+     */
     async erase(tenantId: string, customerId: string, requestedBy: Requester): Promise<{ erasedItems: number }> {
-      // The tombstone first: events still on their way must not bring the customer back.
-      await store.put(tombstoneItem(tenantId, customerId, clock.now()));
-      const items = await store.query(customerPk(tenantId, customerId), { consistent: true });
-      const profile = items.find((item) => item.sk === 'PROFILE');
-      const { orderIds, mergedFrom } = profile ? profileLinks(profile) : { orderIds: [], mergedFrom: [] };
-      // Ids merged into the customer (anonymous visitors) point at it: their items go too.
-      for (const id of mergedFrom) items.push(...(await store.query(customerPk(tenantId, id), { consistent: true })));
-      const orderIndex = orderIds.map((id) => orderIndexKey(tenantId, id));
-      for (const key of [...items, ...orderIndex]) await store.delete(key);
-      await store.put(
-        auditItem(tenantId, 'erase', customerId, requestedBy, clock.now(), { erasedItems: items.length }),
-      );
-      return { erasedItems: items.length };
-    },
-
-    /** Shopify shop/redact: everything of the tenant but its audit log, which the law asks to keep. */
-    async eraseTenant(tenantId: string, requestedBy: Requester): Promise<{ erasedItems: number }> {
-      const items = (await store.scan(`${tenantId}#`)).filter((item) => item.pk !== auditPk(tenantId));
-      for (const item of items) await store.delete(item);
-      await store.put(
-        auditItem(tenantId, 'erase_tenant', tenantId, requestedBy, clock.now(), { erasedItems: items.length }),
-      );
-      return { erasedItems: items.length };
+      const now = clock.now();
+      const target = await mergedTarget(store, tenantId, customerId);
+      const ids = new Set([customerId, ...(target ? [target] : [])]);
+      let erasedItems = 0;
+      for (const id of ids) {
+        const { items, links } = await eraseId(store, tenantId, id, now);
+        erasedItems += items;
+        for (const merged of links.mergedFrom) ids.add(merged);
+        for (const orderId of links.orderIds) await store.delete(orderIndexKey(tenantId, orderId));
+      }
+      await store.put(auditItem(tenantId, 'erase', customerId, requestedBy, now, { erasedItems }));
+      return { erasedItems };
     },
 
     async export(tenantId: string, customerId: string, requestedBy: Requester): Promise<CustomerExport> {
-      const items = await store.query(customerPk(tenantId, customerId), { consistent: true });
+      const items = (await store.query(customerPk(tenantId, customerId), { consistent: true })).filter(
+        (item) => !isMarker(item) && !isDataKeyItem(item),
+      );
       await store.put(
         auditItem(tenantId, 'export', customerId, requestedBy, clock.now(), { exportedItems: items.length }),
       );

@@ -1,6 +1,7 @@
 import { type Answer, answer, reject } from '../../contracts/answers';
 import type { TenantDirectory } from '../../core/config/tenants';
-import { fromProfileItem, profileKey } from '../../core/profiles/items';
+import { profileKey } from '../../core/profiles/items';
+import { liveProfile } from '../../core/profiles/markers';
 import { profileView } from '../../core/profiles/view';
 import { fromModelItem, modelKey } from '../../core/scoring/model-items';
 import { evaluateProfile } from '../../core/scoring/profile-scores';
@@ -15,9 +16,11 @@ export function createCustomerReads(deps: ReadCustomerDeps) {
   return {
     /** The customer's profile, lifecycle stage as stored, and scores as of now against the tenant's latest model. */
     async profile(command: { tenantId: string; customerId: string }): Promise<Answer> {
-      const item = await deps.store.get(profileKey(command.tenantId, command.customerId), { consistent: true });
-      if (!item) return reject(404, 'not_found', `no profile for customer ${command.customerId}`, 'path.customerId');
-      const { profile, lifecycle } = fromProfileItem(item);
+      const stored = liveProfile(
+        await deps.store.get(profileKey(command.tenantId, command.customerId), { consistent: true }),
+      );
+      if (!stored) return reject(404, 'not_found', `no profile for customer ${command.customerId}`, 'path.customerId');
+      const { profile, lifecycle } = stored;
       const { scores } = evaluateProfile(profile, lifecycle, await contextOf(command.tenantId), deps.clock.now());
       return answer(200, { ...profileView(profile), lifecycle: lifecycle ?? null, scores });
     },

@@ -7,8 +7,9 @@ export type TenantRecord = {
   id: string;
   timezone: string;
   currency: string;
-  apiKeySha256: string;
-  adminKeySha256: string;
+  /** SHA-256 of the keys: for tenants given by the config (or a test); registry tenants carry none. */
+  apiKeySha256?: string;
+  adminKeySha256?: string;
   segmentWriteKeySha256?: string;
   channels?: string[];
   /** Only when the tenant configured its scoring; the defaults otherwise. */
@@ -30,25 +31,38 @@ export function tenantRecords(config: GrowthloopConfig): TenantRecord[] {
   }));
 }
 
+/**
+ * Who the tenants are and which tenant a key belongs to. Asynchronous: the registry in the table
+ * (functions/app/tenants/directory.ts) may have to read a tenant added or a key rotated since.
+ */
 export type TenantDirectory = {
-  all(): readonly TenantRecord[];
-  byId(id: string): TenantRecord | undefined;
-  byApiKey(key: string | undefined): TenantRecord | undefined;
-  byAdminKey(key: string | undefined): TenantRecord | undefined;
-  bySegmentWriteKey(key: string | undefined): TenantRecord | undefined;
+  all(): Promise<readonly TenantRecord[]>;
+  byId(id: string): Promise<TenantRecord | undefined>;
+  byApiKey(key: string | undefined): Promise<TenantRecord | undefined>;
+  byAdminKey(key: string | undefined): Promise<TenantRecord | undefined>;
+  bySegmentWriteKey(key: string | undefined): Promise<TenantRecord | undefined>;
 };
 
-export function tenantDirectory(records: TenantRecord[]): TenantDirectory {
-  const api = new Map(records.map((r) => [r.apiKeySha256, r]));
-  const admin = new Map(records.map((r) => [r.adminKeySha256, r]));
-  const segment = new Map(records.flatMap((r) => (r.segmentWriteKeySha256 ? [[r.segmentWriteKeySha256, r]] : [])));
+const byHash = (records: readonly TenantRecord[], hashOf: (r: TenantRecord) => string | undefined) =>
+  new Map(
+    records.flatMap((r) => {
+      const hash = hashOf(r);
+      return hash ? [[hash, r] as const] : [];
+    }),
+  );
+
+/** A fixed directory of the records given (keys compared by SHA-256): tests, backtests, benchmarks. */
+export function tenantDirectory(records: readonly TenantRecord[]): TenantDirectory {
+  const api = byHash(records, (r) => r.apiKeySha256);
+  const admin = byHash(records, (r) => r.adminKeySha256);
+  const segment = byHash(records, (r) => r.segmentWriteKeySha256);
   const ids = new Map(records.map((r) => [r.id, r]));
   return {
-    all: () => records,
-    byId: (id) => ids.get(id),
-    byApiKey: (key) => (key ? api.get(sha256(key)) : undefined),
-    byAdminKey: (key) => (key ? admin.get(sha256(key)) : undefined),
-    bySegmentWriteKey: (key) => (key ? segment.get(sha256(key)) : undefined),
+    all: async () => records,
+    byId: async (id) => ids.get(id),
+    byApiKey: async (key) => (key ? api.get(sha256(key)) : undefined),
+    byAdminKey: async (key) => (key ? admin.get(sha256(key)) : undefined),
+    bySegmentWriteKey: async (key) => (key ? segment.get(sha256(key)) : undefined),
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableNumberProblem } from '../storable';
 import { IanaTimeZone } from '../time-zone';
 
 // One zod schema per canonical event type. Every event carries tenantId, eventId (stable:
@@ -23,10 +24,37 @@ const LineItem = z.strictObject({
   price: Money.optional(),
 });
 
-const TraitValue = z.union([z.string().max(256), z.number(), z.boolean(), z.null()]);
-export const Traits = z
-  .record(z.string().min(1).max(64), TraitValue)
-  .refine((t) => Object.keys(t).length <= 50, 'at most 50 traits');
+const TraitValue = z.union([z.string().max(256), z.number(), z.boolean(), z.null()]).check((ctx) => {
+  const problem = typeof ctx.value === 'number' ? storableNumberProblem(ctx.value) : undefined;
+  if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+});
+const TraitName = z.string().min(1).max(64);
+const MAX_TRAITS = 50;
+type TraitMap = Record<string, z.output<typeof TraitValue>>;
+
+/** The traits' shape as documented (OpenAPI); Traits parses the same, keeping every name. */
+export const TraitsShape = z.record(TraitName, TraitValue).refine((t) => Object.keys(t).length <= MAX_TRAITS, {
+  message: `at most ${MAX_TRAITS} traits`,
+});
+
+/**
+ * Trait names to values. Parsed name by name rather than with z.record, which drops a name
+ * `__proto__`: a trait name is data, whatever it spells.
+ */
+export const TraitObject = z.custom<TraitMap>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  'expected an object of traits',
+);
+export const Traits = TraitObject.check((ctx) => {
+  const names = Object.keys(ctx.value);
+  if (names.length > MAX_TRAITS)
+    ctx.issues.push({ code: 'custom', message: `at most ${MAX_TRAITS} traits`, input: ctx.value });
+  for (const name of names) {
+    const checks = [TraitName.safeParse(name), TraitValue.safeParse(ctx.value[name])];
+    for (const issue of checks.flatMap((c) => c.error?.issues ?? []))
+      ctx.issues.push({ ...issue, path: [name, ...issue.path], input: ctx.value[name] } as never);
+  }
+});
 
 const MessageRef = z.strictObject({
   messageId: id,

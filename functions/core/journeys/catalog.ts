@@ -27,7 +27,12 @@ export type JourneyCatalog = {
   dated(): readonly Journey[];
   /** Whether an event of this type may start a journey (or look up a date for one). */
   mayStart(eventType: string): boolean;
+  /** Why a stored version of a journey cannot run (it was refused when the catalog was read), if it was. */
+  refused(journeyId: string, version: number): string | undefined;
 };
+
+/** A stored version that does not decode or validate: it runs for no one, and its customers are parked. */
+export type RefusedVersion = { journeyId: string; version: number; reason: string };
 
 /** The event type that starts a journey of each entry kind. */
 export function entryEventType(journey: Journey): string {
@@ -88,27 +93,35 @@ class EntryIndex {
   }
 }
 
-/** `journeys`: every stored version of every journey; the highest version of each is its current one. */
-export function createCatalog(journeys: readonly Journey[]): JourneyCatalog {
+/**
+ * `journeys`: every stored version of every journey; the highest version of each is its current
+ * one. `refused`: the stored versions that cannot run; a journey whose highest version is one of
+ * them starts for no one (it never falls back to an older version).
+ */
+export function createCatalog(journeys: readonly Journey[], refused: readonly RefusedVersion[] = []): JourneyCatalog {
   const versions = new Map<string, Map<number, Journey>>();
   for (const journey of journeys) {
     const byVersion = versions.get(journey.id) ?? new Map<number, Journey>();
     byVersion.set(journey.version ?? 1, journey);
     versions.set(journey.id, byVersion);
   }
+  const reasons = new Map(refused.map((r) => [`${r.version}#${r.journeyId}`, r.reason]));
+  const highestRefused = new Map<string, number>();
+  for (const r of refused) highestRefused.set(r.journeyId, Math.max(r.version, highestRefused.get(r.journeyId) ?? 0));
   const current = new Map(
     [...versions].map(([id, byVersion]) => [id, byVersion.get(Math.max(...byVersion.keys())) as Journey]),
   );
+  const startsNone = (journey: Journey) => (highestRefused.get(journey.id) ?? 0) > (journey.version ?? 1);
   const byEntry = new Map<string, EntryIndex>();
   for (const journey of current.values()) {
-    if (journey.status !== 'live') continue;
+    if (journey.status !== 'live' || startsNone(journey)) continue;
     const type = entryEventType(journey);
     const index = byEntry.get(type) ?? new EntryIndex();
     index.add(journey);
     byEntry.set(type, index);
   }
   const none: readonly Journey[] = [];
-  const dated = [...current.values()].filter((j) => j.status === 'live' && j.entry.type === 'date');
+  const dated = [...current.values()].filter((j) => j.status === 'live' && j.entry.type === 'date' && !startsNone(j));
   return {
     entering: (eventType, profile) => byEntry.get(eventType)?.candidates(profile) ?? none,
     version: (journeyId, version) => {
@@ -119,5 +132,6 @@ export function createCatalog(journeys: readonly Journey[]): JourneyCatalog {
     all: () => [...current.values()],
     dated: () => dated,
     mayStart: (eventType) => byEntry.has(eventType) || dated.length > 0,
+    refused: (journeyId, version) => reasons.get(`${version}#${journeyId}`),
   };
 }

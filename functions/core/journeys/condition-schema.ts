@@ -22,12 +22,14 @@
  * - Number comparisons need a number fact; time comparisons need a fact that is a time string
  *   (`Date.parse`); any other fact makes them false. `between` is inclusive at both ends.
  * - `contains`: an array fact holds the value, or a string fact holds the string value.
+ * - Numbers are what the store keeps exactly (../storable.ts): a journey is stored as written.
  * - Groups nest at most MAX_DEPTH levels deep.
  * - `conditionErrors` (conditions.ts) accepts exactly what this schema accepts, and says what
  *   is wrong with the rest in words a marketer can act on, each with its exact JSON path.
  */
 
 import { z } from 'zod';
+import { StorableNumber } from '../storable';
 
 export const FACT_ROOTS = ['event', 'profile'] as const;
 
@@ -61,9 +63,9 @@ export const FactPath = z
     'must be a dotted path starting with event. or profile., such as profile.orders',
   );
 
-export const Scalar = z.union([z.string().max(MAX_STRING), z.number(), z.boolean(), z.null()]);
+export const Scalar = z.union([z.string().max(MAX_STRING), StorableNumber, z.boolean(), z.null()]);
 export const Time = z.iso.datetime({ offset: true });
-export const Comparable = z.union([z.number(), Time]);
+export const Comparable = z.union([StorableNumber, Time]);
 
 /** [low, high]: two numbers or two times, low first. */
 export const Range = z
@@ -83,9 +85,9 @@ export const Leaf = z.discriminatedUnion('op', [
   leaf(['gt', 'gte', 'lt', 'lte'], Comparable),
   leaf(['between'], Range),
   leaf(['in', 'nin'], z.array(Scalar).min(1).max(MAX_LIST)),
-  leaf(['contains'], z.union([z.string().max(MAX_STRING), z.number(), z.boolean()])),
+  leaf(['contains'], z.union([z.string().max(MAX_STRING), StorableNumber, z.boolean()])),
   z.strictObject({ fact: FactPath, op: z.enum(['exists', 'missing']) }),
-  z.strictObject({ fact: FactPath, op: z.literal('within_last'), days: z.number().positive().max(MAX_DAYS) }),
+  z.strictObject({ fact: FactPath, op: z.literal('within_last'), days: StorableNumber.positive().max(MAX_DAYS) }),
 ]);
 export type Leaf = z.infer<typeof Leaf>;
 

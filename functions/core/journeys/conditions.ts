@@ -10,6 +10,7 @@
 
 import { childPath } from '../json-path';
 import { ownValue } from '../own';
+import { storableNumberProblem } from '../storable';
 import {
   type Condition,
   type Facts,
@@ -94,10 +95,14 @@ const kindOf = (v: unknown) =>
         ? 'an object'
         : `the ${typeof v} ${show(v)}`;
 
+const isStorable = (v: number) => storableNumberProblem(v) === undefined;
 const isScalar = (v: unknown) =>
-  v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || typeof v === 'string';
+  v === null || typeof v === 'boolean' || (typeof v === 'number' && isStorable(v)) || typeof v === 'string';
 const isTime = (v: unknown): v is string => typeof v === 'string' && Time.safeParse(v).success;
-const isComparable = (v: unknown) => (typeof v === 'number' && Number.isFinite(v)) || isTime(v);
+const isComparable = (v: unknown) => (typeof v === 'number' && isStorable(v)) || isTime(v);
+/** What is wrong with a number the store could not keep, said of `what`. */
+const numberProblem = (v: unknown, what: string) =>
+  typeof v === 'number' && !isStorable(v) ? `${what} ${show(v)} ${storableNumberProblem(v)}` : undefined;
 
 const TIME_EXAMPLE = '"2026-01-31T00:00:00Z"';
 
@@ -253,6 +258,7 @@ function checkLeaf(input: Record<string, unknown>, path: string, unknown: string
     const days = input.days;
     if (typeof days !== 'number' || !Number.isFinite(days))
       add(daysAt, `"days" must be a number of days such as 30, not ${kindOf(days)}`);
+    else if (numberProblem(days, '"days"')) add(daysAt, numberProblem(days, '"days"') as string);
     else if (days <= 0) add(daysAt, `"days" must be more than 0, not ${days}`);
     else if (days > MAX_DAYS) add(daysAt, `"days" must be at most ${MAX_DAYS} (100 years), not ${days}`);
     return;
@@ -286,6 +292,8 @@ function checkValue(op: Operator, value: unknown, at: string, errors: ConditionE
   const longString = (v: unknown) => typeof v === 'string' && v.length > MAX_STRING;
   const comparableProblem = (v: unknown): string | undefined => {
     if (isComparable(v)) return undefined;
+    const unstorable = numberProblem(v, 'the number');
+    if (unstorable) return unstorable;
     if (typeof v === 'string') {
       if (v.trim() !== '' && Number.isFinite(Number(v)))
         return `must be the number ${Number(v)}, not the string ${show(v)}`;
@@ -296,7 +304,8 @@ function checkValue(op: Operator, value: unknown, at: string, errors: ConditionE
   switch (op) {
     case 'eq':
     case 'ne':
-      if (!isScalar(value)) {
+      if (numberProblem(value, '"value"')) add(at, numberProblem(value, '"value"') as string);
+      else if (!isScalar(value)) {
         const hint = Array.isArray(value) ? `; to match one of several values use "${op === 'eq' ? 'in' : 'nin'}"` : '';
         add(at, `"value" must be a string, number, boolean or null for ${op}, not ${kindOf(value)}${hint}`);
       } else if (longString(value)) add(at, `"value" is longer than ${MAX_STRING} characters`);
@@ -351,13 +360,16 @@ function checkValue(op: Operator, value: unknown, at: string, errors: ConditionE
         add(at, `"value" has ${value.length} values; ${op} takes at most ${MAX_LIST}`);
       } else {
         value.forEach((v, i) => {
-          if (!isScalar(v)) add(`${at}[${i}]`, `must be a string, number, boolean or null, not ${kindOf(v)}`);
+          const unstorable = numberProblem(v, 'the number');
+          if (unstorable) add(`${at}[${i}]`, unstorable);
+          else if (!isScalar(v)) add(`${at}[${i}]`, `must be a string, number, boolean or null, not ${kindOf(v)}`);
           else if (longString(v)) add(`${at}[${i}]`, `is longer than ${MAX_STRING} characters`);
         });
       }
       return;
     case 'contains':
-      if (!isScalar(value) || value === null) {
+      if (numberProblem(value, '"value"')) add(at, numberProblem(value, '"value"') as string);
+      else if (!isScalar(value) || value === null) {
         add(at, `"value" must be a string, number or boolean for contains, not ${kindOf(value)}`);
       } else if (longString(value)) add(at, `"value" is longer than ${MAX_STRING} characters`);
       return;

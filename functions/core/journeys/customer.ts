@@ -22,6 +22,8 @@ import {
   type JourneyEvent,
   onEvent,
   onTimer,
+  park,
+  type Step,
 } from './runtime';
 import type { Journey } from './schema';
 
@@ -42,12 +44,58 @@ export type JourneyIntent = Intent & { journeyId: string; version: number; insta
 /** A timer as the timers port delivers it back. */
 export type JourneyTimer = { journeyId: string; instanceId: string; timerId: string };
 
+/** An instance that could not run on and was parked; `error`: the name of what was thrown, if anything was. */
+export type JourneyFailure = { journeyId: string; version: number; reason: string; error?: string };
+
 export type CustomerStep = {
   state: CustomerJourneys;
   intents: JourneyIntent[];
   /** Entries refused, by journey, for stats and debugging. */
   refused: { journeyId: string; reason: EntryRefusal }[];
+  /** Instances parked in this step: one journey that cannot run never stops the customer's others. */
+  failed: JourneyFailure[];
 };
+
+/** How long a failed instance is kept at least, for an operator to see (and for its version to take the customer no more). */
+const FAILED_KEPT_MS = 30 * 86_400_000;
+
+const reasonOf = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 500);
+
+/** The instance parked for what `move` threw, counted in the step's failures. */
+function parkFailed(instance: Instance, error: unknown, step: CustomerStep, now: number): Step {
+  const parked = park(instance, reasonOf(error), now);
+  step.failed.push({
+    journeyId: instance.journeyId,
+    version: instance.version,
+    reason: parked.instance.failure?.reason ?? '',
+    error: error instanceof Error ? error.name : typeof error,
+  });
+  return parked;
+}
+
+/**
+ * `move` run for one instance, isolated: whatever it throws parks that instance with the reason,
+ * and the customer's other journeys go on.
+ */
+function guarded(instance: Instance, step: CustomerStep, now: number, move: () => Step): Step {
+  try {
+    return move();
+  } catch (e) {
+    return parkFailed(instance, e, step, now);
+  }
+}
+
+/** An instance of a version that was refused when the catalog was read: parked with that reason. */
+function parkRefused(instance: Instance, reason: string, step: CustomerStep, now: number): Instance {
+  const parked = park(instance, `this version of the journey cannot run: ${reason}`, now);
+  step.failed.push({
+    journeyId: instance.journeyId,
+    version: instance.version,
+    reason: parked.instance.failure?.reason ?? '',
+  });
+  step.intents.push(...tag(parked.instance, parked.intents));
+  return parked.instance;
+}
 
 const tag = (instance: Instance, intents: Intent[]): JourneyIntent[] =>
   intents.map((i) => ({
@@ -57,10 +105,12 @@ const tag = (instance: Instance, intents: Intent[]): JourneyIntent[] =>
     instanceId: instance.instanceId,
   }));
 
-/** How long an ended instance is kept: until its journey's longest attribution window has passed. */
+/** How long an ended instance is kept: until its journey's longest attribution window has passed; a failed one a while longer. */
 function keepUntil(journey: Journey | undefined, instance: Instance): number {
   const windows = (journey?.goals ?? []).map((g) => parseDuration(g.attributionWindow));
-  return Date.parse(instance.enteredAt) + Math.max(0, ...windows);
+  const attribution = Date.parse(instance.enteredAt) + Math.max(0, ...windows);
+  if (instance.outcome !== 'failed') return attribution;
+  return Math.max(attribution, Date.parse(instance.failure?.at ?? instance.endedAt ?? '') + FAILED_KEPT_MS);
 }
 
 function prune(catalog: JourneyCatalog, instances: Instance[], now: number): Instance[] {
@@ -69,7 +119,55 @@ function prune(catalog: JourneyCatalog, instances: Instance[], now: number): Ins
   );
 }
 
-/** Starts the journeys the event enters the customer in, as their limits allow. */
+type Entering = { refused: EntryRefusal } | (Step & { enrollment?: Enrollment });
+
+/** Whether and how the event enters the customer in the journey; undefined when it is no entry event of it. */
+function entering(
+  journey: Journey,
+  enrollments: Readonly<Record<string, Enrollment>>,
+  instances: readonly Instance[],
+  event: JourneyEvent,
+  customer: Customer,
+  facts: Facts,
+  now: number,
+): Entering | undefined {
+  if (!isEntryEvent(journey, event, facts)) return undefined;
+  const version = journey.version ?? 1;
+  const mine = instances.filter((i) => i.journeyId === journey.id);
+  if (mine.some((i) => i.outcome === 'failed' && i.version === version)) return { refused: 'parked' };
+  return enter(
+    journey,
+    ownValue(enrollments, journey.id),
+    mine.filter((i) => i.outcome === undefined),
+    event,
+    customer,
+    now,
+  );
+}
+
+/** The instance an entry that threw would have started, parked. */
+function failedEntry(
+  journey: Journey,
+  enrollment: Enrollment | undefined,
+  event: JourneyEvent,
+  error: unknown,
+  step: CustomerStep,
+  now: number,
+): Step {
+  const entry = (enrollment?.entries ?? 0) + 1;
+  const instance: Instance = {
+    journeyId: journey.id,
+    version: journey.version ?? 1,
+    customerId: event.customerId,
+    instanceId: `${event.customerId}#${entry}`,
+    entry,
+    enteredAt: new Date(now).toISOString(),
+    visits: {},
+  };
+  return parkFailed(instance, error, step, now);
+}
+
+/** Starts the journeys the event enters the customer in, as their limits allow; one that throws is parked alone. */
 function enterJourneys(
   journeys: readonly Journey[],
   state: CustomerJourneys,
@@ -79,22 +177,38 @@ function enterJourneys(
   step: CustomerStep,
 ): CustomerJourneys {
   const facts: Facts = { event, profile: customer.profile, now };
-  const entering = journeys.filter((journey) => isEntryEvent(journey, event, facts));
-  if (entering.length === 0) return state;
-  const enrollments = { ...state.enrollments };
-  const instances = [...state.instances];
-  for (const journey of entering) {
-    const live = instances.filter((i) => i.journeyId === journey.id && i.outcome === undefined);
-    const result = enter(journey, ownValue(enrollments, journey.id), live, event, customer, now);
+  let enrollments: Record<string, Enrollment> | undefined;
+  let instances: Instance[] | undefined;
+  for (const journey of journeys) {
+    let result: Entering | undefined;
+    try {
+      result = entering(
+        journey,
+        enrollments ?? state.enrollments,
+        instances ?? state.instances,
+        event,
+        customer,
+        facts,
+        now,
+      );
+    } catch (e) {
+      result = failedEntry(journey, ownValue(enrollments ?? state.enrollments, journey.id), event, e, step, now);
+    }
+    if (result === undefined) continue;
     if ('refused' in result) {
       step.refused.push({ journeyId: journey.id, reason: result.refused });
       continue;
     }
-    setOwn(enrollments, journey.id, result.enrollment);
+    if (result.enrollment) {
+      enrollments ??= { ...state.enrollments };
+      setOwn(enrollments, journey.id, result.enrollment);
+    }
+    instances ??= [...state.instances];
     instances.push(result.instance);
     step.intents.push(...tag(result.instance, result.intents));
   }
-  return { ...state, enrollments, instances };
+  if (!enrollments && !instances) return state;
+  return { ...state, enrollments: enrollments ?? state.enrollments, instances: instances ?? state.instances };
 }
 
 /**
@@ -161,11 +275,15 @@ export function onCustomerEvent(
   customer: Customer,
   now: number,
 ): CustomerStep {
-  const step: CustomerStep = { state, intents: [], refused: [] };
+  const step: CustomerStep = { state, intents: [], refused: [], failed: [] };
   const instances = state.instances.map((instance) => {
+    // A parked instance is kept as it was: it counts no goal.
+    if (instance.outcome === 'failed') return instance;
+    const refused = instance.outcome === undefined ? catalog.refused(instance.journeyId, instance.version) : undefined;
+    if (refused !== undefined) return parkRefused(instance, refused, step, now);
     const journey = catalog.version(instance.journeyId, instance.version);
     if (!journey) return instance;
-    const moved = onEvent(journey, instance, event, customer, now);
+    const moved = guarded(instance, step, now, () => onEvent(journey, instance, event, customer, now));
     step.intents.push(...tag(moved.instance, moved.intents));
     return moved.instance;
   });
@@ -187,7 +305,7 @@ export function onCustomerTimer(
   customer: Customer,
   now: number,
 ): CustomerStep {
-  const step: CustomerStep = { state, intents: [], refused: [] };
+  const step: CustomerStep = { state, intents: [], refused: [], failed: [] };
   if (timer.instanceId === '') {
     const date = ownValue(state.dates, timer.journeyId);
     if (date?.timerId !== timer.timerId) return step;
@@ -206,9 +324,11 @@ export function onCustomerTimer(
   }
   const instances = state.instances.map((instance) => {
     if (instance.instanceId !== timer.instanceId || instance.journeyId !== timer.journeyId) return instance;
+    const refused = instance.outcome === undefined ? catalog.refused(instance.journeyId, instance.version) : undefined;
+    if (refused !== undefined) return parkRefused(instance, refused, step, now);
     const journey = catalog.version(instance.journeyId, instance.version);
     if (!journey) return instance;
-    const moved = onTimer(journey, instance, timer.timerId, customer, now);
+    const moved = guarded(instance, step, now, () => onTimer(journey, instance, timer.timerId, customer, now));
     step.intents.push(...tag(moved.instance, moved.intents));
     return moved.instance;
   });

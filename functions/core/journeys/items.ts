@@ -12,9 +12,11 @@ import { z } from 'zod';
 import type { Item, Key } from '../../ports';
 import { customerPk } from '../profiles/items';
 import { DataMap, decodeItem, ItemKey, isNumber, isObject, mapEntries, StringSet, Version } from '../stored-item';
+import type { RefusedVersion } from './catalog';
 import type { CustomerJourneys, JourneyIntent } from './customer';
 import type { Enrollment, Metric, Outcome } from './runtime';
 import { Action, JOURNEY_STATUSES, Journey, QuietTime } from './schema';
+import { type Problem, validateJourney } from './validate';
 
 export const journeysPk = (tenantId: string): string => `${tenantId}#JOURNEYS`;
 export const draftKey = (tenantId: string, journeyId: string): Key => ({
@@ -113,6 +115,46 @@ export function publishedJourneys(items: readonly Item[]): Journey[] {
   return journeys;
 }
 
+/**
+ * The catalog as the journey function runs it, from the items of the definitions partition: each
+ * published version decoded and validated again (validateJourney, the rules of publishing, without
+ * the tenant's channels), with the current status. A version that does not decode or validate is
+ * refused with its reason instead of stopping the others: it runs for no one.
+ */
+export function loadCatalog(items: readonly Item[]): { journeys: Journey[]; refused: RefusedVersion[] } {
+  const states = new Map<string, JourneyState | string>();
+  for (const item of items) {
+    const journeyId = stateJourneyId(item.sk);
+    if (journeyId === undefined) continue;
+    try {
+      states.set(journeyId, fromJourneyStateItem(item).state);
+    } catch (e) {
+      states.set(journeyId, `its state does not decode: ${(e as Error).message}`);
+    }
+  }
+  const journeys: Journey[] = [];
+  const refused: RefusedVersion[] = [];
+  for (const item of items) {
+    const at = versionOf(item.sk);
+    if (!at) continue;
+    const state = states.get(at.journeyId);
+    const refuse = (reason: string) => refused.push({ ...at, reason: reason.slice(0, 1000) });
+    if (typeof state === 'string') {
+      refuse(state);
+      continue;
+    }
+    const { problems, journey } = validateJourney(isObject(item.journey) ? item.journey : undefined);
+    if (!journey) {
+      const shown = problems.slice(0, 3).map((p: Problem) => `${p.path}: ${p.message}`);
+      const more = problems.length > 3 ? `; and ${problems.length - 3} more problems` : '';
+      refuse(`${shown.join('; ')}${more}`);
+    } else if (journey.id !== at.journeyId) {
+      refuse(`$.id: it is stored as journey "${at.journeyId}", not "${journey.id}"`);
+    } else journeys.push(state ? { ...journey, status: state.status } : journey);
+  }
+  return { journeys, refused };
+}
+
 export const customerJourneysKey = (tenantId: string, customerId: string): Key => ({
   pk: customerPk(tenantId, customerId),
   sk: 'JOURNEYS',
@@ -120,7 +162,7 @@ export const customerJourneysKey = (tenantId: string, customerId: string): Key =
 
 const Time = z.string();
 
-const OUTCOMES = ['completed', 'exited', 'converted', 'held_out'] as const satisfies readonly Outcome[];
+const OUTCOMES = ['completed', 'exited', 'converted', 'held_out', 'failed'] as const satisfies readonly Outcome[];
 /** Every outcome decodes: the compiler refuses this if Outcome gains a member OUTCOMES lacks. */
 const _everyOutcome: Exclude<Outcome, (typeof OUTCOMES)[number]> extends never ? true : never = true;
 void _everyOutcome;
@@ -142,6 +184,7 @@ const InstanceSchema = z.looseObject({
   outcome: z.enum(OUTCOMES).optional(),
   endedAt: Time.optional(),
   convertedAt: Time.optional(),
+  failure: z.looseObject({ reason: z.string(), at: Time }).optional(),
 });
 
 /** One customer's journeys (functions/core/journeys/customer.ts). */
@@ -160,6 +203,7 @@ const METRICS = [
   'exited',
   'converted',
   'held_out',
+  'failed',
   'sent',
   'capped',
   'waiting',
@@ -244,6 +288,7 @@ export const JourneyStatsItem = z
     completed: Counter,
     exited: Counter,
     held_out: Counter,
+    failed: Counter,
     converted: Counter,
     sent: Counter,
     capped: Counter,
@@ -262,6 +307,7 @@ export const DailySlotsItem = z.looseObject({ ...ItemKey, keys: StringSet.option
 /**
  * Counters of a journey (not idempotent: a crash between carrying out intents and recording
  * that they were may count them twice): `entered`, `completed`, `exited`, `held_out`,
+ * `failed` (instances parked because they could not run on),
  * `converted`, `sent`, `capped` (actions not sent because the journey reached its daily cap),
  * and `at#<activity>`, the customers waiting at each activity now.
  */
@@ -277,6 +323,7 @@ export function statsOf(item: Item | undefined) {
     completed: stats?.completed ?? 0,
     exited: stats?.exited ?? 0,
     heldOut: stats?.held_out ?? 0,
+    failed: stats?.failed ?? 0,
     converted: stats?.converted ?? 0,
     sent: stats?.sent ?? 0,
     capped: stats?.capped ?? 0,

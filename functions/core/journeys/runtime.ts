@@ -10,7 +10,7 @@
  */
 
 import { fnv1a32 } from '../hash';
-import { ownPath, ownValue, withOwn } from '../own';
+import { ownPath, ownValue, setOwn } from '../own';
 import type { Facts } from './condition-schema';
 import { compileCondition } from './conditions';
 import { localDateTime, nextLocalTime, parseDuration } from './local-time';
@@ -28,7 +28,8 @@ export type JourneyEvent = {
 /** What the runtime knows of the customer: the profile facts conditions read, and their time zone. */
 export type Customer = { profile: Record<string, unknown>; timeZone: string };
 
-export type Outcome = 'completed' | 'exited' | 'converted' | 'held_out';
+/** `failed`: the instance could not run on; it is parked with its `failure` and runs no more. */
+export type Outcome = 'completed' | 'exited' | 'converted' | 'held_out' | 'failed';
 
 export type Instance = {
   journeyId: string;
@@ -48,6 +49,8 @@ export type Instance = {
   outcome?: Outcome;
   endedAt?: string;
   convertedAt?: string;
+  /** Why a failed instance could not run on, and when. */
+  failure?: { reason: string; at: string };
 };
 
 /** A customer's history with one journey: how often and when last they entered. */
@@ -61,6 +64,7 @@ export type Metric =
   | 'exited'
   | 'converted'
   | 'held_out'
+  | 'failed'
   | 'sent'
   | 'capped'
   | 'waiting'
@@ -81,9 +85,21 @@ export type Intent =
 
 export type Step = { instance: Instance; intents: Intent[] };
 
-/** Loops must pass a wait: more activities than this in one step means the journey never waits. */
-const MAX_ACTIVITIES_PER_STEP = 100;
 const PAUSED_RETRY_MS = 3_600_000;
+
+const activityCounts = new WeakMap<object, number>();
+/**
+ * Validation refuses loops that pass no wait, so a run visits each activity at most once: a run
+ * longer than the journey has activities is a loop (in a version validated by an older rule).
+ */
+function mostSteps(journey: Journey): number {
+  let count = activityCounts.get(journey.activities);
+  if (count === undefined) {
+    count = Object.keys(journey.activities).length;
+    activityCounts.set(journey.activities, count);
+  }
+  return count;
+}
 
 const compiled = new WeakMap<object, (facts: Facts) => boolean>();
 /** Conditions are compiled once per journey object, on first use. */
@@ -142,7 +158,14 @@ export function isEntryEvent(journey: Journey, event: JourneyEvent, facts: Facts
   }
 }
 
-export type EntryRefusal = 'not_live' | 'outside_schedule' | 'reentry_cap' | 'reentry_interval' | 'already_in';
+/** `parked`: the customer's instance of this version of the journey failed, and is kept as it was. */
+export type EntryRefusal =
+  | 'not_live'
+  | 'outside_schedule'
+  | 'reentry_cap'
+  | 'reentry_interval'
+  | 'already_in'
+  | 'parked';
 
 /**
  * Whether the customer may enter now, by the journey's status, schedule and limits; `live` are
@@ -265,6 +288,15 @@ export function onTimer(journey: Journey, instance: Instance, timerId: string, c
   ]);
 }
 
+/**
+ * The instance parked: it could not run on (`reason`). It keeps its history (entry, visits), leaves
+ * the activity it was at, and is counted as failed.
+ */
+export function park(instance: Instance, reason: string, now: number): Step {
+  const parked = end(instance, 'failed', now, []);
+  return { ...parked, instance: { ...parked.instance, failure: { reason, at: iso(now) } } };
+}
+
 function end(instance: Instance, outcome: Outcome, now: number, intents: Intent[]): Step {
   const { activity, waiting, ...rest } = instance;
   // A conversion was counted when it happened; the end is counted once, as how the instance left.
@@ -303,13 +335,24 @@ function waitEnd(activity: Extract<Activity, { type: 'wait' }>, customer: Custom
   if (!spec) return now;
   const date = factAt(customer.profile, spec.date);
   if (typeof date !== 'string') return now;
-  return localDateTime(date, { offsetDays: spec.offsetDays, time: spec.time, timeZone: customer.timeZone });
+  try {
+    return localDateTime(date, { offsetDays: spec.offsetDays, time: spec.time, timeZone: customer.timeZone });
+  } catch {
+    return now; // not a date: as a missing one, nothing to wait for
+  }
 }
 
 /** The value at a fact path such as profile.traits.birthday: own properties only, never an inherited member. */
 export function factAt(profile: Record<string, unknown>, path: string): unknown {
   return ownPath({ profile }, path.split('.'));
 }
+
+/** The instance at activity `at`, with `visits`. */
+const atActivity = (instance: Instance, at: string | undefined, visits: Record<string, number>): Instance => ({
+  ...instance,
+  ...(at === undefined ? {} : { activity: at }),
+  visits,
+});
 
 /** Runs activities from `activityId` until the instance waits or ends. */
 function run(
@@ -321,18 +364,22 @@ function run(
   now: number,
   intents: Intent[],
 ): Step {
-  let instance = start;
+  // One copy of the visits for the whole run, so that a long run costs in proportion to its length.
+  const visits = { ...start.visits };
+  let current = start.activity;
   let id: string | undefined = activityId;
+  const limit = mostSteps(journey);
   for (let steps = 0; id !== undefined; steps++) {
-    if (steps >= MAX_ACTIVITIES_PER_STEP) throw new Error(`journey ${journey.id} loops without a wait at ${id}`);
+    if (steps >= limit) throw new Error(`loops without a wait at activity "${id}"`);
     const activity: Activity | undefined = ownValue(journey.activities, id);
-    if (!activity) throw new Error(`journey ${journey.id} has no activity ${id}`);
-    const visit = (ownValue(instance.visits, id) ?? 0) + 1;
-    instance = { ...instance, activity: id, visits: withOwn(instance.visits, id, visit) };
-    const key = `${journey.id}:${instance.instanceId}:${id}:${visit}`;
+    if (!activity) throw new Error(`no activity "${id}"`);
+    const visit = (ownValue(visits, id) ?? 0) + 1;
+    setOwn(visits, id, visit);
+    current = id;
+    const key = `${journey.id}:${start.instanceId}:${id}:${visit}`;
     switch (activity.type) {
       case 'exit':
-        return end(instance, 'exited', now, intents);
+        return end(atActivity(start, current, visits), 'exited', now, intents);
       case 'action':
         intents.push(
           {
@@ -351,7 +398,7 @@ function run(
         id = activity.branches.find((b) => holds(b.condition, facts))?.next ?? activity.default;
         break;
       case 'split': {
-        const at = bucket(`${journey.id}:${id}`, instance.customerId);
+        const at = bucket(`${journey.id}:${id}`, start.customerId);
         let upTo = 0;
         const path = activity.paths.find((p) => {
           upTo += p.percent;
@@ -361,8 +408,8 @@ function run(
         break;
       }
       case 'holdout':
-        if (bucket(`${journey.id}:${id}:holdout`, instance.customerId) < activity.percent) {
-          return end(instance, 'held_out', now, intents);
+        if (bucket(`${journey.id}:${id}:holdout`, start.customerId) < activity.percent) {
+          return end(atActivity(start, current, visits), 'held_out', now, intents);
         }
         id = activity.next;
         break;
@@ -382,9 +429,9 @@ function run(
           { type: 'set_timer', timerId: key, at: waiting.at },
           { type: 'metric', metric: 'waiting', activity: id },
         );
-        return { instance: { ...instance, waiting }, intents };
+        return { instance: { ...atActivity(start, current, visits), waiting }, intents };
       }
     }
   }
-  return end(instance, 'completed', now, intents);
+  return end(atActivity(start, current, visits), 'completed', now, intents);
 }

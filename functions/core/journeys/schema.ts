@@ -9,6 +9,7 @@
 
 import { z } from 'zod';
 import { STAGES } from '../scoring/stages';
+import { StorableNumber } from '../storable';
 import { Condition, FactPath } from './condition-schema';
 import { parseDuration } from './local-time';
 
@@ -130,6 +131,9 @@ export const CHANNEL_OF: Partial<Record<ActionKind, string>> = {
 
 // ---- activities -----------------------------------------------------------------------------
 
+/** A share of customers; as every number of a journey, one the store keeps exactly. */
+const Percent = StorableNumber.positive().max(100);
+
 const Next = Id.optional().describe('the next activity; none: the journey ends here');
 
 export const WaitActivity = z.strictObject({
@@ -172,15 +176,13 @@ export const BranchActivity = z.strictObject({
 export const SplitActivity = z.strictObject({
   type: z.literal('split'),
   /** Random but sticky per customer; percentages add up to 100. */
-  paths: z
-    .array(z.strictObject({ name: z.string().min(1).max(64), percent: z.number().positive().max(100), next: Next }))
-    .min(2),
+  paths: z.array(z.strictObject({ name: z.string().min(1).max(64), percent: Percent, next: Next })).min(2),
 });
 
 export const HoldoutActivity = z.strictObject({
   type: z.literal('holdout'),
   /** This share of customers (sticky) leaves here and gets nothing; they are counted as the control group. */
-  percent: z.number().positive().max(100),
+  percent: Percent,
   next: Next,
 });
 

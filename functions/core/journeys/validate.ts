@@ -1,8 +1,10 @@
 /**
  * Validation of a journey as written: the schema, then the static checks a runtime cannot make
- * up for (activities that do not exist or cannot be reached, loops without a wait, branches
- * without a default, splits that do not add up, channels the tenant has not configured).
- * Every problem names its JSON path.
+ * up for (activities that do not exist or cannot be reached, loops without a wait, more actions
+ * in a row than one step may take, branches without a default, splits that do not add up,
+ * channels the tenant has not configured). Every problem names its JSON path. Publishing and
+ * the journey function's catalog (items.ts loadCatalog) both use it, so what publishes runs; the
+ * graph walks are iterative, so a journey of any size validates.
  */
 
 import type { z } from 'zod';
@@ -10,6 +12,7 @@ import { EVENT_TYPES } from '../events/schemas';
 import { jsonPath } from '../json-path';
 import { hasOwnKey, ownPath, ownValue } from '../own';
 import { conditionErrors } from './conditions';
+import { parseDuration } from './local-time';
 
 const toPath = (path: readonly PropertyKey[]) => jsonPath('$', path);
 
@@ -62,29 +65,106 @@ function successors(activity: Activity): { target: string | undefined; path: Pro
   }
 }
 
-const isWait = (a: Activity | undefined) => a?.type === 'wait' || a?.type === 'wait_for_event';
+/** At most this many actions may run one after another without a wait: they are written with the customer's state. */
+export const MAX_ACTIONS_WITHOUT_WAIT = 200;
+/** A loop is listed by at most this many of its activities. */
+const LOOP_SHOWN = 12;
+/** At most this many problems are listed, and how many more there are. */
+const MAX_PROBLEMS = 100;
 
-/** Cycles that pass no wait, each as the list of activities around it. */
-function loopsWithoutWait(journey: Journey): string[][] {
+const durationOf = (text: string) => {
+  try {
+    return parseDuration(text);
+  } catch {
+    return 0;
+  }
+};
+
+/**
+ * Whether reaching the activity always stops the run until later: a wait for some time, until
+ * a local time, or for an event with a timeout. A wait of zero, or until a date of the customer's
+ * (which may have passed, or be missing), may end at once, and the run goes straight on.
+ */
+function holdsBack(activity: Activity | undefined): boolean {
+  if (activity?.type === 'wait_for_event') return durationOf(activity.timeout) > 0;
+  if (activity?.type !== 'wait') return false;
+  return activity.until !== undefined || (activity.for !== undefined && durationOf(activity.for) > 0);
+}
+
+/**
+ * The graph of what runs at once: for each activity that does not hold back, the activities it
+ * may go on to in the same run (a target that holds back ends the run there, so it is left out).
+ */
+function instantTargets(journey: Journey): Map<string, string[]> {
+  const targets = new Map<string, string[]>();
+  for (const [id, activity] of Object.entries(journey.activities)) {
+    if (holdsBack(activity)) continue;
+    const next = successors(activity)
+      .map((s) => s.target)
+      .filter((t): t is string => t !== undefined && hasOwnKey(journey.activities, t))
+      .filter((t) => !holdsBack(ownValue(journey.activities, t)));
+    targets.set(id, [...new Set(next)]);
+  }
+  return targets;
+}
+
+/** Cycles that pass no wait that holds back, each as the list of activities around it; iterative, so any size. */
+function loopsWithoutWait(targets: Map<string, string[]>): string[][] {
   const loops: string[][] = [];
-  const state = new Map<string, 'open' | 'done'>();
-  const stack: string[] = [];
-  const visit = (id: string) => {
-    state.set(id, 'open');
-    stack.push(id);
-    const activity = ownValue(journey.activities, id);
-    for (const { target } of activity ? successors(activity) : []) {
-      if (target === undefined || !hasOwnKey(journey.activities, target)) continue;
-      if (isWait(ownValue(journey.activities, target))) continue;
-      if (state.get(target) === 'open') loops.push([...stack.slice(stack.indexOf(target)), target]);
-      else if (!state.has(target)) visit(target);
-    }
-    stack.pop();
-    state.set(id, 'done');
+  const done = new Set<string>();
+  const depthOf = new Map<string, number>();
+  const stack: { id: string; next: string[]; i: number }[] = [];
+  const open = (id: string) => {
+    depthOf.set(id, stack.length);
+    stack.push({ id, next: targets.get(id) ?? [], i: 0 });
   };
-  for (const [id, activity] of Object.entries(journey.activities)) if (!state.has(id) && !isWait(activity)) visit(id);
+  for (const root of targets.keys()) {
+    if (done.has(root)) continue;
+    open(root);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as { id: string; next: string[]; i: number };
+      const target = frame.next[frame.i++];
+      if (target === undefined) {
+        stack.pop();
+        depthOf.delete(frame.id);
+        done.add(frame.id);
+        continue;
+      }
+      const depth = depthOf.get(target);
+      if (depth !== undefined) loops.push([...stack.slice(depth).map((f) => f.id), target]);
+      else if (!done.has(target)) open(target);
+    }
+  }
   return loops;
 }
+
+/**
+ * For each activity, the most actions a run starting there can take before it waits, on a graph
+ * without loops: each activity is settled once its targets are, in an iterative post-order.
+ */
+function actionsWithoutWait(journey: Journey, targets: Map<string, string[]>): Map<string, number> {
+  const most = new Map<string, number>();
+  const own = (id: string) => (ownValue(journey.activities, id)?.type === 'action' ? 1 : 0);
+  for (const root of targets.keys()) {
+    if (most.has(root)) continue;
+    const stack = [{ id: root, i: 0 }];
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as { id: string; i: number };
+      const next = targets.get(frame.id) ?? [];
+      const target = next[frame.i++];
+      if (target !== undefined) {
+        if (!most.has(target)) stack.push({ id: target, i: 0 });
+        continue;
+      }
+      stack.pop();
+      most.set(frame.id, own(frame.id) + next.reduce((m, t) => Math.max(m, most.get(t) ?? 0), 0));
+    }
+  }
+  return most;
+}
+
+const showLoop = (loop: readonly string[]) =>
+  (loop.length > LOOP_SHOWN ? [...loop.slice(0, LOOP_SHOWN - 1), '…', loop.at(-1)] : loop).join(' → ');
 
 function staticProblems(journey: Journey, channels: readonly string[] | undefined): Problem[] {
   const problems: Problem[] = [];
@@ -174,8 +254,28 @@ function staticProblems(journey: Journey, channels: readonly string[] | undefine
   for (const id of Object.keys(journey.activities)) {
     if (!reached.has(id)) add(['activities', id], 'unreachable: no path from startActivity leads here');
   }
-  for (const loop of loopsWithoutWait(journey)) {
-    add(['activities', loop[0] as string], `loops without a wait: ${loop.join(' → ')}`);
+  const targets = instantTargets(journey);
+  const loops = loopsWithoutWait(targets);
+  for (const loop of loops) {
+    const atOnce = loop.filter((id) => ownValue(journey.activities, id)?.type.startsWith('wait'));
+    const note = atOnce.length
+      ? ` (the wait at "${atOnce[0]}" may end at once: a zero duration, or a date that has passed or is missing)`
+      : '';
+    add(['activities', loop[0] as string], `loops without a wait: ${showLoop(loop)}${note}`);
+  }
+  if (loops.length === 0) {
+    const most = actionsWithoutWait(journey, targets);
+    let worst: [string, number] | undefined;
+    for (const id of targets.keys()) {
+      const n = most.get(id) ?? 0;
+      if (!worst || n > worst[1]) worst = [id, n];
+    }
+    if (worst && worst[1] > MAX_ACTIONS_WITHOUT_WAIT) {
+      add(
+        ['activities', worst[0]],
+        `up to ${worst[1]} actions run from here without a wait between them; at most ${MAX_ACTIONS_WITHOUT_WAIT}`,
+      );
+    }
   }
   return problems;
 }
@@ -194,4 +294,9 @@ export function validateJourney(
   return problems.length > 0 ? { problems: sortProblems(problems) } : { journey: parsed.data, problems: [] };
 }
 
-const sortProblems = (problems: Problem[]) => problems.sort((a, b) => a.path.localeCompare(b.path));
+function sortProblems(problems: Problem[]): Problem[] {
+  problems.sort((a, b) => a.path.localeCompare(b.path));
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  const more = problems.length - MAX_PROBLEMS + 1;
+  return [...problems.slice(0, MAX_PROBLEMS - 1), { path: '$', message: `and ${more} more problems` }];
+}

@@ -19,7 +19,10 @@ export const tombstoneKey = (tenantId: string, customerId: string): Key => ({
   sk: 'TOMBSTONE',
 });
 
-/** Events of the customer that occurred up to `erasedAt` are dropped if they arrive later (redeliveries). */
+/**
+ * Events of the customer received or dated up to `erasedAt` are dropped whenever they arrive
+ * (redeliveries, retries, late reports): what the customer did before the erasure stays erased.
+ */
 export const tombstoneItem = (tenantId: string, customerId: string, now: number): Item => ({
   ...tombstoneKey(tenantId, customerId),
   erasedAt: new Date(now).toISOString(),
@@ -30,6 +33,17 @@ export const TombstoneItem = z.looseObject({ ...ItemKey, erasedAt: z.iso.datetim
 
 /** When the customer of this tombstone was erased (ISO-8601 UTC): their events up to then are dropped. */
 export const erasedAtOf = (tombstone: Item): string => decodeItem(TombstoneItem, tombstone).erasedAt;
+
+/**
+ * Whether an event belongs to what was erased: received (put on the bus) or dated no later than
+ * the erasure. The receive time is the bus's, second-truncated; an event without one counts as
+ * received before.
+ */
+export function erasedEvent(erasedAt: string, event: { occurredAt: string }, receivedAt: string | undefined): boolean {
+  const erased = Date.parse(erasedAt);
+  if (Date.parse(event.occurredAt) <= erased) return true;
+  return receivedAt === undefined || !(Date.parse(receivedAt) > erased);
+}
 
 export const auditPk = (tenantId: string): string => `${tenantId}#AUDIT`;
 

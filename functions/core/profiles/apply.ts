@@ -1,7 +1,16 @@
 import type { CanonicalEvent } from '../events/schemas';
 import { ownValue, setOwn } from '../own';
 import type { StoredProfile } from './items';
-import { foldEvents, mergeProfiles } from './profile';
+import {
+  addPastOrder,
+  isPast,
+  type OrderMove,
+  type PastOrderBook,
+  periodOf,
+  planOrderMove,
+  withMovedOrders,
+} from './order-book';
+import { foldEvents, mergeProfiles, type Profile } from './profile';
 import { eventHash, holds, isHotWeek, type Seen, splitHashes, weekOf } from './seen';
 
 /** Hashes a ledger item holds, by week, for the weeks of this customer's old events. */
@@ -15,7 +24,51 @@ export type ProfileWrite = {
   duplicates: CanonicalEvent[];
   /** Weeks of hashes to add to the ledger before `next` is written, since `next` no longer holds them. */
   toLedger: { week: string; hashes: string[] }[];
+  /** Orders to add to period items (`ORDERS#<period>#<version>`) before `next` is written, which drops them. */
+  toOrderPeriods: { period: string; version: number; members: string[] }[];
 };
+
+const NO_PAST_ORDERS: PastOrderBook = new Map();
+
+const ORDER_REPORTS: ReadonlySet<string> = new Set(['order_placed', 'order_updated', 'order_cancelled']);
+
+/** When an order report says the order was placed (order_placed: when it occurred, unless it says). */
+function reportedPlacedAt(event: CanonicalEvent): string | undefined {
+  if (!ORDER_REPORTS.has(event.type)) return undefined;
+  const { placedAt } = event.properties as { placedAt?: string };
+  return new Date(placedAt ?? event.occurredAt).toISOString();
+}
+
+/**
+ * The periods whose items must be read before these events are folded: the ones of reports of
+ * orders not on the profile that may be past orders (placed in or before the period `orderBookFrom` is in).
+ */
+export function pastOrderPeriods(stored: StoredProfile | undefined, events: readonly CanonicalEvent[]): string[] {
+  const from = stored?.profile.orderBookFrom;
+  if (!from) return [];
+  const periods = new Set<string>();
+  for (const event of events) {
+    const placedAt = reportedPlacedAt(event);
+    if (placedAt === undefined) continue;
+    const { orderId } = event.properties as { orderId: string };
+    if (ownValue(stored.profile.orderBook, orderId) !== undefined) continue;
+    const period = periodOf(placedAt);
+    if (period <= periodOf(from.placedAt)) periods.add(period);
+  }
+  return [...periods];
+}
+
+/** The profile without the orders that move out: their summary joins the past orders'. */
+function withoutMoved(profile: Profile, move: OrderMove): Profile {
+  const leaving = new Set(move.moved.map(([id]) => id));
+  const orderBook: Profile['orderBook'] = {};
+  for (const [id, entry] of Object.entries(profile.orderBook)) if (!leaving.has(id)) setOwn(orderBook, id, entry);
+  const from = profile.orderBookFrom;
+  // Late reports of past orders were counted in the summary when they were folded.
+  const joining = move.moved.filter(([id, e]) => !isPast(e.placedAt, id, from));
+  const pastOrders = withMovedOrders(profile.pastOrders, joining);
+  return { ...profile, orderBook, orderBookFrom: move.from, ...(pastOrders ? { pastOrders } : {}) };
+}
 
 /** The weeks of these events that the profile does not keep: their ledgers must be read first. */
 export function coldWeeks(events: readonly CanonicalEvent[], now: number): string[] {
@@ -34,6 +87,8 @@ export function planProfileWrite(
   now: number,
   /** Profiles that `alias` events among `events` name as this customer's previous ids. */
   previous: readonly StoredProfile[] = [],
+  /** The past orders in the period items of pastOrderPeriods(stored, events). */
+  past: PastOrderBook = NO_PAST_ORDERS,
 ): ProfileWrite {
   const seen: Seen = {};
   const toLedger: ProfileWrite['toLedger'] = [];
@@ -57,8 +112,15 @@ export function planProfileWrite(
     setOwn(seen, week, (ownValue(seen, week) ?? '') + hash);
     applied.push(event);
   }
-  let profile = foldEvents(stored?.profile, applied);
-  if (applied.length === 0 || !profile) return { applied, duplicates, toLedger: [] };
+  if (applied.length === 0) return { applied, duplicates, toLedger: [], toOrderPeriods: [] };
+  const move = stored && planOrderMove(stored.profile);
+  let book = past;
+  if (move) {
+    book = new Map(past);
+    for (const [id, entry] of move.moved) addPastOrder(book, id, entry);
+  }
+  let profile = foldEvents(move && stored ? withoutMoved(stored.profile, move) : stored?.profile, applied, book);
+  if (!profile) return { applied, duplicates, toLedger: [], toOrderPeriods: [] };
   const aliased = new Set(applied.flatMap((e) => (e.type === 'alias' ? [e.properties.previousId] : [])));
   for (const source of previous) {
     if (!aliased.has(source.profile.customerId)) continue;
@@ -68,12 +130,14 @@ export function planProfileWrite(
   }
   // The lifecycle and unsent stage changes stay as stored: the caller rescores them.
   const { lifecycle, outbox } = stored ?? {};
+  const version = (stored?.version ?? 0) + 1;
   const next: StoredProfile = {
     profile,
-    version: (stored?.version ?? 0) + 1,
+    version,
     seen,
     ...(lifecycle ? { lifecycle } : {}),
     ...(outbox ? { outbox } : {}),
   };
-  return { next, applied, duplicates, toLedger };
+  const toOrderPeriods = move ? move.periods.map((p) => ({ ...p, version })) : [];
+  return { next, applied, duplicates, toLedger, toOrderPeriods };
 }

@@ -14,7 +14,9 @@ import {
   StringSet,
   Version,
 } from '../stored-item';
-import type { CurrencyTotals, Latest, OrderEntry, Profile } from './profile';
+import { buyerIndexAttributes } from './buyer-index';
+import { ORDER_PERIOD_ENTRIES, ORDER_PERIOD_PREFIX, orderIdsOf, orderPeriodPrefix, orderPeriodSk } from './order-book';
+import type { CurrencyTotals, Latest, OrderEntry, PastOrders, Profile } from './profile';
 import { dueAttributes, PROFILES_SOURCE, type ProfileChange, SEGMENT_ENTERED, STAGE_CHANGED } from './profile-changes';
 import type { Seen } from './seen';
 
@@ -37,6 +39,13 @@ export const orderIndexKey = (tenantId: string, orderId: string): Key => ({
 export const ledgerKey = (profile: Key, week: string): Key => ({ pk: profile.pk, sk: `SEEN#${week}` });
 export const LEDGER_HASHES = 'hashes';
 
+/** The orders placed in one period (a UTC month) that the profile write `version` moved out of the profile. */
+export const orderPeriodKey = (profile: Key, period: string, version: number): Key => ({
+  pk: profile.pk,
+  sk: orderPeriodSk(period, version),
+});
+export { ORDER_PERIOD_ENTRIES, orderPeriodPrefix };
+
 /**
  * The stored profile: the profile, its write version, the events it has seen by week, its
  * lifecycle stage with the stage changes not yet on the bus, and, once it has been merged into
@@ -54,6 +63,7 @@ export type StoredProfile = {
 export function toProfileItem(stored: StoredProfile): Item {
   const { profile, version, seen, lifecycle, outbox, mergedInto } = stored;
   const item: Item = { ...profileKey(profile.tenantId, profile.customerId), ...profile, version, seen };
+  Object.assign(item, buyerIndexAttributes(stored));
   if (lifecycle) Object.assign(item, { lifecycle }, dueAttributes(stored));
   if (outbox?.length) item.outbox = outbox;
   if (mergedInto) item.mergedInto = mergedInto;
@@ -86,6 +96,24 @@ const isOrder = (o: unknown): o is OrderEntry =>
 
 const Register = <T extends z.ZodType>(value: T) => z.looseObject({ v: value, at: Time });
 
+const PastOrdersSchema = z
+  .looseObject({
+    days: z.number(),
+    firstDay: z.number(),
+    lastDay: z.number(),
+    orders: DataMap<number>(),
+    gross: DataMap<number>(),
+    firstDayGross: DataMap<number>(),
+    lastDayGross: DataMap<number>(),
+  })
+  .check(
+    mapEntries(
+      (['orders', 'gross', 'firstDayGross', 'lastDayGross'] as const).map(
+        (name) => [name, isNumber, 'a number'] as const,
+      ),
+    ),
+  ) satisfies z.ZodType<PastOrders>;
+
 const Cart = z.looseObject({
   value: z.looseObject({ amount: z.number(), currency: z.string() }),
   itemCount: z.number(),
@@ -103,6 +131,8 @@ const profileShape = {
   lastOrderAt: Time.optional(),
   revenue: DataMap<CurrencyTotals>(),
   orderBook: DataMap<OrderEntry>(),
+  orderBookFrom: z.looseObject({ placedAt: Time, orderId: z.string() }).optional(),
+  pastOrders: PastOrdersSchema.optional(),
   sessions: z.number(),
   lastSessionAt: Time.optional(),
   logins: z.number(),
@@ -175,6 +205,9 @@ export const ProfileItem = z
 /** `<tenant>#C#<customerId>` / `SEEN#<week>`: `hashes` is absent only on an item written by hand. */
 export const LedgerItem = z.looseObject({ ...ItemKey, [LEDGER_HASHES]: StringSet.optional() });
 
+/** `<tenant>#C#<customerId>` / `ORDERS#<YYYY-MM>#<version>`: `entries`, one member per order (order-book.ts). */
+export const OrderPeriodItem = z.looseObject({ ...ItemKey, [ORDER_PERIOD_ENTRIES]: StringSet.optional() });
+
 /** `<tenant>#C#<previous id>` / `ALIAS`. */
 export const AliasItem = z.looseObject({ ...ItemKey, customerId: z.string().min(1) });
 
@@ -188,6 +221,7 @@ export function fromProfileItem(item: Item): StoredProfile {
     sk: _sk,
     dueShard: _shard,
     dueDay: _day,
+    buyerShard: _buyer,
     version,
     seen,
     lifecycle,
@@ -219,6 +253,25 @@ export const ProfileLinks = z.looseObject({
 export function profileLinks(item: Item): { orderIds: string[]; mergedFrom: string[] } {
   const { orderBook, mergedFrom } = decodeItem(ProfileLinks, item);
   return { orderIds: Object.keys(orderBook ?? {}), mergedFrom: mergedFrom ?? [] };
+}
+
+/** The members of a period item of moved orders. */
+export const orderPeriodMembers = (item: Item): Set<string> =>
+  decodeItem(OrderPeriodItem, item)[ORDER_PERIOD_ENTRIES] ?? new Set();
+
+export const isOrderPeriodItem = (item: Item): boolean => item.sk.startsWith(ORDER_PERIOD_PREFIX);
+
+/**
+ * The ids of the orders that moved out of the profile into period items, from the items of the
+ * customer's partition (erasure reads the partition and deletes these orders' index items too,
+ * beside the ones profileLinks names).
+ */
+export function movedOrderIds(partition: readonly Item[]): string[] {
+  const ids = new Set<string>();
+  for (const item of partition) {
+    if (isOrderPeriodItem(item)) for (const id of orderIdsOf(orderPeriodMembers(item))) ids.add(id);
+  }
+  return [...ids];
 }
 
 /** The profile item once its stage changes are on the bus: its due day follows the lifecycle again. */

@@ -85,6 +85,9 @@ export const dueShard = (tenantId: string, shard: number): string => `${tenantId
 
 const shardOf = (customerId: string): number => fnv1a32(customerId) % DUE_SHARDS;
 
+/** The due-index shard a customer's profile item is filed under. */
+export const dueShardOf = (tenantId: string, customerId: string): string => dueShard(tenantId, shardOf(customerId));
+
 /** The UTC date of the first daily pass at or after `iso`: the time rounded up to midnight. */
 export function dueDay(iso: string): string {
   const day = 86_400_000;
@@ -101,5 +104,5 @@ export function dueAttributes(stored: StoredProfile): { dueShard: string; dueDay
   for (const change of stored.outbox ?? []) days.push(change.occurredAt.slice(0, 10));
   if (days.length === 0) return undefined;
   const { tenantId, customerId } = stored.profile;
-  return { dueShard: dueShard(tenantId, shardOf(customerId)), dueDay: days.sort()[0] as string };
+  return { dueShard: dueShardOf(tenantId, customerId), dueDay: days.sort()[0] as string };
 }

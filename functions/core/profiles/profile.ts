@@ -1,5 +1,14 @@
 import type { CanonicalEvent, Channel, EventType, Money } from '../events/schemas';
 import { ownValue, setOwn } from '../own';
+import {
+  countPast,
+  isLater,
+  isPast,
+  mergePast,
+  type OrderBookFrom,
+  type PastOrderBook,
+  pastOrderOnDay,
+} from './order-book';
 
 /** A last-writer-wins register: the value with the latest `at` wins; ties go to the larger value. */
 export type Latest<T> = { v: T; at: string };
@@ -8,6 +17,21 @@ export type CurrencyTotals = { orders: number; gross: number; refunded: number }
 
 /** The latest known state of one order: `at` (its updated_at) orders the reports of it. */
 export type OrderEntry = { total: number; currency: string; at: string; placedAt: string; cancelled?: true };
+
+/**
+ * The orders placed before `orderBookFrom`, not cancelled (functions/core/profiles/order-book.ts):
+ * per currency their count and gross, and their purchase days (epoch days): how many, the first
+ * and the last, with the gross of those two days.
+ */
+export type PastOrders = {
+  days: number;
+  firstDay: number;
+  lastDay: number;
+  orders: Record<string, number>;
+  gross: Record<string, number>;
+  firstDayGross: Record<string, number>;
+  lastDayGross: Record<string, number>;
+};
 
 /**
  * Everything the profile fold keeps about one customer. Every field merges commutatively
@@ -27,8 +51,13 @@ export type Profile = {
   lastOrderAt?: string;
   /** Per ISO currency, in integer minor units: the latest total of every order not cancelled. */
   revenue: Record<string, CurrencyTotals>;
-  /** Every order by id, so that late, repeated and out-of-order reports of it count once. */
+  /**
+   * The recent orders by id, so that late, repeated and out-of-order reports of them count once;
+   * orders placed before `orderBookFrom` are kept in per-period items (order-book.ts).
+   */
   orderBook: Record<string, OrderEntry>;
+  orderBookFrom?: OrderBookFrom;
+  pastOrders?: PastOrders;
   sessions: number;
   lastSessionAt?: string;
   logins: number;
@@ -94,15 +123,6 @@ function foldRegister<T>(map: { [name: string]: Latest<T> | undefined }, name: s
 
 const utc = (iso: string): string => new Date(iso).toISOString();
 
-/** Which of two reports of one order is the later: by `at`, ties broken by content. */
-function isLater(a: OrderEntry, b: OrderEntry): boolean {
-  if (a.at !== b.at) return a.at > b.at;
-  return (
-    JSON.stringify([a.cancelled ?? false, a.total, a.currency]) >
-    JSON.stringify([b.cancelled ?? false, b.total, b.currency])
-  );
-}
-
 function countOrder(profile: Profile, entry: OrderEntry, sign: 1 | -1) {
   if (entry.cancelled) return;
   profile.orders += sign;
@@ -113,24 +133,46 @@ function countOrder(profile: Profile, entry: OrderEntry, sign: 1 | -1) {
 
 /**
  * Keeps the latest report of each order: revenue and order counts follow the latest total of
- * every order not cancelled, whatever order the reports arrive in. Order dates only widen.
+ * every order not cancelled, whatever order the reports arrive in. Order dates only widen. An
+ * order not on the profile may be a past one: `past` holds those of the periods the reports name.
  */
-function foldOrderState(profile: Profile, orderId: string, report: OrderEntry) {
-  const known = ownValue(profile.orderBook, orderId);
+function foldOrderState(profile: Profile, orderId: string, report: OrderEntry, past?: PastOrderBook) {
+  const hot = ownValue(profile.orderBook, orderId);
+  const known = hot ?? (profile.orderBookFrom ? past?.get(orderId) : undefined);
   const placedAt = known && known.placedAt < report.placedAt ? known.placedAt : report.placedAt;
   profile.firstOrderAt = minTime(profile.firstOrderAt, placedAt);
   profile.lastOrderAt = maxTime(profile.lastOrderAt, placedAt);
   if (known && !isLater(report, known)) {
-    setOwn(profile.orderBook, orderId, { ...known, placedAt });
+    if (hot) setOwn(profile.orderBook, orderId, { ...known, placedAt });
     return;
   }
+  const next = { ...report, placedAt };
   if (known) countOrder(profile, known, -1);
-  countOrder(profile, report, 1);
-  setOwn(profile.orderBook, orderId, { ...report, placedAt });
+  countOrder(profile, next, 1);
+  setOwn(profile.orderBook, orderId, next);
+  if (profile.orderBookFrom) countPastChange(profile, orderId, known, next, past);
+}
+
+/** A report of a past order changes the past orders' summary: the state it replaces out, its own in. */
+function countPastChange(
+  profile: Profile,
+  orderId: string,
+  before: OrderEntry | undefined,
+  after: OrderEntry,
+  past: PastOrderBook | undefined,
+) {
+  const from = profile.orderBookFrom;
+  const others = (e: OrderEntry) => pastOrderOnDay(orderId, e.placedAt, profile.orderBook, past, from);
+  if (before && !before.cancelled && isPast(before.placedAt, orderId, from)) {
+    profile.pastOrders = countPast(profile.pastOrders, before, -1, !others(before));
+  }
+  if (!after.cancelled && isPast(after.placedAt, orderId, from)) {
+    profile.pastOrders = countPast(profile.pastOrders, after, 1, !others(after));
+  }
 }
 
 /** Folds one event into a profile, mutating it. Callers fold each eventId at most once. */
-export function foldEvent(profile: Profile, event: CanonicalEvent): Profile {
+export function foldEvent(profile: Profile, event: CanonicalEvent, past?: PastOrderBook): Profile {
   const at = event.occurredAt;
   profile.firstSeenAt = minTime(profile.firstSeenAt, at);
   profile.lastSeenAt = maxTime(profile.lastSeenAt, at);
@@ -141,13 +183,18 @@ export function foldEvent(profile: Profile, event: CanonicalEvent): Profile {
     case 'order_updated':
     case 'order_cancelled': {
       const { orderId, total, updatedAt, placedAt } = event.properties;
-      foldOrderState(profile, orderId, {
-        total: total.amount,
-        currency: total.currency,
-        at: updatedAt ? utc(updatedAt) : at,
-        placedAt: placedAt ? utc(placedAt) : at,
-        ...(event.type === 'order_cancelled' ? { cancelled: true as const } : {}),
-      });
+      foldOrderState(
+        profile,
+        orderId,
+        {
+          total: total.amount,
+          currency: total.currency,
+          at: updatedAt ? utc(updatedAt) : at,
+          placedAt: placedAt ? utc(placedAt) : at,
+          ...(event.type === 'order_cancelled' ? { cancelled: true as const } : {}),
+        },
+        past,
+      );
       // An order ends the cart it came from: a cart updated after the order still wins.
       if (event.type === 'order_placed') profile.cart = latest(profile.cart, null, at);
       break;
@@ -220,12 +267,19 @@ function copyForFold(profile: Profile): Profile {
   };
 }
 
-/** Folds events into a copy of `profile` (or a new one), leaving the input untouched. */
-export function foldEvents(profile: Profile | undefined, events: readonly CanonicalEvent[]): Profile | undefined {
+/**
+ * Folds events into a copy of `profile` (or a new one), leaving the input untouched. `past`: the
+ * past orders of the periods these events' orders were placed in (order-book.ts).
+ */
+export function foldEvents(
+  profile: Profile | undefined,
+  events: readonly CanonicalEvent[],
+  past?: PastOrderBook,
+): Profile | undefined {
   const first = events[0];
   if (first === undefined) return profile;
   const next = profile ? copyForFold(profile) : emptyProfile(first.tenantId, first.customerId, first.occurredAt);
-  for (const event of events) foldEvent(next, event);
+  for (const event of events) foldEvent(next, event, past);
   return next;
 }
 
@@ -244,7 +298,22 @@ export function mergeProfiles(target: Profile, source: Profile): Profile {
   if (source.lastRecallAt) merged.lastRecallAt = maxTime(merged.lastRecallAt, source.lastRecallAt);
   for (const [type, n] of Object.entries(source.counts) as [EventType, number][]) addCount(merged, type, n);
   for (const [currency, t] of Object.entries(source.revenue)) totals(merged, currency).refunded += t.refunded;
-  for (const [orderId, entry] of Object.entries(source.orderBook ?? {})) foldOrderState(merged, orderId, entry);
+  // The source's past orders are counted from its summary: their period items go with its partition.
+  const sourceFrom = source.orderBookFrom;
+  for (const [orderId, entry] of Object.entries(source.orderBook ?? {})) {
+    if (!isPast(entry.placedAt, orderId, sourceFrom)) foldOrderState(merged, orderId, entry);
+  }
+  if (source.pastOrders) {
+    for (const [currency, n] of Object.entries(source.pastOrders.orders)) {
+      const t = totals(merged, currency);
+      t.orders += n;
+      t.gross += ownValue(source.pastOrders.gross, currency) ?? 0;
+      merged.orders += n;
+    }
+    merged.pastOrders = mergePast(merged.pastOrders, source.pastOrders);
+    if (source.firstOrderAt) merged.firstOrderAt = minTime(merged.firstOrderAt, source.firstOrderAt);
+    if (source.lastOrderAt) merged.lastOrderAt = maxTime(merged.lastOrderAt, source.lastOrderAt);
+  }
   if (source.cart) merged.cart = latest(merged.cart, source.cart.v, source.cart.at);
   if (source.timezone) merged.timezone = latest(merged.timezone, source.timezone.v, source.timezone.at);
   for (const [channel, r] of Object.entries(source.consent) as [Channel, Latest<boolean>][]) {

@@ -10,6 +10,7 @@
 
 import { currencyExponent } from '../currency';
 import { ownValue } from '../own';
+import { orderDays } from '../profiles/order-book';
 import type { Profile } from '../profiles/profile';
 import { type BgnbdParams, fitBgnbd } from './bgnbd';
 import type { LogisticModel } from './churn';
@@ -59,17 +60,12 @@ export interface ModelDiagnostics {
 
 export type ModelFit = { model?: TenantModel; diagnostics: ModelDiagnostics };
 
-/** The customer's purchase days from the profile's order book, oldest first. */
-export function purchaseDaysOfProfile(profile: Pick<Profile, 'orderBook'>, currency: string): PurchaseDay[] {
-  const scale = 10 ** currencyExponent(currency);
-  const days = new Map<number, number>();
-  for (const order of Object.values(profile.orderBook)) {
-    if (order.cancelled) continue;
-    const day = Math.floor(Date.parse(order.placedAt) / DAY_MS);
-    const amount = order.currency === currency ? order.total / scale : 0;
-    days.set(day, (days.get(day) ?? 0) + amount);
-  }
-  return [...days].map(([day, amount]) => ({ day, amount })).sort((a, b) => a.day - b.day);
+/** The customer's purchase days from the profile's order book and past orders, oldest first. */
+export function purchaseDaysOfProfile(
+  profile: Pick<Profile, 'orderBook' | 'orderBookFrom' | 'pastOrders'>,
+  currency: string,
+): PurchaseDay[] {
+  return orderDays(profile, currency, 10 ** currencyExponent(currency));
 }
 
 /** The BG/NBD and Gamma-Gamma summary of purchase days at `now` (x, t_x, T in weeks). */

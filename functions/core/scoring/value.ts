@@ -15,6 +15,7 @@
 import { z } from 'zod';
 import { currencyExponent } from '../currency';
 import { ownValue } from '../own';
+import { isPast, pastOrderDays } from '../profiles/order-book';
 import type { Profile } from '../profiles/profile';
 
 const amount = z.number().nonnegative();
@@ -81,7 +82,7 @@ export function monthsBefore(now: number, months: number): number {
 
 /** The value inputs of a profile in the tenant's currency at `now`. */
 export function valueInputOfProfile(
-  profile: Pick<Profile, 'revenue' | 'orderBook'>,
+  profile: Pick<Profile, 'revenue' | 'orderBook' | 'orderBookFrom' | 'pastOrders'>,
   currency: string,
   now: number,
   config: ValueConfig = DEFAULT_VALUE_CONFIG,
@@ -90,17 +91,23 @@ export function valueInputOfProfile(
   const lifetimeMinor = totals ? totals.gross - totals.refunded : 0;
   const from = monthsBefore(now, config.highQualityMonths);
   let recentMinor = 0;
-  for (const order of Object.values(profile.orderBook)) {
-    if (order.cancelled || order.currency !== currency) continue;
+  for (const [id, order] of Object.entries(profile.orderBook)) {
+    if (order.cancelled || order.currency !== currency || isPast(order.placedAt, id, profile.orderBookFrom)) continue;
     const placed = Date.parse(order.placedAt);
     if (placed > from && placed <= now) recentMinor += order.total;
   }
+  // Orders moved out of the profile count by their summary's days.
+  for (const { day, amount } of pastOrderDays(profile.pastOrders, currency, 1)) {
+    const placed = day * 86_400_000;
+    if (placed > from && placed <= now) recentMinor += amount;
+  }
+  recentMinor = Math.round(recentMinor);
   return { currency, lifetimeMinor, recentMinor };
 }
 
 /** Tier and flag of a profile in the tenant's currency at `now`. */
 export const valueOfProfile = (
-  profile: Pick<Profile, 'revenue' | 'orderBook'>,
+  profile: Pick<Profile, 'revenue' | 'orderBook' | 'orderBookFrom' | 'pastOrders'>,
   currency: string,
   now: number,
   config: ValueConfig = DEFAULT_VALUE_CONFIG,

@@ -323,6 +323,7 @@ describe('journeys', () => {
       completed: 0,
       exited: 0,
       heldOut: 0,
+      failed: 0,
       converted: 0,
       sent: 2,
       capped: 0,
@@ -381,7 +382,7 @@ describe('every item the use cases write', () => {
     const timers = createMemoryTimers({ queue, clock });
     const tenants = testTenants([tenantId]);
     const deps = { store, queue, bus, timers, clock, tenants, log: silentLog };
-    const tenant = tenants.byId(tenantId)!;
+    const tenant = (await tenants.byId(tenantId))!;
     const journeys = createManageJourneys(deps);
     const body = JSON.stringify({ ...welcomeJourney, limits: { dailyCap: 10 } });
     expect((await journeys.create({ tenant, body })).status).toBe(201);

@@ -12,10 +12,12 @@ import { sha256 } from '../../../functions/core/config/tenants';
 import { consumers, INGEST_SOURCE, type QueueName, queues, routes } from '../../../functions/routes';
 import { createGrowthloopApp } from '../../../lib/app';
 import { MAX_CONCURRENCY } from '../../../lib/consumers';
+import { CUSTOMER_LEADING_KEYS } from '../../../lib/data-keys';
 import { HandlerFunction } from '../../../lib/function';
 import { DEFAULT_QUEUE_AGE_ALARM, QUEUE_AGE_ALARM } from '../../../lib/observability';
 import { Routing, toEventPattern } from '../../../lib/routing';
 import { STAGE_TAG, stageFromContext } from '../../../lib/stage';
+import { REGISTRY_LEADING_KEYS } from '../../../lib/tenants';
 
 type Resource = { Type: string; Properties?: Record<string, unknown> };
 type Statement = { Action: string | string[]; Resource: unknown };
@@ -96,6 +98,7 @@ const handlers = {
   admin: stack.admin.handler,
   webhooks: stack.webhooks.handler,
   segment: stack.segment.handler,
+  'tenant-erasure': stack.tenantErasure.handler,
 };
 type HandlerName = keyof typeof handlers;
 const functionId = (name: HandlerName) => logicalId(handlers[name].fn);
@@ -132,6 +135,8 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'DELETE /v1/customers/{customerId}': 'admin',
   'GET /v1/customers/{customerId}/export': 'admin',
   'GET /v1/model': 'admin',
+  'GET /v1/quarantine': 'admin',
+  'POST /v1/quarantine/replay': 'admin',
   'POST /v1/journeys': 'admin',
   'GET /v1/journeys': 'admin',
   'GET /v1/journeys/{journeyId}': 'admin',
@@ -186,11 +191,12 @@ describe('the growthloop stack', () => {
     });
   });
 
-  it('indexes the items due by a day in the sparse "due" index, projecting their keys only', () => {
+  it('indexes the items due by a day in the sparse "due" index and the buyers in "buyers", projecting keys only', () => {
     deployed.template.hasResourceProperties('AWS::DynamoDB::Table', {
       AttributeDefinitions: Match.arrayWith([
         { AttributeName: 'dueShard', AttributeType: 'S' },
         { AttributeName: 'dueDay', AttributeType: 'S' },
+        { AttributeName: 'buyerShard', AttributeType: 'S' },
       ]),
       GlobalSecondaryIndexes: [
         {
@@ -199,6 +205,11 @@ describe('the growthloop stack', () => {
             { AttributeName: 'dueShard', KeyType: 'HASH' },
             { AttributeName: 'dueDay', KeyType: 'RANGE' },
           ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: 'buyers',
+          KeySchema: [{ AttributeName: 'buyerShard', KeyType: 'HASH' }],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
@@ -241,7 +252,10 @@ describe('the growthloop stack', () => {
   });
 
   it('routes ingested events to the profile-updates queue, and only that rule may send to it', () => {
-    const patternRules = resourcesOfType(resources, 'AWS::Events::Rule').filter(([, r]) => r.Properties?.EventPattern);
+    // The route table's rules; the daily run's per-tenant rule invokes its function directly.
+    const patternRules = resourcesOfType(resources, 'AWS::Events::Rule').filter(
+      ([id, r]) => r.Properties?.EventPattern && !id.startsWith('Lifecycle'),
+    );
     expect(patternRules).toHaveLength(routes.length);
     const [ruleId, rule] = patternRules[0] ?? [];
     expect(rule?.Properties?.EventPattern).toEqual({ source: [INGEST_SOURCE] });
@@ -279,7 +293,7 @@ describe('the growthloop stack', () => {
 
   it('runs every function on nodejs24.x arm64 with its own log group', () => {
     const functions = resourcesOfType(resources, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     for (const [id, fn] of functions) {
       expect(fn.Properties?.Runtime, id).toBe('nodejs24.x');
       expect(fn.Properties?.Architectures, id).toEqual(['arm64']);
@@ -300,8 +314,10 @@ describe('the growthloop stack', () => {
       ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
     );
     const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
-    // profiles, admin, webhooks, journeys, and the lifecycle run's table and due-index statements
-    expect(onTable.length).toBe(6);
+    // profiles, admin, webhooks, journeys, tenant erasure, and the lifecycle run's table and index statements,
+    // the tenant-registry statements of ingest, Segment, profiles and the lifecycle run, and the data-key
+    // statements of ingest and Segment
+    expect(onTable.length).toBe(13);
     for (const statement of onTable) {
       for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
       expect(JSON.stringify(statement.Resource)).not.toContain('*');
@@ -323,6 +339,29 @@ describe('the growthloop stack', () => {
     expect(onIndex).toHaveLength(1);
     expect(onIndex[0]?.Action).toBe('dynamodb:Query');
     expect(JSON.stringify(onIndex[0]?.Resource)).toContain('/index/due');
+    expect(JSON.stringify(onIndex[0]?.Resource)).toContain('/index/buyers');
+  });
+
+  it('runs each tenant of the daily run in an invocation of its own, from one bus event per tenant', () => {
+    const [functionId] =
+      resourcesOfType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('Lifecycle')) ?? [];
+    const [, rule] =
+      resourcesOfType(resources, 'AWS::Events::Rule').find(
+        ([id, r]) => id.startsWith('Lifecycle') && r.Properties?.EventPattern,
+      ) ?? [];
+    expect(rule?.Properties?.EventPattern).toEqual({
+      source: ['growthloop.daily'],
+      'detail-type': ['daily-run.tenant_due'],
+    });
+    const [target] = prop<{ Arn: unknown; InputTransformer: { InputPathsMap: unknown; InputTemplate: string } }[]>(
+      rule,
+      'Targets',
+    );
+    expect(getAttArn(target?.Arn)).toBe(functionId);
+    expect(target?.InputTransformer.InputPathsMap).toEqual({ 'detail-tenantId': '$.detail.tenantId' });
+    expect(JSON.parse(target?.InputTransformer.InputTemplate.replace('<detail-tenantId>', '"acme"') ?? '')).toEqual({
+      tenantIds: ['acme'],
+    });
   });
 
   it('feeds the journey function from the journey queues, lets it create schedules only, and lets Scheduler send only journey timers', () => {
@@ -408,8 +447,10 @@ describe('the growthloop stack', () => {
         segmentWriteKeySha256: sha256(tenant.secrets.segmentWriteKey),
       },
     ]);
+    // Every function but the tenant-erasure worker, which works from its jobs in the table, knows the tenants.
     for (const [id, fn] of resourcesOfType(resources, 'AWS::Lambda::Function')) {
-      expect(variables(fn).GROWTHLOOP_TENANTS, id).toBe(expected);
+      if (id.startsWith('TenantErasure')) expect(variables(fn).GROWTHLOOP_TENANTS, id).toBeUndefined();
+      else expect(variables(fn).GROWTHLOOP_TENANTS, id).toBe(expected);
     }
     const everything = JSON.stringify(deployed.templateJson);
     expect(everything).not.toContain(tenant.apiKey);
@@ -459,15 +500,36 @@ describe('the function permissions', () => {
     ]);
   });
 
-  it('lets the webhooks function read and write order index items, query, delete and scan, and nothing else', () => {
+  it('lets the webhooks function read and write order index items, query and delete, and never scan', () => {
     expect(actionsOn(statementsOf('webhooks'), tableId as string)).toEqual([
       'dynamodb:BatchWriteItem',
       'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
+    ]);
+  });
+
+  it('lets the tenant-erasure worker scan the table, on a 15-minute schedule', () => {
+    // The other scan: the daily run's one-time backfill of the buyer index.
+    const scans = allStatements().filter((s) => [s.Action].flat().includes('dynamodb:Scan'));
+    expect(scans).toHaveLength(2);
+    expect(actionsOn(statementsOf('tenant-erasure'), tableId as string)).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
       'dynamodb:Scan',
     ]);
+    const [fnId] =
+      resourcesOfType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('TenantErasure')) ?? [];
+    const [, rule] =
+      resourcesOfType(resources, 'AWS::Events::Rule').find(
+        ([, r]) => r.Properties?.ScheduleExpression === 'rate(15 minutes)',
+      ) ?? [];
+    const [target] = prop<{ Arn: unknown }[]>(rule, 'Targets');
+    expect(getAttArn(target?.Arn)).toBe(fnId);
+    expect(prop<number>(resources[fnId as string], 'Timeout')).toBe(900);
   });
 
   it('lets only the webhooks function read secrets, and only the tenant-secrets secret', () => {
@@ -487,11 +549,24 @@ describe('the function permissions', () => {
     ]);
   });
 
-  it('gives the segment function no access to the table or any secret', () => {
-    const statements = statementsOf('segment');
-    expect(actionsOn(statements, tableId as string)).toEqual([]);
-    expect(actionsOn(statements, secretId)).toEqual([]);
-  });
+  it.each(['ingest', 'segment'] as const)(
+    "lets the %s function read the tenant registry items and read and create customers' data keys only, and no secret",
+    (name) => {
+      const statements = statementsOf(name).filter((s) => namesResource(s, tableId as string));
+      const condition = (s: Statement) => (s as Statement & { Condition?: unknown }).Condition;
+      expect(statements.map((s) => ({ actions: [s.Action].flat().sort(), condition: condition(s) }))).toEqual([
+        {
+          actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+          condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': REGISTRY_LEADING_KEYS } },
+        },
+        {
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': CUSTOMER_LEADING_KEYS } },
+        },
+      ]);
+      expect(actionsOn(statementsOf(name), secretId)).toEqual([]);
+    },
+  );
 });
 
 describe('the webhooks function', () => {
@@ -537,8 +612,8 @@ describe('the tenant config', () => {
   it('synthesizes with no tenant and a warning when the config file does not exist', () => {
     const { stack, templateJson } = synth({ ...SKIP_BUNDLING, config: join(tempDir(), 'missing.json') });
     Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('accept no tenant'));
-    for (const [, fn] of resourcesOfType(templateJson.Resources, 'AWS::Lambda::Function')) {
-      expect(variables(fn).GROWTHLOOP_TENANTS).toBe('[]');
+    for (const [id, fn] of resourcesOfType(templateJson.Resources, 'AWS::Lambda::Function')) {
+      if (!id.startsWith('TenantErasure')) expect(variables(fn).GROWTHLOOP_TENANTS).toBe('[]');
     }
   });
 

@@ -220,7 +220,10 @@ describe('normalizing Shopify webhooks', () => {
   });
 
   it('maps refunds/create to a refund of the successful refund transactions, for the known customer', () => {
-    expect(normalize('refunds/create', body('refunds__create'))).toMatchObject({ kind: 'ignored' });
+    expect(normalize('refunds/create', body('refunds__create'))).toMatchObject({
+      kind: 'orphan_refund',
+      refund: { eventId: 'shopify:refund:890088186047892319', properties: { amount: USD(8500) } },
+    });
     expect(eventsOf(normalize('refunds/create', body('refunds__create'), { orderCustomerId: CUSTOMER }))).toEqual([
       {
         ...envelope,

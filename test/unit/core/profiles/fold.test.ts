@@ -2,10 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { collectDeliveries } from '../../../../functions/app/fold-profiles/deliveries';
 import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
-import { coldWeeks, planProfileWrite } from '../../../../functions/core/profiles/apply';
+import { coldWeeks, pastOrderPeriods, planProfileWrite } from '../../../../functions/core/profiles/apply';
 import { groupByCustomer } from '../../../../functions/core/profiles/batch';
 import type { StoredProfile } from '../../../../functions/core/profiles/items';
-import { foldEvents, mergeProfiles } from '../../../../functions/core/profiles/profile';
+import { addPastOrder, pastOrderBook } from '../../../../functions/core/profiles/order-book';
+import { foldEvents, mergeProfiles, type Profile } from '../../../../functions/core/profiles/profile';
 import { eventHash, holds, weekOf } from '../../../../functions/core/profiles/seen';
 import { profileView } from '../../../../functions/core/profiles/view';
 import { shopHistory } from '../../../../scripts/workload';
@@ -177,17 +178,30 @@ const NOW = Date.parse('2026-02-10T00:00:00Z');
 function deliver(events: CanonicalEvent[], cuts: number[], now: number, daysLater = 0) {
   let stored: StoredProfile | undefined;
   const ledgers = new Map<string, Set<string>>();
+  const periods = new Map<string, Set<string>>();
   let offset = 0;
   for (let i = 0; offset < events.length; i++) {
     const batch = events.slice(offset, offset + (cuts[i % cuts.length] as number));
     const at = now + Math.floor((offset / events.length) * daysLater) * 86_400_000;
     const read = Object.fromEntries(coldWeeks(batch, at).map((w) => [w, ledgers.get(w) ?? new Set<string>()]));
-    const plan = planProfileWrite(stored, batch, read, at);
+    const past = pastOrderBook(pastOrderPeriods(stored, batch).map((p) => periods.get(p) ?? []));
+    const plan = planProfileWrite(stored, batch, read, at, [], past);
     for (const { week, hashes } of plan.toLedger) ledgers.set(week, new Set([...(ledgers.get(week) ?? []), ...hashes]));
+    for (const { period, members } of plan.toOrderPeriods) {
+      periods.set(period, new Set([...(periods.get(period) ?? []), ...members]));
+    }
     stored = plan.next ?? stored;
     offset += batch.length;
   }
-  return { profile: stored?.profile, stored, ledgers };
+  return { profile: stored && withEveryOrder(stored.profile, periods), stored, ledgers };
+}
+
+/** The profile with the orders moved to period items back in its order book, as one fold keeps them. */
+function withEveryOrder(profile: Profile, periods: Map<string, Set<string>>): Profile {
+  const { orderBookFrom: _from, pastOrders: _past, ...rest } = profile;
+  const book = pastOrderBook(periods.values());
+  for (const [id, entry] of Object.entries(profile.orderBook)) addPastOrder(book, id, entry);
+  return { ...rest, orderBook: Object.fromEntries([...book].sort(([a], [b]) => (a < b ? -1 : 1))) };
 }
 
 describe('planning a profile write', () => {
