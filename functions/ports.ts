@@ -76,10 +76,21 @@ export interface Store {
  * customer's partition, `<tenant>#C#<customerId>` / `KEY`, so erasing the partition deletes it
  * and every sealed copy of the customer's fields becomes unreadable. Keys are 32 bytes (AES-256).
  */
+/** A customer's data key that exists but will never open (its item does not decode, its wrapping does not authenticate). */
+export class UnreadableDataKeyError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UnreadableDataKeyError';
+  }
+}
+
 export interface DataKeys {
   /** The customer's key, created on first use: for sealing at ingest. */
   obtain(tenantId: string, customerId: string): Promise<Uint8Array>;
-  /** The customer's key, or undefined when there is none (never created, or erased): for opening. */
+  /**
+   * The customer's key, or undefined when there is none (never created, or erased): for opening.
+   * Throws UnreadableDataKeyError when the key is there but cannot be read, ever.
+   */
   find(tenantId: string, customerId: string): Promise<Uint8Array | undefined>;
 }
 

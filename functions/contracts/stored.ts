@@ -8,14 +8,19 @@
 // are listed here for everything outside core: adapters, tools, tests.
 
 import type { z } from 'zod';
+import * as registry from '../core/config/registry';
 import * as journeys from '../core/journeys/items';
+import * as migrations from '../core/migrations';
 import * as privacy from '../core/privacy/records';
+import * as sealed from '../core/privacy/sealed';
+import * as erasures from '../core/privacy/tenant-erasure';
 import * as profiles from '../core/profiles/items';
 import * as markers from '../core/profiles/markers';
 import * as parkedRefunds from '../core/profiles/parked-refunds';
 import { QuarantineItem } from '../core/quarantine';
 import * as models from '../core/scoring/model-items';
 
+export { KeyLookupItem, RegistrySaltItem, TenantEntryItem } from '../core/config/registry';
 export {
   CatalogRevisionItem,
   CustomerJourneysItem,
@@ -28,7 +33,10 @@ export {
   JourneyStatsItem,
   JourneyVersionItem,
 } from '../core/journeys/items';
+export { BuyerBackfillItem } from '../core/migrations';
 export { AuditItem, TombstoneItem } from '../core/privacy/records';
+export { DataKeyItem } from '../core/privacy/sealed';
+export { TenantErasureItem } from '../core/privacy/tenant-erasure';
 export {
   AliasItem,
   LedgerItem,
@@ -58,8 +66,18 @@ export {
  */
 export function storedItemSchema(key: { pk: string; sk: string }): z.ZodType | undefined {
   const { pk, sk } = key;
+  // Partitions outside every tenant's keys: upper case, which no tenant id is.
+  if (pk === registry.REGISTRY_PK) {
+    if (sk === registry.saltKey.sk) return registry.RegistrySaltItem;
+    return sk.startsWith(registry.registryPartition.skPrefix) ? registry.TenantEntryItem : undefined;
+  }
+  if (pk.startsWith(registry.KEY_LOOKUP_PK_PREFIX)) return sk === 'KEY' ? registry.KeyLookupItem : undefined;
+  if (pk === erasures.ERASURES_PK) return sk.startsWith('TENANT#') ? erasures.TenantErasureItem : undefined;
+  if (pk === migrations.MIGRATIONS_PK)
+    return sk === migrations.buyerBackfillKey.sk ? migrations.BuyerBackfillItem : undefined;
   if (pk.includes('#C#')) {
     if (sk === 'PROFILE') return markers.ProfileSlotItem;
+    if (sk === sealed.DATA_KEY_SK) return sealed.DataKeyItem;
     if (sk === 'JOURNEYS') return journeys.CustomerJourneysItem;
     if (sk === 'ALIAS') return profiles.AliasItem;
     if (sk.startsWith('SEEN#')) return profiles.LedgerItem;

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import packageJson from '../../package.json' with { type: 'json' };
-import { awsQueue, awsStore, awsTenants } from '../adapters/aws/environment';
+import { awsQueue, awsStore } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
 import { createManageJourneys, type JourneyRequest } from '../app/manage-journeys/run';
 import { createPrivacy } from '../app/privacy/run';
@@ -22,6 +22,7 @@ import {
   routeByKey,
 } from '../http/lambda';
 import type { Clock, Log, Queue, Store } from '../ports';
+import { awsTenants } from './common/tenants';
 
 export type AdminDeps = { store: Store; queue: Queue; tenants: TenantDirectory; clock: Clock; log: Log };
 

@@ -1,10 +1,11 @@
 import middy from '@middy/core';
-import { awsBus, awsStore, awsTenants } from '../adapters/aws/environment';
+import { awsBus, awsStore } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
 import { createBuyerBackfill } from '../app/daily-run/buyer-backfill';
 import { createDailyFanOut } from '../app/daily-run/fan-out';
 import { createDailyRun, DailyRunCommand } from '../app/daily-run/run';
 import { lambdaEntry } from '../http/lambda';
+import { awsTenants } from './common/tenants';
 
 const BACKFILL_MS = 10 * 60_000;
 

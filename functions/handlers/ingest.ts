@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { awsBus, awsDataKeys, awsTenants } from '../adapters/aws/environment';
+import { awsBus, awsDataKeys } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
 import { type IngestEventsDeps, ingestEvents } from '../app/ingest/events';
 import type { TenantDirectory } from '../core/config/tenants';
@@ -14,6 +14,7 @@ import {
   lambdaEntry,
 } from '../http/lambda';
 import type { Log } from '../ports';
+import { awsTenants } from './common/tenants';
 
 /** POST /v1/events: the tenant from its API key, then the ingest use case. */
 export function createIngestHandler(deps: IngestEventsDeps & { tenants: TenantDirectory; log: Log }) {

@@ -1,8 +1,9 @@
 import middy from '@middy/core';
-import { awsDataKeys, awsQueue, awsStore, awsTenants, awsTimers } from '../adapters/aws/environment';
+import { awsDataKeys, awsQueue, awsStore, awsTimers } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
 import { type AdvanceJourneysDeps, createAdvanceJourneys } from '../app/advance-journeys/run';
 import { lambdaEntry, sqsBatch } from '../http/lambda';
+import { awsTenants } from './common/tenants';
 
 /** The journey function: events (journey-events) and timers (journey-steps) move customers' journeys. */
 export const createJourneyHandler = (deps: AdvanceJourneysDeps) => {

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { awsBus, awsDataKeys, awsTenants } from '../adapters/aws/environment';
+import { awsBus, awsDataKeys } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
 import { receiveSegmentCall, type SegmentDeps } from '../app/ingest/segment';
 import {
@@ -14,6 +14,7 @@ import {
 } from '../http/lambda';
 import { httpRoutes, routeKey } from '../http-routes';
 import type { Log } from '../ports';
+import { awsTenants } from './common/tenants';
 
 /** /v1/track, /v1/identify, /v1/batch in the shape of Segment's HTTP Tracking API, also under /v1/segment/{tenantId}/. */
 export function createSegmentFunction(deps: SegmentDeps & { log: Log }) {

@@ -1,6 +1,7 @@
 import { silentLog } from '../adapters/log';
 import { createBuyerBackfill } from '../app/daily-run/buyer-backfill';
 import type { DailyRun } from '../app/daily-run/run';
+import type { TenantDirectory } from '../core/config/tenants';
 import { fromModelItem, modelKey } from '../core/scoring/model-items';
 import type { Clock, Log, Store } from '../ports';
 
@@ -23,17 +24,21 @@ export async function tenantsBehind(store: Store, tenantIds: readonly string[], 
 
 /**
  * Plays the stack's daily schedule: catches up at start, then runs at 00:15 UTC each day (on
- * the system's timers; `clock` says what day it is). A failed run is logged and retried the
- * next day.
+ * the system's timers; `clock` says what day it is). Each run reads the tenants from the
+ * directory (the registry in the table) when it starts, as the stack's daily fan-out does, so a
+ * tenant added with `growthloop tenants add` while this runs has its daily pass at the next run.
+ * A failed run (or a registry that cannot be read) is logged and retried the next day.
  */
 export function startDailySchedule(options: {
   store: Store;
   dailyRun: DailyRun;
-  tenantIds: readonly string[];
+  /** The tenants, read again at every run. */
+  tenants: Pick<TenantDirectory, 'all'>;
   clock: Clock;
   log?: Log;
 }) {
-  const { store, dailyRun, tenantIds, clock } = options;
+  const { store, dailyRun, tenants, clock } = options;
+  const tenantIds = async () => (await tenants.all()).map((t) => t.id);
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let chain: Promise<void> = Promise.resolve();
@@ -66,7 +71,7 @@ export function startDailySchedule(options: {
     const today = Math.floor(now / DAY_MS) * DAY_MS + DAILY_RUN_MINUTE_UTC * 60_000;
     timer = setTimeout(
       () => {
-        enqueue(() => runFor(tenantIds));
+        enqueue(async () => runFor(await tenantIds()));
         scheduleNext();
       },
       (today > now ? today : today + DAY_MS) - now,
@@ -77,7 +82,7 @@ export function startDailySchedule(options: {
   enqueue(async () => {
     // A table from before the buyer index: its buyers are indexed before the first fit reads them.
     await createBuyerBackfill({ store, log: options.log ?? silentLog, now: () => clock.now() })();
-    await runFor(await tenantsBehind(store, tenantIds, clock.now()));
+    await runFor(await tenantsBehind(store, await tenantIds(), clock.now()));
   });
   scheduleNext();
   return {

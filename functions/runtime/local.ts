@@ -125,9 +125,8 @@ export async function startLocal(options: LocalOptions) {
   ];
   timers.start();
   const dailyRun = createDailyRun({ store, bus, clock, tenants, log, metrics });
-  // Every registered tenant as of this start (tenants added while it runs join at the next start).
-  const tenantIds = (await tenants.all()).map((t) => t.id);
-  const daily = options.daily === false ? undefined : startDailySchedule({ store, dailyRun, tenantIds, clock });
+  // The tenants of the registry as each run finds them: one added while this runs has its pass at the next run.
+  const daily = options.daily === false ? undefined : startDailySchedule({ store, dailyRun, tenants, clock });
   const erasures = startTenantErasures({ worker: createTenantErasure({ store, clock, log }) });
 
   return {

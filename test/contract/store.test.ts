@@ -1,7 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  type GlobalSecondaryIndex,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoStore, ensureTable } from '../../functions/adapters/aws/dynamodb';
 import type { Store } from '../../functions/ports';
@@ -32,22 +37,40 @@ describeWithEmulator('DynamoDB store on moto_server', () =>
   storeSuite(motoStore, { billsBySize: false, atomicUpdates: false }),
 );
 
-/** A table as growthloop created it before the due index, holding items that are due. */
-async function tableFromBeforeTheDueIndex(client: DynamoDBClient, tableName: string) {
+/** The due index as growthloop created it before the buyer index came. */
+const oldDueIndex: GlobalSecondaryIndex = {
+  IndexName: 'due',
+  KeySchema: [
+    { AttributeName: 'dueShard', KeyType: 'HASH' },
+    { AttributeName: 'dueDay', KeyType: 'RANGE' },
+  ],
+  Projection: { ProjectionType: 'KEYS_ONLY' },
+};
+
+/**
+ * A table as an older growthloop created it, with only `indexes` (none: before the due index;
+ * the due index: before the buyer index), holding items that are due.
+ */
+async function tableFromBefore(client: DynamoDBClient, tableName: string, indexes: GlobalSecondaryIndex[]) {
+  const indexKeys = indexes.flatMap((index) => index.KeySchema ?? []);
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
+      AttributeDefinitions: ['pk', 'sk', ...indexKeys.map((key) => key.AttributeName as string)].map((name) => ({
+        AttributeName: name,
+        AttributeType: 'S',
+      })),
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
+      ...(indexes.length > 0 ? { GlobalSecondaryIndexes: indexes } : {}),
     }),
   );
+  // CreateTable answers while the table is CREATING (dynalite too): writes before ACTIVE are refused.
+  while ((await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus !== 'ACTIVE')
+    await new Promise((resolve) => setTimeout(resolve, 20));
   const store = createDynamoStore({ client, tableName });
   await store.putMany([
     { pk: 'T#1', sk: 'LATER', dueShard: 'T#DUE#0', dueDay: '2030-01-02' },
@@ -75,48 +98,11 @@ async function expectRebuilt(client: DynamoDBClient, store: Store) {
   await expect(client.send(new DescribeTableCommand({ TableName: 'growthloop-old-rebuild' }))).rejects.toThrow();
 }
 
-/** A table as growthloop created it with the due index and before the buyer index. */
-async function tableFromBeforeTheBuyerIndex(client: DynamoDBClient, tableName: string) {
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'dueShard', AttributeType: 'S' },
-        { AttributeName: 'dueDay', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'due',
-          KeySchema: [
-            { AttributeName: 'dueShard', KeyType: 'HASH' },
-            { AttributeName: 'dueDay', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ],
-    }),
-  );
-  const store = createDynamoStore({ client, tableName });
-  await store.putMany([
-    { pk: 'T#1', sk: 'LATER', dueShard: 'T#DUE#0', dueDay: '2030-01-02' },
-    { pk: 'T#2', sk: 'SOONER', dueShard: 'T#DUE#0', dueDay: '2030-01-01' },
-    { pk: 'T#3', sk: 'NEVER' },
-  ]);
-  return store;
-}
-
 function upgradeSuite(start: () => Promise<{ client: DynamoDBClient; stop(): Promise<void> }>) {
   it('rebuilds a table created without the due index, keeping every item and indexing the due ones', async () => {
     const { client, stop } = await start();
     try {
-      const store = await tableFromBeforeTheDueIndex(client, 'growthloop-old');
+      const store = await tableFromBefore(client, 'growthloop-old', []);
       await ensureTable(client, 'growthloop-old');
       await expectRebuilt(client, store);
       await ensureTable(client, 'growthloop-old');
@@ -129,7 +115,7 @@ function upgradeSuite(start: () => Promise<{ client: DynamoDBClient; stop(): Pro
   it('rebuilds a table that has the due index but not the buyer index, keeping every item', async () => {
     const { client, stop } = await start();
     try {
-      const store = await tableFromBeforeTheBuyerIndex(client, 'growthloop-old');
+      const store = await tableFromBefore(client, 'growthloop-old', [oldDueIndex]);
       await ensureTable(client, 'growthloop-old');
       await expectRebuilt(client, store);
       await store.put({ pk: 'T#4', sk: 'PROFILE', buyerShard: 'T#BUY#0' });
@@ -144,7 +130,7 @@ function upgradeSuite(start: () => Promise<{ client: DynamoDBClient; stop(): Pro
   it('finishes a rebuild cut short after the old table was dropped, from the spare copy', async () => {
     const { client, stop } = await start();
     try {
-      const spare = await tableFromBeforeTheDueIndex(client, 'growthloop-old-rebuild');
+      const spare = await tableFromBefore(client, 'growthloop-old-rebuild', []);
       const store = createDynamoStore({ client, tableName: 'growthloop-old' });
       await ensureTable(client, 'growthloop-old');
       expect(await spare.scan('T#').catch(() => 'gone')).toBe('gone');

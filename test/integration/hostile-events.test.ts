@@ -3,19 +3,12 @@
 // and past what the store keeps, dates out of range, malformed fields. No request gets a 5xx, and
 // every event answered as accepted is folded into its customer's profile or parked in quarantine.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoConfig } from '../../functions/runtime/config-file';
-import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
+import { describe, expect, it } from 'vitest';
 import { postEvents } from '../helpers/events';
+import { startTestRuntime } from '../helpers/runtime';
 
-const config = demoConfig();
-const tenant = config.tenants[0]!;
-let runtime: LocalRuntime;
-
-beforeAll(async () => {
-  runtime = await startLocal({ config, dataDir: '', memory: true, port: 0 });
-});
-afterAll(() => runtime.close());
+const local = startTestRuntime();
+const { tenant } = local;
 
 const NOW = Date.now();
 const DAY = 86_400_000;
@@ -75,11 +68,9 @@ const hostileEvent = fc
 const BATCHES = 100;
 const PER_BATCH = 100;
 
-async function settled() {
-  while (runtime.queue.depth('profile-updates') > 0) await new Promise((r) => setTimeout(r, 20));
-}
+const settled = () => local.settled(20);
 const admin = (path: string) =>
-  fetch(`${runtime.url}${path}`, { headers: { authorization: `Bearer ${tenant.adminKey}` } });
+  fetch(`${local.runtime.url}${path}`, { headers: { authorization: `Bearer ${tenant.adminKey}` } });
 
 describe('10,000 hostile events', () => {
   it('get no 5xx, and every accepted event is folded or in quarantine', { timeout: 300_000 }, async () => {
@@ -89,7 +80,7 @@ describe('10,000 hostile events', () => {
       const batch = events
         .slice(b * PER_BATCH, (b + 1) * PER_BATCH)
         .map((e, i) => ({ ...e, eventId: `hostile-${b}-${i}` }));
-      const res = await postEvents(runtime.url, tenant.apiKey, { batch });
+      const res = await postEvents(local.runtime.url, tenant.apiKey, { batch });
       expect(res.status, `batch ${b}`).toBeLessThan(500);
       const body = (await res.json()) as { errors?: { index: number }[] };
       if (res.status !== 202) continue;

@@ -1,30 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { foldEvents } from '../../functions/core/profiles/profile';
 import { profileView } from '../../functions/core/profiles/view';
-import { demoConfig } from '../../functions/runtime/config-file';
-import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
 import { shopHistory } from '../../scripts/workload';
 import { postEvents } from '../helpers/events';
+import { startTestRuntime } from '../helpers/runtime';
 
-const config = demoConfig();
-const tenant = config.tenants[0]!;
-let runtime: LocalRuntime;
+const local = startTestRuntime();
+const { tenant, settled } = local;
 
-beforeAll(async () => {
-  runtime = await startLocal({ config, dataDir: '', memory: true, port: 0 });
-});
-afterAll(() => runtime.close());
-
-const post = (body: unknown) => postEvents(runtime.url, tenant.apiKey, body);
-
-async function settled() {
-  while (runtime.queue.depth('profile-updates') > 0) await new Promise((r) => setTimeout(r, 10));
-}
+const post = (body: unknown) => postEvents(local.runtime.url, tenant.apiKey, body);
 
 /** The profile as the admin API returns it: the folded view, and apart from it the lifecycle and scores. */
 async function profile(customerId: string) {
-  const res = await fetch(`${runtime.url}/v1/customers/${encodeURIComponent(customerId)}`, {
+  const res = await fetch(`${local.runtime.url}/v1/customers/${encodeURIComponent(customerId)}`, {
     headers: { authorization: `Bearer ${tenant.adminKey}` },
   });
   const { lifecycle, scores, ...body } = (await res.json()) as Record<string, unknown>;

@@ -1,28 +1,24 @@
 // What the store cannot keep is refused before a 2xx, with its path; what still cannot be folded
 // is parked in quarantine, alone, and the customer's other events count. Against the local
 // runtime on dynalite, whose SDK marshalling refuses what DynamoDB's does.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runQuarantineCli } from '../../functions/cli/quarantine';
 import type { GrowthloopConfig } from '../../functions/core/config/schema';
 import { demoConfig } from '../../functions/runtime/config-file';
-import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
 import { postEvents } from '../helpers/events';
+import { startTestRuntime } from '../helpers/runtime';
 
 const [demo] = demoConfig().tenants;
 const tenant = { ...demo!, secrets: { segmentWriteKey: 'segment-write-key-poison' } };
 const config: GrowthloopConfig = { tenants: [tenant] };
-let runtime: LocalRuntime;
-
-beforeAll(async () => {
-  runtime = await startLocal({ config, dataDir: '', memory: true, port: 0 });
-});
-afterAll(() => runtime.close());
+const local = startTestRuntime({ config });
+const { settled } = local;
 
 const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
 const admin = (path: string, init: RequestInit = {}) =>
-  fetch(`${runtime.url}${path}`, { ...init, headers: { authorization: `Bearer ${tenant.adminKey}` } });
+  fetch(`${local.runtime.url}${path}`, { ...init, headers: { authorization: `Bearer ${tenant.adminKey}` } });
 const segment = (body: unknown) =>
-  fetch(`${runtime.url}/v1/identify`, {
+  fetch(`${local.runtime.url}/v1/identify`, {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${tenant.secrets.segmentWriteKey}:`).toString('base64')}`,
@@ -30,9 +26,6 @@ const segment = (body: unknown) =>
     },
     body: JSON.stringify(body),
   });
-async function settled() {
-  while (runtime.queue.depth('profile-updates') > 0) await new Promise((r) => setTimeout(r, 10));
-}
 const order = (customerId: string, id: string, amount: number, minutesAgo: number) => ({
   type: 'order_placed',
   eventId: `order-${id}`,
@@ -54,7 +47,7 @@ describe('numbers the store cannot keep', () => {
       occurredAt: at(1),
       properties: { traits: { score: value } },
     };
-    const res = await postEvents(runtime.url, tenant.apiKey, { batch: [event] });
+    const res = await postEvents(local.runtime.url, tenant.apiKey, { batch: [event] });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { errors: { path: string; message: string }[] };
     expect(body.errors[0]?.path).toBe('$.batch[0].properties.traits.score');
@@ -76,7 +69,7 @@ describe('an event that cannot be folded', () => {
       { type: 'identify', eventId: 'id-grace', customerId: 'grace', occurredAt: at(2), properties: { traits: {} } },
       order('grace', 'o-2', half, 1),
     ];
-    expect((await postEvents(runtime.url, tenant.apiKey, { batch })).status).toBe(202);
+    expect((await postEvents(local.runtime.url, tenant.apiKey, { batch })).status).toBe(202);
     await settled();
     const profile = (await (await admin('/v1/customers/grace')).json()) as { orders: number; counts: object };
     expect(profile.orders).toBe(1);
@@ -107,7 +100,7 @@ describe('an event that cannot be folded', () => {
     const out: string[] = [];
     const err: string[] = [];
     const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
-    const api = ['--url', runtime.url, '--admin-key', tenant.adminKey];
+    const api = ['--url', local.runtime.url, '--admin-key', tenant.adminKey];
     expect(await runQuarantineCli(['list', ...api, '--json'], io)).toBe(0);
     const { messages } = JSON.parse(out.join('')) as { messages: { id: string }[] };
     expect(messages).toHaveLength(1);
@@ -119,7 +112,7 @@ describe('an event that cannot be folded', () => {
     expect(err.join('')).toContain('not in quarantine: no-such-id');
     expect(await runQuarantineCli(['replay', '--all', ...api], io)).toBe(0);
     expect(out.join('')).toContain('1 replayed');
-    expect(await runQuarantineCli(['list', '--url', runtime.url, '--admin-key', 'wrong'], io)).toBe(2);
+    expect(await runQuarantineCli(['list', '--url', local.runtime.url, '--admin-key', 'wrong'], io)).toBe(2);
     expect(err.join('')).toContain('answered 401');
   });
 

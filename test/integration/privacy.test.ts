@@ -1,26 +1,20 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../functions/adapters/clock';
-import { demoConfig } from '../../functions/runtime/config-file';
 import { localDynamoClient } from '../../functions/runtime/dynalite';
-import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
+import { startTestRuntime } from '../helpers/runtime';
 
-const config = demoConfig();
-const tenant = config.tenants[0]!;
 const CUSTOMER = 'cust-erase-me';
 const EMAIL = 'erase.me@example.com';
 const PHONE = '+4915112345678';
-let runtime: LocalRuntime;
 let held = 0;
 
 const clock = new ManualClock(Date.now());
-beforeAll(async () => {
-  runtime = await startLocal({ config, dataDir: '', memory: true, port: 0, clock, daily: false });
-});
-afterAll(() => runtime.close());
+const local = startTestRuntime({ clock, daily: false });
+const { tenant } = local;
 
 const admin = (path: string, method = 'GET') =>
-  fetch(`${runtime.url}${path}`, { method, headers: { authorization: `Bearer ${tenant.adminKey}` } });
+  fetch(`${local.runtime.url}${path}`, { method, headers: { authorization: `Bearer ${tenant.adminKey}` } });
 const history = [
   {
     type: 'identify',
@@ -38,16 +32,16 @@ const history = [
   },
 ];
 async function post(batch: unknown[]) {
-  const res = await fetch(`${runtime.url}/v1/events`, {
+  const res = await fetch(`${local.runtime.url}/v1/events`, {
     method: 'POST',
     headers: { 'x-api-key': tenant.apiKey },
     body: JSON.stringify({ batch }),
   });
   expect(res.status).toBe(202);
-  while (runtime.queue.depth('profile-updates') > 0) await new Promise((r) => setTimeout(r, 10));
+  await local.settled();
 }
 async function everyItem(): Promise<string[]> {
-  const client = localDynamoClient(runtime.dynamoEndpoint);
+  const client = localDynamoClient(local.runtime.dynamoEndpoint);
   const out = await client.send(new ScanCommand({ TableName: 'growthloop' }));
   client.destroy();
   return (out.Items ?? []).map((item) => JSON.stringify(item));
@@ -87,7 +81,7 @@ describe('erasing a customer', () => {
 
   it('leaves no item holding the id once a daily pass has removed the marker', async () => {
     clock.advance(2 * 86_400_000);
-    await runtime.runDaily();
+    await local.runtime.runDaily();
     expect((await everyItem()).filter((item) => item.includes(CUSTOMER))).toEqual([]);
     expect((await admin(`/v1/customers/${CUSTOMER}`)).status).toBe(404);
   });

@@ -1,8 +1,15 @@
 // Data keys kept in the table, wrapped: in AWS by a KMS key (./kms.ts), under `npm start` by the
 // local master key (../local/data-keys.ts). The same code reads and writes them in both worlds.
-import { z } from 'zod';
-import { DATA_KEY_BYTES, DATA_KEY_SK } from '../../core/privacy/sealed';
-import { type Clock, ConditionFailedError, type DataKeys, type Item, type Key, type Store } from '../../ports';
+import { DATA_KEY_BYTES, DATA_KEY_SK, DataKeyItem } from '../../core/privacy/sealed';
+import {
+  type Clock,
+  ConditionFailedError,
+  type DataKeys,
+  type Item,
+  type Key,
+  type Store,
+  UnreadableDataKeyError,
+} from '../../ports';
 
 /** Whose key: bound to the wrapped key (KMS encryption context, GCM additional data), so it cannot serve another customer. */
 export type WrapContext = { tenantId: string; customerId: string };
@@ -16,15 +23,6 @@ export interface KeyWrapper {
   /** Throws when `wrapped` was not made by this master key for this context. */
   unwrap(wrapped: string, context: WrapContext): Promise<Uint8Array>;
 }
-
-/** `<tenant>#C#<customerId>` / `KEY`: the customer's data key, wrapped; deleted with the partition on erasure. */
-export const DataKeyItem = z.looseObject({
-  pk: z.string(),
-  sk: z.literal(DATA_KEY_SK),
-  wrapped: z.string().min(1),
-  wrappedBy: z.string(),
-  createdAt: z.iso.datetime(),
-});
 
 export const dataKeyKey = (tenantId: string, customerId: string): Key => ({
   pk: `${tenantId}#C#${customerId}`,
@@ -55,7 +53,8 @@ export function createTableDataKeys(options: {
   }
 
   function remember(pk: string, key: Uint8Array): Uint8Array {
-    if (key.length !== DATA_KEY_BYTES) throw new Error(`a data key has ${DATA_KEY_BYTES} bytes, not ${key.length}`);
+    if (key.length !== DATA_KEY_BYTES)
+      throw new UnreadableDataKeyError(`a data key has ${DATA_KEY_BYTES} bytes, not ${key.length}`);
     cache.delete(pk);
     cache.set(pk, { key, until: clock.now() + cacheMs });
     if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value as string);
@@ -64,7 +63,7 @@ export function createTableDataKeys(options: {
 
   async function unwrapItem(item: Item, context: WrapContext): Promise<Uint8Array> {
     const parsed = DataKeyItem.safeParse(item);
-    if (!parsed.success) throw new Error(`the data key item ${item.pk} / ${item.sk} does not decode`);
+    if (!parsed.success) throw new UnreadableDataKeyError(`the data key item ${item.pk} / ${item.sk} does not decode`);
     return wrapper.unwrap(parsed.data.wrapped, context);
   }
 

@@ -4,8 +4,6 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createRegistryDirectory } from '../../app/tenants/directory';
-import type { TenantRecord } from '../../core/config/tenants';
 import { systemClock } from '../clock';
 import { createTableDataKeys } from './data-keys';
 import { createDynamoStore } from './dynamodb';
@@ -26,20 +24,6 @@ const required = (name: string): string => {
 
 export const awsStore = () =>
   createDynamoStore({ client: new DynamoDBClient(sdkDefaults), tableName: required('TABLE_NAME') });
-
-/**
- * The tenants: the registry in the table (TABLE_NAME), re-read every few seconds, so tenants added and keys
- * rotated with `growthloop tenants --aws` count without a deploy. The config's tenants deployed in
- * GROWTHLOOP_TENANTS (key SHA-256s) count while the registry has no tenant of their id; a function that
- * may write the table (`seed`) copies them into the registry on its first read.
- */
-export const awsTenants = (options: { seed?: boolean } = {}) =>
-  createRegistryDirectory({
-    store: awsStore(),
-    clock: systemClock,
-    fallback: JSON.parse(process.env.GROWTHLOOP_TENANTS ?? '[]') as TenantRecord[],
-    seed: options.seed ?? false,
-  });
 
 export const awsTenantSecrets = () =>
   createTenantSecretsReader({

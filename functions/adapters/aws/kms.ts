@@ -2,6 +2,7 @@
 // customer by the encryption context, so a wrapped key copied to another customer does not open.
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { DATA_KEY_BYTES } from '../../core/privacy/sealed';
+import { UnreadableDataKeyError } from '../../ports';
 import type { KeyWrapper, WrapContext } from './data-keys';
 
 const encryptionContext = (context: WrapContext) => ({
@@ -9,6 +10,9 @@ const encryptionContext = (context: WrapContext) => ({
   tenant: context.tenantId,
   customer: context.customerId,
 });
+
+/** KMS refusing the ciphertext itself: the wrapped key will never open, whatever the attempt. */
+const REFUSED_CIPHERTEXT = new Set(['InvalidCiphertextException', 'IncorrectKeyException', 'InvalidKeyUsageException']);
 
 function dataKey(plain: Uint8Array | undefined): Uint8Array {
   if (plain?.length !== DATA_KEY_BYTES) throw new Error(`KMS gave a data key of ${plain?.length ?? 0} bytes`);
@@ -28,14 +32,20 @@ export function kmsKeyWrapper(options: { client: KMSClient; keyId: string }): Ke
       return { plain: dataKey(out.Plaintext), wrapped: Buffer.from(out.CiphertextBlob).toString('base64') };
     },
     async unwrap(wrapped, context) {
-      const out = await client.send(
-        new DecryptCommand({
-          KeyId: keyId,
-          CiphertextBlob: Buffer.from(wrapped, 'base64'),
-          EncryptionContext: encryptionContext(context),
-        }),
-      );
-      return dataKey(out.Plaintext);
+      const decrypt = new DecryptCommand({
+        KeyId: keyId,
+        CiphertextBlob: Buffer.from(wrapped, 'base64'),
+        EncryptionContext: encryptionContext(context),
+      });
+      // Throttling, a disabled key or missing permissions may pass: only a refused ciphertext is for good.
+      const out = await client.send(decrypt).catch((e: unknown) => {
+        if (e instanceof Error && REFUSED_CIPHERTEXT.has(e.name))
+          throw new UnreadableDataKeyError(`KMS refused the wrapped data key: ${e.name}`, { cause: e });
+        throw e;
+      });
+      if (out.Plaintext?.length !== DATA_KEY_BYTES)
+        throw new UnreadableDataKeyError(`KMS opened the wrapped data key to ${out.Plaintext?.length ?? 0} bytes`);
+      return out.Plaintext;
     },
   };
 }

@@ -3,7 +3,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DATA_KEY_BYTES, IV_BYTES } from '../../core/privacy/sealed';
-import type { Clock, DataKeys, Store } from '../../ports';
+import { type Clock, type DataKeys, type Store, UnreadableDataKeyError } from '../../ports';
 import { createTableDataKeys, type KeyWrapper, type WrapContext } from '../aws/data-keys';
 
 /** The master key's file in the data directory. */
@@ -45,12 +45,18 @@ export function localKeyWrapper(masterKey: Uint8Array): KeyWrapper {
     },
     async unwrap(wrapped, context) {
       const bytes = Buffer.from(wrapped, 'base64');
-      const decipher = createDecipheriv('aes-256-gcm', masterKey, bytes.subarray(0, IV_BYTES), {
-        authTagLength: TAG_BYTES,
-      });
-      decipher.setAAD(contextBytes(context));
-      decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-      return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', masterKey, bytes.subarray(0, IV_BYTES), {
+          authTagLength: TAG_BYTES,
+        });
+        decipher.setAAD(contextBytes(context));
+        decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+        return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]);
+      } catch (e) {
+        throw new UnreadableDataKeyError('the data key was not wrapped by this master key for this customer', {
+          cause: e,
+        });
+      }
     },
   };
 }

@@ -27,11 +27,11 @@ import { erasedAtOf, erasedEvent, tombstoneKey } from '../../core/privacy/record
 import { profileKey } from '../../core/profiles/items';
 import { liveProfile } from '../../core/profiles/markers';
 import type { DataKeys } from '../../ports';
-import { INGEST_SOURCE } from '../../routes';
+import { INGEST_SOURCE, type QueueName } from '../../routes';
 import { carryOut, type OutboxEntry } from '../common/carry-out';
 import type { AppPorts } from '../common/ports';
 import { createScoringContexts } from '../common/scoring-contexts';
-import { outboxOf, writeWithOutbox } from '../common/versioned-write';
+import { outboxOf, settleOutbox, writeVersioned } from '../common/versioned-write';
 import { openRecords } from '../fold-profiles/deliveries';
 import { withinDailyCaps } from './daily-cap';
 
@@ -55,6 +55,35 @@ type Input =
 type Work = { tenantId: string; customerId: string; inputs: Input[]; recordIds: string[] };
 
 const CUSTOMERS_IN_PARALLEL = 32;
+
+/** Where events whose sealed fields cannot be opened go back to on replay. */
+const EVENTS_QUEUE: QueueName = 'journey-events';
+
+/** How often one step is taken again after erasures of its customer raced it, before its messages are delivered again. */
+const ERASURE_RACE_ATTEMPTS = 3;
+
+/**
+ * Long past any write begun before an erasure (as the erased marker of core/profiles/markers.ts
+ * lasts): within it a profile change may still come from the erased profile.
+ */
+const ERASURE_WINDOW_MS = 3_600_000;
+
+/**
+ * The inputs that may create an erased customer's journey state: events received (put on the bus)
+ * after the erasure and dated after it (erasedEvent). Profile changes carry no receive time:
+ * within the hour after the erasure none counts (it may come from the erased profile), later
+ * those dated after the erasure do (they come from the profile the customer started anew).
+ * Timers of a customer without journey state have nothing to move.
+ */
+function afterErasure(inputs: readonly Input[], erasedAt: string | undefined, now: number): Input[] {
+  if (erasedAt === undefined) return [...inputs];
+  const settled = now - Date.parse(erasedAt) > ERASURE_WINDOW_MS;
+  return inputs.filter((i) => {
+    if (i.kind !== 'event') return false;
+    if (i.receivedAt === undefined && settled) return Date.parse(i.event.occurredAt) > Date.parse(erasedAt);
+    return !erasedEvent(erasedAt, i.event, i.receivedAt);
+  });
+}
 
 /** An event from the bus (ingested, or a profile change) or a timer; or why the body is neither. */
 function decode(body: string): { tenantId: string; customerId: string; input: Input } | { reason: string } {
@@ -106,68 +135,97 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
     return catalog;
   }
 
-  /** Events of an erased customer that occurred before the erasure start nothing (they may arrive late). */
-  async function withoutErased(work: Work): Promise<Input[]> {
-    const tombstone = await store.get(tombstoneKey(work.tenantId, work.customerId), { consistent: true });
-    if (!tombstone) return work.inputs;
-    const erasedAt = erasedAtOf(tombstone);
-    return work.inputs.filter((i) => i.kind === 'event' && !erasedEvent(erasedAt, i.event, i.receivedAt));
+  /** When the customer was last erased, if ever: read consistently, so an erasure begun before is seen. */
+  async function erasedAtNow(tenantId: string, customerId: string): Promise<string | undefined> {
+    const tombstone = await store.get(tombstoneKey(tenantId, customerId), { consistent: true });
+    return tombstone ? erasedAtOf(tombstone) : undefined;
+  }
+
+  /** One step of the customer's journeys; `raced` when an erasure ran meanwhile and the step was undone. */
+  async function stepCustomer(
+    work: Work,
+    catalog: JourneyCatalog,
+    scoring: Parameters<typeof journeyCustomer>[2],
+  ): Promise<{ refusals: Refusal[]; failures: JourneyFailure[] } | 'raced'> {
+    const { tenantId, customerId } = work;
+    const key = customerJourneysKey(tenantId, customerId);
+    // The decision that creates the item, and the tombstone it read: what an erasure may have missed.
+    let creation: { erasedAt: string | undefined } | undefined;
+    const { result, item, written } = await writeVersioned<{ refusals: Refusal[]; failures: JourneyFailure[] }>(store, {
+      key,
+      metrics: deps.metrics,
+      async decide(current) {
+        creation = undefined;
+        const stored = fromCustomerJourneysItem(current);
+        // A customer in no journey, with events that start none: nothing more to read.
+        if (!stored && !work.inputs.some((i) => i.kind === 'timer' || catalog.mayStart(i.event.type)))
+          return { result: { refusals: [], failures: [] } };
+        const profileItem = await store.get(profileKey(tenantId, customerId));
+        const storedProfile = liveProfile(profileItem);
+        let inputs = work.inputs;
+        if (!current) {
+          // The state is created: only what an erasure of the customer did not erase may start it.
+          const erasedAt = await erasedAtNow(tenantId, customerId);
+          creation = { erasedAt };
+          inputs = afterErasure(work.inputs, erasedAt, clock.now());
+        }
+        let state = stored?.state ?? emptyCustomerJourneys();
+        const intents: JourneyIntent[] = [];
+        const refusals: Refusal[] = [];
+        const failures: JourneyFailure[] = [];
+        for (const input of inputs) {
+          const now = clock.now();
+          const canonical = input.kind === 'event' ? input.canonical : undefined;
+          const profile = profileWith(storedProfile, canonical, tenantId, customerId, now);
+          const facts = journeyCustomer(profile, storedProfile?.lifecycle, scoring, now);
+          const step: CustomerStep =
+            input.kind === 'event'
+              ? onCustomerEvent(catalog, state, input.event, facts, now)
+              : onCustomerTimer(catalog, state, input.timer, facts, now);
+          state = step.state;
+          intents.push(...step.intents);
+          refusals.push(...step.refused);
+          failures.push(...step.failed);
+        }
+        const pending = outboxOf<OutboxEntry>(current);
+        const changed = JSON.stringify(state) !== JSON.stringify(stored?.state ?? emptyCustomerJourneys());
+        if (!changed && intents.length === 0) return { result: { refusals, failures } };
+        const outbox = [...pending, ...(await withinDailyCaps(store, tenantId, intents, clock.now()))];
+        const next = { state, version: (stored?.version ?? 0) + 1, ...(outbox.length ? { outbox } : {}) };
+        return { write: toCustomerJourneysItem(tenantId, customerId, next), result: { refusals, failures } };
+      },
+    });
+    // Every other write is conditional on the version it read, which an erasure's delete takes
+    // away; a creation is conditional only on absence. Erasure puts the tombstone before it lists
+    // and deletes the partition, so a tombstone still unchanged after the creation landed means
+    // the erasure (if any runs) lists the partition later and deletes the item; a changed one
+    // means it may have listed it before: the item, and what a step may have built on it since,
+    // goes, its outbox is not carried out, and the step runs again on fresh reads.
+    if (written && creation && (await erasedAtNow(tenantId, customerId)) !== creation.erasedAt) {
+      await store.delete(key);
+      return 'raced';
+    }
+    await settleOutbox<OutboxEntry>(store, item, (entries) => carryOut(deps, { tenantId, customerId }, entries));
+    return result;
   }
 
   async function runCustomer(work: Work, catalog: JourneyCatalog, refused: Refusal[]) {
-    const { tenantId, customerId } = work;
+    const { tenantId } = work;
     const context = await contextOf(tenantId);
     const scoring = { ...context, timeZone: (await deps.tenants.byId(tenantId))?.timezone ?? 'UTC' };
-    let inputs = work.inputs;
-    let erasureChecked = false;
-    const customer = { tenantId, customerId };
-    const decided = await writeWithOutbox<{ refusals: Refusal[]; failures: JourneyFailure[] }, OutboxEntry>(
-      store,
-      {
-        key: customerJourneysKey(tenantId, customerId),
-        metrics: deps.metrics,
-        async decide(current) {
-          const stored = fromCustomerJourneysItem(current);
-          // A customer in no journey, with events that start none: nothing more to read.
-          if (!stored && !inputs.some((i) => i.kind === 'timer' || catalog.mayStart(i.event.type)))
-            return { result: { refusals: [], failures: [] } };
-          const profileItem = await store.get(profileKey(tenantId, customerId));
-          const storedProfile = liveProfile(profileItem);
-          // Without a profile or journey state, the customer may have been erased.
-          if (!storedProfile && !current && !erasureChecked) {
-            erasureChecked = true;
-            inputs = await withoutErased(work);
-          }
-          let state = stored?.state ?? emptyCustomerJourneys();
-          const intents: JourneyIntent[] = [];
-          const refusals: Refusal[] = [];
-          const failures: JourneyFailure[] = [];
-          for (const input of inputs) {
-            const now = clock.now();
-            const canonical = input.kind === 'event' ? input.canonical : undefined;
-            const profile = profileWith(storedProfile, canonical, tenantId, customerId, now);
-            const facts = journeyCustomer(profile, storedProfile?.lifecycle, scoring, now);
-            const step: CustomerStep =
-              input.kind === 'event'
-                ? onCustomerEvent(catalog, state, input.event, facts, now)
-                : onCustomerTimer(catalog, state, input.timer, facts, now);
-            state = step.state;
-            intents.push(...step.intents);
-            refusals.push(...step.refused);
-            failures.push(...step.failed);
-          }
-          const pending = outboxOf<OutboxEntry>(current);
-          const changed = JSON.stringify(state) !== JSON.stringify(stored?.state ?? emptyCustomerJourneys());
-          if (!changed && intents.length === 0) return { result: { refusals, failures } };
-          const outbox = [...pending, ...(await withinDailyCaps(store, tenantId, intents, clock.now()))];
-          const next = { state, version: (stored?.version ?? 0) + 1, ...(outbox.length ? { outbox } : {}) };
-          return { write: toCustomerJourneysItem(tenantId, customerId, next), result: { refusals, failures } };
-        },
-      },
-      (entries) => carryOut(deps, customer, entries),
-    );
-    refused.push(...decided.refusals);
-    countFailures(tenantId, decided.failures);
+    for (let attempt = 1; ; attempt++) {
+      const decided = await stepCustomer(work, catalog, scoring);
+      if (decided !== 'raced') {
+        refused.push(...decided.refusals);
+        countFailures(tenantId, decided.failures);
+        return;
+      }
+      log.warn('an erasure of the customer ran while their journeys were stepped; the step is taken again', {
+        tenantId,
+        attempt,
+      });
+      if (attempt >= ERASURE_RACE_ATTEMPTS) throw new Error('erasures of the customer kept racing the journey step');
+    }
   }
 
   /** Parked instances, counted and logged; without the customer or the error's message, which may hold personal data. */
@@ -188,7 +246,10 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
     const failedIds: string[] = [];
     const refused: Refusal[] = [];
     const byCustomer = new Map<string, Work>();
-    for (const record of await openRecords(command.records, deps.dataKeys)) {
+    // Sealed fields travel only in events from the bus: a record that cannot be opened is one.
+    const { records, unopened } = await openRecords(command.records, deps, EVENTS_QUEUE);
+    failedIds.push(...unopened.map((u) => u.id));
+    for (const record of records) {
       const decoded = decode(record.body);
       if ('reason' in decoded) {
         log.error('undecodable journey message', { recordId: record.id, reason: decoded.reason });

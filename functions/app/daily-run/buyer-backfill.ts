@@ -1,14 +1,10 @@
-import { z } from 'zod';
+import { BuyerBackfillItem, buyerBackfillKey } from '../../core/migrations';
 import { buyerIndexAttributes } from '../../core/profiles/buyer-index';
 import { fromProfileItem, toProfileItem } from '../../core/profiles/items';
 import { isMarker } from '../../core/profiles/markers';
-import { decodeItem, ItemKey } from '../../core/stored-item';
-import { ConditionFailedError, type Item, type Key } from '../../ports';
+import { decodeItem } from '../../core/stored-item';
+import { ConditionFailedError, type Item } from '../../ports';
 import type { AppPorts } from '../common/ports';
-
-/** `MIGRATIONS` / `BUYER_INDEX`: how far the one-time backfill of the buyer index has read the table. */
-export const buyerBackfillKey: Key = { pk: 'MIGRATIONS', sk: 'BUYER_INDEX' };
-const BackfillItem = z.looseObject({ ...ItemKey, cursor: z.string().optional(), done: z.boolean(), indexed: z.int() });
 
 const SCAN_PAGE = 1000;
 
@@ -35,7 +31,7 @@ export function createBuyerBackfill(deps: Pick<AppPorts, 'store' | 'log'> & { no
   const { store, log } = deps;
   return async (options: { until?: number } = {}): Promise<{ done: boolean; indexed: number }> => {
     const current = await store.get(buyerBackfillKey, { consistent: true });
-    let state = current ? decodeItem(BackfillItem, current) : { ...buyerBackfillKey, done: false, indexed: 0 };
+    let state = current ? decodeItem(BuyerBackfillItem, current) : { ...buyerBackfillKey, done: false, indexed: 0 };
     while (!state.done) {
       const page = await store.scanPage('', {
         limit: SCAN_PAGE,

@@ -132,7 +132,8 @@ export function createFoldProfiles(deps: FoldProfilesDeps) {
   }
 
   return async function run(command: FoldProfilesCommand): Promise<BatchResult> {
-    const { deliveries, undecodable } = collectDeliveries(await openRecords(command.records, deps.dataKeys));
+    const { records, unopened } = await openRecords(command.records, deps, QUEUE);
+    const { deliveries, undecodable } = collectDeliveries(records);
     for (const { id, reason } of undecodable) log.error('undecodable delivery', { recordId: id, reason });
     const profileKeys = deliveries.map((d) => profileKey(d.event.tenantId, d.event.customerId));
     const profiles = new Map((await store.getMany(profileKeys)).map((item) => [item.pk, item]));
@@ -142,7 +143,7 @@ export function createFoldProfiles(deps: FoldProfilesDeps) {
     const targets = customers.map((c) => c.profileKey).filter((key) => !read.has(key.pk));
     if (targets.length > 0) for (const item of await store.getMany(targets)) profiles.set(item.pk, item);
 
-    const failedIds = undecodable.map((u) => u.id);
+    const failedIds = [...unopened, ...undecodable].map((u) => u.id);
     const bodies = new Map(command.records.map((r) => [r.id, r.body]));
     let quarantined = 0;
 

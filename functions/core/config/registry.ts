@@ -25,10 +25,12 @@ export const KEY_KINDS = ['api', 'admin', 'segment'] as const;
 export type KeyKind = (typeof KEY_KINDS)[number];
 
 /** Registry partitions start with upper-case words, which no tenant id (lower case) can. */
-const REGISTRY_PK = 'TENANTS';
+export const REGISTRY_PK = 'TENANTS';
+/** The partition prefix of the key lookup items. */
+export const KEY_LOOKUP_PK_PREFIX = 'TENANTKEY#';
 export const saltKey: Key = { pk: REGISTRY_PK, sk: 'SALT' };
 export const tenantEntryKey = (tenantId: string): Key => ({ pk: REGISTRY_PK, sk: `TENANT#${tenantId}` });
-export const keyLookupKey = (hash: string): Key => ({ pk: `TENANTKEY#${hash}`, sk: 'KEY' });
+export const keyLookupKey = (hash: string): Key => ({ pk: `${KEY_LOOKUP_PK_PREFIX}${hash}`, sk: 'KEY' });
 export const registryPartition = { pk: REGISTRY_PK, skPrefix: 'TENANT#' } as const;
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -66,14 +68,22 @@ export const TenantEntry = z.strictObject({
 });
 export type TenantEntry = z.infer<typeof TenantEntry>;
 
-const TenantEntryItem = z.looseObject({
+/** `TENANTS` / `TENANT#<tenantId>`: a registered tenant, written on its version. */
+export const TenantEntryItem = z.looseObject({
   pk: z.string(),
   sk: z.string(),
   version: z.number().int(),
   entry: TenantEntry,
 });
-const SaltItem = z.looseObject({ pk: z.string(), sk: z.string(), salt: z.string().min(16) });
-const KeyLookupItem = z.looseObject({ pk: z.string(), sk: z.string(), tenantId: z.string(), kind: z.enum(KEY_KINDS) });
+/** `TENANTS` / `SALT`: the deployment's salt of the key hashes (base64 of 32 random bytes), written once. */
+export const RegistrySaltItem = z.looseObject({ pk: z.string(), sk: z.string(), salt: z.string().min(16) });
+/** `TENANTKEY#<salted key hash>` / `KEY`: where a key's tenant is (the entry decides whether the key counts). */
+export const KeyLookupItem = z.looseObject({
+  pk: z.string(),
+  sk: z.string(),
+  tenantId: z.string(),
+  kind: z.enum(KEY_KINDS),
+});
 
 export type StoredEntry = { entry: TenantEntry; version: number };
 
@@ -82,7 +92,7 @@ export const fromTenantEntryItem = (item: Item): StoredEntry => {
   return { entry, version };
 };
 export const toTenantEntryItem = (stored: StoredEntry): Item => ({ ...tenantEntryKey(stored.entry.id), ...stored });
-export const saltOf = (item: Item): string => decodeItem(SaltItem, item).salt;
+export const saltOf = (item: Item): string => decodeItem(RegistrySaltItem, item).salt;
 export const saltItem = (salt: string): Item => ({ ...saltKey, salt });
 export const lookupTargetOf = (item: Item): { tenantId: string; kind: KeyKind } => {
   const { tenantId, kind } = decodeItem(KeyLookupItem, item);

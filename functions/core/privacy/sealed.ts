@@ -9,11 +9,26 @@
  * addresses and whatever else a store sends). Trait names, ids, money and times travel in clear.
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { z } from 'zod';
 import type { CanonicalEvent } from '../events/schemas';
 import { setOwn } from '../own';
 
 /** The sort key of a customer's data key item, in the customer's partition (`<tenant>#C#<id>`). */
 export const DATA_KEY_SK = 'KEY';
+
+/**
+ * `<tenant>#C#<customerId>` / `KEY`: the customer's data key, wrapped by a master key that never
+ * enters the table (`wrappedBy` names its kind: `kms` in AWS, `local` under `npm start`); written
+ * once, if absent, by the first ingest that seals a field of the customer; deleted with the
+ * partition on erasure.
+ */
+export const DataKeyItem = z.looseObject({
+  pk: z.string(),
+  sk: z.literal(DATA_KEY_SK),
+  wrapped: z.string().min(1),
+  wrappedBy: z.string(),
+  createdAt: z.iso.datetime(),
+});
 
 /** A data key's length: AES-256. */
 export const DATA_KEY_BYTES = 32;

@@ -4,26 +4,40 @@
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../functions/adapters/clock';
+import { createLocalDataKeys } from '../../../functions/adapters/local/data-keys';
 import { silentLog } from '../../../functions/adapters/log';
 import { createMemoryBus } from '../../../functions/adapters/memory/bus';
 import { createMemoryQueue } from '../../../functions/adapters/memory/queue';
 import { createMemoryStore } from '../../../functions/adapters/memory/store';
 import { createMemoryTimers } from '../../../functions/adapters/memory/timers';
 import { createAdvanceJourneys } from '../../../functions/app/advance-journeys/run';
+import { createBuyerBackfill } from '../../../functions/app/daily-run/buyer-backfill';
 import { createDailyRun } from '../../../functions/app/daily-run/run';
 import { createFoldProfiles } from '../../../functions/app/fold-profiles/run';
+import { publishEvents } from '../../../functions/app/ingest/publish';
 import { createManageJourneys } from '../../../functions/app/manage-journeys/run';
+import { createTenantErasure, requestTenantErasure } from '../../../functions/app/privacy/erase-tenant';
 import { createPrivacy } from '../../../functions/app/privacy/run';
+import { createRegistryDirectory } from '../../../functions/app/tenants/directory';
+import { addTenant, rotateKey } from '../../../functions/app/tenants/registry';
 import type { QueueRecord } from '../../../functions/contracts/messages';
 import {
+  BuyerBackfillItem,
+  DataKeyItem,
   decodeCounters,
   decodeItem,
   JourneyStateItem,
+  KeyLookupItem,
   ProfileItem,
+  RegistrySaltItem,
   StoredItemError,
   storedItemSchema,
   storedVersion,
+  TenantEntryItem,
+  TenantErasureItem,
 } from '../../../functions/contracts/stored';
+import { keyLookupKey, saltKey, tenantEntryKey } from '../../../functions/core/config/registry';
+import type { TenantRecord } from '../../../functions/core/config/tenants';
 import type { CanonicalEvent } from '../../../functions/core/events/schemas';
 import { createCatalog } from '../../../functions/core/journeys/catalog';
 import { emptyCustomerJourneys, onCustomerEvent } from '../../../functions/core/journeys/customer';
@@ -40,7 +54,10 @@ import {
   versionKey,
 } from '../../../functions/core/journeys/items';
 import { Journey } from '../../../functions/core/journeys/schema';
+import { buyerBackfillKey } from '../../../functions/core/migrations';
 import { auditItem, erasedAtOf, tombstoneItem, tombstoneKey } from '../../../functions/core/privacy/records';
+import { DATA_KEY_SK, isSealed } from '../../../functions/core/privacy/sealed';
+import { tenantErasureKey } from '../../../functions/core/privacy/tenant-erasure';
 import { planProfileWrite } from '../../../functions/core/profiles/apply';
 import {
   aliasKey,
@@ -66,7 +83,6 @@ import { INGEST_SOURCE } from '../../../functions/routes';
 import { shopHistory } from '../../../scripts/workload';
 import { testEvent } from '../../helpers/events';
 import { welcomeJourney } from '../../helpers/journeys';
-import { testTenants } from '../../helpers/scoring';
 
 const T0 = Date.parse('2026-06-01T10:00:00Z');
 const HOUR = 3_600_000;
@@ -373,6 +389,81 @@ describe('tenant models', () => {
   });
 });
 
+describe('the items outside every tenant: registry, erasure jobs, migrations; and data keys', () => {
+  const iso = new Date(T0).toISOString();
+  const hash = 'c'.repeat(64);
+  const entry = {
+    id: tenantId,
+    timezone: 'Europe/Berlin',
+    currency: 'EUR',
+    keys: { api: { hash }, admin: { hash: 'd'.repeat(64) } },
+    source: 'cli',
+    createdAt: iso,
+    updatedAt: iso,
+  };
+  const valid: [Item, unknown][] = [
+    [{ ...saltKey, salt: 'A'.repeat(44) }, RegistrySaltItem],
+    [{ ...tenantEntryKey(tenantId), version: 1, entry }, TenantEntryItem],
+    [{ ...keyLookupKey(hash), tenantId, kind: 'api' }, KeyLookupItem],
+    [
+      {
+        ...tenantErasureKey(tenantId),
+        version: 1,
+        tenantId,
+        status: 'pending',
+        requestedBy: 'shopify',
+        requestedAt: iso,
+        requests: 1,
+        scanned: false,
+        erasedItems: 0,
+      },
+      TenantErasureItem,
+    ],
+    [{ ...buyerBackfillKey, cursor: 'abc', done: false, indexed: 12 }, BuyerBackfillItem],
+    [
+      { pk: profileKey(tenantId, 'ada').pk, sk: DATA_KEY_SK, wrapped: 'AAAA', wrappedBy: 'kms', createdAt: iso },
+      DataKeyItem,
+    ],
+  ];
+
+  it('each has its schema by its key, and decodes after the DynamoDB round trip', () => {
+    for (const [item, schema] of valid) {
+      expect(storedItemSchema(item), `${item.pk} / ${item.sk}`).toBe(schema);
+      expect(() => decodeItem(schema as typeof DataKeyItem, throughDynamo(item))).not.toThrow();
+    }
+  });
+
+  it('a corrupt one fails with its key and the path of what is wrong', () => {
+    const corrupt = (index: number, change: object) => {
+      const [item, schema] = valid[index]!;
+      return failure(() => decodeItem(schema as typeof DataKeyItem, { ...item, ...change })).message;
+    };
+    expect(corrupt(0, { salt: 'short' })).toMatch(/^stored item TENANTS \/ SALT does not decode: \$\.salt: /);
+    expect(corrupt(1, { entry: { ...entry, timezone: 'Mars/Olympus' } })).toMatch(
+      /^stored item TENANTS \/ TENANT#shop does not decode: \$\.entry\.timezone: /,
+    );
+    expect(corrupt(2, { kind: 'root' })).toMatch(/^stored item TENANTKEY#c+ \/ KEY does not decode: \$\.kind: /);
+    expect(corrupt(3, { status: 'half' })).toMatch(
+      /^stored item ERASURES \/ TENANT#shop does not decode: \$\.status: /,
+    );
+    expect(corrupt(4, { indexed: '12' })).toMatch(
+      /^stored item MIGRATIONS \/ BUYER_INDEX does not decode: \$\.indexed: /,
+    );
+    expect(corrupt(5, { wrapped: '' })).toMatch(/^stored item shop#C#ada \/ KEY does not decode: \$\.wrapped: /);
+  });
+
+  it('keys of no kind in those partitions have no schema', () => {
+    for (const key of [
+      { pk: 'TENANTS', sk: 'OTHER' },
+      { pk: 'TENANTKEY#abc', sk: 'OTHER' },
+      { pk: 'ERASURES', sk: 'OTHER' },
+      { pk: 'MIGRATIONS', sk: 'OTHER' },
+    ]) {
+      expect(storedItemSchema(key), `${key.pk} / ${key.sk}`).toBeUndefined();
+    }
+  });
+});
+
 describe('every item the use cases write', () => {
   it('has a schema, and decodes', async () => {
     const clock = new ManualClock(T0);
@@ -380,9 +471,25 @@ describe('every item the use cases write', () => {
     const queue = createMemoryQueue({ clock });
     const bus = createMemoryBus();
     const timers = createMemoryTimers({ queue, clock });
-    const tenants = testTenants([tenantId]);
-    const deps = { store, queue, bus, timers, clock, tenants, log: silentLog };
+    // The tenants as a deployment has them: the config's tenant seeded into the registry on first
+    // read, one added and one key rotated by `growthloop tenants`.
+    const configured: TenantRecord = {
+      id: tenantId,
+      timezone: 'UTC',
+      currency: 'EUR',
+      apiKeySha256: 'a'.repeat(64),
+      adminKeySha256: 'b'.repeat(64),
+    };
+    const tenants = createRegistryDirectory({ store, clock, fallback: [configured], seed: true });
+    const dataKeys = createLocalDataKeys({ store, clock });
+    const deps = { store, queue, bus, timers, clock, tenants, dataKeys, log: silentLog };
     const tenant = (await tenants.byId(tenantId))!;
+    await addTenant(store, { id: 'closed', timezone: 'Asia/Shanghai', currency: 'CNY', name: 'Closed' }, clock);
+    await rotateKey(
+      store,
+      { tenantId, kind: 'api', previousValidUntil: new Date(T0 + 24 * HOUR).toISOString() },
+      clock,
+    );
     const journeys = createManageJourneys(deps);
     const body = JSON.stringify({ ...welcomeJourney, limits: { dailyCap: 10 } });
     expect((await journeys.create({ tenant, body })).status).toBe(201);
@@ -399,11 +506,23 @@ describe('every item the use cases write', () => {
       event('login', 'bob', T0 + 5000, {}),
       event('order_placed', 'bob', T0 + 6000, { orderId: 'o-2', total: { amount: 100, currency: 'EUR' } }),
     ];
+    // Through ingest: the identify's traits travel sealed under ada's data key, which ingest creates.
+    const ingested = createMemoryBus();
+    await publishEvents({ bus: ingested, dataKeys }, events);
+    const carried = ingested.events.map((e) => e.detail as CanonicalEvent);
+    expect(carried.some((e) => e.type === 'identify' && Object.values(e.properties.traits).every(isSealed))).toBe(true);
     const fold = createFoldProfiles(deps);
     const advance = createAdvanceJourneys(deps);
-    expect((await fold({ records: records(events.slice(0, 1)) })).failedIds).toEqual([]);
-    expect((await fold({ records: records(events.slice(1)) })).failedIds).toEqual([]);
-    expect((await advance({ records: records(events) })).failedIds).toEqual([]);
+    // A table from before the buyer index: the backfill runs (and finishes) before the first fit.
+    expect(await createBuyerBackfill({ store, log: silentLog, now: () => clock.now() })()).toEqual({
+      done: true,
+      indexed: 0,
+    });
+    expect((await fold({ records: records(carried.slice(0, 1)) })).failedIds).toEqual([]);
+    expect((await fold({ records: records(carried.slice(1)) })).failedIds).toEqual([]);
+    expect((await advance({ records: records(carried) })).failedIds).toEqual([]);
+    const closing = testEvent('closed', 'login', 'wu', T0, {}, 'closed-1');
+    expect((await fold({ records: records([closing]) })).failedIds).toEqual([]);
     await store.putMany([
       { ...orderIndexKey(tenantId, 'o-1'), customerId: 'ada' },
       { ...orderIndexKey(tenantId, 'o-2'), customerId: 'bob' },
@@ -413,6 +532,10 @@ describe('every item the use cases write', () => {
     const privacy = createPrivacy(deps);
     await privacy.erase(tenantId, 'bob', 'admin_api');
     await privacy.export(tenantId, 'ada', 'admin_api');
+    // Shopify's shop/redact for the tenant that closed: one job done, and a second request pending.
+    await requestTenantErasure(deps, 'closed', 'shopify');
+    expect(await createTenantErasure(deps).run('closed')).toMatchObject({ status: 'done' });
+    await requestTenantErasure(deps, 'closed', 'shopify');
 
     const items = await store.scan('');
     for (const item of items) {
@@ -427,6 +550,33 @@ describe('every item the use cases write', () => {
     expect(items.some((i) => i.sk === 'CURRENT')).toBe(true);
     expect(items.some((i) => i.sk.includes('#DAY#'))).toBe(true);
     expect(items.some((i) => i.pk.endsWith('#AUDIT'))).toBe(true);
+    const at = (key: { pk: string; sk: string }) => items.find((i) => i.pk === key.pk && i.sk === key.sk);
+    expect(at(saltKey)).toBeDefined();
+    const entry = decodeItem(TenantEntryItem, at(tenantEntryKey(tenantId))!).entry;
+    expect(entry.source).toMatchObject({ config: expect.any(String) });
+    expect(entry.keys.api.previous).toBeDefined();
+    expect(decodeItem(TenantEntryItem, at(tenantEntryKey('closed'))!).entry.source).toBe('cli');
+    const lookups = items.filter((i) => i.pk.startsWith('TENANTKEY#'));
+    expect(lookups.map((i) => decodeItem(KeyLookupItem, i).tenantId).sort()).toEqual([
+      'closed',
+      'closed',
+      'closed',
+      tenantId,
+      tenantId,
+      tenantId,
+    ]);
+    expect(decodeItem(TenantErasureItem, at(tenantErasureKey('closed'))!)).toMatchObject({
+      status: 'pending',
+      requests: 1,
+      version: expect.any(Number),
+    });
+    expect(decodeItem(BuyerBackfillItem, at(buyerBackfillKey)!).done).toBe(true);
+    const dataKeyItems = items.filter((i) => i.pk.includes('#C#') && i.sk === DATA_KEY_SK);
+    expect(dataKeyItems.map((i) => i.pk)).toEqual([profileKey(tenantId, 'ada').pk]);
+    expect(decodeItem(DataKeyItem, dataKeyItems[0]!).wrappedBy).toBe('local');
+    // The sealed traits were opened under ada's key before the fold.
+    const ada = fromProfileItem(at({ pk: profileKey(tenantId, 'ada').pk, sk: 'PROFILE' })!);
+    expect(ada.profile.traits).toMatchObject({ plan: { v: 'gold' } });
     expect(
       decodeItem(ProfileItem, items.find((i) => i.pk === profileKey(tenantId, 'ada').pk && i.sk === 'PROFILE')!)
         .mergedFrom,

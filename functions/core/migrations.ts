@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import type { Key } from '../ports';
+import { ItemKey } from './stored-item';
+
+// One-time migrations of the table keep their place in the `MIGRATIONS` partition, outside every
+// tenant's keys (upper case, which no tenant id is), one item per migration.
+
+export const MIGRATIONS_PK = 'MIGRATIONS';
+
+/** `MIGRATIONS` / `BUYER_INDEX`: how far the one-time backfill of the buyer index has read the table. */
+export const buyerBackfillKey: Key = { pk: MIGRATIONS_PK, sk: 'BUYER_INDEX' };
+
+/**
+ * The buyer index backfill's place (functions/app/daily-run/buyer-backfill.ts): the scan's cursor
+ * while it runs, `done` once the table was read to its end, and how many profiles it indexed.
+ */
+export const BuyerBackfillItem = z.looseObject({
+  ...ItemKey,
+  cursor: z.string().optional(),
+  done: z.boolean(),
+  indexed: z.int(),
+});
