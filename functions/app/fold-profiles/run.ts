@@ -102,7 +102,7 @@ export function createFoldProfiles(deps: FoldProfilesDeps) {
         const stored = slot?.kind === 'live' ? slot.stored : undefined;
         const previous = await preparePreviousProfiles(store, customer);
         const ledgers = await readLedgers({ ...customer, events }, now);
-        const past = await readPastOrders(customer, pastOrderPeriods(stored, events));
+        const past = await readPastOrders(customer, pastOrderPeriods(stored, events, previous));
         const plan = planProfileWrite(stored, events, ledgers, now, previous, past);
         if (!plan.next) return { result: undefined };
         const version = slot?.kind === 'erased' ? slot.version + 1 : plan.next.version;

@@ -1,6 +1,7 @@
 import type { CanonicalEvent } from '../../core/events/schemas';
 import { erasedAtOf, erasedEvent, tombstoneKey } from '../../core/privacy/records';
 import { DATA_KEY_SK } from '../../core/privacy/sealed';
+import type { PreviousProfile } from '../../core/profiles/apply';
 import type { CustomerBatch, Delivery } from '../../core/profiles/batch';
 import {
   aliasKey,
@@ -10,11 +11,13 @@ import {
   ledgerHashes,
   ledgerKey,
   ledgerWeek,
+  orderPeriodMembers,
   profileKey,
   type StoredProfile,
   toProfileItem,
 } from '../../core/profiles/items';
 import { isLiveProfile, mergedMarker, profileSlot } from '../../core/profiles/markers';
+import { ORDER_PERIOD_PREFIX, pastOrderBook } from '../../core/profiles/order-book';
 import type { Profile } from '../../core/profiles/profile';
 import { ConditionFailedError, type Item, type Key, type Store } from '../../ports';
 import { writeVersioned } from '../common/versioned-write';
@@ -76,11 +79,11 @@ const previousIds = (customer: CustomerBatch) =>
  * events for it are redirected from then on), marks its profile as merged, or puts a merged
  * marker where it has none (so that a concurrent write to it fails and is redirected), and
  * copies its old weeks of seen events into this customer's ledgers. Returns the previous
- * profiles, to be merged by the fold.
+ * profiles with their past orders, to be merged by the fold.
  */
-export async function preparePreviousProfiles(store: Store, customer: CustomerBatch): Promise<StoredProfile[]> {
+export async function preparePreviousProfiles(store: Store, customer: CustomerBatch): Promise<PreviousProfile[]> {
   const { tenantId, customerId } = customer.events[0] as CustomerBatch['events'][number];
-  const previous: StoredProfile[] = [];
+  const previous: PreviousProfile[] = [];
   for (const id of previousIds(customer)) {
     await store.put({ ...aliasKey(tenantId, id), customerId });
     const stored = await markMerged(store, profileKey(tenantId, id), customerId);
@@ -90,7 +93,8 @@ export async function preparePreviousProfiles(store: Store, customer: CustomerBa
         ...ledgerHashes(ledger),
       ]);
     }
-    previous.push(stored);
+    const periods = await store.query(customerPk(tenantId, id), { skPrefix: ORDER_PERIOD_PREFIX, consistent: true });
+    previous.push({ stored, pastOrders: pastOrderBook(periods.map(orderPeriodMembers)) });
   }
   return previous;
 }

@@ -5,6 +5,7 @@ import {
   addPastOrder,
   isPast,
   type OrderMove,
+  ordersOf,
   type PastOrderBook,
   periodOf,
   planOrderMove,
@@ -39,18 +40,31 @@ function reportedPlacedAt(event: CanonicalEvent): string | undefined {
   return new Date(placedAt ?? event.occurredAt).toISOString();
 }
 
+/** A customer id that an `alias` event links to this customer: its stored profile and past orders. */
+export type PreviousProfile = { stored: StoredProfile; pastOrders: PastOrderBook };
+
 /**
- * The periods whose items must be read before these events are folded: the ones of reports of
- * orders not on the profile that may be past orders (placed in or before the period `orderBookFrom` is in).
+ * The periods whose items must be read before these events are folded and these previous
+ * profiles merged: the ones of orders not on the profile that may be past orders (placed in or
+ * before the period `orderBookFrom` is in), reported by the events or merged from the previous.
  */
-export function pastOrderPeriods(stored: StoredProfile | undefined, events: readonly CanonicalEvent[]): string[] {
+export function pastOrderPeriods(
+  stored: StoredProfile | undefined,
+  events: readonly CanonicalEvent[],
+  previous: readonly PreviousProfile[] = [],
+): string[] {
   const from = stored?.profile.orderBookFrom;
   if (!from) return [];
-  const periods = new Set<string>();
+  const orders: [string, string][] = [];
   for (const event of events) {
     const placedAt = reportedPlacedAt(event);
-    if (placedAt === undefined) continue;
-    const { orderId } = event.properties as { orderId: string };
+    if (placedAt !== undefined) orders.push([(event.properties as { orderId: string }).orderId, placedAt]);
+  }
+  for (const { stored: source, pastOrders } of previous) {
+    for (const [orderId, entry] of ordersOf(source.profile, pastOrders)) orders.push([orderId, entry.placedAt]);
+  }
+  const periods = new Set<string>();
+  for (const [orderId, placedAt] of orders) {
     if (ownValue(stored.profile.orderBook, orderId) !== undefined) continue;
     const period = periodOf(placedAt);
     if (period <= periodOf(from.placedAt)) periods.add(period);
@@ -86,8 +100,8 @@ export function planProfileWrite(
   ledgers: Ledgers,
   now: number,
   /** Profiles that `alias` events among `events` name as this customer's previous ids. */
-  previous: readonly StoredProfile[] = [],
-  /** The past orders in the period items of pastOrderPeriods(stored, events). */
+  previous: readonly PreviousProfile[] = [],
+  /** The past orders in the period items of pastOrderPeriods(stored, events, previous). */
   past: PastOrderBook = NO_PAST_ORDERS,
 ): ProfileWrite {
   const seen: Seen = {};
@@ -122,9 +136,9 @@ export function planProfileWrite(
   let profile = foldEvents(move && stored ? withoutMoved(stored.profile, move) : stored?.profile, applied, book);
   if (!profile) return { applied, duplicates, toLedger: [], toOrderPeriods: [] };
   const aliased = new Set(applied.flatMap((e) => (e.type === 'alias' ? [e.properties.previousId] : [])));
-  for (const source of previous) {
+  for (const { stored: source, pastOrders } of previous) {
     if (!aliased.has(source.profile.customerId)) continue;
-    profile = mergeProfiles(profile, source.profile);
+    profile = mergeProfiles(profile, source.profile, pastOrders, book);
     // Events the previous profile folded must stay recognised under this customer.
     for (const [week, hashes] of Object.entries(source.seen)) setOwn(seen, week, (ownValue(seen, week) ?? '') + hashes);
   }

@@ -98,6 +98,13 @@ export function pastOrderBook(memberSets: Iterable<Iterable<string>>): PastOrder
   return book;
 }
 
+/** Every order of a profile, its latest state each: the ones on it and its past ones (from its period items). */
+export function ordersOf(profile: Pick<Profile, 'orderBook'>, past: PastOrderBook): PastOrderBook {
+  const book: PastOrderBook = new Map(past);
+  for (const [orderId, entry] of Object.entries(profile.orderBook)) addPastOrder(book, orderId, entry);
+  return book;
+}
+
 /** The order ids in period items' members (erasure deletes their order index items). */
 export function orderIdsOf(members: Iterable<string>): string[] {
   const ids: string[] = [];
@@ -239,26 +246,6 @@ export function pastOrderOnDay(
   for (const [id, e] of Object.entries(orderBook)) if (counts(id, e)) return true;
   for (const [id, e] of past ?? []) if (ownValue(orderBook, id) === undefined && counts(id, e)) return true;
   return false;
-}
-
-/** Two customers' summaries as one (a visitor merged into a customer): a day both bought on counts twice. */
-export function mergePast(a: PastOrders | undefined, b: PastOrders): PastOrders {
-  if (a === undefined || a.days === 0) return copyPast(b);
-  const next = copyPast(a);
-  for (const [currency, n] of Object.entries(b.orders)) addTo(next.orders, currency, n);
-  for (const [currency, n] of Object.entries(b.gross)) addTo(next.gross, currency, n);
-  next.days += b.days;
-  if (b.days > 0 && b.firstDay <= a.firstDay) {
-    if (b.firstDay < a.firstDay) next.firstDayGross = {};
-    next.firstDay = b.firstDay;
-    for (const [currency, n] of Object.entries(b.firstDayGross)) addTo(next.firstDayGross, currency, n);
-  }
-  if (b.days > 0 && b.lastDay >= a.lastDay) {
-    if (b.lastDay > a.lastDay) next.lastDayGross = {};
-    next.lastDay = b.lastDay;
-    for (const [currency, n] of Object.entries(b.lastDayGross)) addTo(next.lastDayGross, currency, n);
-  }
-  return next;
 }
 
 /** One purchase day as scoring reads them: the day (epoch days) and its spend in major units. */

@@ -4,8 +4,8 @@ import {
   countPast,
   isLater,
   isPast,
-  mergePast,
   type OrderBookFrom,
+  ordersOf,
   type PastOrderBook,
   pastOrderOnDay,
 } from './order-book';
@@ -287,7 +287,14 @@ export function foldEvents(
  * Merges the profile of a customer known before under another id (an anonymous visitor) into
  * this one: sums, earliest and latest times, the later register values, every order once.
  */
-export function mergeProfiles(target: Profile, source: Profile): Profile {
+export function mergeProfiles(
+  target: Profile,
+  source: Profile,
+  /** The source's past orders (its period items), since they go with its partition. */
+  sourcePast: PastOrderBook = new Map(),
+  /** The target's past orders of the periods the source's orders were placed in. */
+  targetPast?: PastOrderBook,
+): Profile {
   const merged = copyForFold(target);
   merged.firstSeenAt = minTime(merged.firstSeenAt, source.firstSeenAt);
   merged.lastSeenAt = maxTime(merged.lastSeenAt, source.lastSeenAt);
@@ -298,22 +305,9 @@ export function mergeProfiles(target: Profile, source: Profile): Profile {
   if (source.lastRecallAt) merged.lastRecallAt = maxTime(merged.lastRecallAt, source.lastRecallAt);
   for (const [type, n] of Object.entries(source.counts) as [EventType, number][]) addCount(merged, type, n);
   for (const [currency, t] of Object.entries(source.revenue)) totals(merged, currency).refunded += t.refunded;
-  // The source's past orders are counted from its summary: their period items go with its partition.
-  const sourceFrom = source.orderBookFrom;
-  for (const [orderId, entry] of Object.entries(source.orderBook ?? {})) {
-    if (!isPast(entry.placedAt, orderId, sourceFrom)) foldOrderState(merged, orderId, entry);
-  }
-  if (source.pastOrders) {
-    for (const [currency, n] of Object.entries(source.pastOrders.orders)) {
-      const t = totals(merged, currency);
-      t.orders += n;
-      t.gross += ownValue(source.pastOrders.gross, currency) ?? 0;
-      merged.orders += n;
-    }
-    merged.pastOrders = mergePast(merged.pastOrders, source.pastOrders);
-    if (source.firstOrderAt) merged.firstOrderAt = minTime(merged.firstOrderAt, source.firstOrderAt);
-    if (source.lastOrderAt) merged.lastOrderAt = maxTime(merged.lastOrderAt, source.lastOrderAt);
-  }
+  // Every order of the source comes over by id, in its latest state, so that a later report of
+  // any of them (now redirected here) is known; the next write moves the older ones out again.
+  for (const [orderId, entry] of ordersOf(source, sourcePast)) foldOrderState(merged, orderId, entry, targetPast);
   if (source.cart) merged.cart = latest(merged.cart, source.cart.v, source.cart.at);
   if (source.timezone) merged.timezone = latest(merged.timezone, source.timezone.v, source.timezone.at);
   for (const [channel, r] of Object.entries(source.consent) as [Channel, Latest<boolean>][]) {

@@ -184,3 +184,68 @@ describe('identity merges are order-insensitive', () => {
     await expectMerged(w);
   });
 });
+
+describe('a visitor with more orders than the profile keeps, merged into a customer', () => {
+  const DAY = 86_400_000;
+  const visitorOrders = Array.from({ length: 30 }, (_, n) => order('anon:v2', T0 - (60 - n) * DAY, `v-${n}`));
+  const customerOrders = Array.from({ length: 25 }, (_, n) => order('user-2', T0 - (59 - n) * DAY - 3600_000, `c-${n}`));
+  const alias = event('alias', 'user-2', T0, { previousId: 'anon:v2' }, 'alias-2');
+  const lateUpdate = (id: string, placedAt: number, amount: number) =>
+    event(
+      'order_updated',
+      'anon:v2',
+      T0 + MINUTE,
+      {
+        orderId: id,
+        total: { amount, currency: 'EUR' },
+        placedAt: new Date(placedAt).toISOString(),
+        updatedAt: new Date(T0 + MINUTE).toISOString(),
+      },
+      `late-${id}`,
+    );
+
+  async function merged() {
+    const w = world();
+    // Folded five at a time, as batches come: both books move their older orders out.
+    for (const orders of [visitorOrders, customerOrders])
+      for (let i = 0; i < orders.length; i += 5) await w.fold(orders.slice(i, i + 5).map((e) => delivery(e, T0 - DAY)));
+    expect((await profileOf(w.store, 'anon:v2'))?.orderBookFrom).toBeDefined();
+    expect((await profileOf(w.store, 'user-2'))?.orderBookFrom).toBeDefined();
+    expect(await w.fold([delivery(alias, T0)])).toEqual({ failedIds: [] });
+    return w;
+  }
+
+  const revenue = async (w: ReturnType<typeof world>) => {
+    const p = await profileOf(w.store, 'user-2');
+    return { orders: p?.orders, eur: p?.revenue.EUR };
+  };
+
+  it('counts every order of both once', async () => {
+    const w = await merged();
+    expect(await revenue(w)).toEqual({ orders: 55, eur: { orders: 55, gross: 55_000, refunded: 0 } });
+  });
+
+  it('applies a late report of one of the visitor’s moved orders once, redelivered and after later writes too', async () => {
+    const w = await merged();
+    const late = lateUpdate('v-0', T0 - 60 * DAY, 4000);
+    expect(await w.fold([delivery(late, T0 + MINUTE)])).toEqual({ failedIds: [] });
+    const after = { orders: 55, eur: { orders: 55, gross: 58_000, refunded: 0 } };
+    expect(await revenue(w)).toEqual(after);
+    await w.fold([delivery(order('user-2', T0 + 2 * MINUTE, 'c-new'), T0 + 2 * MINUTE)]);
+    await w.fold([delivery(late, T0 + 3 * MINUTE)]);
+    await w.fold([delivery(lateUpdate('v-1', T0 - 59 * DAY, 1000), T0 + 4 * MINUTE)]);
+    expect(await revenue(w)).toEqual({ orders: 56, eur: { orders: 56, gross: 59_000, refunded: 0 } });
+  });
+
+  it('keeps the visitor’s orders in the customer’s partition, where erasing the customer finds them', async () => {
+    const w = await merged();
+    await w.fold([delivery(order('user-2', T0 + MINUTE, 'c-new'), T0 + MINUTE)]);
+    await w.privacy.erase(tenantId, 'user-2', 'admin_api');
+    expect(await w.store.query(`${tenantId}#C#user-2`, { consistent: true })).toEqual([
+      expect.objectContaining({ sk: 'PROFILE' }),
+    ]);
+    expect(await w.store.query(`${tenantId}#C#anon:v2`, { consistent: true })).toEqual([
+      expect.objectContaining({ sk: 'PROFILE' }),
+    ]);
+  });
+});

@@ -220,13 +220,15 @@ describe('the bounded order book', () => {
     expect(new Set([...movedOrderIds(items), ...hot])).toEqual(new Set(orders.map((_, n) => `o-${n}`)));
   });
 
-  it('keeps the totals of a visitor with moved orders when it is merged into a customer', () => {
+  it('keeps the totals and the orders of a visitor with moved orders when it is merged into a customer', () => {
     const t = table();
     const orders = Array.from({ length: 30 }, (_, n) => placed(n, START + n * DAY));
     for (let i = 0; i < orders.length; i += 5) t.deliver(orders.slice(i, i + 5), START + 100 * DAY);
     const customer = foldEvents(undefined, [{ ...placed(99, START + 200 * DAY), customerId: 'c2' }]) as Profile;
-    const merged = mergeProfiles(customer, t.stored?.profile as Profile);
+    const merged = mergeProfiles(customer, t.stored?.profile as Profile, pastOrderBook(t.periods.values()));
     expect(counted(merged)).toEqual(counted(foldEvents(undefined, [...orders, placed(99, START + 200 * DAY)])));
+    // Every order of the visitor comes over by id: a later report of one of them is known.
+    expect(Object.keys(merged.orderBook).sort()).toEqual([...orders.map((_, n) => `o-${n}`), 'o-99'].sort());
   });
 
   it('encodes an order entry as a set member and back, whatever its id holds', () => {
