@@ -188,7 +188,9 @@ describe('identity merges are order-insensitive', () => {
 describe('a visitor with more orders than the profile keeps, merged into a customer', () => {
   const DAY = 86_400_000;
   const visitorOrders = Array.from({ length: 30 }, (_, n) => order('anon:v2', T0 - (60 - n) * DAY, `v-${n}`));
-  const customerOrders = Array.from({ length: 25 }, (_, n) => order('user-2', T0 - (59 - n) * DAY - 3600_000, `c-${n}`));
+  const customerOrders = Array.from({ length: 25 }, (_, n) =>
+    order('user-2', T0 - (59 - n) * DAY - 3600_000, `c-${n}`),
+  );
   const alias = event('alias', 'user-2', T0, { previousId: 'anon:v2' }, 'alias-2');
   const lateUpdate = (id: string, placedAt: number, amount: number) =>
     event(
