@@ -44,9 +44,15 @@ export interface Store {
   delete(key: Key, condition?: { ifVersion: number }): Promise<void>;
   /**
    * Adds to number attributes, creating the item and attributes as needed (counters; not
-   * idempotent), and resolves to their values after the addition.
+   * idempotent), and resolves to their values after the addition. With `atMost`, in the same
+   * atomic write: when a counter named there would end above its bound, nothing is written and
+   * ConditionFailedError is thrown (budgets that concurrent claims never overspend).
    */
-  increment(key: Key, counters: Readonly<Record<string, number>>): Promise<Record<string, number>>;
+  increment(
+    key: Key,
+    counters: Readonly<Record<string, number>>,
+    options?: { atMost?: Readonly<Record<string, number>> },
+  ): Promise<Record<string, number>>;
   /** Every item whose partition key starts with `pkPrefix`: reads the whole table, for rare jobs only. */
   scan(pkPrefix: string): Promise<Item[]>;
   /**
@@ -140,4 +146,71 @@ export interface Log {
 /** Counters for dashboards and alarms (CloudWatch metrics in embedded metric format, namespace growthloop). */
 export interface Metrics {
   count(name: string, value: number, dimensions?: Readonly<Record<string, string>>): void;
+}
+
+// ---- channels -----------------------------------------------------------------------------------
+
+/** What every outgoing message carries: whose it is and the action key, the provider's correlation. */
+type OutgoingBase = { tenantId: string; customerId: string; key: string };
+
+/** One message rendered and addressed, ready for its provider. */
+export type OutgoingMessage =
+  | (OutgoingBase & {
+      channel: 'email';
+      to: string;
+      from: string;
+      subject: string;
+      text: string;
+      html?: string;
+      /** One-click List-Unsubscribe (RFC 8058) target, for marketing mail. */
+      unsubscribeUrl?: string;
+    })
+  | (OutgoingBase & { channel: 'sms'; to: string; body: string; originator?: string })
+  | (OutgoingBase & {
+      channel: 'push';
+      /** The device's platform endpoint (an SNS endpoint ARN in AWS). */
+      endpoint: string;
+      title?: string;
+      body: string;
+      data?: Record<string, string>;
+    })
+  | (OutgoingBase & {
+      channel: 'webhook';
+      url: string;
+      /** The JSON body, as sent: `{type, timestamp, data}` per Standard Webhooks. */
+      body: string;
+      /** Standard Webhooks signing secrets (`whsec_…`), each signs: two during a rotation. */
+      secrets: readonly string[];
+    });
+
+export type ChannelName = OutgoingMessage['channel'];
+
+/** What a provider answered for a message it took. */
+export type SendReceipt = { provider: string; providerMessageId: string };
+
+/**
+ * Why a provider did not take a message, as the dispatcher acts on it:
+ * - `throttled`: try again later (Retry-After honoured when given), never counted as failed;
+ * - `transient`: a 5xx or a network error before the request left: retried with backoff;
+ * - `permanent`: a 4xx, a refused address: not retried;
+ * - `gone`: the endpoint is no more (HTTP 410, a disabled push endpoint): not retried, and disabled;
+ * - `unknown`: the provider may have taken it (a timeout after the request was sent): never sent again blindly.
+ */
+export type ProviderFailure = 'throttled' | 'transient' | 'permanent' | 'gone' | 'unknown';
+
+export class ProviderError extends Error {
+  readonly failure: ProviderFailure;
+  /** How long the provider asked to wait (Retry-After), when it said. */
+  readonly retryAfterMs?: number;
+  constructor(failure: ProviderFailure, message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'ProviderError';
+    this.failure = failure;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** Providers, one per channel. A send throws ProviderError when the provider did not take the message. */
+export interface Channels {
+  send(message: OutgoingMessage): Promise<SendReceipt>;
 }

@@ -35,6 +35,9 @@ export type EventPattern = { source?: PatternValue[]; 'detail-type'?: PatternVal
 
 export type Route = { name: string; pattern: EventPattern; queue: QueueName };
 
+/** Where the dispatcher puts the one terminal outcome of each action (message.sent, message.skipped). */
+export const DISPATCH_SOURCE = 'growthloop.dispatch';
+
 /** Where the profile function puts lifecycle stage changes. */
 export const PROFILES_SOURCE = 'growthloop.profiles';
 

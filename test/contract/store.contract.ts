@@ -119,6 +119,37 @@ export function storeContract(subject: () => Store, options: StoreContractOption
     expect(await subject().get(key, { consistent: true })).toEqual({ ...key, entered: 23, 'at#wait-1h': -19 });
   });
 
+  it('adds to bounded counters only while every bound holds, and writes nothing otherwise', async () => {
+    const key = { pk: pk('bounded'), sk: 'BUDGET' };
+    const bounds = { atMost: { count: 2, spent: 2500 } };
+    expect(await subject().increment(key, { count: 1, spent: 1000 }, bounds)).toEqual({ count: 1, spent: 1000 });
+    await expect(subject().increment(key, { count: 1, spent: 1600 }, bounds)).rejects.toBeInstanceOf(
+      ConditionFailedError,
+    );
+    await expect(subject().increment(key, { count: 1, spent: 99_999 }, bounds)).rejects.toBeInstanceOf(
+      ConditionFailedError,
+    );
+    expect(await subject().increment(key, { count: 1, spent: 1500, other: 7 }, bounds)).toEqual({
+      count: 2,
+      spent: 2500,
+      other: 7,
+    });
+    await expect(subject().increment(key, { count: 1 }, bounds)).rejects.toBeInstanceOf(ConditionFailedError);
+    // A release is an addition too: below the bound it is always taken.
+    expect(await subject().increment(key, { count: -1, spent: -1000 }, bounds)).toEqual({ count: 1, spent: 1500 });
+    expect(await subject().get(key, { consistent: true })).toEqual({ ...key, count: 1, spent: 1500, other: 7 });
+  });
+
+  it.runIf(options.atomicUpdates)('lets exactly the bound of concurrent bounded additions through', async () => {
+    const key = { pk: pk('bounded-race'), sk: 'BUDGET' };
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 200 }, () => subject().increment(key, { count: 1 }, { atMost: { count: 100 } })),
+    );
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(100);
+    expect(outcomes.every((o) => o.status === 'fulfilled' || o.reason instanceof ConditionFailedError)).toBe(true);
+    expect((await subject().get(key, { consistent: true }))?.count).toBe(100);
+  });
+
   it('scans the partitions that start with a prefix, across pages', async () => {
     const prefix = pk('scan');
     const items = Array.from({ length: 30 }, (_, i) => ({

@@ -196,24 +196,37 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
       }
     },
 
-    async increment(key, counters) {
+    async increment(key, counters, options) {
       const names = Object.keys(counters);
       if (names.length === 0) return {};
-      const out = await client.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: keyOf(key),
-          UpdateExpression: `ADD ${names.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
-          ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#c${i}`, name])),
-          ExpressionAttributeValues: toAttributes(
-            Object.fromEntries(names.map((name, i) => [`:c${i}`, counters[name]])),
-          ),
-          ReturnConsumedCapacity: 'TOTAL',
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      count('write', out.ConsumedCapacity);
-      return out.Attributes ? decodeCounters(key, names, fromAttributes(out.Attributes)) : {};
+      // A bounded counter may take the addition while it is absent or at most bound − delta.
+      const bounded = names.flatMap((name, i) => {
+        const bound = options?.atMost && Object.hasOwn(options.atMost, name) ? options.atMost[name] : undefined;
+        return bound === undefined ? [] : [{ i, room: bound - (counters[name] as number) }];
+      });
+      if (bounded.some(({ room }) => room < 0)) throw new ConditionFailedError(key);
+      const values = Object.fromEntries(names.map((name, i) => [`:c${i}`, counters[name]]));
+      for (const { i, room } of bounded) values[`:room${i}`] = room;
+      const condition = bounded.map(({ i }) => `(attribute_not_exists(#c${i}) OR #c${i} <= :room${i})`).join(' AND ');
+      try {
+        const out = await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: keyOf(key),
+            UpdateExpression: `ADD ${names.map((_, i) => `#c${i} :c${i}`).join(', ')}`,
+            ...(condition ? { ConditionExpression: condition } : {}),
+            ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#c${i}`, name])),
+            ExpressionAttributeValues: toAttributes(values),
+            ReturnConsumedCapacity: 'TOTAL',
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        );
+        count('write', out.ConsumedCapacity);
+        return out.Attributes ? decodeCounters(key, names, fromAttributes(out.Attributes)) : {};
+      } catch (e) {
+        if (e instanceof ConditionalCheckFailedException) throw new ConditionFailedError(key);
+        throw e;
+      }
     },
 
     async query(pk, options) {

@@ -194,13 +194,16 @@ export function createMemoryStore(options: { faults?: Faults } = {}): MemoryStor
         remove(key);
       }),
 
-    increment: (key, counters) =>
+    increment: (key, counters, options) =>
       faults.run('store.increment', () => {
         const current = read(key);
         const next: Item = { ...(current ?? { pk: key.pk, sk: key.sk }) };
         const values: Record<string, number> = {};
         for (const [name, delta] of Object.entries(counters)) {
           const value = (typeof next[name] === 'number' ? (next[name] as number) : 0) + delta;
+          const bound = options?.atMost && Object.hasOwn(options.atMost, name) ? options.atMost[name] : undefined;
+          if (bound !== undefined && value > bound)
+            throw new ConditionFailedError(key, current ? structuredClone(current) : undefined);
           next[name] = value;
           values[name] = value;
         }

@@ -1,0 +1,308 @@
+// Dispatch: carries out each action of the actions queue once. Its send record (core/dispatch/
+// send-record.ts) is claimed first; guardrails decide send, defer or skip; reservations (the
+// customer's cap entry, budget counters, a provider token) are taken with atomic writes; the
+// template is rendered; only a record written as `sending` lets the provider be called.
+import { forEachConcurrently } from '../../concurrently';
+import { ActionMessage, type BatchResult, parseBody, type QueueRecord } from '../../contracts/messages';
+import type { TenantRecord } from '../../core/config/tenants';
+import { addressOf, channelOf, type MessageChannel, type RenderedParts } from '../../core/dispatch/outgoing';
+import {
+  claimSend,
+  next,
+  type SendDecision,
+  type SendRecord,
+  SendRecordItem,
+  type SkipReason,
+  sendRecordKey,
+  toDeferred,
+  toFailed,
+  toSending,
+  toSent,
+  toSkipped,
+} from '../../core/dispatch/send-record';
+import { profileKey } from '../../core/profiles/items';
+import { liveProfile } from '../../core/profiles/markers';
+import type { Profile } from '../../core/profiles/profile';
+import {
+  type Channels,
+  ConditionFailedError,
+  type Item,
+  type OutgoingMessage,
+  ProviderError,
+  type SendReceipt,
+} from '../../ports';
+import type { AppPorts } from '../common/ports';
+import { writeVersioned } from '../common/versioned-write';
+import { publishOutcome } from './outcomes';
+
+/** How long a worker holds an action: well inside the queue's visibility timeout (180 s). */
+export const LEASE_MS = 60_000;
+const ACTIONS_IN_PARALLEL = 16;
+
+/** What the guardrails decided for one action (functions/core/guardrails, with the state they read). */
+export type GuardVerdict =
+  | { kind: 'send'; decisions: SendDecision[]; reserve: Reserve }
+  | { kind: 'defer'; decisions: SendDecision[]; until: number }
+  | { kind: 'skip'; decisions: SendDecision[]; reason: SkipReason; rule: string; nextEligibleAt?: number };
+
+/** Takes the reservations of a send atomically; a refusal names why (cap, budget) and releases what it took. */
+export type Reserve = () => Promise<
+  { ok: true; release: () => Promise<void>; held: SendRecord['reservations'] } | { ok: false; skip: GuardSkip }
+>;
+export type GuardSkip = { reason: SkipReason; rule: string; nextEligibleAt?: number };
+
+export type GuardInput = {
+  message: ActionMessage;
+  profile: Profile;
+  channel: MessageChannel;
+  tenant: TenantRecord;
+  now: number;
+};
+
+export type RenderInput = { message: ActionMessage; profile: Profile; channel: MessageChannel; tenant: TenantRecord };
+
+/** A template failure: the action is skipped as `template` with this message as its rule. */
+export class TemplateFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TemplateFailure';
+  }
+}
+
+export type DispatchDeps = Pick<AppPorts, 'store' | 'bus' | 'timers' | 'clock' | 'tenants' | 'log' | 'metrics'> & {
+  channels: Channels;
+  guard(input: GuardInput): Promise<GuardVerdict>;
+  /** Renders the action's template for its channel; throws TemplateFailure. */
+  render(input: RenderInput): Promise<RenderedParts>;
+  /** The wait before retrying a provider that failed for now, or undefined once attempts are spent. */
+  retryDelay(failure: 'throttled' | 'transient', attempt: number, retryAfterMs?: number): number | undefined;
+  /** The sender of e-mail (a verified SES identity in AWS). */
+  emailFrom(tenant: TenantRecord): string;
+  /** Standard Webhooks signing secrets of the tenant. */
+  webhookSecrets(tenant: TenantRecord): readonly string[];
+};
+
+export function createDispatch(deps: DispatchDeps) {
+  const { store, clock, log } = deps;
+
+  /** Writes `record` on top of the version it came from; false when another worker wrote first. */
+  async function save(record: SendRecord): Promise<boolean> {
+    try {
+      await store.put(record as Item, record.version === 1 ? { ifAbsent: true } : { ifVersion: record.version - 1 });
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionFailedError) return false;
+      throw e;
+    }
+  }
+
+  async function end(record: SendRecord) {
+    if (!(await save(record))) return;
+    await publishOutcome(deps, record);
+    deps.metrics?.count(record.state === 'sent' ? 'MessagesSent' : 'MessagesSkipped', 1, {
+      ...(record.reason ? { reason: record.reason } : {}),
+    });
+  }
+
+  /** Puts the action back on the queue at `until`, its record waiting for it. */
+  async function defer(record: SendRecord, body: string, until: number, decisions: SendDecision[]) {
+    const deferred = { ...toDeferred(record, clock.now(), until), decisions: [...record.decisions, ...decisions] };
+    if (!(await save(deferred))) return;
+    await deps.timers.set([{ id: `dispatch:${record.key}:${deferred.attempts}`, at: until, queue: 'actions', body }]);
+  }
+
+  function outgoing(
+    message: ActionMessage,
+    tenant: TenantRecord,
+    channel: MessageChannel,
+    to: string,
+    parts: RenderedParts,
+  ): OutgoingMessage {
+    const base = { tenantId: message.tenantId, customerId: message.customerId, key: message.key };
+    switch (channel) {
+      case 'email':
+        return {
+          ...base,
+          channel,
+          to,
+          from: deps.emailFrom(tenant),
+          subject: parts.subject ?? '',
+          text: parts.text ?? '',
+          ...(parts.html ? { html: parts.html } : {}),
+        };
+      case 'sms':
+        return { ...base, channel, to, body: parts.body ?? parts.text ?? '' };
+      case 'push':
+        return {
+          ...base,
+          channel,
+          endpoint: to,
+          body: parts.body ?? '',
+          ...(parts.title ? { title: parts.title } : {}),
+        };
+      case 'webhook':
+        return {
+          ...base,
+          channel,
+          url: to,
+          body: JSON.stringify({
+            type: 'journey.action',
+            timestamp: new Date(clock.now()).toISOString(),
+            data: parts.json ?? {},
+          }),
+          secrets: deps.webhookSecrets(tenant),
+        };
+    }
+  }
+
+  /** The provider call, from a record written as `sending`; every way out writes the record's next state. */
+  async function send(record: SendRecord, message: OutgoingMessage, body: string, release: () => Promise<void>) {
+    let receipt: SendReceipt;
+    try {
+      receipt = await deps.channels.send(message);
+    } catch (e) {
+      const failure = e instanceof ProviderError ? e.failure : 'unknown';
+      if (failure === 'unknown') {
+        // The provider may have it: never sent again blindly, and its reservations stay taken.
+        log.warn('a provider call ended unclear; the send is unknown until provider feedback', {
+          tenantId: record.tenantId,
+          channel: record.channel,
+          reason: (e as Error).message,
+        });
+        await save(next(record, clock.now(), { state: 'unknown', leaseUntil: undefined }));
+        deps.metrics?.count('MessagesUnknown', 1);
+        return;
+      }
+      await release();
+      if (failure === 'throttled' || failure === 'transient') {
+        const wait = deps.retryDelay(failure, record.attempts, (e as ProviderError).retryAfterMs);
+        if (wait !== undefined) {
+          await defer(record, body, clock.now() + wait, [{ guardrail: 'provider', verdict: 'defer', rule: failure }]);
+          return;
+        }
+      }
+      await end(toFailed(record, clock.now(), `${failure}: ${(e as Error).message}`.slice(0, 500)));
+      return;
+    }
+    await end(toSent(record, clock.now(), receipt));
+  }
+
+  async function dispatchOne(record: QueueRecord): Promise<'done' | 'retry'> {
+    const parsed = parseBody(ActionMessage, record.body);
+    if (!parsed.ok) {
+      log.error('undecodable action', { recordId: record.id, reason: parsed.reason });
+      return 'retry';
+    }
+    const message = parsed.value;
+    const channel = channelOf(message.action);
+    const origin = {
+      key: message.key,
+      tenantId: message.tenantId,
+      customerId: message.customerId,
+      journeyId: message.journeyId,
+      activity: message.activity,
+      ...(channel ? { channel } : {}),
+    };
+    const key = sendRecordKey(message.tenantId, message.customerId, message.key);
+    const { result: claim } = await writeVersioned(store, {
+      key,
+      metrics: deps.metrics,
+      decide(current) {
+        const claimed = claimSend(current && SendRecordItem.parse(current), origin, clock.now(), LEASE_MS);
+        return {
+          write: 'record' in claimed && claimed.kind !== 'ended' ? (claimed.record as Item) : undefined,
+          result: claimed,
+        };
+      },
+    });
+    switch (claim.kind) {
+      case 'ended':
+        await publishOutcome(deps, claim.record);
+        return 'done';
+      case 'unknown':
+        return 'done';
+      case 'held':
+        // A deferred action comes back by its timer; one held by a lease may be this message's own, redelivered.
+        return claim.by === 'timer' ? 'done' : 'retry';
+    }
+    let held = claim.record;
+    const now = clock.now();
+    const skip = (s: GuardSkip, decisions: SendDecision[] = []) =>
+      end({ ...toSkipped(held, clock.now(), s), decisions: [...held.decisions, ...decisions] });
+
+    const tenant = await deps.tenants.byId(message.tenantId);
+    const profile = liveProfile(
+      await store.get(profileKey(message.tenantId, message.customerId), { consistent: true }),
+    )?.profile;
+    if (!tenant || !profile) {
+      await skip({ reason: 'consent', rule: tenant ? 'no_profile' : 'unknown_tenant' });
+      return 'done';
+    }
+    if (!channel) {
+      await skip({ reason: 'provider', rule: `no_dispatcher_for_${message.action.kind}` });
+      return 'done';
+    }
+    const to = addressOf(profile, message.action);
+    if (!to) {
+      await skip({ reason: 'provider', rule: `no_${channel}_address` });
+      return 'done';
+    }
+    const verdict = await deps.guard({ message, profile, channel, tenant, now });
+    if (verdict.kind === 'skip') {
+      await skip(verdict, verdict.decisions);
+      return 'done';
+    }
+    if (verdict.kind === 'defer') {
+      await defer(held, record.body, verdict.until, verdict.decisions);
+      return 'done';
+    }
+    const reserved = await verdict.reserve();
+    if (!reserved.ok) {
+      await skip(reserved.skip, verdict.decisions);
+      return 'done';
+    }
+    held = next(held, clock.now(), {
+      decisions: [...held.decisions, ...verdict.decisions],
+      ...(reserved.held ? { reservations: reserved.held } : {}),
+    });
+    if (!(await save(held))) {
+      await reserved.release();
+      return 'retry';
+    }
+    let parts: RenderedParts;
+    try {
+      parts = await deps.render({ message, profile, channel, tenant });
+    } catch (e) {
+      if (!(e instanceof TemplateFailure)) {
+        await reserved.release();
+        throw e;
+      }
+      await reserved.release();
+      await skip({ reason: 'template', rule: e.message.slice(0, 500) });
+      return 'done';
+    }
+    const sending = toSending(held, clock.now(), LEASE_MS);
+    if (!(await save(sending))) {
+      await reserved.release();
+      return 'retry';
+    }
+    await send(sending, outgoing(message, tenant, channel, to, parts), record.body, reserved.release);
+    return 'done';
+  }
+
+  return async function run(command: { records: readonly QueueRecord[] }): Promise<BatchResult> {
+    const failedIds: string[] = [];
+    await forEachConcurrently(command.records, ACTIONS_IN_PARALLEL, async (record) => {
+      try {
+        if ((await dispatchOne(record)) === 'retry') failedIds.push(record.id);
+      } catch (e) {
+        log.warn('an action could not be dispatched; it will be delivered again', {
+          recordId: record.id,
+          reason: (e as Error).message,
+        });
+        failedIds.push(record.id);
+      }
+    });
+    return { failedIds };
+  };
+}

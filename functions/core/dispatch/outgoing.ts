@@ -1,0 +1,53 @@
+/**
+ * From an action and the customer's profile to the message a provider gets: where it goes
+ * (the profile's e-mail, phone or push endpoint; a webhook's URL) and what it says (the rendered
+ * template parts). Pure: the caller renders and sends.
+ */
+import type { Action } from '../journeys/schema';
+import { ownValue } from '../own';
+import type { Profile } from '../profiles/profile';
+
+/** The channel an action sends on, or undefined for actions that send nothing (tags, tasks, points). */
+export type MessageChannel = 'email' | 'sms' | 'push' | 'webhook';
+
+export function channelOf(action: Action): MessageChannel | undefined {
+  switch (action.kind) {
+    case 'email':
+    case 'sms':
+    case 'push':
+    case 'webhook':
+      return action.kind;
+    default:
+      return undefined;
+  }
+}
+
+/** The profile traits each channel's address is read from (identify traits, as Segment names them). */
+export const ADDRESS_TRAITS: Record<Exclude<MessageChannel, 'webhook'>, readonly string[]> = {
+  email: ['email'],
+  sms: ['phone'],
+  push: ['pushEndpoint', 'push_endpoint'],
+};
+
+/** Where the customer is reached on `channel`: undefined when the profile holds no address for it. */
+export function addressOf(profile: Profile, action: Action): string | undefined {
+  if (action.kind === 'webhook') return action.url;
+  const channel = channelOf(action);
+  if (!channel || channel === 'webhook') return undefined;
+  for (const trait of ADDRESS_TRAITS[channel]) {
+    const value = ownValue(profile.traits, trait)?.v;
+    if (typeof value === 'string' && value.trim() !== '') return value.trim();
+  }
+  return undefined;
+}
+
+/** The parts a template renders to for each channel. */
+export type RenderedParts = {
+  subject?: string;
+  text?: string;
+  html?: string;
+  title?: string;
+  body?: string;
+  /** A webhook's JSON payload, as rendered. */
+  json?: unknown;
+};
