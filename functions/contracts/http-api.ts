@@ -318,8 +318,11 @@ export const JourneyStats = z.object({
   heldOut: z.int(),
   failed: z.int().describe('instances parked because they could not run on (each keeps its reason)'),
   converted: z.int(),
-  sent: z.int(),
-  capped: z.int().describe('actions not sent because the journey reached its daily cap'),
+  queued: z.int().describe('actions the journey put on the actions queue'),
+  sent: z.int().describe('actions the dispatcher delivered to their provider'),
+  skipped: z.int().describe('actions the dispatcher did not send (consent, control group, caps, budgets, stale, ...)'),
+  skippedBy: z.record(z.string(), z.int()).describe('skipped actions by reason'),
+  capped: z.int().describe('actions not queued because the journey reached its daily cap'),
   waiting: z.record(z.string(), z.int()).describe('customers waiting at each activity now, by activity id'),
 });
 export type JourneyStats = z.infer<typeof JourneyStats>;

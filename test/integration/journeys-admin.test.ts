@@ -158,7 +158,17 @@ describe('the journeys admin API', () => {
       draft: abandonedCheckout('read-draft'),
       published: [],
       journey: abandonedCheckout('read-draft'),
-      stats: { entered: 0, completed: 0, exited: 0, heldOut: 0, converted: 0, sent: 0, waiting: {} },
+      stats: {
+        entered: 0,
+        completed: 0,
+        exited: 0,
+        heldOut: 0,
+        converted: 0,
+        queued: 0,
+        sent: 0,
+        skipped: 0,
+        waiting: {},
+      },
     });
   });
 
@@ -278,7 +288,10 @@ describe('the journeys admin API', () => {
     await live('with-stats');
     await runtime.store.increment(statsKey('acme', 'with-stats'), {
       entered: 5,
+      queued: 4,
       sent: 3,
+      skipped: 1,
+      'skipped#consent': 1,
       held_out: 1,
       'at#wait-23h': 2,
     });
@@ -289,7 +302,10 @@ describe('the journeys admin API', () => {
       heldOut: 1,
       failed: 0,
       converted: 0,
+      queued: 4,
       sent: 3,
+      skipped: 1,
+      skippedBy: { consent: 1 },
       capped: 0,
       waiting: { 'wait-23h': 2 },
     });

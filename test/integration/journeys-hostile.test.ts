@@ -99,7 +99,7 @@ describe('journeys that publish run', () => {
     expect(sendsOf(sent, 'constructor').map((s) => s.activity)).toEqual(['hello']);
     expect(sendsOf(sent, 'healthy').map((s) => s.activity)).toEqual(['hello']);
     const detail = (await (await admin('GET', '/v1/journeys/constructor')).json()) as { stats: object };
-    expect(detail.stats).toMatchObject({ entered: 1, sent: 1 });
+    expect(detail.stats).toMatchObject({ entered: 1, queued: 1 });
     await admin('POST', '/v1/journeys/constructor/archive');
   });
 

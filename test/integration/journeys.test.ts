@@ -129,7 +129,7 @@ describe('the abandoned-checkout journey, live on the local runtime with a fake 
     const res = await admin('GET', '/v1/journeys/abandoned-checkout');
     const { stats } = (await res.json()) as { stats: Record<string, unknown> };
     // bob's ten deliveries of one checkout made one instance.
-    expect(stats).toMatchObject({ entered: 3, converted: 2, completed: 1, exited: 2, sent: 3, waiting: {} });
+    expect(stats).toMatchObject({ entered: 3, converted: 2, completed: 1, exited: 2, queued: 3, waiting: {} });
   });
 
   it('a timer delivered again changes nothing', async () => {
@@ -175,7 +175,7 @@ describe('the abandoned-checkout journey, live on the local runtime with a fake 
     const { stats } = (await (await admin('GET', '/v1/journeys/capped-hello')).json()) as {
       stats: Record<string, number>;
     };
-    expect(stats).toMatchObject({ entered: 2, sent: 1, capped: 1 });
+    expect(stats).toMatchObject({ entered: 2, queued: 1, capped: 1 });
     sent.splice(before);
     events.splice(-2);
   });

@@ -36,7 +36,7 @@ export async function withinDailyCaps(
   }
   if (capped.size === 0) return [...intents];
   const isCapped = (i: JourneyIntent) =>
-    (i.type === 'send' || (i.type === 'metric' && i.metric === 'sent')) &&
+    (i.type === 'send' || (i.type === 'metric' && i.metric === 'queued')) &&
     capped.has(`${i.instanceId}\u0000${i.activity}`);
   return intents.flatMap((i): JourneyIntent[] => {
     if (!isCapped(i)) return [i];

@@ -204,7 +204,7 @@ const METRICS = [
   'converted',
   'held_out',
   'failed',
-  'sent',
+  'queued',
   'capped',
   'waiting',
   'left',
@@ -290,12 +290,14 @@ export const JourneyStatsItem = z
     held_out: Counter,
     failed: Counter,
     converted: Counter,
+    queued: Counter,
     sent: Counter,
+    skipped: Counter,
     capped: Counter,
   })
   .check((ctx) => {
     for (const [name, value] of Object.entries(ctx.value)) {
-      if (name.startsWith('at#') && !isNumber(value)) {
+      if ((name.startsWith('at#') || name.startsWith('skipped#')) && !isNumber(value)) {
         ctx.issues.push({ code: 'custom', message: 'expected a number', input: value, path: [name] });
       }
     }
@@ -318,6 +320,11 @@ export function statsOf(item: Item | undefined) {
       .filter((entry): entry is [string, number] => entry[0].startsWith('at#') && isNumber(entry[1]) && entry[1] !== 0)
       .map(([name, n]) => [name.slice(3), n]),
   );
+  const skippedBy = Object.fromEntries(
+    Object.entries(stats ?? {}).flatMap(([name, n]) =>
+      name.startsWith('skipped#') && isNumber(n) && n !== 0 ? [[name.slice('skipped#'.length), n]] : [],
+    ),
+  );
   return {
     entered: stats?.entered ?? 0,
     completed: stats?.completed ?? 0,
@@ -325,7 +332,10 @@ export function statsOf(item: Item | undefined) {
     heldOut: stats?.held_out ?? 0,
     failed: stats?.failed ?? 0,
     converted: stats?.converted ?? 0,
+    queued: stats?.queued ?? 0,
     sent: stats?.sent ?? 0,
+    skipped: stats?.skipped ?? 0,
+    skippedBy,
     capped: stats?.capped ?? 0,
     waiting,
   };

@@ -65,7 +65,7 @@ export type Metric =
   | 'converted'
   | 'held_out'
   | 'failed'
-  | 'sent'
+  | 'queued'
   | 'capped'
   | 'waiting'
   | 'left';
@@ -390,7 +390,7 @@ function run(
             ...(journey.quietTime ? { quietTime: journey.quietTime } : {}),
             ...(journey.limits.dailyCap === undefined ? {} : { dailyCap: journey.limits.dailyCap }),
           },
-          { type: 'metric', metric: 'sent', activity: id },
+          { type: 'metric', metric: 'queued', activity: id },
         );
         id = activity.next;
         break;

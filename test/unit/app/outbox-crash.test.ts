@@ -232,7 +232,7 @@ describe('advance journeys, crashed after each step', () => {
     expect((await advance(w, [login('cy')])).failedIds).toEqual([]);
     const sends = (await distinctActions(w)).map((body) => (JSON.parse(body) as { customerId: string }).customerId);
     expect(sends.sort()).toEqual(['ada', 'bob']);
-    expect(await w.store.get(statsKey(tenantId, 'welcome'))).toMatchObject({ entered: 3, sent: 2, capped: 1 });
+    expect(await w.store.get(statsKey(tenantId, 'welcome'))).toMatchObject({ entered: 3, queued: 2, capped: 1 });
   });
 });
 

@@ -341,7 +341,10 @@ describe('journeys', () => {
       heldOut: 0,
       failed: 0,
       converted: 0,
+      queued: 0,
       sent: 2,
+      skipped: 0,
+      skippedBy: {},
       capped: 0,
       waiting: { wait: 1 },
     });

@@ -242,7 +242,7 @@ describe('journeys whose ids and activity ids are any names', () => {
         expect(instance?.activity).toBe(wait);
         expect(instance?.visits).toEqual(Object.fromEntries([[wait, 1]]));
         await carry(entered.intents);
-        expect(await stats()).toMatchObject({ entered: 1, sent: 0, waiting: Object.fromEntries([[wait, 1]]) });
+        expect(await stats()).toMatchObject({ entered: 1, queued: 0, waiting: Object.fromEntries([[wait, 1]]) });
 
         // The state as the journey function stores and reads it.
         const item = toCustomerJourneysItem(TENANT, CUSTOMER, { state: entered.state, version: 1 });
@@ -272,7 +272,7 @@ describe('journeys whose ids and activity ids are any names', () => {
           ]);
           expect(due.intents.filter((i) => i.type === 'metric').map((i) => [i.metric, i.activity])).toEqual([
             ['left', wait],
-            ['sent', send],
+            ['queued', send],
             ['exited', undefined],
           ]);
           expect(after?.visits[exit]).toBe(1);
@@ -290,7 +290,7 @@ describe('journeys whose ids and activity ids are any names', () => {
           T0 + HOUR,
         );
         await carry(due.intents);
-        expect(await stats()).toMatchObject({ entered: 1, sent: 1, exited: 1, waiting: {} });
+        expect(await stats()).toMatchObject({ entered: 1, queued: 1, exited: 1, waiting: {} });
       }),
       { ...RUNS, numRuns: 100 },
     );
