@@ -193,6 +193,41 @@ export const QuarantineReplayResult = z.object({
   unknown: z.array(z.string()).describe('ids asked for that are not in quarantine'),
 });
 
+/** One action of the customer's, as the dispatcher carried it out (or is carrying it out). */
+export const TimelineEntry = z.object({
+  key: z.string().describe('the action key, unique per journey instance and activity'),
+  state: z
+    .enum(['reserved', 'deferred', 'sending', 'sent', 'skipped', 'failed', 'unknown'])
+    .describe('unknown: the provider may have it (an unclear outcome), reconciled from provider feedback'),
+  channel: z.string().optional(),
+  journeyId: z.string().optional(),
+  activity: z.string().optional(),
+  reason: z
+    .string()
+    .optional()
+    .describe('why it was not sent: consent, control, cap, budget, stale, rate, template, provider'),
+  rule: z.string().optional().describe('the rule that decided it'),
+  nextEligibleAt: z.string().optional().describe('ISO-8601 UTC: when the rule would have let it through'),
+  deferredUntil: z.string().optional().describe('ISO-8601 UTC: when a deferred action goes out again'),
+  sentAt: z.string().optional(),
+  provider: z.string().optional(),
+  decisions: z
+    .array(
+      z.object({
+        guardrail: z.string(),
+        verdict: z.string(),
+        rule: z.string().optional(),
+        until: z.string().optional(),
+      }),
+    )
+    .describe('every guardrail applied, in order'),
+  updatedAt: z.string().describe('ISO-8601 UTC'),
+});
+export const CustomerTimeline = z.object({
+  customerId: z.string(),
+  entries: z.array(TimelineEntry).describe('latest first, at most 200'),
+});
+
 /** One stored item of the customer's partition, without its partition key; string sets as sorted arrays. */
 export const ExportedItem = z.looseObject({
   sk: z.string().describe('the sort key: PROFILE, JOURNEYS, SEEN#<week>...'),
@@ -531,6 +566,8 @@ export const responseSchemas = {
   QuarantineReplayRequest,
   QuarantineReplayResult,
   CustomerExport,
+  CustomerTimeline,
+  TimelineEntry,
   ExportedItem,
   StoredModel,
   TenantModel,

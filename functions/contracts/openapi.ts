@@ -415,6 +415,23 @@ const OPERATIONS: Record<string, Operation> = {
     outcomes: [outcome(200, api.CustomerExport, 'the export'), ...customerPathFailures, bodyOverLimit, internalError],
   },
 
+  'GET /v1/customers/{customerId}/timeline': {
+    operationId: 'customerTimeline',
+    tags: ['customers'],
+    summary: "A customer's sends and skips",
+    description:
+      'Every action the dispatcher took for the customer, latest first: sent (with its provider), skipped with its ' +
+      'reason and rule, deferred until when, and the guardrails applied in order. A customer with no action ' +
+      'answers 200 with no entries.',
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.CustomerTimeline, 'the timeline'),
+      ...customerPathFailures,
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
   'GET /v1/model': {
     operationId: 'getModel',
     tags: ['model'],

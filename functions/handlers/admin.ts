@@ -66,6 +66,9 @@ export function createAdminFunction(deps: AdminDeps) {
     'GET /v1/customers/{customerId}/export': route(async (t, e) =>
       answer(200, await privacy.export(t.id, customerId(e), 'admin_api')),
     ),
+    'GET /v1/customers/{customerId}/timeline': route((t, e) =>
+      reads.timeline({ tenantId: t.id, customerId: customerId(e) }),
+    ),
     'GET /v1/model': route((t) => reads.model({ tenantId: t.id })),
     'GET /v1/quarantine': route((t) => quarantine.list(t.id)),
     'POST /v1/quarantine/replay': route((t, e) => quarantine.replay(t.id, bodyText(e))),

@@ -7,6 +7,15 @@ import { fromModelItem, modelKey } from '../../core/scoring/model-items';
 import { evaluateProfile } from '../../core/scoring/profile-scores';
 import type { Clock, Store } from '../../ports';
 import { createScoringContexts } from '../common/scoring-contexts';
+import { customerSends } from '../dispatch/outcomes';
+
+const TIMELINE_ENTRIES = 200;
+
+function pick<T extends object, K extends keyof T>(value: T, names: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const name of names) if (value[name] !== undefined) out[name] = value[name];
+  return out;
+}
 
 export type ReadCustomerDeps = { store: Store; tenants: TenantDirectory; clock: Clock };
 
@@ -23,6 +32,29 @@ export function createCustomerReads(deps: ReadCustomerDeps) {
       const { profile, lifecycle } = stored;
       const { scores } = evaluateProfile(profile, lifecycle, await contextOf(command.tenantId), deps.clock.now());
       return answer(200, { ...profileView(profile), lifecycle: lifecycle ?? null, scores });
+    },
+
+    /** The customer's sends and skips, latest first. */
+    async timeline(command: { tenantId: string; customerId: string }): Promise<Answer> {
+      const records = await customerSends(deps.store, command.tenantId, command.customerId);
+      const entries = records.slice(0, TIMELINE_ENTRIES).map((r) => ({
+        key: r.key,
+        state: r.state,
+        ...pick(r, [
+          'channel',
+          'journeyId',
+          'activity',
+          'reason',
+          'rule',
+          'nextEligibleAt',
+          'deferredUntil',
+          'sentAt',
+          'provider',
+        ]),
+        decisions: r.decisions,
+        updatedAt: r.updatedAt,
+      }));
+      return answer(200, { customerId: command.customerId, entries });
     },
 
     /** The tenant's fitted model, its diagnostics and those of the latest fit. */

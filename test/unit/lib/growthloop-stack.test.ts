@@ -134,6 +134,7 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'GET /v1/customers/{customerId}': 'admin',
   'DELETE /v1/customers/{customerId}': 'admin',
   'GET /v1/customers/{customerId}/export': 'admin',
+  'GET /v1/customers/{customerId}/timeline': 'admin',
   'GET /v1/model': 'admin',
   'GET /v1/quarantine': 'admin',
   'POST /v1/quarantine/replay': 'admin',
