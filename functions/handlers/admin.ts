@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import packageJson from '../../package.json' with { type: 'json' };
 import { awsQueue, awsStore } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
+import { reopenFailedSend } from '../app/dispatch/dead-letters';
 import { createManageJourneys, type JourneyRequest } from '../app/manage-journeys/run';
 import { createPrivacy } from '../app/privacy/run';
 import { createQuarantine, quarantineRoutes } from '../app/quarantine/run';
@@ -34,7 +35,7 @@ export function createAdminFunction(deps: AdminDeps) {
   const reads = createCustomerReads(deps);
   const privacy = createPrivacy(deps);
   const journeys = createManageJourneys(deps);
-  const quarantine = quarantineRoutes(createQuarantine(deps));
+  const quarantine = quarantineRoutes(createQuarantine({ ...deps, beforeReplay: reopenFailedSend(deps) }));
   /** A route for the tenant whose admin key the request carries: only its own data is reachable. */
   const route = (run: (tenant: TenantRecord, event: HttpEvent) => Promise<Answer>) =>
     middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {

@@ -33,6 +33,8 @@ import {
 } from '../../ports';
 import type { AppPorts } from '../common/ports';
 import { writeVersioned } from '../common/versioned-write';
+import { park } from '../quarantine/run';
+import { ACTIONS_QUEUE } from './dead-letters';
 import { publishOutcome } from './outcomes';
 
 /** How long a worker holds an action: well inside the queue's visibility timeout (180 s). */
@@ -75,7 +77,12 @@ export type DispatchDeps = Pick<AppPorts, 'store' | 'bus' | 'timers' | 'clock' |
   /** Renders the action's template for its channel; throws TemplateFailure. */
   render(input: RenderInput): Promise<RenderedParts>;
   /** The wait before retrying a provider that failed for now, or undefined once attempts are spent. */
-  retryDelay(failure: 'throttled' | 'transient', attempt: number, retryAfterMs?: number): number | undefined;
+  retryDelay(retry: {
+    channel: MessageChannel;
+    failure: 'throttled' | 'transient';
+    attempt: number;
+    retryAfterMs?: number;
+  }): number | undefined;
   /** The sender of e-mail (a verified SES identity in AWS). */
   emailFrom(tenant: TenantRecord): string;
   /** Standard Webhooks signing secrets of the tenant. */
@@ -108,7 +115,7 @@ export function createDispatch(deps: DispatchDeps) {
   async function defer(record: SendRecord, body: string, until: number, decisions: SendDecision[]) {
     const deferred = { ...toDeferred(record, clock.now(), until), decisions: [...record.decisions, ...decisions] };
     if (!(await save(deferred))) return;
-    await deps.timers.set([{ id: `dispatch:${record.key}:${deferred.attempts}`, at: until, queue: 'actions', body }]);
+    await deps.timers.set([{ id: `dispatch:${record.key}:${until}`, at: until, queue: ACTIONS_QUEUE, body }]);
   }
 
   function outgoing(
@@ -175,13 +182,22 @@ export function createDispatch(deps: DispatchDeps) {
       }
       await release();
       if (failure === 'throttled' || failure === 'transient') {
-        const wait = deps.retryDelay(failure, record.attempts, (e as ProviderError).retryAfterMs);
+        const wait = deps.retryDelay({
+          channel: message.channel,
+          failure,
+          attempt: record.attempts,
+          ...((e as ProviderError).retryAfterMs === undefined
+            ? {}
+            : { retryAfterMs: (e as ProviderError).retryAfterMs }),
+        });
         if (wait !== undefined) {
           await defer(record, body, clock.now() + wait, [{ guardrail: 'provider', verdict: 'defer', rule: failure }]);
           return;
         }
       }
-      await end(toFailed(record, clock.now(), `${failure}: ${(e as Error).message}`.slice(0, 500)));
+      const reason = `${failure}: ${(e as Error).message}`.slice(0, 500);
+      await park(deps, { tenantId: record.tenantId, queue: ACTIONS_QUEUE, body, reason });
+      await end(toFailed(record, clock.now(), reason));
       return;
     }
     await end(toSent(record, clock.now(), receipt));

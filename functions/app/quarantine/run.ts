@@ -12,7 +12,10 @@ import {
 import { StoredItemError } from '../../core/stored-item';
 import type { AppPorts } from '../common/ports';
 
-export type QuarantineDeps = Pick<AppPorts, 'store' | 'queue' | 'clock'>;
+export type QuarantineDeps = Pick<AppPorts, 'store' | 'queue' | 'clock'> & {
+  /** Readies what a message of its queue needs before it goes back (a dead-lettered action's send record). */
+  beforeReplay?: (entry: QuarantineEntry) => Promise<void>;
+};
 
 /**
  * Whether no redelivery can cure the failure: the use case's own refusals, stored items that do not
@@ -60,6 +63,7 @@ export function createQuarantine(deps: QuarantineDeps) {
       const wanted = ids === undefined ? entries : entries.filter((e) => ids.includes(e.id));
       const unknown = ids === undefined ? [] : ids.filter((id) => !entries.some((e) => e.id === id));
       for (const entry of wanted) {
+        await deps.beforeReplay?.(entry);
         await queue.send(entry.queue, [entry.body]);
         await store.delete(quarantineKey(tenantId, entry.id));
       }

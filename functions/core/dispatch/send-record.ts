@@ -48,6 +48,7 @@ export const SendRecordItem = z.looseObject({
   activity: z.string().optional(),
   channel: z.string().optional(),
   state: z.enum(SEND_STATES),
+  /** Provider calls made (a retry after a failure the provider reported is another). */
   attempts: z.int().min(0),
   createdAt: Time,
   updatedAt: Time,
@@ -109,7 +110,7 @@ export function claimSend(stored: SendRecord | undefined, origin: ActionOrigin, 
         ...origin,
         version: 1,
         state: 'reserved',
-        attempts: 1,
+        attempts: 0,
         createdAt: iso(now),
         updatedAt: iso(now),
         leaseUntil: iso(now + leaseMs),
@@ -131,7 +132,6 @@ export function claimSend(stored: SendRecord | undefined, origin: ActionOrigin, 
     kind: 'start',
     record: next(stored, now, {
       state: 'reserved',
-      attempts: stored.attempts + 1,
       leaseUntil: iso(now + leaseMs),
       deferredUntil: undefined,
       decisions: [],
@@ -146,9 +146,9 @@ export function next(record: SendRecord, now: number, changes: Partial<SendRecor
   return merged as SendRecord;
 }
 
-/** The record about to call the provider: only this write lets a provider call happen. */
+/** The record about to call the provider (its attempt counted): only this write lets a provider call happen. */
 export const toSending = (record: SendRecord, now: number, leaseMs: number): SendRecord =>
-  next(record, now, { state: 'sending', leaseUntil: iso(now + leaseMs) });
+  next(record, now, { state: 'sending', attempts: record.attempts + 1, leaseUntil: iso(now + leaseMs) });
 
 export const toSent = (record: SendRecord, now: number, receipt: { provider: string; providerMessageId: string }) =>
   next(record, now, { state: 'sent', ...receipt, sentAt: iso(now), leaseUntil: undefined, published: false });
@@ -183,3 +183,15 @@ export const toFailed = (record: SendRecord, now: number, rule: string): SendRec
 /** Back to wait for a timer (quiet hours, a rate limit, a retry): no reservation is held meanwhile. */
 export const toDeferred = (record: SendRecord, now: number, until: number): SendRecord =>
   next(record, now, { state: 'deferred', deferredUntil: iso(until), leaseUntil: undefined, reservations: undefined });
+
+/** A failed record an operator sends again (a redrive): it waits for its message as if deferred until now. */
+export const reopened = (record: SendRecord, now: number): SendRecord =>
+  next(record, now, {
+    state: 'deferred',
+    deferredUntil: iso(now),
+    attempts: 0,
+    reason: undefined,
+    rule: undefined,
+    published: undefined,
+    leaseUntil: undefined,
+  });
