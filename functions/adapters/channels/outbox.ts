@@ -1,0 +1,178 @@
+/**
+ * The local channel `npm start` uses when no real provider is configured: every message is one
+ * JSON line appended to `<dataDir>/outbox.jsonl` and flushed to disk (fsync) before the send
+ * resolves, so a message the dispatcher counts as sent is in the file after a crash.
+ * `listOutbox` reads it back, a tenant at a time, for the admin API (`GET /v1/outbox`).
+ *
+ * Local only: the lines hold what was sent (addresses, subjects, bodies) for the developer to
+ * look at. Webhook signing secrets are never written.
+ */
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Clock, OutgoingMessage, SendReceipt } from '../../ports';
+
+export const OUTBOX_FILE = 'outbox.jsonl';
+export const OUTBOX_PROVIDER = 'outbox';
+
+/** One line of the outbox: the message as sent (a webhook without its secrets), when, and its id. */
+export type OutboxEntry = {
+  id: string;
+  sentAt: string;
+  channel: OutgoingMessage['channel'];
+  tenantId: string;
+  customerId: string;
+  key: string;
+  [field: string]: unknown;
+};
+
+export type OutboxOptions = { dataDir: string; clock: Clock };
+export type Outbox = { send(message: OutgoingMessage): Promise<SendReceipt> };
+
+/** Appends are serialised per file within the process, so lines never interleave. */
+const tails = new Map<string, Promise<unknown>>();
+
+function entryOf(message: OutgoingMessage, id: string, sentAt: string): OutboxEntry {
+  const { channel, tenantId, customerId, key } = message;
+  const head = { id, sentAt, channel, tenantId, customerId, key };
+  switch (message.channel) {
+    case 'email': {
+      const { to, from, subject, text, html, unsubscribeUrl } = message;
+      return { ...head, to, from, subject, text, html, unsubscribeUrl };
+    }
+    case 'sms': {
+      const { to, body, originator } = message;
+      return { ...head, to, body, originator };
+    }
+    case 'push': {
+      const { endpoint, title, body, data } = message;
+      return { ...head, endpoint, title, body, data };
+    }
+    case 'webhook': {
+      const { url, body } = message;
+      return { ...head, url, body, signatures: message.secrets.length };
+    }
+  }
+}
+
+export function createOutbox(options: OutboxOptions): Outbox {
+  const path = join(options.dataDir, OUTBOX_FILE);
+  return {
+    async send(message) {
+      const id = randomUUID();
+      const line = `${JSON.stringify(entryOf(message, id, new Date(options.clock.now()).toISOString()))}\n`;
+      const previous = tails.get(path) ?? Promise.resolve();
+      const append = previous.catch(() => {}).then(() => appendLine(options.dataDir, path, line));
+      tails.set(path, append);
+      try {
+        await append;
+      } finally {
+        if (tails.get(path) === append) tails.delete(path);
+      }
+      return { provider: OUTBOX_PROVIDER, providerMessageId: id };
+    },
+  };
+}
+
+async function appendLine(dataDir: string, path: string, line: string): Promise<void> {
+  await mkdir(dataDir, { recursive: true });
+  const handle = await open(path, 'a+');
+  try {
+    // a line torn by a crash mid-append is closed off, so it cannot swallow this one
+    const { size } = await handle.stat();
+    const last = Buffer.alloc(1);
+    const torn = size > 0 && (await handle.read(last, 0, 1, size - 1)).bytesRead === 1 && last[0] !== 10;
+    const bytes = Buffer.from(torn ? `\n${line}` : line, 'utf8');
+    let offset = 0;
+    while (offset < bytes.length) {
+      const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+      offset += bytesWritten;
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export type OutboxQuery = {
+  tenantId: string;
+  /** At most this many entries (1–1000); default 100. */
+  limit?: number;
+  /** The `next` cursor of the page before: entries after it. Absent: from the oldest. */
+  after?: string;
+};
+
+/** Entries oldest first; `next` is there when the page was cut at `limit` (more may follow). */
+export type OutboxPage = { items: OutboxEntry[]; next?: string };
+
+export class OutboxCursorError extends Error {
+  constructor(cursor: string) {
+    super(`not an outbox cursor: ${JSON.stringify(cursor)}`);
+    this.name = 'OutboxCursorError';
+  }
+}
+
+/**
+ * One tenant's outbox entries, oldest first. The cursor is the byte offset of the next line,
+ * so paging reads from there rather than from the top. A torn last line (a crash mid-append) and
+ * lines that are not entries are skipped.
+ */
+export async function listOutbox(dataDir: string, query: OutboxQuery): Promise<OutboxPage> {
+  const limit = query.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw new RangeError(`limit must be an integer in 1..1000, not ${limit}`);
+  let start = 0;
+  if (query.after !== undefined) {
+    if (!/^\d{1,15}$/.test(query.after)) throw new OutboxCursorError(query.after);
+    start = Number(query.after);
+  }
+  const path = join(dataDir, OUTBOX_FILE);
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { items: [] };
+    throw error;
+  }
+  if (start >= size) return { items: [] };
+
+  const items: OutboxEntry[] = [];
+  let offset = start;
+  let pending: Buffer[] = [];
+  // reads only what was there when listing began: appends meanwhile wait for the next page
+  const stream = createReadStream(path, { start, end: size - 1 });
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let from = 0;
+      for (let newline = chunk.indexOf(10, from); newline !== -1; newline = chunk.indexOf(10, from)) {
+        pending.push(chunk.subarray(from, newline));
+        const line = Buffer.concat(pending);
+        pending = [];
+        offset += line.length + 1;
+        from = newline + 1;
+        const entry = parseEntry(line);
+        if (entry && entry.tenantId === query.tenantId) {
+          items.push(entry);
+          if (items.length === limit) return { items, next: String(offset) };
+        }
+      }
+      if (from < chunk.length) pending.push(chunk.subarray(from));
+    }
+  } finally {
+    stream.destroy();
+  }
+  return { items };
+}
+
+function parseEntry(line: Buffer): OutboxEntry | undefined {
+  try {
+    const value: unknown = JSON.parse(line.toString('utf8'));
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    const entry = value as Record<string, unknown>;
+    const strings = ['id', 'sentAt', 'channel', 'tenantId', 'customerId', 'key'];
+    return strings.every((field) => typeof entry[field] === 'string') ? (entry as OutboxEntry) : undefined;
+  } catch {
+    return undefined;
+  }
+}
