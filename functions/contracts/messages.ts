@@ -30,6 +30,10 @@ export const ActionMessage = z.object({
   activity: id,
   action: Action,
   quietTime: QuietTime.optional(),
+  /** Marketing (the default) needs an opt-in and keeps to caps, quiet hours and the control group. */
+  purpose: z.enum(['marketing', 'transactional']).optional(),
+  /** After this instant the action is not worth sending (a cart reminder after the cart is old). */
+  staleAt: z.iso.datetime().optional(),
 });
 export type ActionMessage = z.infer<typeof ActionMessage>;
 

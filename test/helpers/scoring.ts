@@ -1,19 +1,24 @@
 // Tenants and a bus for tests of the profile and lifecycle functions.
 import { type TenantRecord, tenantDirectory } from '../../functions/core/config/tenants';
+import type { DispatchSettings } from '../../functions/core/dispatch/settings';
 import type { ScoringSettings } from '../../functions/core/scoring/settings';
 import type { Bus, BusEvent } from '../../functions/ports';
 
 /** A directory of tenants known by id only (no keys), in EUR unless told. */
-export const testTenants = (ids: string[], options: { currency?: string; scoring?: ScoringSettings } = {}) =>
+export const testTenants = (
+  ids: string[],
+  options: { currency?: string; timezone?: string; scoring?: ScoringSettings; dispatch?: DispatchSettings } = {},
+) =>
   tenantDirectory(
     ids.map(
       (id): TenantRecord => ({
         id,
-        timezone: 'UTC',
+        timezone: options.timezone ?? 'UTC',
         currency: options.currency ?? 'EUR',
         apiKeySha256: `api-${id}`,
         adminKeySha256: `admin-${id}`,
         ...(options.scoring ? { scoring: options.scoring } : {}),
+        ...(options.dispatch ? { dispatch: options.dispatch } : {}),
       }),
     ),
   );

@@ -49,7 +49,10 @@ export type GuardVerdict =
 
 /** Takes the reservations of a send atomically; a refusal names why (cap, budget) and releases what it took. */
 export type Reserve = () => Promise<
-  { ok: true; release: () => Promise<void>; held: SendRecord['reservations'] } | { ok: false; skip: GuardSkip }
+  | { ok: true; release: () => Promise<void>; held: SendRecord['reservations'] }
+  | { ok: false; skip: GuardSkip }
+  /** A provider's rate limit: no token until `defer` (epoch ms). */
+  | { ok: false; defer: number; rule: string }
 >;
 export type GuardSkip = { reason: SkipReason; rule: string; nextEligibleAt?: number };
 
@@ -182,16 +185,19 @@ export function createDispatch(deps: DispatchDeps) {
       }
       await release();
       if (failure === 'throttled' || failure === 'transient') {
+        // A throttled call spends no attempt: the provider asked to wait, it did not refuse.
+        const attempt = failure === 'throttled' ? 1 : record.attempts;
+        const retried = failure === 'throttled' ? { ...record, attempts: record.attempts - 1 } : record;
         const wait = deps.retryDelay({
           channel: message.channel,
           failure,
-          attempt: record.attempts,
+          attempt,
           ...((e as ProviderError).retryAfterMs === undefined
             ? {}
             : { retryAfterMs: (e as ProviderError).retryAfterMs }),
         });
         if (wait !== undefined) {
-          await defer(record, body, clock.now() + wait, [{ guardrail: 'provider', verdict: 'defer', rule: failure }]);
+          await defer(retried, body, clock.now() + wait, [{ guardrail: 'provider', verdict: 'defer', rule: failure }]);
           return;
         }
       }
@@ -274,7 +280,15 @@ export function createDispatch(deps: DispatchDeps) {
     }
     const reserved = await verdict.reserve();
     if (!reserved.ok) {
-      await skip(reserved.skip, verdict.decisions);
+      if ('defer' in reserved) {
+        const rate = {
+          guardrail: 'rate',
+          verdict: 'defer' as const,
+          rule: reserved.rule,
+          until: new Date(reserved.defer).toISOString(),
+        };
+        await defer(held, record.body, reserved.defer, [...verdict.decisions, rate]);
+      } else await skip(reserved.skip, verdict.decisions);
       return 'done';
     }
     held = next(held, clock.now(), {

@@ -16,6 +16,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Item, Key } from '../../ports';
+import { DispatchSettings } from '../dispatch/settings';
 import { ScoringSettings } from '../scoring/settings';
 import { decodeItem } from '../stored-item';
 import { IanaTimeZone } from '../time-zone';
@@ -60,6 +61,7 @@ export const TenantEntry = z.strictObject({
   currency: z.string().regex(/^[A-Z]{3}$/),
   channels: z.array(z.string()).optional(),
   scoring: ScoringSettings.optional(),
+  dispatch: DispatchSettings.optional(),
   keys: z.strictObject({ api: RegisteredKey, admin: RegisteredKey, segment: RegisteredKey.optional() }),
   /** Where it came from: the config file (with the fingerprint of what it said) or the CLI. */
   source: z.union([z.strictObject({ config: z.string() }), z.literal('cli')]),
@@ -128,6 +130,7 @@ export const recordOf = (entry: TenantEntry): TenantRecord => ({
   currency: entry.currency,
   ...(entry.channels ? { channels: entry.channels } : {}),
   ...(entry.scoring ? { scoring: entry.scoring } : {}),
+  ...(entry.dispatch ? { dispatch: entry.dispatch } : {}),
 });
 
 /** A fingerprint of what the config says of a tenant: when it changes, the config's version replaces the entry. */
@@ -142,6 +145,7 @@ export const configFingerprint = (record: TenantRecord): string =>
       record.segmentWriteKeySha256 ?? null,
       record.channels ?? null,
       record.scoring ?? null,
+      ...(record.dispatch ? [record.dispatch] : []),
     ]),
   );
 
@@ -166,6 +170,7 @@ export function configEntry(
     currency: record.currency,
     ...(record.channels ? { channels: record.channels } : {}),
     ...(record.scoring ? { scoring: record.scoring } : {}),
+    ...(record.dispatch ? { dispatch: record.dispatch } : {}),
     keys: {
       api: { hash: saltedKeyHash(salt, record.apiKeySha256) },
       admin: { hash: saltedKeyHash(salt, record.adminKeySha256) },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DispatchSettings } from '../dispatch/settings';
 import { ScoringSettings } from '../scoring/settings';
 import { IanaTimeZone } from '../time-zone';
 
@@ -12,6 +13,8 @@ export const TenantSecrets = z
     woocommerceWebhookSecret: z.string().min(1).optional(),
     /** The write key Segment, RudderStack or Jitsu send as HTTP Basic user name. */
     segmentWriteKey: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Standard Webhooks signing secrets of webhook-out (`whsec_` + base64): two while one is rotated out. */
+    webhookSigningSecrets: z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{32,}$/)).max(2).optional(),
   })
   .refine((s) => !s.shopifyPreviousWebhookSecret || s.shopifyPreviousSecretValidUntil, {
     message: 'a previous Shopify secret needs shopifyPreviousSecretValidUntil: when the rotation grace period ends',
@@ -31,6 +34,8 @@ export const TenantConfig = z.strictObject({
   channels: z.array(z.enum(['email', 'sms', 'push', 'webhook'])).optional(),
   /** Lifecycle thresholds, value tiers, RFM scheme, churn horizon and CLV: the defaults when absent. */
   scoring: ScoringSettings.optional(),
+  /** Guardrails, provider rate limits and the e-mail sender of its actions: the defaults when absent. */
+  dispatch: DispatchSettings.optional(),
 });
 export type TenantConfig = z.infer<typeof TenantConfig>;
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { DispatchSettings } from '../dispatch/settings';
 import type { ScoringSettings } from '../scoring/settings';
 import type { GrowthloopConfig, TenantSecrets } from './schema';
 
@@ -14,6 +15,8 @@ export type TenantRecord = {
   channels?: string[];
   /** Only when the tenant configured its scoring; the defaults otherwise. */
   scoring?: ScoringSettings;
+  /** Only when the tenant configured its dispatch; the defaults otherwise. */
+  dispatch?: DispatchSettings;
 };
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -28,6 +31,7 @@ export function tenantRecords(config: GrowthloopConfig): TenantRecord[] {
     ...(t.secrets.segmentWriteKey ? { segmentWriteKeySha256: sha256(t.secrets.segmentWriteKey) } : {}),
     ...(t.channels ? { channels: t.channels } : {}),
     ...(t.scoring ? { scoring: t.scoring } : {}),
+    ...(t.dispatch ? { dispatch: t.dispatch } : {}),
   }));
 }
 

@@ -1,0 +1,25 @@
+/**
+ * How a tenant's actions are dispatched: its guardrails (quiet hours, caps, control group,
+ * budgets: functions/core/guardrails/settings.ts), the providers' shared rate limits per channel,
+ * and the sender of its e-mail. Every part optional, with the defaults of its module.
+ */
+import { z } from 'zod';
+import { CHANNELS } from '../events/schemas';
+import { GuardrailSettings } from '../guardrails/settings';
+
+/** A provider's rate, shared by every dispatcher instance: a token bucket of `burst` refilled at `perSecond`. */
+export const RateLimit = z.strictObject({
+  perSecond: z.number().positive().max(100_000),
+  burst: z.int().min(1).max(100_000),
+});
+export type RateLimit = z.infer<typeof RateLimit>;
+
+export const DispatchSettings = z.strictObject({
+  guardrails: GuardrailSettings.optional(),
+  /** Per channel; a channel without one is sent as fast as the dispatchers go. */
+  rateLimits: z.partialRecord(z.enum(CHANNELS), RateLimit).optional(),
+  /** The From of e-mail: a verified SES identity in AWS. */
+  emailFrom: z.string().min(3).max(320).optional(),
+});
+export type DispatchSettings = z.infer<typeof DispatchSettings>;
+export type DispatchSettingsInput = z.input<typeof DispatchSettings>;
