@@ -228,6 +228,20 @@ export const CustomerTimeline = z.object({
   entries: z.array(TimelineEntry).describe('latest first, at most 200'),
 });
 
+/** One message the local runtime's outbox holds, as it would have gone to its provider. */
+export const OutboxMessage = z.looseObject({
+  id: z.string(),
+  sentAt: z.string().describe('ISO-8601 UTC'),
+  channel: z.enum(['email', 'sms', 'push', 'webhook']),
+  tenantId: z.string(),
+  customerId: z.string(),
+  key: z.string().describe('the action key'),
+});
+export const OutboxList = z.object({
+  items: z.array(OutboxMessage).describe('oldest first'),
+  next: z.string().optional().describe('the cursor of the next page (after=...), when there may be more'),
+});
+
 /** One stored item of the customer's partition, without its partition key; string sets as sorted arrays. */
 export const ExportedItem = z.looseObject({
   sk: z.string().describe('the sort key: PROFILE, JOURNEYS, SEEN#<week>...'),
@@ -567,6 +581,8 @@ export const responseSchemas = {
   QuarantineReplayResult,
   CustomerExport,
   CustomerTimeline,
+  OutboxList,
+  OutboxMessage,
   TimelineEntry,
   ExportedItem,
   StoredModel,

@@ -449,6 +449,26 @@ const OPERATIONS: Record<string, Operation> = {
     ],
   },
 
+  'GET /v1/outbox': {
+    operationId: 'listOutbox',
+    tags: ['customers'],
+    summary: 'Messages the local runtime sent to its outbox',
+    description:
+      'Under `npm start` push, SMS and e-mail (without an SMTP server) go to an outbox instead of a provider: ' +
+      'one JSON line per message in the data directory, listed here oldest first, a page at a time ' +
+      '(`limit` 1 to 1000, default 100; `after` the `next` of the page before). A deployed growthloop sends ' +
+      'to its providers and answers 404.',
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.OutboxList, 'a page of the outbox'),
+      fail(400, 'invalid_request', 'a limit or cursor that is not one'),
+      adminUnauthorized,
+      fail(404, 'not_found', 'no outbox here: messages go to their providers'),
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
   'GET /v1/quarantine': {
     operationId: 'listQuarantine',
     tags: ['quarantine'],

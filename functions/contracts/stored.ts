@@ -9,6 +9,8 @@
 
 import type { z } from 'zod';
 import * as registry from '../core/config/registry';
+import * as guardItems from '../core/dispatch/guard-items';
+import * as sendRecords from '../core/dispatch/send-record';
 import * as journeys from '../core/journeys/items';
 import * as migrations from '../core/migrations';
 import * as privacy from '../core/privacy/records';
@@ -19,6 +21,7 @@ import * as markers from '../core/profiles/markers';
 import * as parkedRefunds from '../core/profiles/parked-refunds';
 import { QuarantineItem } from '../core/quarantine';
 import * as models from '../core/scoring/model-items';
+import * as templates from '../core/templates/items';
 
 export { KeyLookupItem, RegistrySaltItem, TenantEntryItem } from '../core/config/registry';
 export {
@@ -82,8 +85,17 @@ export function storedItemSchema(key: { pk: string; sk: string }): z.ZodType | u
     if (sk === 'ALIAS') return profiles.AliasItem;
     if (sk.startsWith('SEEN#')) return profiles.LedgerItem;
     if (sk.startsWith('ORDERS#')) return profiles.OrderPeriodItem;
+    if (sk.startsWith(sendRecords.SEND_SK_PREFIX)) return sendRecords.SendRecordItem;
+    if (sk === 'CAPS') return guardItems.CapsLogItem;
     return undefined;
   }
+  if (pk.endsWith('#TEMPLATES')) {
+    if (sk.startsWith(templates.HEAD_PREFIX)) return templates.TemplateHeadItem;
+    return /^T#.+#V#\d{6}$/.test(sk) ? templates.TemplateVersionItem : undefined;
+  }
+  if (pk.endsWith('#BUDGET')) return guardItems.BudgetCounterItem;
+  if (pk.endsWith('#RATE')) return guardItems.RateBucketItem;
+  if (pk.endsWith('#CONTROL')) return sk === 'SALT' ? guardItems.ControlSaltItem : undefined;
   if (pk.endsWith('#JOURNEYS')) {
     if (sk === 'CATALOG') return journeys.CatalogRevisionItem;
     if (sk.endsWith('#DRAFT')) return journeys.JourneyDraftItem;

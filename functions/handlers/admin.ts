@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import packageJson from '../../package.json' with { type: 'json' };
 import { awsQueue, awsStore } from '../adapters/aws/environment';
+import type { OutboxPage } from '../adapters/channels/outbox';
 import { systemClock } from '../adapters/clock';
 import { reopenFailedSend } from '../app/dispatch/dead-letters';
 import { createManageJourneys, type JourneyRequest } from '../app/manage-journeys/run';
@@ -25,7 +26,15 @@ import {
 import type { Clock, Log, Queue, Store } from '../ports';
 import { awsTenants } from './common/tenants';
 
-export type AdminDeps = { store: Store; queue: Queue; tenants: TenantDirectory; clock: Clock; log: Log };
+export type AdminDeps = {
+  store: Store;
+  queue: Queue;
+  tenants: TenantDirectory;
+  clock: Clock;
+  log: Log;
+  /** The local runtime's outbox (GET /v1/outbox); in AWS messages go to their providers and there is none. */
+  outbox?: (tenantId: string, query: { limit?: number; after?: string }) => Promise<OutboxPage>;
+};
 
 /** The longest id a path may name (the canonical schema's): longer ones are refused before any read. */
 const MAX_PATH_ID = 128;
@@ -71,6 +80,17 @@ export function createAdminFunction(deps: AdminDeps) {
       reads.timeline({ tenantId: t.id, customerId: customerId(e) }),
     ),
     'GET /v1/model': route((t) => reads.model({ tenantId: t.id })),
+    'GET /v1/outbox': route(async (t, e) => {
+      if (!deps.outbox)
+        return reject(404, 'not_found', 'this growthloop sends to its providers: it keeps no outbox', 'path');
+      const { limit, after } = e.queryStringParameters ?? {};
+      const count = limit === undefined ? 100 : Number(limit);
+      if (!Number.isInteger(count) || count < 1 || count > 1000)
+        return reject(400, 'invalid_request', 'limit is an integer from 1 to 1000', 'query.limit');
+      if (after !== undefined && !/^\d{1,15}$/.test(after))
+        return reject(400, 'invalid_request', 'after is the next cursor of an earlier page', 'query.after');
+      return answer(200, await deps.outbox(t.id, { limit: count, ...(after === undefined ? {} : { after }) }));
+    }),
     'GET /v1/quarantine': route((t) => quarantine.list(t.id)),
     'POST /v1/quarantine/replay': route((t, e) => quarantine.replay(t.id, bodyText(e))),
     'POST /v1/journeys': journeyRoute(journeys.create),

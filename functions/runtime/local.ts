@@ -1,6 +1,9 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDynamoStore, ensureTable } from '../adapters/aws/dynamodb';
+import { listOutbox } from '../adapters/channels/outbox';
+import type { SmtpOptions } from '../adapters/channels/smtp';
 import { systemClock } from '../adapters/clock';
 import { createLocalBus } from '../adapters/local/bus';
 import { createLocalDataKeys, MASTER_KEY_FILE, readOrCreateMasterKey } from '../adapters/local/data-keys';
@@ -25,12 +28,15 @@ import { type FunctionName, httpRoutes } from '../http-routes';
 import type { Clock, Log, Metrics } from '../ports';
 import { consumers } from '../routes';
 import { startDailySchedule } from './daily';
+import { startLocalDispatch } from './dispatch';
 import { compactingAfterErasures, localDynamoClient, startDynalite } from './dynalite';
 import { startPoller } from './poller';
 import { createHttpServer, type HttpHandler, listen } from './server';
 import { startTenantErasures } from './tenant-erasure';
 
 export const TABLE_NAME = 'growthloop';
+/** Actions per dispatch batch: each may wait on a provider call. */
+const ACTIONS_BATCH = 10;
 /** Where a running growthloop tells tools (`growthloop tenants`) its embedded DynamoDB endpoint, in the data dir. */
 export const ENDPOINT_FILE = 'dynamodb.json';
 
@@ -49,6 +55,10 @@ export type LocalOptions = {
   log?: Log;
   /** Where the functions' counters go (default nowhere; `growthloop start` writes them beside the logs). */
   metrics?: Metrics;
+  /** Dispatch the actions queue (default true); tests of journeys alone read the queue themselves. */
+  dispatch?: boolean;
+  /** E-mail goes out through this SMTP server; to the outbox (`GET /v1/outbox`) without one. */
+  smtp?: Omit<SmtpOptions, 'clock'>;
 };
 
 /** The whole system on one machine: the same handlers as in AWS, with local adapters. */
@@ -82,9 +92,18 @@ export async function startLocal(options: LocalOptions) {
   const secrets = secretsByTenant(options.config);
 
   const metrics = options.metrics ?? noMetrics;
+  // The outbox of a run in memory is a temporary directory, gone when it stops.
+  const outboxDir = options.memory ? mkdtempSync(join(tmpdir(), 'growthloop-outbox-')) : options.dataDir;
   const functions: Record<FunctionName, HttpHandler> = {
     ingest: createIngestHandler({ bus, dataKeys, clock, tenants, log, metrics }),
-    admin: createAdminFunction({ store, queue, tenants, clock, log }),
+    admin: createAdminFunction({
+      store,
+      queue,
+      tenants,
+      clock,
+      log,
+      outbox: (tenantId, query) => listOutbox(outboxDir, { tenantId, ...query }),
+    }),
     webhooks: createWebhooksFunction({
       bus,
       dataKeys,
@@ -113,6 +132,18 @@ export async function startLocal(options: LocalOptions) {
   const advance = createAdvanceJourneys({ store, queue, timers, clock, tenants, log, metrics, dataKeys });
   const journeys = (records: QueueRecord[]) => advance({ records });
   const fold = createFoldProfiles({ store, bus, clock, tenants, log, metrics, dataKeys });
+  const dispatcher = startLocalDispatch({
+    store,
+    bus,
+    timers,
+    clock,
+    tenants,
+    log,
+    metrics,
+    outboxDir,
+    ...(options.smtp ? { smtp: options.smtp } : {}),
+    secretsOf: (id) => secrets.get(id),
+  });
   const pollers = [
     startPoller({
       queue,
@@ -123,6 +154,15 @@ export async function startLocal(options: LocalOptions) {
     startPoller({ queue, name: 'journey-events', handle: journeys, batchSize: consumers['journey-events'].batchSize }),
     startPoller({ queue, name: 'journey-steps', handle: journeys, batchSize: consumers['journey-steps'].batchSize }),
   ];
+  if (options.dispatch !== false)
+    pollers.push(
+      startPoller({
+        queue,
+        name: 'actions',
+        handle: (records) => dispatcher.dispatch({ records }),
+        batchSize: ACTIONS_BATCH,
+      }),
+    );
   timers.start();
   const dailyRun = createDailyRun({ store, bus, clock, tenants, log, metrics });
   // The tenants of the registry as each run finds them: one added while this runs has its pass at the next run.
@@ -148,6 +188,8 @@ export async function startLocal(options: LocalOptions) {
       await erasures.stop();
       await timers.stop();
       await Promise.all(pollers.map((p) => p.stop()));
+      await dispatcher.close();
+      if (options.memory) rmSync(outboxDir, { recursive: true, force: true });
       await queue.close();
       await store.settled();
       if (endpointFile) rmSync(endpointFile, { force: true });

@@ -39,7 +39,7 @@ const history = [
 let runtime: LocalRuntime;
 const clock = new ManualClock(START - DAY);
 beforeAll(async () => {
-  runtime = await startLocal({ config, dataDir: '', memory: true, port: 0, clock, daily: false });
+  runtime = await startLocal({ config, dataDir: '', memory: true, port: 0, clock, daily: false, dispatch: false });
 });
 afterAll(() => runtime.close());
 

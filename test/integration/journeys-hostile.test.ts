@@ -33,7 +33,17 @@ const counted = new Map<string, number>();
 const metrics: Metrics = { count: (name, value) => counted.set(name, (counted.get(name) ?? 0) + value) };
 
 beforeAll(async () => {
-  runtime = await startLocal({ config, dataDir: '', memory: true, port: 0, clock, daily: false, log, metrics });
+  runtime = await startLocal({
+    config,
+    dataDir: '',
+    memory: true,
+    port: 0,
+    clock,
+    daily: false,
+    dispatch: false,
+    log,
+    metrics,
+  });
 });
 afterAll(() => runtime.close());
 

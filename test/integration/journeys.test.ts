@@ -25,7 +25,7 @@ let runtime: LocalRuntime;
 const clock = new ManualClock(T0 - HOUR);
 
 beforeAll(async () => {
-  runtime = await startLocal({ config, dataDir: '', memory: true, port: 0, clock, daily: false });
+  runtime = await startLocal({ config, dataDir: '', memory: true, port: 0, clock, daily: false, dispatch: false });
 });
 afterAll(() => runtime.close());
 

@@ -14,7 +14,10 @@ export const TenantSecrets = z
     /** The write key Segment, RudderStack or Jitsu send as HTTP Basic user name. */
     segmentWriteKey: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Standard Webhooks signing secrets of webhook-out (`whsec_` + base64): two while one is rotated out. */
-    webhookSigningSecrets: z.array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{32,}$/)).max(2).optional(),
+    webhookSigningSecrets: z
+      .array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{32,}$/))
+      .max(2)
+      .optional(),
   })
   .refine((s) => !s.shopifyPreviousWebhookSecret || s.shopifyPreviousSecretValidUntil, {
     message: 'a previous Shopify secret needs shopifyPreviousSecretValidUntil: when the rotation grace period ends',

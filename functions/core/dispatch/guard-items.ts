@@ -25,7 +25,11 @@ export const budgetCounterKey = (tenantId: string, counterId: string): Key => ({
   pk: `${tenantId}#BUDGET`,
   sk: counterId,
 });
-export const BudgetCounterItem = z.looseObject({ ...ItemKey, count: z.number().optional(), money: z.number().optional() });
+export const BudgetCounterItem = z.looseObject({
+  ...ItemKey,
+  count: z.number().optional(),
+  money: z.number().optional(),
+});
 
 export const rateBucketKey = (tenantId: string, channel: string): Key => ({ pk: `${tenantId}#RATE`, sk: channel });
 export const RateBucketItem = z.looseObject({ ...ItemKey, version: Version, tokens: z.number(), at: z.number() });

@@ -135,6 +135,7 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'DELETE /v1/customers/{customerId}': 'admin',
   'GET /v1/customers/{customerId}/export': 'admin',
   'GET /v1/customers/{customerId}/timeline': 'admin',
+  'GET /v1/outbox': 'admin',
   'GET /v1/model': 'admin',
   'GET /v1/quarantine': 'admin',
   'POST /v1/quarantine/replay': 'admin',

@@ -1,0 +1,55 @@
+// The dispatcher as `npm start` runs it: messages go to the local outbox (JSON lines in the data
+// directory, GET /v1/outbox), e-mail through SMTP when a server is configured, webhooks for real
+// (loopback allowed, since this runs on one machine); templates render in a worker.
+
+import { createOutbox } from '../adapters/channels/outbox';
+import { createChannels } from '../adapters/channels/router';
+import { createSmtpSender, type SmtpOptions } from '../adapters/channels/smtp';
+import { createWebhookSender } from '../adapters/channels/webhook';
+import { createWorkerRenderer } from '../adapters/templates/worker-renderer';
+import type { AppPorts } from '../app/common/ports';
+import { createGuard } from '../app/dispatch/guard';
+import { createRender } from '../app/dispatch/render';
+import { createDispatch } from '../app/dispatch/run';
+import { PROVIDER_RETRY_SCHEDULE, retryDelay, WEBHOOK_RETRY_SCHEDULE } from '../core/channels/retry-schedule';
+import type { TenantSecrets } from '../core/config/schema';
+
+export type LocalDispatchOptions = Pick<
+  AppPorts,
+  'store' | 'bus' | 'timers' | 'clock' | 'tenants' | 'log' | 'metrics'
+> & {
+  /** Where the outbox file is written. */
+  outboxDir: string;
+  /** E-mail goes out through this SMTP server when given, to the outbox otherwise. */
+  smtp?: Omit<SmtpOptions, 'clock'>;
+  secretsOf(tenantId: string): TenantSecrets | undefined;
+};
+
+export function startLocalDispatch(options: LocalDispatchOptions) {
+  const { store, clock } = options;
+  const outbox = createOutbox({ dataDir: options.outboxDir, clock });
+  const renderer = createWorkerRenderer();
+  const channels = createChannels({
+    email: options.smtp ? createSmtpSender({ ...options.smtp, clock }) : outbox,
+    sms: outbox,
+    push: outbox,
+    webhook: createWebhookSender({ clock, allowLoopbackHttp: true }),
+  });
+  const dispatch = createDispatch({
+    ...options,
+    channels,
+    guard: createGuard({ store, clock }),
+    render: createRender({ store, renderer }),
+    retryDelay: ({ channel, failure, attempt, retryAfterMs }) =>
+      retryDelay({
+        failure,
+        attempt,
+        random: Math.random(),
+        schedule: channel === 'webhook' ? WEBHOOK_RETRY_SCHEDULE : PROVIDER_RETRY_SCHEDULE,
+        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      }),
+    emailFrom: (tenant) => tenant.dispatch?.emailFrom ?? `no-reply@${tenant.id}.localhost`,
+    webhookSecrets: (tenant) => options.secretsOf(tenant.id)?.webhookSigningSecrets ?? [],
+  });
+  return { dispatch, close: () => renderer.close() };
+}

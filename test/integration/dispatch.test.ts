@@ -1,0 +1,162 @@
+// The dispatcher on the local runtime: a journey's push and e-mail reach the outbox once, with
+// the template rendered for the customer, consent checked at send time, and each send and skip
+// on the customer's timeline.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../functions/adapters/clock';
+import { createWorkerRenderer } from '../../functions/adapters/templates/worker-renderer';
+import { createTemplateVersion } from '../../functions/app/templates/run';
+import type { CanonicalEvent } from '../../functions/core/events/schemas';
+import { demoConfig } from '../../functions/runtime/config-file';
+import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
+
+const T0 = Date.parse('2026-03-02T10:00:00Z'); // 11:00 in Berlin, outside quiet hours
+const config = demoConfig();
+const tenant = config.tenants[0]!;
+// Nobody held out in the control group, so every consenting customer gets the journey's sends.
+tenant.dispatch = { guardrails: { controlGroup: { percent: 0 } } } as typeof tenant.dispatch;
+const clock = new ManualClock(T0);
+let runtime: LocalRuntime;
+
+const journey = {
+  id: 'welcome',
+  name: 'Welcome',
+  entry: { type: 'event', event: 'login' },
+  startActivity: 'hello',
+  activities: {
+    hello: { type: 'action', action: { kind: 'email', template: 'hello' }, next: 'nudge' },
+    nudge: { type: 'action', action: { kind: 'push', template: 'nudge' } },
+  },
+};
+
+beforeAll(async () => {
+  runtime = await startLocal({ config, dataDir: '', memory: true, port: 0, clock, daily: false });
+  const renderer = createWorkerRenderer();
+  const deps = { store: runtime.store, clock, renderer };
+  const sample = { id: tenant.id, currency: tenant.currency, timezone: tenant.timezone };
+  for (const input of [
+    {
+      id: 'hello',
+      channels: {
+        email: {
+          subject: 'Welcome, {{ profile.traits.first_name }}',
+          text: 'Glad to see you, {{ profile.traits.first_name }}.',
+        },
+      },
+    },
+    { id: 'nudge', channels: { push: { body: '{{ profile.traits.first_name }}, new arrivals are in' } } },
+  ])
+    expect((await createTemplateVersion(deps, { tenant: sample, input })).ok).toBe(true);
+  await renderer.close();
+  expect((await admin('POST', '/v1/journeys', journey)).status).toBe(201);
+  expect((await admin('POST', '/v1/journeys/welcome/publish')).status).toBe(200);
+});
+afterAll(() => runtime.close());
+
+function admin(method: string, path: string, body?: unknown) {
+  return fetch(`${runtime.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${tenant.adminKey}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function settled() {
+  const queues = ['profile-updates', 'journey-events', 'journey-steps', 'actions'];
+  for (let quiet = 0; quiet < 5; ) {
+    quiet = queues.every((q) => runtime.queue.depth(q) === 0) ? quiet + 1 : 0;
+    await sleep(20);
+  }
+}
+
+async function post(event: Omit<CanonicalEvent, 'tenantId' | 'source'>) {
+  const res = await fetch(`${runtime.url}/v1/events`, {
+    method: 'POST',
+    headers: { 'x-api-key': tenant.apiKey, 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+  });
+  expect(res.status).toBe(202);
+  await settled();
+}
+
+async function customer(id: string, consent: boolean) {
+  await post({
+    type: 'identify',
+    eventId: `identify-${id}`,
+    customerId: id,
+    occurredAt: new Date(T0 - 60_000).toISOString(),
+    properties: {
+      traits: { first_name: id === 'ada' ? 'Ada' : 'Li', email: `${id}@example.com`, pushEndpoint: `device-${id}` },
+    },
+  } as unknown as CanonicalEvent);
+  for (const channel of ['email', 'push'])
+    await post({
+      type: 'consent_changed',
+      eventId: `consent-${id}-${channel}`,
+      customerId: id,
+      occurredAt: new Date(T0 - 30_000).toISOString(),
+      properties: { channel, granted: consent },
+    } as CanonicalEvent);
+}
+
+const login = (id: string, n = 1) =>
+  post({
+    type: 'login',
+    eventId: `login-${id}-${n}`,
+    customerId: id,
+    occurredAt: new Date(T0).toISOString(),
+    properties: {},
+  } as CanonicalEvent);
+
+async function outbox() {
+  const res = await admin('GET', '/v1/outbox');
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { items: Record<string, unknown>[] }).items;
+}
+
+describe('the dispatcher under npm start', () => {
+  it('sends the journey’s e-mail and push to the outbox, rendered for the customer', async () => {
+    await customer('ada', true);
+    await login('ada');
+    // The two actions of one step are dispatched side by side: the outbox holds them in either order.
+    const items = (await outbox()).sort((a, b) => String(a.channel).localeCompare(String(b.channel)));
+    expect(items.map((i) => [i.channel, i.customerId])).toEqual([
+      ['email', 'ada'],
+      ['push', 'ada'],
+    ]);
+    expect(items[0]).toMatchObject({ to: 'ada@example.com', subject: 'Welcome, Ada', text: 'Glad to see you, Ada.' });
+    expect(items[1]).toMatchObject({ endpoint: 'device-ada', body: 'Ada, new arrivals are in' });
+  });
+
+  it('skips a customer who gave no consent, with the reason on the timeline and in the journey stats', async () => {
+    await customer('li', false);
+    await login('li');
+    expect((await outbox()).filter((i) => i.customerId === 'li')).toEqual([]);
+    const timeline = (await (await admin('GET', '/v1/customers/li/timeline')).json()) as {
+      entries: { state: string; reason?: string; rule?: string }[];
+    };
+    expect(timeline.entries.map((e) => [e.state, e.reason, e.rule])).toEqual([
+      ['skipped', 'consent', 'marketing_opted_out'],
+      ['skipped', 'consent', 'marketing_opted_out'],
+    ]);
+    const { stats } = (await (await admin('GET', '/v1/journeys/welcome')).json()) as { stats: Record<string, unknown> };
+    expect(stats).toMatchObject({ queued: 4, sent: 2, skipped: 2, skippedBy: { consent: 2 } });
+  });
+
+  it('lists ada’s sends on her timeline, with the guardrails applied in order', async () => {
+    const timeline = (await (await admin('GET', '/v1/customers/ada/timeline')).json()) as {
+      entries: { state: string; channel: string; decisions: { guardrail: string; verdict: string }[] }[];
+    };
+    expect(timeline.entries.map((e) => [e.state, e.channel]).sort()).toEqual([
+      ['sent', 'email'],
+      ['sent', 'push'],
+    ]);
+    expect(timeline.entries[0]?.decisions.map((d) => d.guardrail)).toEqual([
+      'consent',
+      'control',
+      'cap',
+      'quiet_hours',
+      'budget',
+    ]);
+  });
+});
