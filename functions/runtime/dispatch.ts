@@ -13,6 +13,7 @@ import { createRender } from '../app/dispatch/render';
 import { createDispatch } from '../app/dispatch/run';
 import { PROVIDER_RETRY_SCHEDULE, retryDelay, WEBHOOK_RETRY_SCHEDULE } from '../core/channels/retry-schedule';
 import type { TenantSecrets } from '../core/config/schema';
+import type { DataKeys } from '../ports';
 
 export type LocalDispatchOptions = Pick<
   AppPorts,
@@ -23,11 +24,13 @@ export type LocalDispatchOptions = Pick<
   /** E-mail goes out through this SMTP server when given, to the outbox otherwise. */
   smtp?: Omit<SmtpOptions, 'clock'>;
   secretsOf(tenantId: string): TenantSecrets | undefined;
+  /** Seal the outbox's personal fields under each customer's data key. */
+  dataKeys: DataKeys;
 };
 
 export function startLocalDispatch(options: LocalDispatchOptions) {
   const { store, clock } = options;
-  const outbox = createOutbox({ dataDir: options.outboxDir, clock });
+  const outbox = createOutbox({ dataDir: options.outboxDir, clock, dataKeys: options.dataKeys });
   const renderer = createWorkerRenderer();
   const channels = createChannels({
     email: options.smtp ? createSmtpSender({ ...options.smtp, clock }) : outbox,

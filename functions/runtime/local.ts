@@ -102,7 +102,7 @@ export async function startLocal(options: LocalOptions) {
       tenants,
       clock,
       log,
-      outbox: (tenantId, query) => listOutbox(outboxDir, { tenantId, ...query }),
+      outbox: (tenantId, query) => listOutbox(outboxDir, { tenantId, ...query }, dataKeys),
     }),
     webhooks: createWebhooksFunction({
       bus,
@@ -141,6 +141,7 @@ export async function startLocal(options: LocalOptions) {
     log,
     metrics,
     outboxDir,
+    dataKeys,
     ...(options.smtp ? { smtp: options.smtp } : {}),
     secretsOf: (id) => secrets.get(id),
   });

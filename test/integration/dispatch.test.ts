@@ -159,4 +159,13 @@ describe('the dispatcher under npm start', () => {
       'budget',
     ]);
   });
+
+  it('keeps no readable personal field of an erased customer in the outbox', async () => {
+    expect((await admin('DELETE', '/v1/customers/ada')).status).toBe(200);
+    clock.advance(61_000); // past the minute an unwrapped key stays in memory
+    const ada = (await outbox()).filter((i) => i.customerId === 'ada');
+    expect(ada).toHaveLength(2);
+    for (const item of ada)
+      expect(Object.keys(item).sort()).toEqual(['channel', 'customerId', 'id', 'key', 'sentAt', 'tenantId']);
+  });
 });

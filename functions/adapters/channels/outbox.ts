@@ -5,13 +5,16 @@
  * `listOutbox` reads it back, a tenant at a time, for the admin API (`GET /v1/outbox`).
  *
  * Local only: the lines hold what was sent (addresses, subjects, bodies) for the developer to
- * look at. Webhook signing secrets are never written.
+ * look at. Webhook signing secrets are never written. Given the data keys, every field but the
+ * ids is sealed under the customer's key, as events are on the bus: erasing the customer deletes
+ * the key, and their lines open to nothing but ids.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Clock, OutgoingMessage, SendReceipt } from '../../ports';
+import { IV_BYTES, isSealed, openValue, sealValue, type TraitValue } from '../../core/privacy/sealed';
+import type { Clock, DataKeys, OutgoingMessage, SendReceipt } from '../../ports';
 
 export const OUTBOX_FILE = 'outbox.jsonl';
 export const OUTBOX_PROVIDER = 'outbox';
@@ -27,7 +30,35 @@ export type OutboxEntry = {
   [field: string]: unknown;
 };
 
-export type OutboxOptions = { dataDir: string; clock: Clock };
+export type OutboxOptions = { dataDir: string; clock: Clock; dataKeys?: DataKeys };
+
+/** The fields every line keeps in clear: they name the message, not the person. */
+const CLEAR_FIELDS = new Set(['id', 'sentAt', 'channel', 'tenantId', 'customerId', 'key', 'signatures']);
+const sealedPath = (field: string) => ['outbox', field];
+
+async function sealed(entry: OutboxEntry, dataKeys: DataKeys): Promise<OutboxEntry> {
+  const key = await dataKeys.obtain(entry.tenantId, entry.customerId);
+  const out: OutboxEntry = { ...entry };
+  for (const [field, value] of Object.entries(entry)) {
+    if (CLEAR_FIELDS.has(field) || value === undefined) continue;
+    out[field] = sealValue(key, randomBytes(IV_BYTES), entry, sealedPath(field), JSON.stringify(value) as TraitValue);
+  }
+  return out;
+}
+
+/** An entry with its sealed fields opened; those whose key is gone (an erased customer) are left out. */
+async function opened(entry: OutboxEntry, dataKeys: DataKeys | undefined): Promise<OutboxEntry> {
+  if (!Object.values(entry).some(isSealed)) return entry;
+  const key = await dataKeys?.find(entry.tenantId, entry.customerId);
+  const out: OutboxEntry = { ...entry };
+  for (const [field, value] of Object.entries(entry)) {
+    if (!isSealed(value)) continue;
+    const open = openValue(key, entry, sealedPath(field), value);
+    if (open) out[field] = JSON.parse(String(open.value));
+    else delete out[field];
+  }
+  return out;
+}
 export type Outbox = { send(message: OutgoingMessage): Promise<SendReceipt> };
 
 /** Appends are serialised per file within the process, so lines never interleave. */
@@ -61,7 +92,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
   return {
     async send(message) {
       const id = randomUUID();
-      const line = `${JSON.stringify(entryOf(message, id, new Date(options.clock.now()).toISOString()))}\n`;
+      const entry = entryOf(message, id, new Date(options.clock.now()).toISOString());
+      const line = `${JSON.stringify(options.dataKeys ? await sealed(entry, options.dataKeys) : entry)}\n`;
       const previous = tails.get(path) ?? Promise.resolve();
       const append = previous.catch(() => {}).then(() => appendLine(options.dataDir, path, line));
       tails.set(path, append);
@@ -118,7 +150,7 @@ export class OutboxCursorError extends Error {
  * so paging reads from there rather than from the top. A torn last line (a crash mid-append) and
  * lines that are not entries are skipped.
  */
-export async function listOutbox(dataDir: string, query: OutboxQuery): Promise<OutboxPage> {
+export async function listOutbox(dataDir: string, query: OutboxQuery, dataKeys?: DataKeys): Promise<OutboxPage> {
   const limit = query.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw new RangeError(`limit must be an integer in 1..1000, not ${limit}`);
@@ -153,7 +185,7 @@ export async function listOutbox(dataDir: string, query: OutboxQuery): Promise<O
         from = newline + 1;
         const entry = parseEntry(line);
         if (entry && entry.tenantId === query.tenantId) {
-          items.push(entry);
+          items.push(await opened(entry, dataKeys));
           if (items.length === limit) return { items, next: String(offset) };
         }
       }

@@ -2,6 +2,7 @@ import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dataKeyKey } from '../../../../functions/adapters/aws/data-keys';
 import {
   createOutbox,
   listOutbox,
@@ -9,6 +10,8 @@ import {
   OutboxCursorError,
 } from '../../../../functions/adapters/channels/outbox';
 import { ManualClock } from '../../../../functions/adapters/clock';
+import { createLocalDataKeys } from '../../../../functions/adapters/local/data-keys';
+import { createMemoryStore } from '../../../../functions/adapters/memory/store';
 import type { OutgoingMessage } from '../../../../functions/ports';
 
 let dataDir: string;
@@ -129,5 +132,24 @@ describe('outbox channel', () => {
     expect((await listOutbox(dataDir, { tenantId: 't1' })).items.map((item) => item.key)).toEqual(['t1#k1']);
     await outbox.send(email('t1', 2));
     expect((await listOutbox(dataDir, { tenantId: 't1' })).items.map((item) => item.key)).toEqual(['t1#k1', 't1#k2']);
+  });
+});
+
+describe('outbox channel with data keys', () => {
+  it('seals every field but the ids under the customer’s key; erasing the key leaves only the ids', async () => {
+    const clock = new ManualClock('2026-03-01T12:00:00Z');
+    const store = createMemoryStore();
+    const dataKeys = createLocalDataKeys({ store, clock });
+    const outbox = createOutbox({ dataDir, clock, dataKeys });
+    await outbox.send(email('t1', 1));
+    const bytes = await readFile(join(dataDir, OUTBOX_FILE), 'utf8');
+    expect(bytes).not.toContain('c1@example.com');
+    expect(bytes).not.toContain('Hello 1');
+    const [open] = (await listOutbox(dataDir, { tenantId: 't1' }, dataKeys)).items;
+    expect(open).toMatchObject({ to: 'c1@example.com', subject: 'Hello 1', html: '<p>Your cart misses you</p>' });
+
+    await store.delete(dataKeyKey('t1', 'c1'));
+    const [shredded] = (await listOutbox(dataDir, { tenantId: 't1' }, createLocalDataKeys({ store, clock }))).items;
+    expect(Object.keys(shredded ?? {}).sort()).toEqual(['channel', 'customerId', 'id', 'key', 'sentAt', 'tenantId']);
   });
 });
