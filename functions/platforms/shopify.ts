@@ -547,8 +547,9 @@ function order(
     if (Array.isArray(body.discount_codes)) {
       const codes: string[] = [];
       for (const d of body.discount_codes) {
-        const code = str(obj(d)?.code);
-        if (code && code.length <= 256 && codes.length < 20) codes.push(code);
+        // Trimmed and once each, as WooCommerce's and Segment's are: redemption looks codes up normalized.
+        const code = str(obj(d)?.code)?.trim();
+        if (code && code.length <= 256 && codes.length < 20 && !codes.includes(code)) codes.push(code);
       }
       state.discountCodes = codes;
     }

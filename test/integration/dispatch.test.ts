@@ -8,6 +8,7 @@ import { createTemplateVersion } from '../../functions/app/templates/run';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
+import { postEvents } from '../helpers/events';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z'); // 11:00 in Berlin, outside quiet hours
 const config = demoConfig();
@@ -70,12 +71,7 @@ async function settled() {
 }
 
 async function post(event: Omit<CanonicalEvent, 'tenantId' | 'source'>) {
-  const res = await fetch(`${runtime.url}/v1/events`, {
-    method: 'POST',
-    headers: { 'x-api-key': tenant.apiKey, 'content-type': 'application/json' },
-    body: JSON.stringify(event),
-  });
-  expect(res.status).toBe(202);
+  expect((await postEvents(runtime.url, tenant.apiKey, event)).status).toBe(202);
   await settled();
 }
 

@@ -154,6 +154,18 @@ describe('Segment track calls', () => {
     });
   });
 
+  it('reads several coupons in one Order Completed coupon string, and refuses a coupon that is no string', () => {
+    const event = one(
+      track('Order Completed', { order_id: 'o1', total: 10, currency: 'EUR', coupon: 'WB-ACDE7K, FREESHIP,WB-ACDE7K' }),
+    );
+    expect(event).toMatchObject({ type: 'order_placed', properties: { discountCodes: ['WB-ACDE7K', 'FREESHIP'] } });
+    expect(
+      error(track('Order Completed', { order_id: 'o1', total: 10, currency: 'EUR', coupon: ['X'] })),
+    ).toMatchObject({
+      path: expect.stringContaining('coupon'),
+    });
+  });
+
   it('maps Coupon Applied on an order to coupon_redeemed and leaves a cart-level one unsupported', () => {
     expect(
       one(track('Coupon Applied', { order_id: 'o1', coupon_id: 'may_deals_2016', coupon_name: 'May Deals 2016' })),

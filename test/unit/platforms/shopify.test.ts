@@ -159,6 +159,25 @@ describe('normalizing Shopify webhooks', () => {
     });
   });
 
+  it('carries the discount codes of orders/create and orders/updated, trimmed and once each', () => {
+    // The published sample order has no discount code; a real one lists them as {code, amount, type}.
+    const discount_codes = [
+      { code: 'WB-ACDE7K', amount: '20.00', type: 'fixed_amount' },
+      { code: ' WB-ACDE7K ', amount: '0.00', type: 'fixed_amount' },
+      { code: 'FREESHIP', amount: '0.00', type: 'shipping' },
+      { code: null, amount: '0.00', type: 'percentage' },
+    ];
+    expect(body('orders__create').discount_codes).toEqual([]);
+    for (const [topic, file] of [
+      ['orders/create', 'orders__create'],
+      ['orders/updated', 'orders__updated'],
+    ] as const) {
+      const [event] = eventsOf(normalize(topic, { ...body(file), discount_codes }));
+      expect(event?.properties).toMatchObject({ orderId: ORDER_ID, discountCodes: ['WB-ACDE7K', 'FREESHIP'] });
+      expect(CanonicalEventInput.safeParse(event).success).toBe(true);
+    }
+  });
+
   it('maps orders/cancelled (the same Order object) to order_cancelled at cancelled_at', () => {
     const order = { ...body('orders__create'), cancelled_at: '2022-01-02T10:30:00+01:00' };
     const [cancelled] = eventsOf(normalize('orders/cancelled', order));

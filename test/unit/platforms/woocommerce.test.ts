@@ -173,6 +173,20 @@ describe('normalizing WooCommerce deliveries', () => {
     });
   });
 
+  it('carries the coupon lines of an order.updated report as discount codes, trimmed and once each', () => {
+    expect(body('order.updated.json').coupon_lines).toEqual([]);
+    const order = {
+      ...body('order.updated.json'),
+      coupon_lines: [
+        { id: 1, code: 'wb-acde7k', discount: '5.00' },
+        { id: 2, code: ' wb-acde7k', discount: '0.00' },
+        { id: 3, code: 'freeship', discount: '0.00' },
+      ],
+    };
+    const [event] = events('order.updated', order);
+    expect(event).toMatchObject({ type: 'order_updated', properties: { discountCodes: ['wb-acde7k', 'freeship'] } });
+  });
+
   it('reports a cancelled order as order_cancelled under the update eventId', () => {
     const [event] = events('order.updated', { ...body('order.updated.json'), status: 'cancelled' });
     expect(event).toMatchObject({
