@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import * as registry from '../core/config/registry';
 import * as guardItems from '../core/dispatch/guard-items';
 import * as sendRecords from '../core/dispatch/send-record';
+import { couponItemSchema } from '../core/incentives/items';
 import * as journeys from '../core/journeys/items';
 import * as migrations from '../core/migrations';
 import * as privacy from '../core/privacy/records';
@@ -112,5 +113,5 @@ export function storedItemSchema(key: { pk: string; sk: string }): z.ZodType | u
   if (pk.includes('#ERASED#') && sk === 'TOMBSTONE') return privacy.TombstoneItem;
   if (pk.endsWith('#AUDIT')) return privacy.AuditItem;
   if (pk.endsWith('#QUARANTINE')) return QuarantineItem;
-  return undefined;
+  return couponItemSchema(key);
 }
