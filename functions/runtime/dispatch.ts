@@ -8,6 +8,7 @@ import { createSmtpSender, type SmtpOptions } from '../adapters/channels/smtp';
 import { createWebhookSender } from '../adapters/channels/webhook';
 import { createWorkerRenderer } from '../adapters/templates/worker-renderer';
 import type { AppPorts } from '../app/common/ports';
+import { createCouponIssuer } from '../app/dispatch/coupons';
 import { createGuard } from '../app/dispatch/guard';
 import { createRender } from '../app/dispatch/render';
 import { createDispatch } from '../app/dispatch/run';
@@ -42,6 +43,7 @@ export function startLocalDispatch(options: LocalDispatchOptions) {
     ...options,
     channels,
     guard: createGuard({ store, clock }),
+    issueCoupon: createCouponIssuer({ store, clock }),
     render: createRender({ store, renderer }),
     retryDelay: ({ channel, failure, attempt, retryAfterMs }) =>
       retryDelay({

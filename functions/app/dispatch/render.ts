@@ -10,7 +10,7 @@ import { type RenderInput, TemplateFailure } from './run';
 /** Renders through the tenant's templates; a template that is missing or fails to render is a TemplateFailure. */
 export function createRender(deps: { store: Store; renderer: TemplateRenderer }) {
   return async function render(input: RenderInput): Promise<RenderedParts> {
-    const { message, profile, channel, tenant } = input;
+    const { message, profile, channel, tenant, coupon } = input;
     const templateId = 'template' in message.action ? message.action.template : undefined;
     if (!templateId) {
       // A webhook without a template carries the action itself.
@@ -24,6 +24,7 @@ export function createRender(deps: { store: Store; renderer: TemplateRenderer })
         context: {
           profile: templateProfile(profile),
           tenant: { id: tenant.id, currency: tenant.currency, timezone: tenant.timezone },
+          ...(coupon ? { coupon } : {}),
         },
       });
       const { channel: _, ...parts } = rendered;

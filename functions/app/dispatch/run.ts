@@ -20,6 +20,7 @@ import {
   toSent,
   toSkipped,
 } from '../../core/dispatch/send-record';
+import type { MessageCoupon } from '../../core/incentives/coupon-pool';
 import { profileKey } from '../../core/profiles/items';
 import { liveProfile } from '../../core/profiles/markers';
 import type { Profile } from '../../core/profiles/profile';
@@ -64,7 +65,17 @@ export type GuardInput = {
   now: number;
 };
 
-export type RenderInput = { message: ActionMessage; profile: Profile; channel: MessageChannel; tenant: TenantRecord };
+export type RenderInput = {
+  message: ActionMessage;
+  profile: Profile;
+  channel: MessageChannel;
+  tenant: TenantRecord;
+  /** The coupon a coupon action issued, for its template. */
+  coupon?: MessageCoupon;
+};
+
+/** A coupon issued for the action (the same one for every delivery of it), or why none was. */
+export type CouponIssue = { ok: true; coupon: MessageCoupon } | { ok: false; skip: GuardSkip };
 
 /** A template failure: the action is skipped as `template` with this message as its rule. */
 export class TemplateFailure extends Error {
@@ -77,6 +88,8 @@ export class TemplateFailure extends Error {
 export type DispatchDeps = Pick<AppPorts, 'store' | 'bus' | 'timers' | 'clock' | 'tenants' | 'log' | 'metrics'> & {
   channels: Channels;
   guard(input: GuardInput): Promise<GuardVerdict>;
+  /** Issues the coupon of a coupon action, once per action key. */
+  issueCoupon(message: ActionMessage & { action: { kind: 'coupon' } }): Promise<CouponIssue>;
   /** Renders the action's template for its channel; throws TemplateFailure. */
   render(input: RenderInput): Promise<RenderedParts>;
   /** The wait before retrying a provider that failed for now, or undefined once attempts are spent. */
@@ -299,9 +312,19 @@ export function createDispatch(deps: DispatchDeps) {
       await reserved.release();
       return 'retry';
     }
+    let coupon: MessageCoupon | undefined;
+    if (message.action.kind === 'coupon') {
+      const issued = await deps.issueCoupon(message as ActionMessage & { action: { kind: 'coupon' } });
+      if (!issued.ok) {
+        await reserved.release();
+        await skip(issued.skip);
+        return 'done';
+      }
+      coupon = issued.coupon;
+    }
     let parts: RenderedParts;
     try {
-      parts = await deps.render({ message, profile, channel, tenant });
+      parts = await deps.render({ message, profile, channel, tenant, ...(coupon ? { coupon } : {}) });
     } catch (e) {
       if (!(e instanceof TemplateFailure)) {
         await reserved.release();

@@ -17,6 +17,9 @@ export function channelOf(action: Action): MessageChannel | undefined {
     case 'push':
     case 'webhook':
       return action.kind;
+    case 'coupon':
+      // A coupon goes out on its own channel; without one it has no message of its own.
+      return action.channel;
     default:
       return undefined;
   }

@@ -5,6 +5,7 @@ import { createMemoryBus } from '../../../../functions/adapters/memory/bus';
 import { createMemoryQueue } from '../../../../functions/adapters/memory/queue';
 import { createMemoryStore } from '../../../../functions/adapters/memory/store';
 import { createMemoryTimers } from '../../../../functions/adapters/memory/timers';
+import { createCouponIssuer } from '../../../../functions/app/dispatch/coupons';
 import { createDispatch, type DispatchDeps } from '../../../../functions/app/dispatch/run';
 import type { ActionMessage, QueueRecord } from '../../../../functions/contracts/messages';
 import { PROVIDER_RETRY_SCHEDULE, retryDelay } from '../../../../functions/core/channels/retry-schedule';
@@ -47,6 +48,7 @@ export function dispatchWorld(options: { provider?: Provider; deps?: Partial<Dis
       decisions: [],
       reserve: async () => ({ ok: true, release: async () => {}, held: undefined }),
     }),
+    issueCoupon: createCouponIssuer({ store, clock }),
     render: async () => ({ title: 'Hi', body: 'Your cart misses you', subject: 'Your cart', text: 'Come back' }),
     retryDelay: ({ failure, attempt, retryAfterMs }) =>
       retryDelay({
