@@ -38,6 +38,9 @@ export type Route = { name: string; pattern: EventPattern; queue: QueueName };
 /** Where the dispatcher puts the one terminal outcome of each action (message.sent, message.skipped). */
 export const DISPATCH_SOURCE = 'growthloop.dispatch';
 
+/** Where coupon redemptions and voids are told (coupon.redeemed, coupon.voided). */
+export const INCENTIVES_SOURCE = 'growthloop.incentives';
+
 /** Where the profile function puts lifecycle stage changes. */
 export const PROFILES_SOURCE = 'growthloop.profiles';
 

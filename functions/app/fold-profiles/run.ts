@@ -29,6 +29,7 @@ import { carryOut, type OutboxEntry } from '../common/carry-out';
 import type { AppPorts } from '../common/ports';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { settleOutbox, writeVersioned } from '../common/versioned-write';
+import { settleCoupons } from '../coupons/settle';
 import { preparePreviousProfiles, removeMergedProfiles, resolveCustomers, withAliases } from '../merge-identities/run';
 import { isPoison, park } from '../quarantine/run';
 import { collectDeliveries, openRecords } from './deliveries';
@@ -129,6 +130,7 @@ export function createFoldProfiles(deps: FoldProfilesDeps) {
       (entries) => carryOut(deps, { tenantId, customerId }, entries),
       withoutProfileOutbox,
     );
+    await settleCoupons(deps, customer.events);
   }
 
   return async function run(command: FoldProfilesCommand): Promise<BatchResult> {

@@ -1,10 +1,20 @@
 // A coupon action issues its code once per action key and sends it in its message; an
 // exhausted pool skips the action as `budget`, naming the pool.
 import { describe, expect, it } from 'vitest';
+import { silentLog } from '../../../../functions/adapters/log';
 import { createPool, uploadCodes } from '../../../../functions/app/coupons';
+import { createFoldProfiles } from '../../../../functions/app/fold-profiles/run';
 import type { ActionMessage } from '../../../../functions/contracts/messages';
+import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
 import type { OutgoingMessage } from '../../../../functions/ports';
-import { deliveryOf, dispatchWorld, tenantId } from './world';
+import { INCENTIVES_SOURCE, INGEST_SOURCE } from '../../../../functions/routes';
+import { testEvent } from '../../../helpers/events';
+import { deliveryOf, dispatchWorld, T0, tenantId } from './world';
+
+const busDelivery = (event: CanonicalEvent) => ({
+  id: event.eventId,
+  body: JSON.stringify({ source: INGEST_SOURCE, time: new Date(T0).toISOString(), detail: event }),
+});
 
 const couponAction = (n: number): ActionMessage => ({
   key: `${tenantId}:cart:${n}`,
@@ -51,5 +61,39 @@ describe('coupon actions', () => {
     expect(w.bus.events.map((e) => e.detail)).toEqual([
       expect.objectContaining({ reason: 'provider', rule: 'coupon_pool:cart-10:not_found' }),
     ]);
+  });
+
+  it('the next order with the sent code is attributed to the journey and action; its refund voids it', async () => {
+    const w = dispatchWorld({
+      deps: { render: async ({ coupon }) => ({ subject: 'A gift', text: `Your code: ${coupon?.code}` }) },
+    });
+    await w.customer('c1');
+    await createPool(w, tenantId, { id: 'cart-10', kind: 'uploaded', value: { type: 'percent', percent: 10 } });
+    await uploadCodes(w, { tenantId, poolId: 'cart-10', codes: ['WELCOME-A', 'WELCOME-B'] });
+    await w.dispatch({ records: [deliveryOf(couponAction(1))] });
+    const code = (w.calls[0] as OutgoingMessage & { text: string }).text.replace('Your code: ', '');
+
+    const fold = createFoldProfiles({ ...w.deps, log: silentLog });
+    const order = testEvent(tenantId, 'order_placed', 'c1', T0 + 3_600_000, {
+      orderId: 'o-1',
+      total: { amount: 4500, currency: 'EUR' },
+      discountCodes: [code.toLowerCase()],
+    });
+    const refund = testEvent(tenantId, 'refund', 'c1', T0 + 7_200_000, {
+      orderId: 'o-1',
+      refundId: 'r-1',
+      amount: { amount: 4500, currency: 'EUR' },
+    });
+    for (const event of [order, order, refund])
+      expect(await fold({ records: [busDelivery(event)] })).toEqual({ failedIds: [] });
+    const told = w.bus.events.filter((e) => e.source === INCENTIVES_SOURCE);
+    expect(told.map((e) => e.detailType)).toEqual(['coupon.redeemed', 'coupon.redeemed', 'coupon.voided']);
+    expect(told[0]?.detail).toMatchObject({
+      code,
+      journeyId: 'cart',
+      actionKey: `${tenantId}:cart:1`,
+      orderId: 'o-1',
+      customerId: 'c1',
+    });
   });
 });
