@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { benchConditions } from './conditions';
+import { benchDispatch } from './dispatch';
 import { benchDuePass } from './due-pass';
 import { benchFitReads } from './fit-reads';
 import { benchFold } from './fold';
@@ -37,6 +38,7 @@ const suites: { name: string; produces: string[]; run: () => Promise<Results> }[
   { name: 'heavy customer', produces: ['dynamodb.wcu_per_event_heavy'], run: benchHeavyCustomer },
   { name: 'lifecycle', produces: ['lifecycle.'], run: benchDuePass },
   { name: 'model fit reads', produces: ['models.fit_reads'], run: benchFitReads },
+  { name: 'dispatch', produces: ['dispatch.'], run: benchDispatch },
 ];
 
 export async function runBench(args: string[]) {

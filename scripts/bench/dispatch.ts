@@ -1,0 +1,255 @@
+// dispatch.*: the dispatcher's decisions per second and write capacity per send against dynalite
+// (send record, guardrails, cap log, budgets and the journey counters included; templates and the
+// provider are stand-ins), beside an anchor measured on the same table in the same run: the
+// idempotency record alone (a conditional put of "in progress" and an update to "done", as
+// Powertools' idempotency utility writes per call). And the trigger latency on the local runtime:
+// from a 202'd event to the provider call (the outbox line), at 300 events/s offered.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createDynamoStore, ensureTable } from '../../functions/adapters/aws/dynamodb';
+import { OUTBOX_FILE } from '../../functions/adapters/channels/outbox';
+import { systemClock } from '../../functions/adapters/clock';
+import { silentLog } from '../../functions/adapters/log';
+import { createMemoryBus } from '../../functions/adapters/memory/bus';
+import { noMetrics } from '../../functions/adapters/metrics';
+import { createWorkerRenderer } from '../../functions/adapters/templates/worker-renderer';
+import { createCouponIssuer } from '../../functions/app/dispatch/coupons';
+import { createGuard } from '../../functions/app/dispatch/guard';
+import { createDispatch } from '../../functions/app/dispatch/run';
+import { createTemplateVersion } from '../../functions/app/templates/run';
+import type { ActionMessage } from '../../functions/contracts/messages';
+import { tenantDirectory, tenantRecords } from '../../functions/core/config/tenants';
+import { DispatchSettings } from '../../functions/core/dispatch/settings';
+import { toProfileItem } from '../../functions/core/profiles/items';
+import { emptyProfile } from '../../functions/core/profiles/profile';
+import type { Store } from '../../functions/ports';
+import { demoConfig } from '../../functions/runtime/config-file';
+import { localDynamoClient, startDynalite } from '../../functions/runtime/dynalite';
+import { startLocal } from '../../functions/runtime/local';
+import type { Results } from './results';
+
+const ACTIONS = 4000;
+const CUSTOMERS = 1000;
+const OFFERED_RATE = 300;
+const SECONDS = 10;
+const log = (message: string) => process.stderr.write(`  ${message}\n`);
+
+/** Guardrails that let every send through (so each decision goes all the way), nobody held out. */
+const OPEN = DispatchSettings.parse({ guardrails: { quietHours: null, caps: [], controlGroup: { percent: 0 } } });
+
+function config() {
+  const c = demoConfig();
+  (c.tenants[0] as { dispatch?: unknown }).dispatch = OPEN;
+  return c;
+}
+
+async function customers(store: Store, tenantId: string, count: number, at: string) {
+  const items = Array.from({ length: count }, (_, n) => {
+    const profile = emptyProfile(tenantId, `c${n}`, at);
+    profile.traits.pushEndpoint = { v: `device-${n}`, at };
+    profile.traits.first_name = { v: `Customer ${n}`, at };
+    profile.consent = { push: { v: true, at } };
+    return toProfileItem({ profile, version: 1, seen: {} });
+  });
+  for (let i = 0; i < items.length; i += 25) await store.putMany(items.slice(i, i + 25));
+}
+
+const action = (tenantId: string, n: number): ActionMessage => ({
+  key: `${tenantId}:bench:${n}`,
+  tenantId,
+  customerId: `c${n % CUSTOMERS}`,
+  journeyId: 'bench',
+  version: 1,
+  instanceId: `i${n}`,
+  activity: 'push',
+  action: { kind: 'push', template: 'nudge' },
+});
+
+async function decisions(store: Store, tenantId: string) {
+  const clock = systemClock;
+  const dispatch = createDispatch({
+    store,
+    bus: createMemoryBus(),
+    timers: { set: async () => {} },
+    clock,
+    tenants: tenantDirectory(tenantRecords(config())),
+    log: silentLog,
+    channels: { send: async (m) => ({ provider: 'bench', providerMessageId: m.key }) },
+    guard: createGuard({ store, clock }),
+    issueCoupon: createCouponIssuer({ store, clock }),
+    render: async () => ({ body: 'hello' }),
+    retryDelay: () => undefined,
+    emailFrom: () => 'bench@example.com',
+    webhookSecrets: () => [],
+  });
+  const records = Array.from({ length: ACTIONS }, (_, n) => ({
+    id: `r${n}`,
+    body: JSON.stringify(action(tenantId, n)),
+  }));
+  const writesBefore = store.consumed.write;
+  const started = performance.now();
+  for (let i = 0; i < records.length; i += 10) {
+    const { failedIds } = await dispatch({ records: records.slice(i, i + 10) });
+    if (failedIds.length > 0) throw new Error(`${failedIds.length} actions were not dispatched`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { perSecond: ACTIONS / seconds, wcu: (store.consumed.write - writesBefore) / ACTIONS };
+}
+
+/** The anchor: an idempotency record per action and nothing else, in batches of 10 as the dispatcher takes them. */
+async function idempotencyRecords(store: Store) {
+  const writesBefore = store.consumed.write;
+  const started = performance.now();
+  for (let i = 0; i < ACTIONS; i += 10) {
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, j) => {
+        const key = { pk: 'ANCHOR#IDEMPOTENCY', sk: `a${i + j}` };
+        await store.put({ ...key, status: 'INPROGRESS', version: 1 }, { ifAbsent: true });
+        await store.put({ ...key, status: 'COMPLETED', version: 2 }, { ifVersion: 1 });
+      }),
+    );
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { perSecond: ACTIONS / seconds, wcu: (store.consumed.write - writesBefore) / ACTIONS };
+}
+
+const p99 = (xs: number[]) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))] as number;
+
+/** 202 to provider call on `npm start`: a journey that pushes on login, logins offered at 300/s. */
+async function triggerLatency() {
+  const dir = mkdtempSync(join(tmpdir(), 'growthloop-bench-dispatch-'));
+  const c = config();
+  const tenant = c.tenants[0] as (typeof c.tenants)[number];
+  const runtime = await startLocal({
+    config: c,
+    dataDir: join(dir, 'runtime'),
+    port: 0,
+    daily: false,
+    metrics: noMetrics,
+  });
+  try {
+    const now = new Date().toISOString();
+    await customers(runtime.store, tenant.id, OFFERED_RATE * SECONDS, now);
+    const renderer = createWorkerRenderer();
+    await createTemplateVersion(
+      { store: runtime.store, clock: systemClock, renderer },
+      {
+        tenant: { id: tenant.id, currency: tenant.currency, timezone: tenant.timezone },
+        input: { id: 'nudge', channels: { push: { body: 'Hi {{ profile.traits.first_name }}, new arrivals are in' } } },
+      },
+    );
+    await renderer.close();
+    const admin = (path: string, body?: unknown) =>
+      fetch(`${runtime.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tenant.adminKey}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const journey = {
+      id: 'nudge',
+      name: 'Nudge',
+      entry: { type: 'event', event: 'login' },
+      startActivity: 'push',
+      activities: { push: { type: 'action', action: { kind: 'push', template: 'nudge' } } },
+    };
+    if ((await admin('/v1/journeys', journey)).status !== 201) throw new Error('the bench journey was refused');
+    await admin('/v1/journeys/nudge/publish');
+
+    const postedAt = new Map<string, number>();
+    const started = performance.now();
+    const requests: Promise<void>[] = [];
+    const total = OFFERED_RATE * SECONDS;
+    // Requests of 10 events, 30 a second: a store forwarding its logins as they happen.
+    for (let i = 0; i < total; i += 10) {
+      const wait = started + (i / OFFERED_RATE) * 1000 - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const batch = Array.from({ length: Math.min(10, total - i) }, (_, j) => ({
+        type: 'login',
+        eventId: `login-${i + j}`,
+        customerId: `c${i + j}`,
+        occurredAt: new Date().toISOString(),
+        properties: {},
+      }));
+      requests.push(
+        fetch(`${runtime.url}/v1/events`, {
+          method: 'POST',
+          headers: { 'x-api-key': tenant.apiKey, 'content-type': 'application/json' },
+          body: JSON.stringify({ batch }),
+        }).then(async (res) => {
+          if (res.status !== 202) throw new Error(`ingest answered ${res.status}`);
+          const at = Date.now();
+          for (const e of batch) postedAt.set(e.customerId, at);
+        }),
+      );
+    }
+    await Promise.all(requests);
+    const path = join(dir, 'runtime', OUTBOX_FILE);
+    const sentAt = new Map<string, number>();
+    for (let waited = 0; sentAt.size < total && waited < 60_000; waited += 250) {
+      await new Promise((r) => setTimeout(r, 250));
+      let text = '';
+      try {
+        text = readFileSync(path, 'utf8');
+      } catch {}
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        const entry = JSON.parse(line) as { customerId: string; sentAt: string };
+        if (!sentAt.has(entry.customerId)) sentAt.set(entry.customerId, Date.parse(entry.sentAt));
+      }
+    }
+    if (sentAt.size < total) log(`only ${sentAt.size} of ${total} pushes reached the outbox within a minute`);
+    const latencies = [...sentAt].map(([id, at]) => at - (postedAt.get(id) ?? at));
+    return { p99: p99(latencies), sent: sentAt.size, offered: total };
+  } finally {
+    await runtime.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchDispatch(): Promise<Results> {
+  const dynalite = await startDynalite({ ownProcess: true });
+  const client = localDynamoClient(dynalite.endpoint);
+  let measured: Awaited<ReturnType<typeof decisions>>;
+  let anchor: Awaited<ReturnType<typeof idempotencyRecords>>;
+  try {
+    await ensureTable(client, 'bench-dispatch');
+    const store = createDynamoStore({ client, tableName: 'bench-dispatch' });
+    const tenantId = demoConfig().tenants[0]?.id as string;
+    await customers(store, tenantId, CUSTOMERS, new Date().toISOString());
+    log(`anchor: an idempotency record for each of ${ACTIONS} actions…`);
+    anchor = await idempotencyRecords(store);
+    log(`${ACTIONS} push actions for ${CUSTOMERS} customers through the dispatcher…`);
+    measured = await decisions(store, tenantId);
+  } finally {
+    client.destroy();
+    await dynalite.close();
+  }
+  log(`trigger latency: logins offered at ${OFFERED_RATE}/s for ${SECONDS} s on the local runtime…`);
+  const latency = await triggerLatency();
+  if (latency.sent === 0) throw new Error('no push reached the outbox');
+  return {
+    'dispatch.decisions_per_s': {
+      value: measured.perSecond,
+      unit: 'actions/s',
+      better: 'higher',
+      target: 5000,
+      anchor: { name: 'an idempotency record alone', value: anchor.perSecond },
+      note: `${ACTIONS} actions in batches of 10 against dynalite: claim, guardrails, cap log, send and outcome writes`,
+    },
+    'dispatch.trigger_latency_p99_ms': {
+      value: latency.p99,
+      unit: 'ms',
+      better: 'lower',
+      target: 1000,
+      note: `${latency.sent} of ${latency.offered} logins at ${OFFERED_RATE}/s, from the 202 to the outbox line`,
+    },
+    'dispatch.wcu_per_send': {
+      value: measured.wcu,
+      unit: 'WCU/send',
+      better: 'lower',
+      anchor: { name: 'the floor: an idempotency record (put, then update)', value: anchor.wcu },
+    },
+  };
+}
