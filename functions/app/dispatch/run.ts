@@ -252,7 +252,8 @@ export function createDispatch(deps: DispatchDeps) {
     });
     switch (claim.kind) {
       case 'ended':
-        await publishOutcome(deps, claim.record);
+        // The worker that ended it publishes right after; only one cut off before (its lease long over) is stood in for.
+        if (Date.parse(claim.record.updatedAt) + LEASE_MS < clock.now()) await publishOutcome(deps, claim.record);
         return 'done';
       case 'unknown':
         return 'done';
@@ -304,14 +305,10 @@ export function createDispatch(deps: DispatchDeps) {
       } else await skip(reserved.skip, verdict.decisions);
       return 'done';
     }
-    held = next(held, clock.now(), {
-      decisions: [...held.decisions, ...verdict.decisions],
-      ...(reserved.held ? { reservations: reserved.held } : {}),
-    });
-    if (!(await save(held))) {
-      await reserved.release();
-      return 'retry';
-    }
+    // The decisions and reservations are written with the `sending` state below (or a skip): a worker cut off
+    // before that leaves a cap entry its retry takes again by key, and budget counted once too often (never over).
+    held = { ...held, decisions: [...held.decisions, ...verdict.decisions] };
+    if (reserved.held) held.reservations = reserved.held;
     let coupon: MessageCoupon | undefined;
     if (message.action.kind === 'coupon') {
       const issued = await deps.issueCoupon(message as ActionMessage & { action: { kind: 'coupon' } });

@@ -2,6 +2,7 @@
 // and a worker cut off right after the provider call never leads to a second call: the record
 // it left as `sending` becomes `unknown` once its lease has run out.
 import { describe, expect, it } from 'vitest';
+import { createMemoryBus } from '../../../../functions/adapters/memory/bus';
 import { LEASE_MS } from '../../../../functions/app/dispatch/run';
 import type { Item } from '../../../../functions/ports';
 import { deliveryOf, dispatchWorld, pushAction } from './world';
@@ -38,5 +39,38 @@ describe('a push action delivered many times', () => {
     const sent = w.bus.events.filter((e) => e.detailType === 'message.sent');
     expect(sent).toHaveLength(900);
     expect(new Set(sent.map((e) => (e.detail as { key: string }).key)).size).toBe(900);
+  });
+
+  it('a copy delivered while the outcome is being published does not publish it again; after a crash one does', async () => {
+    const w = dispatchWorld();
+    await w.customer('ada');
+    const action = pushAction(1, 'ada');
+    const put = w.bus.put.bind(w.bus);
+    let copies = 0;
+    w.bus.put = async (events) => {
+      // A second copy arrives between the sent record and its outcome on the bus.
+      if (copies++ === 0) await w.dispatch({ records: [deliveryOf(action, 2)] });
+      return put(events);
+    };
+    await w.dispatch({ records: [deliveryOf(action, 1)] });
+    expect(w.bus.events.map((e) => e.detailType)).toEqual(['message.sent']);
+
+    // A worker cut off before publishing: a copy after its lease publishes for it, once.
+    const crashed = dispatchWorld();
+    await crashed.customer('bob');
+    const lost = pushAction(2, 'bob');
+    crashed.bus.put = async () => {
+      throw new Error('the worker was cut off');
+    };
+    expect((await crashed.dispatch({ records: [deliveryOf(lost)] })).failedIds).toHaveLength(1);
+    const bus = createMemoryBus();
+    crashed.deps.bus = bus;
+    expect(await crashed.dispatch({ records: [deliveryOf(lost, 2)] })).toEqual({ failedIds: [] });
+    expect(bus.events).toHaveLength(0);
+    crashed.clock.advance(2 * LEASE_MS);
+    await crashed.dispatch({ records: [deliveryOf(lost, 3)] });
+    await crashed.dispatch({ records: [deliveryOf(lost, 4)] });
+    expect(bus.events.map((e) => e.detailType)).toEqual(['message.sent']);
+    expect(crashed.calls).toHaveLength(1);
   });
 });
