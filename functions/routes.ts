@@ -27,6 +27,8 @@ export const consumers = {
   'profile-updates': { batchSize: 500, batchingWindowSeconds: 2 },
   'journey-events': { batchSize: 100, batchingWindowSeconds: 1 },
   'journey-steps': { batchSize: 100, batchingWindowSeconds: 0 },
+  /** Each action is a few guarded writes and a provider call: small batches, none held back. */
+  actions: { batchSize: 10, batchingWindowSeconds: 0 },
 } as const satisfies Partial<Record<QueueName, { batchSize: number; batchingWindowSeconds: number }>>;
 
 /** The subset of EventBridge event patterns growthloop uses: exact values and prefixes. */

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,7 +17,50 @@ export type HandlerFunctionProps = {
   environment: Record<string, string>;
   timeout: Duration;
   memorySize?: number;
+  /**
+   * More entry points bundled beside the handler (e.g. a worker thread's code, which esbuild does not follow from
+   * `new URL(..., import.meta.url)`): output file name in the bundle directory (`render-worker.mjs`) to the entry
+   * file relative to the project root. Each is bundled as the handler is: ESM, node24, minified, with a source map
+   * and the same banner.
+   */
+  extraEntries?: Record<string, string>;
 };
+
+const BANNER = "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+const TARGET = 'node24';
+/** What NodejsFunction leaves out of the handler's bundle (the runtime's AWS SDK v3, with cdk.json's flags). */
+const EXTERNALS = ['@aws-sdk/*', '@smithy/*'];
+
+const shellQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The shell commands (NodejsFunction `commandHooks.afterBundling`) that bundle each extra entry into the output
+ * directory with the project's own esbuild, with the settings of the handler's bundle.
+ */
+export function extraEntryCommands(entries: Record<string, string>, inputDir: string, outputDir: string): string[] {
+  return Object.entries(entries).map(([outFile, entry]) => {
+    if (!/^[\w.-]+\.mjs$/.test(outFile) || outFile === 'index.mjs')
+      throw new Error(
+        `extra entry output ${JSON.stringify(outFile)} must be a plain .mjs file name other than index.mjs`,
+      );
+    const args = [
+      posix.join(inputDir, 'node_modules/.bin/esbuild'),
+      '--bundle',
+      posix.join(inputDir, entry),
+      `--target=${TARGET}`,
+      '--platform=node',
+      '--format=esm',
+      `--outfile=${posix.join(outputDir, outFile)}`,
+      '--minify',
+      '--sourcemap',
+      ...EXTERNALS.map((external) => `--external:${external}`),
+      '--log-level=error',
+      `--banner:js=${BANNER}`,
+      '--main-fields=module,main',
+    ];
+    return args.map(shellQuote).join(' ');
+  });
+}
 
 /**
  * A growthloop Lambda: Node 24 on arm64, bundled locally by esbuild as ESM, logging to its own log group,
@@ -74,12 +118,13 @@ export class HandlerFunction extends Construct {
       bundling: {
         forceDockerBundling: false,
         format: nodejs.OutputFormat.ESM,
-        target: 'node24',
+        target: TARGET,
         mainFields: ['module', 'main'],
         minify: true,
         sourceMap: true,
         logLevel: nodejs.LogLevel.ERROR,
-        banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+        banner: BANNER,
+        ...(props.extraEntries ? { commandHooks: extraEntryHooks(props.extraEntries) } : {}),
       },
     });
     // Active tracing, set on the function resource: the `tracing` prop would also put the X-Ray grant in the
@@ -88,4 +133,12 @@ export class HandlerFunction extends Construct {
     // Traces from the first invocation on need the grant in place.
     this.fn.node.addDependency(tracing);
   }
+}
+
+function extraEntryHooks(entries: Record<string, string>): nodejs.ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) => extraEntryCommands(entries, inputDir, outputDir),
+  };
 }

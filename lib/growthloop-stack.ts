@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { Actions, channelSettingsFromContext } from './actions';
 import { AdminApi } from './admin-api';
 import { DailyRun } from './daily-run';
 import { DataKeys } from './data-keys';
@@ -25,7 +26,7 @@ export type GrowthloopStackProps = StackProps & {
 
 /**
  * growthloop in one environment-agnostic stack per stage: HTTP API -> ingest -> bus -> queues -> profiles -> table,
- * the daily lifecycle run, journeys, and the alarms on all of it.
+ * the daily lifecycle run, journeys, dispatch of their actions, and the alarms on all of it.
  */
 export class GrowthloopStack extends Stack {
   readonly stage: string;
@@ -37,6 +38,7 @@ export class GrowthloopStack extends Stack {
   readonly tenantSecrets: TenantSecrets;
   readonly tenantErasure: TenantErasure;
   readonly journeys: Journeys;
+  readonly actions: Actions;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: GrowthloopStackProps) {
@@ -86,6 +88,19 @@ export class GrowthloopStack extends Stack {
       table,
       tenantsJson,
       tenantSecretsArn: this.tenantSecrets.secretArn,
+    });
+    // Deferred actions share the stage's schedule group with journey timers (their ids differ: `dispatch:...`).
+    const timerGroupName = this.journeys.timerGroup.name;
+    if (!timerGroupName) throw new Error('the journeys construct names its schedule group');
+    this.actions = new Actions(this, 'Actions', {
+      table,
+      bus,
+      actions: routing.queues.actions,
+      actionsDeadLetters: routing.deadLetters.actions,
+      timerGroupName,
+      tenantsJson,
+      tenantSecretsArn: this.tenantSecrets.secretArn,
+      ...channelSettingsFromContext(this),
     });
     this.tenantErasure = new TenantErasure(this, 'TenantErasure', { table });
     this.segment = new Segment(this, 'Segment', { bus, tenantsJson });

@@ -35,8 +35,8 @@ import { createHttpServer, type HttpHandler, listen } from './server';
 import { startTenantErasures } from './tenant-erasure';
 
 export const TABLE_NAME = 'growthloop';
-/** Actions per dispatch batch: each may wait on a provider call. */
-const ACTIONS_BATCH = 10;
+/** Dispatchers side by side, as several Lambdas take the actions queue: each action may wait on its provider. */
+const ACTIONS_POLLERS = 5;
 /** Where a running growthloop tells tools (`growthloop tenants`) its embedded DynamoDB endpoint, in the data dir. */
 export const ENDPOINT_FILE = 'dynamodb.json';
 
@@ -156,14 +156,15 @@ export async function startLocal(options: LocalOptions) {
     startPoller({ queue, name: 'journey-steps', handle: journeys, batchSize: consumers['journey-steps'].batchSize }),
   ];
   if (options.dispatch !== false)
-    pollers.push(
-      startPoller({
-        queue,
-        name: 'actions',
-        handle: (records) => dispatcher.dispatch({ records }),
-        batchSize: ACTIONS_BATCH,
-      }),
-    );
+    for (let n = 0; n < ACTIONS_POLLERS; n++)
+      pollers.push(
+        startPoller({
+          queue,
+          name: 'actions',
+          handle: (records) => dispatcher.dispatch({ records }),
+          batchSize: consumers.actions.batchSize,
+        }),
+      );
   timers.start();
   const dailyRun = createDailyRun({ store, bus, clock, tenants, log, metrics });
   // The tenants of the registry as each run finds them: one added while this runs has its pass at the next run.

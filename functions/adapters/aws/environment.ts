@@ -1,10 +1,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { PinpointSMSVoiceV2Client } from '@aws-sdk/client-pinpoint-sms-voice-v2';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { systemClock } from '../clock';
+import { channelClientConfig, createSesEmailSender, createSmsSender, createSnsPushSender } from './channels';
 import { createTableDataKeys } from './data-keys';
 import { createDynamoStore } from './dynamodb';
 import { createEventBridgeBus } from './eventbridge';
@@ -60,3 +64,34 @@ export const awsTimers = () =>
     ...(process.env.SCHEDULE_GROUP ? { groupName: process.env.SCHEDULE_GROUP } : {}),
     clock: systemClock,
   });
+
+const optional = (name: string): string | undefined => process.env[name] || undefined;
+
+/** E-mail on SES v2; SES_CONFIGURATION_SET (optional) makes SES publish the messages' events. */
+export const awsEmailSender = () => {
+  const configurationSetName = optional('SES_CONFIGURATION_SET');
+  return createSesEmailSender({
+    client: new SESv2Client(channelClientConfig()),
+    ...(configurationSetName ? { configurationSetName } : {}),
+  });
+};
+
+/** The From of e-mail when the tenant sets none (SES_FROM, a verified SES identity), or undefined. */
+export const defaultEmailFrom = (): string | undefined => optional('SES_FROM');
+
+/**
+ * SMS on End User Messaging SMS: SMS_ORIGINATION_IDENTITY (phone number, sender id or pool; the service
+ * picks when unset) and SMS_CONFIGURATION_SET (delivery events), both optional.
+ */
+export const awsSmsSender = () => {
+  const originationIdentity = optional('SMS_ORIGINATION_IDENTITY');
+  const configurationSetName = optional('SMS_CONFIGURATION_SET');
+  return createSmsSender({
+    client: new PinpointSMSVoiceV2Client(channelClientConfig()),
+    ...(originationIdentity ? { originationIdentity } : {}),
+    ...(configurationSetName ? { configurationSetName } : {}),
+  });
+};
+
+/** Mobile push on SNS platform endpoints. */
+export const awsPushSender = () => createSnsPushSender({ client: new SNSClient(channelClientConfig()) });

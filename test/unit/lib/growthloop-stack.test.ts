@@ -99,6 +99,7 @@ const handlers = {
   webhooks: stack.webhooks.handler,
   segment: stack.segment.handler,
   'tenant-erasure': stack.tenantErasure.handler,
+  dispatch: stack.actions.handler,
 };
 type HandlerName = keyof typeof handlers;
 const functionId = (name: HandlerName) => logicalId(handlers[name].fn);
@@ -295,7 +296,7 @@ describe('the growthloop stack', () => {
 
   it('runs every function on nodejs24.x arm64 with its own log group', () => {
     const functions = resourcesOfType(resources, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(9);
     for (const [id, fn] of functions) {
       expect(fn.Properties?.Runtime, id).toBe('nodejs24.x');
       expect(fn.Properties?.Architectures, id).toEqual(['arm64']);
@@ -316,10 +317,10 @@ describe('the growthloop stack', () => {
       ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
     );
     const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
-    // profiles, admin, webhooks, journeys, tenant erasure, and the lifecycle run's table and index statements,
+    // profiles, admin, webhooks, journeys, dispatch, tenant erasure, and the lifecycle run's table and index statements,
     // the tenant-registry statements of ingest, Segment, profiles and the lifecycle run, and the data-key
     // statements of ingest and Segment
-    expect(onTable.length).toBe(13);
+    expect(onTable.length).toBe(14);
     for (const statement of onTable) {
       for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
       expect(JSON.stringify(statement.Resource)).not.toContain('*');
@@ -534,14 +535,14 @@ describe('the function permissions', () => {
     expect(prop<number>(resources[fnId as string], 'Timeout')).toBe(900);
   });
 
-  it('lets only the webhooks function read secrets, and only the tenant-secrets secret', () => {
+  it('lets only the webhooks and dispatch functions read secrets, and only the tenant-secrets secret', () => {
     const secretStatements = allStatements().filter((s) =>
       [s.Action].flat().some((a) => a.startsWith('secretsmanager:')),
     );
-    expect(secretStatements).toEqual([
-      { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: secretId } },
-    ]);
-    expect(statementsOf('webhooks')).toContainEqual(secretStatements[0]);
+    const read = { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: secretId } };
+    expect(secretStatements).toEqual([read, read]);
+    expect(statementsOf('webhooks')).toContainEqual(read);
+    expect(statementsOf('dispatch')).toContainEqual(read);
   });
 
   it.each(['ingest', 'webhooks', 'segment'] as const)('lets the %s function put events on the bus only', (name) => {
