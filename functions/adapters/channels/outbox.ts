@@ -61,8 +61,37 @@ async function opened(entry: OutboxEntry, dataKeys: DataKeys | undefined): Promi
 }
 export type Outbox = { send(message: OutgoingMessage): Promise<SendReceipt> };
 
-/** Appends are serialised per file within the process, so lines never interleave. */
+/**
+ * Appends are serialised per file within the process, so lines never interleave; the lines that
+ * arrive while one append is under way go together in the next (one write and one fsync for all
+ * of them), so that sends do not queue behind each other's fsync.
+ */
 const tails = new Map<string, Promise<unknown>>();
+const gathering = new Map<string, { lines: string[]; written: Promise<void> }>();
+
+function appendInTurn(dataDir: string, path: string, line: string): Promise<void> {
+  let batch = gathering.get(path);
+  if (!batch) {
+    const lines: string[] = [];
+    const previous = tails.get(path) ?? Promise.resolve();
+    const written = previous
+      .catch(() => {})
+      .then(() => {
+        gathering.delete(path);
+        return appendLine(dataDir, path, lines.join(''));
+      });
+    batch = { lines, written };
+    gathering.set(path, batch);
+    tails.set(path, written);
+    void written
+      .finally(() => {
+        if (tails.get(path) === written) tails.delete(path);
+      })
+      .catch(() => {});
+  }
+  batch.lines.push(line);
+  return batch.written;
+}
 
 function entryOf(message: OutgoingMessage, id: string, sentAt: string): OutboxEntry {
   const { channel, tenantId, customerId, key } = message;
@@ -94,14 +123,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       const id = randomUUID();
       const entry = entryOf(message, id, new Date(options.clock.now()).toISOString());
       const line = `${JSON.stringify(options.dataKeys ? await sealed(entry, options.dataKeys) : entry)}\n`;
-      const previous = tails.get(path) ?? Promise.resolve();
-      const append = previous.catch(() => {}).then(() => appendLine(options.dataDir, path, line));
-      tails.set(path, append);
-      try {
-        await append;
-      } finally {
-        if (tails.get(path) === append) tails.delete(path);
-      }
+      await appendInTurn(options.dataDir, path, line);
       return { provider: OUTBOX_PROVIDER, providerMessageId: id };
     },
   };
