@@ -17,6 +17,9 @@ const commands: Record<string, (args: string[], io: Io) => Promise<number>> = {
   journeys: async (args, io) => (await import('../functions/cli/journeys')).runJourneysCli(args, io),
   tenants: async (args, io) => (await import('../functions/cli/tenants')).runTenantsCli(args, io),
   quarantine: async (args, io) => (await import('../functions/cli/quarantine')).runQuarantineCli(args, io),
+  dlq: async (args, io) => (await import('../functions/cli/dlq')).runDlqCli(args, io),
+  templates: async (args, io) => (await import('../functions/cli/templates')).runTemplatesCli(args, io),
+  coupons: async (args, io) => (await import('../functions/cli/coupons')).runCouponsCli(args, io),
   bench: async (args, io) => {
     if (wantsHelp(args)) {
       io.out(BENCH_USAGE);

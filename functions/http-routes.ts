@@ -21,6 +21,15 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   ...(['publish', 'pause', 'resume', 'archive'] as const).map(
     (action) => ({ method: 'POST', path: `/v1/journeys/{journeyId}/${action}`, fn: 'admin' }) as const,
   ),
+  { method: 'POST', path: '/v1/templates', fn: 'admin' },
+  { method: 'GET', path: '/v1/templates', fn: 'admin' },
+  { method: 'GET', path: '/v1/templates/{templateId}', fn: 'admin' },
+  { method: 'POST', path: '/v1/templates/{templateId}/preview', fn: 'admin' },
+  { method: 'POST', path: '/v1/coupon-pools', fn: 'admin' },
+  { method: 'GET', path: '/v1/coupon-pools', fn: 'admin' },
+  { method: 'GET', path: '/v1/coupon-pools/{poolId}', fn: 'admin' },
+  { method: 'POST', path: '/v1/coupon-pools/{poolId}/codes', fn: 'admin' },
+  { method: 'POST', path: '/v1/coupon-pools/{poolId}/generate', fn: 'admin' },
   { method: 'POST', path: '/v1/webhooks/shopify/{tenantId}', fn: 'webhooks' },
   { method: 'POST', path: '/v1/webhooks/woocommerce/{tenantId}', fn: 'webhooks' },
   ...(['track', 'identify', 'batch'] as const).flatMap((call) => [

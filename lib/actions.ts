@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { queueConsumer } from './consumers';
-import { HandlerFunction } from './function';
+import { HandlerFunction, RENDER_WORKER } from './function';
 
 /** Where the providers' settings come from: optional, each also settable with `-c <name>=...`. */
 export type ChannelSettings = {
@@ -62,9 +62,6 @@ export const DISPATCH_TABLE_ACTIONS = [
 
 /** What SendTextMessage is authorized on: the origination identities and opt-out lists of the account. */
 const SMS_RESOURCES = ['phone-number/*', 'sender-id/*', 'pool/*', 'opt-out-list/*'];
-
-/** The bundled handler starts its template worker from this file beside it (worker-renderer.ts). */
-export const RENDER_WORKER = { 'render-worker.mjs': 'functions/adapters/templates/render-worker.ts' };
 
 /**
  * The dispatch function (functions/handlers/dispatch.ts) on the actions queue: guardrails, coupons, templates (in a

@@ -3,7 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HandlerFunction } from './function';
+import { HandlerFunction, RENDER_WORKER } from './function';
 
 export type AdminApiProps = {
   table: dynamodb.ITable;
@@ -30,6 +30,8 @@ export class AdminApi extends Construct {
     super(scope, id);
     this.handler = new HandlerFunction(this, 'Admin', {
       entry: 'functions/handlers/admin.ts',
+      // Templates are checked and previewed in the render worker, bundled beside the handler.
+      extraEntries: RENDER_WORKER,
       description: 'growthloop admin API: profile lookups, customer export and erasure, journeys, quarantine',
       timeout: Duration.seconds(10),
       environment: {

@@ -142,3 +142,6 @@ function extraEntryHooks(entries: Record<string, string>): nodejs.ICommandHooks 
     afterBundling: (inputDir, outputDir) => extraEntryCommands(entries, inputDir, outputDir),
   };
 }
+
+/** The bundled handler starts its template worker from this file beside it (worker-renderer.ts). */
+export const RENDER_WORKER = { 'render-worker.mjs': 'functions/adapters/templates/render-worker.ts' };

@@ -118,6 +118,86 @@ export const QUARANTINE_NOTES = `API (the admin API of a running growthloop, loc
   --admin-key KEY   the tenant's admin key (default: the GROWTHLOOP_ADMIN_KEY environment variable)
 `;
 
+export const TEMPLATES = {
+  list: {
+    synopsis: 'growthloop templates list [API] [--json]',
+    details: `      Lists the tenant's templates: id, latest version, channels, translations, last change.
+`,
+  },
+  get: {
+    synopsis: 'growthloop templates get ID [--version N] [API] [--json]',
+    details: `      Prints a version of a template (the latest by default), part by part.
+`,
+  },
+  create: {
+    synopsis: 'growthloop templates create FILE [--sample FILE] [API] [--json]',
+    details: `      Stores the template in FILE (JSON) as version 1, or as the next version of its id, once every part
+      parses and renders against sample variables; else prints every problem by JSON path (exit code 2).
+      --sample FILE    variables to check it against instead of the sample ones (JSON: {profile, coupon, ...})
+`,
+  },
+  preview: {
+    synopsis:
+      'growthloop templates preview ID [--customer C | --profile FILE] [--version N] [--channel CH]... [API] [--json]',
+    details: `      Renders every channel of the template (or those named) for a customer's stored profile, a profile
+      in FILE, or the sample profile, and prints what they would get, or the error that would skip the
+      send. Sends nothing. Exit code 1 when a channel would be skipped.
+      --variables FILE  event, offer, coupon, unsubscribe_url as a send would give them (JSON)
+`,
+  },
+} satisfies Record<string, UsageEntry>;
+
+export const COUPONS = {
+  create: {
+    synopsis: 'growthloop coupons create FILE [API] [--json]',
+    details: `      Creates the coupon pool whose settings FILE holds (JSON: id, kind uploaded or generated, value...).
+`,
+  },
+  list: {
+    synopsis: 'growthloop coupons list [API] [--json]',
+    details: `      Lists the tenant's coupon pools with their stats.
+`,
+  },
+  stats: {
+    synopsis: 'growthloop coupons stats POOL [API] [--json]',
+    details: `      Prints a pool's settings and stats: codes ready, issued, available, redeemed, voided, refusals, spent.
+`,
+  },
+  upload: {
+    synopsis: 'growthloop coupons upload POOL FILE [API] [--json]',
+    details: `      Adds the codes in FILE to a pool of uploaded codes: a CSV file (one code a row, in the column headed
+      code, or the first) or JSON (["CODE", ...] or {"codes": [...]}). All or nothing: every refused line
+      is printed with its number, and nothing is added.
+`,
+  },
+  generate: {
+    synopsis: 'growthloop coupons generate POOL [--count N] [API] [--json]',
+    details: `      Draws N more codes for a generated pool (default: the pool's count, when it has no codes yet).
+`,
+  },
+} satisfies Record<string, UsageEntry>;
+
+export const DLQ = {
+  list: {
+    synopsis: 'growthloop dlq list [API] [--json]',
+    details: `      Lists the dead-lettered actions (the oldest 100): actions a provider refused, or that kept failing
+      until their retries ran out, parked in the quarantine with why.
+`,
+  },
+  redrive: {
+    synopsis: 'growthloop dlq redrive (ID... | --all) [API] [--json]',
+    details: `      Sends the dead-lettered actions named (or all of them) back to the actions queue, once their cause is
+      fixed: each is sent once more, once. Exit code 1 when an id is not a dead-lettered action.
+`,
+  },
+} satisfies Record<string, UsageEntry>;
+
+/** The options of every command that works through the admin API. */
+export const API_NOTES = QUARANTINE_NOTES;
+
+export const TEMPLATES_USAGE = usageText(Object.values(TEMPLATES), API_NOTES);
+export const COUPONS_USAGE = usageText(Object.values(COUPONS), API_NOTES);
+export const DLQ_USAGE = usageText(Object.values(DLQ), API_NOTES);
 export const TENANTS_USAGE = usageText(Object.values(TENANTS), TENANTS_NOTES);
 export const QUARANTINE_USAGE = usageText(Object.values(QUARANTINE), QUARANTINE_NOTES);
 export const BENCH_USAGE = usageText([BENCH]);
@@ -133,6 +213,9 @@ export function mainUsage(version?: string): string {
     ...Object.values(JOURNEYS),
     ...Object.values(TENANTS),
     ...Object.values(QUARANTINE),
+    ...Object.values(DLQ),
+    ...Object.values(TEMPLATES),
+    ...Object.values(COUPONS),
   ].map((e) => `  ${e.synopsis.split('\n')[0]}${e.synopsis.includes('\n') ? ' ...' : ''}\n`);
   const title = version === undefined ? '' : `growthloop ${version}: marketing automation for e-commerce\n\n`;
   return `${title}Usage:

@@ -10,9 +10,20 @@ import { z } from 'zod';
 import { TenantConfig } from '../core/config/schema';
 import { MAX_BATCH } from '../core/events/ingest';
 import { CanonicalEventInput, Channel, EVENT_TYPES, Money, TraitsShape } from '../core/events/schemas';
+import { CouponBudget, CouponExpiry, CouponPoolSettings, CouponValue, PoolId } from '../core/incentives/coupon-pool';
 import { Condition } from '../core/journeys/condition-schema';
 import { JOURNEY_STATUSES, Journey } from '../core/journeys/schema';
 import { STAGES } from '../core/scoring/stages';
+import { MAX_TEMPLATE_VERSION } from '../core/templates/items';
+import {
+  ChannelParts,
+  Locale,
+  TEMPLATE_CHANNELS,
+  TemplateContext,
+  TemplateId,
+  TemplateInput,
+  TemplateProfile,
+} from '../core/templates/schema';
 import { IanaTimeZone } from '../core/time-zone';
 
 /** The largest journey body the journeys admin API accepts, in bytes. */
@@ -399,6 +410,232 @@ export type JourneyProblem = z.infer<typeof JourneyProblem>;
 export const JourneyError = ApiError.extend({ problems: z.array(JourneyProblem).min(1) });
 export type JourneyError = z.infer<typeof JourneyError>;
 
+// ---- templates --------------------------------------------------------------------------------
+
+/** The largest template body the templates admin API accepts, in bytes (the parts hold at most 256 KiB). */
+export const MAX_TEMPLATE_BODY_BYTES = 512 * 1024;
+
+export const TemplateIdParam = TemplateId.describe("the template's id");
+export const TemplateVersionNumber = z.int().min(1).max(MAX_TEMPLATE_VERSION);
+
+/** Any JSON value, as event properties and offers are (the templates' own schema, a component so it is named once). */
+export const JsonValue = TemplateContext.shape.offer.unwrap().valueType;
+
+/** The variables a template is checked against when it is created, replacing the sample's (whole variables). */
+export const TemplateSample = TemplateContext.describe(
+  'variables that replace the sample ones when the parts are rendered to check them (e.g. a profile with the traits the template reads)',
+);
+
+/** A template with the variables to check it against. */
+export const TemplateWithSample = z.strictObject({ template: TemplateInput, sample: TemplateSample.optional() });
+
+/** POST /v1/templates: the template, or `{template, sample}`. */
+export const TemplateCreateRequest = z.union([TemplateInput, TemplateWithSample]);
+
+/** A stored version of a template, never changed. */
+export const TemplateVersion = z.object({
+  id: z.string(),
+  name: z.string().optional(),
+  description: z.string().optional(),
+  version: TemplateVersionNumber,
+  channels: ChannelParts,
+  locales: z.record(z.string(), ChannelParts).optional(),
+  createdAt: Time,
+});
+export type TemplateVersion = z.infer<typeof TemplateVersion>;
+
+/** What the catalog shows of a template, without its text. */
+export const TemplateSummary = z.object({
+  templateId: z.string(),
+  latest: TemplateVersionNumber.describe('the latest version'),
+  name: z.string().optional(),
+  channels: z.array(z.enum(TEMPLATE_CHANNELS)),
+  locales: z.array(z.string()),
+  createdAt: Time,
+  updatedAt: Time,
+});
+export type TemplateSummary = z.infer<typeof TemplateSummary>;
+
+export const TemplateList = z.object({ templates: z.array(TemplateSummary).describe('by id') });
+export type TemplateList = z.infer<typeof TemplateList>;
+
+const TemplateErrorCode = z.enum([
+  'parse',
+  'variable',
+  'limit',
+  'timeout',
+  'output',
+  'render',
+  'not_found',
+  'unavailable',
+]);
+
+/** Why a part did not render (or would not, for a customer): the TemplateError as JSON. */
+export const TemplateRenderError = z.object({
+  code: TemplateErrorCode,
+  message: z.string(),
+  part: z.string().optional().describe('the part that failed: email.subject, push.body, webhook.json'),
+  variable: z.string().optional().describe('the missing variable, for code variable'),
+});
+
+/** One problem of a posted template, at its JSON path. */
+export const TemplateProblem = z.object({
+  path: z.string(),
+  message: z.string(),
+  code: TemplateErrorCode.optional().describe('for Liquid that does not parse or render against the sample'),
+  variable: z.string().optional(),
+});
+
+/** 400 invalid_template: the first problem as the error, and every problem. */
+export const TemplateError = ApiError.extend({ problems: z.array(TemplateProblem).min(1) });
+export type TemplateError = z.infer<typeof TemplateError>;
+
+/** POST /v1/templates/{templateId}/preview. */
+export const TemplatePreviewRequest = z
+  .strictObject({
+    customerId: CustomerId.optional().describe("render for this customer's stored profile"),
+    profile: TemplateProfile.optional().describe(
+      'render for this profile (as templates see it); the sample profile when neither it nor customerId is given',
+    ),
+    version: TemplateVersionNumber.optional().describe('the latest when absent'),
+    channels: z
+      .array(z.enum(TEMPLATE_CHANNELS))
+      .min(1)
+      .max(4)
+      .optional()
+      .describe('every channel of the template when absent'),
+    locale: Locale.optional().describe("the translation to use; the profile's locale when absent"),
+    variables: TemplateSample.optional().describe(
+      'event, offer, coupon and unsubscribe_url as a send would give them (none when absent); profile and tenant come from the request and the tenant',
+    ),
+  })
+  .superRefine((r, ctx) => {
+    if (r.customerId !== undefined && r.profile !== undefined)
+      ctx.addIssue({ code: 'custom', message: 'give customerId or profile, not both', path: ['profile'] });
+    for (const name of ['profile', 'tenant'] as const)
+      if (r.variables?.[name] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            name === 'profile' ? 'the profile is given as profile or customerId' : "tenant is the admin key's tenant",
+          path: ['variables', name],
+        });
+  });
+export type TemplatePreviewRequest = z.infer<typeof TemplatePreviewRequest>;
+
+const RenderedParts = z.union([
+  z.object({ channel: z.literal('email'), subject: z.string(), text: z.string(), html: z.string().optional() }),
+  z.object({ channel: z.literal('sms'), body: z.string() }),
+  z.object({ channel: z.literal('push'), title: z.string().optional(), body: z.string() }),
+  z.object({ channel: z.literal('webhook'), json: z.unknown() }),
+]);
+
+/** 200 of the preview: each channel rendered, or the error that would skip its send. */
+export const TemplatePreview = z.object({
+  template: z.object({ id: z.string(), version: TemplateVersionNumber }),
+  customerId: z.string().describe('whose profile was rendered (sample-customer for the sample)'),
+  channels: z.array(
+    z.union([
+      z.object({ channel: z.enum(TEMPLATE_CHANNELS), rendered: RenderedParts }),
+      z.object({ channel: z.enum(TEMPLATE_CHANNELS), error: TemplateRenderError }),
+    ]),
+  ),
+});
+export type TemplatePreview = z.infer<typeof TemplatePreview>;
+
+// ---- coupon pools -----------------------------------------------------------------------------
+
+export const PoolIdParam = PoolId.describe("the coupon pool's id");
+
+/** A pool's settings as posted (functions/core/incentives/coupon-pool.ts CouponPoolSettings). */
+export const CouponPoolRequest = CouponPoolSettings;
+
+/** A pool's settings as stored, defaults filled in. */
+export const CouponPoolSettingsView = z.object({
+  id: z.string(),
+  kind: z.enum(['uploaded', 'generated']),
+  name: z.string().optional(),
+  value: CouponValue,
+  minimumSpend: Money.optional(),
+  expiry: CouponExpiry.optional(),
+  budget: CouponBudget.optional(),
+  singleUse: z.boolean(),
+  pattern: z
+    .object({ prefix: z.string(), length: z.int(), alphabet: z.string() })
+    .optional()
+    .describe('generated pools: how codes are drawn'),
+  count: z.int().optional().describe('generated pools: the codes the first generate draws'),
+});
+
+/** A pool's counters (functions/app/coupons/pools.ts PoolStats). */
+export const CouponPoolStats = z.object({
+  poolId: z.string(),
+  size: count.describe('codes ready to give'),
+  issued: count.describe('codes given'),
+  wasted: count.describe('indexes taken by a duplicate delivery of an action: never handed out'),
+  available: count,
+  redeemed: count,
+  voided: count,
+  exhaustedAttempts: count.describe('issues refused because every code was given'),
+  budgetRefusals: count.describe('issues refused by the count or money budget'),
+  spent: count.describe('value handed out against the money budget, in minor units of its currency'),
+});
+
+/** A pool: its settings and stats, and the batch of codes being added when one was cut short. */
+export const CouponPool = z.object({
+  pool: CouponPoolSettingsView,
+  createdAt: Time,
+  pending: z
+    .object({ batch: z.string(), from: count, count, startedAt: Time })
+    .optional()
+    .describe('a batch of codes being added (cut short: send it again to finish it)'),
+  stats: CouponPoolStats,
+});
+export type CouponPool = z.infer<typeof CouponPool>;
+
+/** 201 (created) or 200 (the same settings posted again) of POST /v1/coupon-pools. */
+export const CouponPoolCreated = CouponPool.extend({ created: z.boolean() });
+
+export const CouponPoolList = z.object({ pools: z.array(CouponPool).describe('by id') });
+
+export const CouponPoolProblem = z.object({ path: z.string(), message: z.string() });
+
+/** 400 invalid_pool: the first problem as the error, and every problem. */
+export const CouponPoolError = ApiError.extend({ problems: z.array(CouponPoolProblem).min(1) });
+
+/** POST /v1/coupon-pools/{poolId}/codes as JSON; as text/csv the body is the CSV file. */
+export const UploadCodesRequest = z.strictObject({
+  codes: z.array(z.string().max(256)).max(100_000).describe('one code an entry; entry i is line i + 1'),
+});
+
+/** A CSV file: one code a row, in the column headed code (or coupon, coupon_code, discount_code) or the first. */
+export const CodesCsv = z.string().max(8_000_000);
+
+/** One refused line of an upload. */
+export const CodeProblem = z.object({
+  line: z
+    .int()
+    .min(0)
+    .describe('1-based, as an editor shows it (entry i of a JSON list is line i + 1); 0: the whole file'),
+  code: z.string(),
+  problem: z.enum(['invalid', 'duplicate', 'exists']),
+  message: z.string(),
+  firstLine: z.int().optional().describe('duplicate: the line it repeats'),
+  poolId: z.string().optional().describe('exists: the pool that holds the code'),
+});
+
+/** 400 invalid_codes: nothing was added; every refused line. */
+export const CodesError = ApiError.extend({ problems: z.array(CodeProblem).min(1) });
+
+/** POST /v1/coupon-pools/{poolId}/generate (an empty body: the pool's count, when it has no codes yet). */
+export const GenerateCodesRequest = z.strictObject({ count: z.int().min(1).max(1_000_000).optional() });
+
+/** 200 of an upload or a generate. */
+export const CodesAdded = z.object({
+  added: count.describe('codes added (0 when the same batch had been added already)'),
+  size: count.describe("the pool's codes now"),
+});
+
 // ---- store webhooks -------------------------------------------------------------------------
 
 /** A Shopify Admin REST webhook payload: its shape is the one its X-Shopify-Topic promises. */
@@ -553,6 +790,16 @@ export const requestSchemas = {
   CanonicalEventBatch,
   CanonicalEventInput,
   JourneyDraft,
+  TemplateCreateRequest,
+  TemplateInput,
+  TemplateWithSample,
+  TemplateSample,
+  JsonValue,
+  TemplatePreviewRequest,
+  CouponPoolRequest,
+  UploadCodesRequest,
+  CodesCsv,
+  GenerateCodesRequest,
   SegmentTrack,
   SegmentIdentify,
   SegmentBatch,
@@ -597,6 +844,23 @@ export const responseSchemas = {
   Journey,
   JourneyError,
   JourneyProblem,
+  TemplateVersion,
+  TemplateSummary,
+  TemplateList,
+  TemplateError,
+  TemplateProblem,
+  TemplateRenderError,
+  TemplatePreview,
+  CouponPool,
+  CouponPoolCreated,
+  CouponPoolList,
+  CouponPoolSettingsView,
+  CouponPoolStats,
+  CouponPoolError,
+  CouponPoolProblem,
+  CodesAdded,
+  CodesError,
+  CodeProblem,
   WebhookAccepted,
   WebhookIgnored,
   ShopifyPrivacyResult,

@@ -157,6 +157,8 @@ type Operation = {
   /** none: no credential. */
   security: SecurityScheme | 'none';
   headers?: Header[];
+  /** Query parameters (a Header's fields: name, required, description, schema). */
+  query?: Header[];
   body?: { description: string; content: Record<string, z.ZodType> };
   outcomes: Outcome[];
 };
@@ -165,6 +167,11 @@ const PATH_PARAMETERS: Record<string, { schema: z.ZodType; description: string }
   customerId: { schema: api.CustomerId, description: "The customer's id, as the events name it (customerId)." },
   journeyId: { schema: api.JourneyId, description: "The journey's id; an id no journey can have answers 404." },
   tenantId: { schema: api.TenantId, description: 'The tenant the platform delivers for.' },
+  templateId: {
+    schema: api.TemplateIdParam,
+    description: "The template's id; an id no template can have answers 404.",
+  },
+  poolId: { schema: api.PoolIdParam, description: "The coupon pool's id; an id no pool can have answers 404." },
 };
 
 const mib = (bytes: number) => `${bytes / (1024 * 1024)} MiB`;
@@ -216,6 +223,33 @@ const invalidJourney = (what: string) =>
     api.JourneyError,
   );
 const journeyConflict = (when: string) => fail(409, 'conflict', when);
+
+const templatesDescription = 'Only the tenant of the admin key is reachable.';
+const couponsDescription = 'Only the tenant of the admin key is reachable; amounts are integer minor units.';
+const invalidTemplate = fail(
+  400,
+  'invalid_template',
+  'the template has problems: the first is the message and path, every one (a JSON path into the body, the ' +
+    'template error code and the variable where one is missing) is in problems',
+  api.TemplateError,
+);
+const unsupportedJson = fail(
+  415,
+  'unsupported_media_type',
+  '`content-type` is given and is not JSON (application/json or application/*+json)',
+);
+const renderUnavailable = fail(503, 'unavailable', 'the template renderer is not available here right now; retry');
+const templatePathTooLong = fail(400, 'invalid_id', 'the template id is longer than 128 characters');
+const poolPathTooLong = fail(400, 'invalid_id', 'the pool id is longer than 128 characters');
+const poolNotFound = fail(404, 'not_found', 'no coupon pool with this id in the tenant, or an id no pool can have');
+const queueParameter: Header = {
+  name: 'queue',
+  required: false,
+  description:
+    'Only the messages of this queue (`actions`: dead-lettered actions; profile-updates, journey-events...).',
+  schema: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/),
+};
+const invalidQueue = fail(400, 'invalid_request', 'queue is not the name of a queue (path query.queue)');
 
 const journeysDescription =
   'A journey has a draft (its working copy) and immutable published versions; customers in flight ' +
@@ -476,10 +510,14 @@ const OPERATIONS: Record<string, Operation> = {
     description:
       'Events that could not be processed however often they were delivered (a total past what the store keeps ' +
       'exactly, a stored item that does not decode) are parked here with their reason instead of taking the ' +
-      "customer's other events with them. Replay sends them back once the cause is fixed.",
+      "customer's other events with them. Replay sends them back once the cause is fixed. Actions a provider " +
+      'refused, or that kept failing until their retries ran out, are parked under the queue `actions` ' +
+      '(`?queue=actions`: the dead-letter queue of the dispatcher).',
     security: 'adminKey',
+    query: [queueParameter],
     outcomes: [
-      outcome(200, api.QuarantineList, 'the parked messages'),
+      outcome(200, api.QuarantineList, 'the parked messages (of the queue asked for)'),
+      invalidQueue,
       adminUnauthorized,
       bodyOverLimit,
       internalError,
@@ -490,8 +528,13 @@ const OPERATIONS: Record<string, Operation> = {
     operationId: 'replayQuarantine',
     tags: ['quarantine'],
     summary: 'Replay parked messages',
-    description: 'Sends the messages named (all when the body is empty) back to their queues and removes them.',
+    description:
+      'Sends the messages named (all when the body is empty) back to their queues and removes them. With ' +
+      '`?queue=NAME` only messages of that queue are replayed: ids of other queues are answered as unknown, and an ' +
+      'empty body replays that whole queue. A dead-lettered action is sent once more, once: its failed send ' +
+      'record is opened again first.',
     security: 'adminKey',
+    query: [queueParameter],
     body: {
       description: 'The ids to replay, or nothing.',
       content: { 'application/json': api.QuarantineReplayRequest },
@@ -500,6 +543,7 @@ const OPERATIONS: Record<string, Operation> = {
       outcome(200, api.QuarantineReplayResult, 'the messages are back on their queues'),
       fail(400, 'invalid_json', 'the body is not JSON'),
       fail(400, 'invalid_request', 'the body is not {"ids": [string, ...]}'),
+      invalidQueue,
       adminUnauthorized,
       bodyOverLimit,
       internalError,
@@ -606,6 +650,234 @@ const OPERATIONS: Record<string, Operation> = {
   'POST /v1/journeys/{journeyId}/pause': transition('pause'),
   'POST /v1/journeys/{journeyId}/resume': transition('resume'),
   'POST /v1/journeys/{journeyId}/archive': transition('archive'),
+
+  'POST /v1/templates': {
+    operationId: 'createTemplate',
+    tags: ['templates'],
+    summary: 'Create a template, or a new version of it',
+    description:
+      'Stores the template as version 1, or as the next version of the template with its id: versions are never ' +
+      'changed, and sends name the template (its latest version). The template is checked first: its shape, every ' +
+      'part parses as Liquid and reads only the template variables (profile, event, offer, coupon, tenant, ' +
+      'unsubscribe_url), and every channel and translation renders against sample variables. A template that ' +
+      'reads traits the sample lacks posts `{template, sample}` with a sample that has them. ' +
+      templatesDescription,
+    security: 'adminKey',
+    body: {
+      description: 'The template, or `{template, sample}`.',
+      content: { 'application/json': api.TemplateCreateRequest },
+    },
+    outcomes: [
+      outcome(201, api.TemplateVersion, 'the new version is stored'),
+      invalidJson,
+      invalidTemplate,
+      adminUnauthorized,
+      fail(413, 'payload_too_large', `the body exceeds ${kib(api.MAX_TEMPLATE_BODY_BYTES)}`),
+      bodyOverLimit,
+      unsupportedJson,
+      internalError,
+      renderUnavailable,
+    ],
+  },
+
+  'GET /v1/templates': {
+    operationId: 'listTemplates',
+    tags: ['templates'],
+    summary: "The tenant's templates",
+    description: `Every template of the tenant, by id, without its text: its latest version, channels and translations. ${templatesDescription}`,
+    security: 'adminKey',
+    outcomes: [outcome(200, api.TemplateList, 'the templates'), adminUnauthorized, bodyOverLimit, internalError],
+  },
+
+  'GET /v1/templates/{templateId}': {
+    operationId: 'getTemplate',
+    tags: ['templates'],
+    summary: 'A version of a template',
+    description: `The latest version of the template, or the one \`?version=N\` names. ${templatesDescription}`,
+    security: 'adminKey',
+    query: [
+      {
+        name: 'version',
+        required: false,
+        description: 'The version to read (1 to 999999); the latest when absent.',
+        schema: api.TemplateVersionNumber,
+      },
+    ],
+    outcomes: [
+      outcome(200, api.TemplateVersion, 'the version'),
+      fail(400, 'invalid_request', 'version is not an integer from 1 to 999999'),
+      templatePathTooLong,
+      undecodablePath,
+      adminUnauthorized,
+      fail(404, 'not_found', 'no template with this id (path names it), or no such version of it (path query.version)'),
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'POST /v1/templates/{templateId}/preview': {
+    operationId: 'previewTemplate',
+    tags: ['templates'],
+    summary: 'Render a template for a customer',
+    description:
+      "Renders every channel of the template (or those asked for) for a customer's stored profile (`customerId`), " +
+      'for a profile given as templates see it (`profile`), or for the sample profile when neither is given; with ' +
+      'the variables a send would give (`variables`: none by default, as for an action without a coupon). Each ' +
+      'channel answers its rendered parts, or the error that would skip its send (a missing variable names it). ' +
+      `Nothing is sent or stored. ${templatesDescription}`,
+    security: 'adminKey',
+    body: {
+      description: 'Whom to render for, and how; an empty body renders the latest version for the sample profile.',
+      content: { 'application/json': api.TemplatePreviewRequest },
+    },
+    outcomes: [
+      outcome(200, api.TemplatePreview, 'each channel rendered, or the error that would skip its send'),
+      invalidJson,
+      fail(
+        400,
+        'invalid_request',
+        'the body is not a preview request; path points into it, problems lists every problem',
+      ),
+      templatePathTooLong,
+      undecodablePath,
+      adminUnauthorized,
+      fail(
+        404,
+        'not_found',
+        'no template with this id, no such version ($.version), or no profile for the customer ($.customerId)',
+      ),
+      fail(413, 'payload_too_large', `the body exceeds ${kib(api.MAX_TEMPLATE_BODY_BYTES)}`),
+      bodyOverLimit,
+      unsupportedJson,
+      internalError,
+      renderUnavailable,
+    ],
+  },
+
+  'POST /v1/coupon-pools': {
+    operationId: 'createCouponPool',
+    tags: ['coupons'],
+    summary: 'Create a coupon pool',
+    description:
+      'A pool of uploaded codes (`kind: uploaded`; add them with POST /v1/coupon-pools/{poolId}/codes) or of codes ' +
+      'generated from a pattern (`kind: generated`; POST /v1/coupon-pools/{poolId}/generate draws them), with the ' +
+      'coupon it gives, its expiry and budgets. A pool never changes: posting the same settings again answers 200, ' +
+      `other settings under its id 409. ${couponsDescription}`,
+    security: 'adminKey',
+    body: { description: 'The pool settings.', content: { 'application/json': api.CouponPoolRequest } },
+    outcomes: [
+      outcome(201, api.CouponPoolCreated, 'the pool is created'),
+      outcome(200, api.CouponPoolCreated, 'the pool existed already with these settings'),
+      invalidJson,
+      fail(
+        400,
+        'invalid_pool',
+        'the settings have problems: the first is the message and path, every one is in problems',
+        api.CouponPoolError,
+      ),
+      adminUnauthorized,
+      fail(409, 'pool_exists', 'a pool with this id exists with other settings'),
+      bodyOverLimit,
+      unsupportedJson,
+      internalError,
+    ],
+  },
+
+  'GET /v1/coupon-pools': {
+    operationId: 'listCouponPools',
+    tags: ['coupons'],
+    summary: "The tenant's coupon pools",
+    description: `Every pool of the tenant, by id, with its settings and stats. ${couponsDescription}`,
+    security: 'adminKey',
+    outcomes: [outcome(200, api.CouponPoolList, 'the pools'), adminUnauthorized, bodyOverLimit, internalError],
+  },
+
+  'GET /v1/coupon-pools/{poolId}': {
+    operationId: 'getCouponPool',
+    tags: ['coupons'],
+    summary: 'A coupon pool with its stats',
+    description:
+      'The settings, and the stats: codes ready, issued, available, redeemed, voided, issues refused because the ' +
+      `pool was exhausted or over budget, and the value handed out. ${couponsDescription}`,
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.CouponPool, 'the pool'),
+      poolPathTooLong,
+      undecodablePath,
+      adminUnauthorized,
+      poolNotFound,
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'POST /v1/coupon-pools/{poolId}/codes': {
+    operationId: 'uploadCouponCodes',
+    tags: ['coupons'],
+    summary: 'Upload codes to a pool',
+    description:
+      'Adds codes to a pool of uploaded codes: JSON `{codes: [...]}` or a CSV file (text/csv: one code a row, in the ' +
+      'column headed code, coupon, coupon_code or discount_code, else the first). All or nothing: a code that is ' +
+      'invalid, repeats another line (compared without case) or is a code of a pool already is refused with its ' +
+      'line, and nothing is added. Sending the same codes again adds nothing and answers 200; a batch cut short is ' +
+      `finished by sending it again. ${couponsDescription}`,
+    security: 'adminKey',
+    body: {
+      description: 'The codes, as JSON or as a CSV file.',
+      content: { 'application/json': api.UploadCodesRequest, 'text/csv': api.CodesCsv },
+    },
+    outcomes: [
+      outcome(200, api.CodesAdded, 'every code was added (or had been, by the same upload)'),
+      invalidJson,
+      fail(400, 'invalid_request', 'the JSON body is not {"codes": [string, ...]}', api.CouponPoolError),
+      fail(
+        400,
+        'invalid_codes',
+        'nothing was added: every refused line is in problems (line 1-based; entry i of a JSON list is line i + 1)',
+        api.CodesError,
+      ),
+      poolPathTooLong,
+      undecodablePath,
+      adminUnauthorized,
+      poolNotFound,
+      fail(409, 'wrong_pool_kind', 'the pool generates its codes: it takes no uploads'),
+      fail(409, 'batch_pending', 'another batch of codes is being added to the pool: send that one again to finish it'),
+      fail(413, 'payload_too_large', 'the JSON body exceeds 8 MiB, or the CSV file 8 000 000 characters'),
+      bodyOverLimit,
+      fail(415, 'unsupported_media_type', '`content-type` is neither JSON nor text/csv'),
+      internalError,
+    ],
+  },
+
+  'POST /v1/coupon-pools/{poolId}/generate': {
+    operationId: 'generateCouponCodes',
+    tags: ['coupons'],
+    summary: 'Generate codes for a pool',
+    description:
+      "Draws `count` more codes from a generated pool's pattern (an empty body: the pool's count, when it has no " +
+      'codes yet), distinct within the tenant. A generation cut short is finished by calling it again. ' +
+      couponsDescription,
+    security: 'adminKey',
+    body: {
+      description: '`{count}`, or nothing.',
+      content: { 'application/json': api.GenerateCodesRequest },
+    },
+    outcomes: [
+      outcome(200, api.CodesAdded, 'the codes are added'),
+      invalidJson,
+      fail(400, 'invalid_request', 'count is not an integer from 1 to 1000000', api.CouponPoolError),
+      poolPathTooLong,
+      undecodablePath,
+      adminUnauthorized,
+      poolNotFound,
+      fail(409, 'wrong_pool_kind', 'the pool takes uploaded codes: it generates none'),
+      fail(409, 'batch_pending', 'another batch of codes is being added to the pool: send that one again to finish it'),
+      bodyOverLimit,
+      unsupportedJson,
+      internalError,
+      fail(503, 'unavailable', 'this admin function has no random source'),
+    ],
+  },
 
   'POST /v1/webhooks/shopify/{tenantId}': {
     operationId: 'shopifyWebhook',
@@ -810,6 +1082,13 @@ function operationOf(route: HttpRouteSpec, operation: Operation): Json {
       if (!parameter) throw new Error(`${routeKey(route)}: the path parameter ${name} is not described`);
       return { name, in: 'path', required: true, description: parameter.description, schema: inline(parameter.schema) };
     }),
+    ...(operation.query ?? []).map((q) => ({
+      name: q.name,
+      in: 'query',
+      required: q.required,
+      description: q.description,
+      schema: inline(q.schema ?? z.string()),
+    })),
     ...(operation.headers ?? []).map((h) => ({
       name: h.name,
       in: 'header',
@@ -877,6 +1156,8 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
       { name: 'model', description: "The tenant's fitted scoring model (admin key)" },
       { name: 'quarantine', description: 'Events parked because they could not be processed (admin key)' },
       { name: 'journeys', description: 'Journeys: drafts, versions, status (admin key)' },
+      { name: 'templates', description: 'Message templates: versions, previews (admin key)' },
+      { name: 'coupons', description: 'Coupon pools: settings, codes, stats (admin key)' },
       { name: 'webhooks', description: 'Store platform webhooks, signed by the platform' },
       { name: 'segment', description: 'The Segment-spec tracking API (Segment, RudderStack, Jitsu)' },
       { name: 'meta', description: 'Health and this document' },

@@ -1,16 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import middy from '@middy/core';
 import packageJson from '../../package.json' with { type: 'json' };
 import { awsQueue, awsStore } from '../adapters/aws/environment';
 import type { OutboxPage } from '../adapters/channels/outbox';
 import { systemClock } from '../adapters/clock';
+import { createWorkerRenderer } from '../adapters/templates/worker-renderer';
+import { couponRoutes } from '../app/coupons/routes';
 import { reopenFailedSend } from '../app/dispatch/dead-letters';
 import { createManageJourneys, type JourneyRequest } from '../app/manage-journeys/run';
 import { createPrivacy } from '../app/privacy/run';
 import { createQuarantine, quarantineRoutes } from '../app/quarantine/run';
 import { createCustomerReads } from '../app/read-customer/run';
-import { type Answer, answer, reject } from '../contracts/answers';
+import { type TemplateRequest, templateRoutes } from '../app/templates/routes';
+import { type Answer, answer, parseJsonBody, reject } from '../contracts/answers';
+import { QuarantineReplayRequest } from '../contracts/http-api';
 import { openApiDocument } from '../contracts/openapi';
 import type { TenantDirectory, TenantRecord } from '../core/config/tenants';
+import type { RandomBytes } from '../core/incentives/coupon-pool';
+import type { TemplateRenderer } from '../core/templates/renderer';
 import {
   adminTenant,
   bodyText,
@@ -34,17 +41,31 @@ export type AdminDeps = {
   log: Log;
   /** The local runtime's outbox (GET /v1/outbox); in AWS messages go to their providers and there is none. */
   outbox?: (tenantId: string, query: { limit?: number; after?: string }) => Promise<OutboxPage>;
+  /** Renders templates to check and preview them; without one those routes answer 503. */
+  renderer?: TemplateRenderer;
+  /** Random bytes for generated coupon codes; without them generate answers 503. */
+  random?: RandomBytes;
 };
 
 /** The longest id a path may name (the canonical schema's): longer ones are refused before any read. */
 const MAX_PATH_ID = 128;
+/** As the quarantine's queue names (profile-updates, journey-events, actions...). */
+const QUEUE_NAME = /^[a-z][a-z0-9-]{0,63}$/;
+/** The oldest parked messages a list shows. */
+const QUARANTINE_PAGE = 100;
 
-/** The admin function: customers (profile, export, erasure), the tenant's model and journeys, and health. */
+/**
+ * The admin function: customers (profile, export, erasure), the tenant's model, journeys,
+ * templates, coupon pools, the quarantine, and health.
+ */
 export function createAdminFunction(deps: AdminDeps) {
   const reads = createCustomerReads(deps);
   const privacy = createPrivacy(deps);
   const journeys = createManageJourneys(deps);
-  const quarantine = quarantineRoutes(createQuarantine({ ...deps, beforeReplay: reopenFailedSend(deps) }));
+  const parked = createQuarantine({ ...deps, beforeReplay: reopenFailedSend(deps) });
+  const quarantine = quarantineRoutes(parked);
+  const templates = templateRoutes(deps);
+  const coupons = couponRoutes(deps);
   /** A route for the tenant whose admin key the request carries: only its own data is reachable. */
   const route = (run: (tenant: TenantRecord, event: HttpEvent) => Promise<Answer>) =>
     middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
@@ -55,6 +76,41 @@ export function createAdminFunction(deps: AdminDeps) {
       return encode(await run(tenant, event));
     }).use(jsonErrors(deps.log));
   const customerId = (event: HttpEvent) => event.pathParameters?.customerId ?? '';
+  const contentTypeOf = (event: HttpEvent) => {
+    const contentType = header(event, 'content-type');
+    return contentType === undefined ? {} : { contentType };
+  };
+  const templateRoute = (run: (request: TemplateRequest) => Promise<Answer>) =>
+    route((tenant, event) => {
+      const { templateId } = event.pathParameters ?? {};
+      const version = event.queryStringParameters?.version;
+      return run({
+        tenant,
+        ...(templateId === undefined ? {} : { templateId }),
+        ...(version === undefined ? {} : { version }),
+        ...contentTypeOf(event),
+        body: bodyText(event),
+      });
+    });
+  const poolRoute = (run: typeof coupons.read) =>
+    route((tenant, event) => {
+      const { poolId } = event.pathParameters ?? {};
+      return run({
+        tenantId: tenant.id,
+        ...(poolId === undefined ? {} : { poolId }),
+        ...contentTypeOf(event),
+        body: bodyText(event),
+      });
+    });
+  /** `?queue=NAME`: the queue the quarantine routes keep to (`actions`: the dead-lettered actions), or a 400. */
+  const queueOf = (event: HttpEvent): { queue?: string } | Answer => {
+    const queue = event.queryStringParameters?.queue;
+    if (queue === undefined) return {};
+    if (!QUEUE_NAME.test(queue))
+      return reject(400, 'invalid_request', 'queue is the name of a queue, such as actions', 'query.queue');
+    return { queue };
+  };
+  const isAnswer = (value: object): value is Answer => 'status' in value;
   const journeyRoute = (run: (request: JourneyRequest) => Promise<Answer>) =>
     route((tenant, event) => {
       const { journeyId } = event.pathParameters ?? {};
@@ -91,8 +147,45 @@ export function createAdminFunction(deps: AdminDeps) {
         return reject(400, 'invalid_request', 'after is the next cursor of an earlier page', 'query.after');
       return answer(200, await deps.outbox(t.id, { limit: count, ...(after === undefined ? {} : { after }) }));
     }),
-    'GET /v1/quarantine': route((t) => quarantine.list(t.id)),
-    'POST /v1/quarantine/replay': route((t, e) => quarantine.replay(t.id, bodyText(e))),
+    'GET /v1/quarantine': route(async (t, e) => {
+      const filter = queueOf(e);
+      if (isAnswer(filter)) return filter;
+      if (filter.queue === undefined) return quarantine.list(t.id);
+      const entries = (await parked.list(t.id)).filter((m) => m.queue === filter.queue);
+      return answer(200, { messages: entries.slice(0, QUARANTINE_PAGE), total: entries.length });
+    }),
+    'POST /v1/quarantine/replay': route(async (t, e) => {
+      const filter = queueOf(e);
+      if (isAnswer(filter)) return filter;
+      if (filter.queue === undefined) return quarantine.replay(t.id, bodyText(e));
+      // Kept to one queue: named ids of other queues are unknown to it, and all means all of that queue.
+      const text = bodyText(e);
+      let ids: string[] | undefined;
+      if (text.trim() !== '') {
+        const parsed = parseJsonBody(text, { maxBytes: 64 * 1024 });
+        if (!parsed.ok) return parsed.rejection;
+        const request = QuarantineReplayRequest.safeParse(parsed.value);
+        if (!request.success)
+          return reject(400, 'invalid_request', 'the body is {"ids": [string, ...]} or empty', '$.ids');
+        ids = request.data.ids;
+      }
+      const inQueue = new Set((await parked.list(t.id)).filter((m) => m.queue === filter.queue).map((m) => m.id));
+      const wanted = ids === undefined ? [...inQueue] : ids.filter((id) => inQueue.has(id));
+      const result = await parked.replay(t.id, wanted);
+      return answer(200, {
+        replayed: result.replayed,
+        unknown: [...result.unknown, ...(ids ?? []).filter((id) => !inQueue.has(id))],
+      });
+    }),
+    'POST /v1/templates': templateRoute(templates.create),
+    'GET /v1/templates': templateRoute(templates.list),
+    'GET /v1/templates/{templateId}': templateRoute(templates.read),
+    'POST /v1/templates/{templateId}/preview': templateRoute(templates.preview),
+    'POST /v1/coupon-pools': poolRoute(coupons.create),
+    'GET /v1/coupon-pools': poolRoute(coupons.list),
+    'GET /v1/coupon-pools/{poolId}': poolRoute(coupons.read),
+    'POST /v1/coupon-pools/{poolId}/codes': poolRoute(coupons.codes),
+    'POST /v1/coupon-pools/{poolId}/generate': poolRoute(coupons.generate),
     'POST /v1/journeys': journeyRoute(journeys.create),
     'GET /v1/journeys': journeyRoute(journeys.list),
     'GET /v1/journeys/{journeyId}': journeyRoute(journeys.read),
@@ -110,6 +203,9 @@ export const handler = lambdaEntry('admin', (observed) =>
     queue: awsQueue(),
     tenants: awsTenants({ seed: true }),
     clock: systemClock,
+    // Bundled, the renderer's worker is render-worker.mjs beside this bundle (as for the dispatch function).
+    renderer: createWorkerRenderer(),
+    random: (count) => randomBytes(count),
     ...observed,
   }),
 );

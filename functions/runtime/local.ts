@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { createLocalQueue } from '../adapters/local/queue';
 import { createLocalTimers } from '../adapters/local/timers';
 import { jsonLinesLog } from '../adapters/log';
 import { noMetrics } from '../adapters/metrics';
+import { createWorkerRenderer } from '../adapters/templates/worker-renderer';
 import { createAdvanceJourneys } from '../app/advance-journeys/run';
 import { createDailyRun } from '../app/daily-run/run';
 import { createFoldProfiles } from '../app/fold-profiles/run';
@@ -94,6 +96,7 @@ export async function startLocal(options: LocalOptions) {
   const metrics = options.metrics ?? noMetrics;
   // The outbox of a run in memory is a temporary directory, gone when it stops.
   const outboxDir = options.memory ? mkdtempSync(join(tmpdir(), 'growthloop-outbox-')) : options.dataDir;
+  const adminRenderer = createWorkerRenderer();
   const functions: Record<FunctionName, HttpHandler> = {
     ingest: createIngestHandler({ bus, dataKeys, clock, tenants, log, metrics }),
     admin: createAdminFunction({
@@ -103,6 +106,8 @@ export async function startLocal(options: LocalOptions) {
       clock,
       log,
       outbox: (tenantId, query) => listOutbox(outboxDir, { tenantId, ...query }, dataKeys),
+      renderer: adminRenderer,
+      random: (count) => randomBytes(count),
     }),
     webhooks: createWebhooksFunction({
       bus,
@@ -191,6 +196,7 @@ export async function startLocal(options: LocalOptions) {
       await timers.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await dispatcher.close();
+      await adminRenderer.close();
       if (options.memory) rmSync(outboxDir, { recursive: true, force: true });
       await queue.close();
       await store.settled();

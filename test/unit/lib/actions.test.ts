@@ -7,10 +7,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createWorkerRenderer } from '../../../functions/adapters/templates/worker-renderer';
 import { sampleContext } from '../../../functions/core/templates/sample';
 import { consumers } from '../../../functions/routes';
-import { DISPATCH_TABLE_ACTIONS, RENDER_WORKER } from '../../../lib/actions';
+import { DISPATCH_TABLE_ACTIONS } from '../../../lib/actions';
 import { createGrowthloopApp } from '../../../lib/app';
 import { MAX_CONCURRENCY } from '../../../lib/consumers';
-import { extraEntryCommands } from '../../../lib/function';
+import { extraEntryCommands, RENDER_WORKER } from '../../../lib/function';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> };
 type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
