@@ -17,7 +17,6 @@ import { createCouponIssuer } from '../app/dispatch/coupons';
 import { createGuard } from '../app/dispatch/guard';
 import { createRender } from '../app/dispatch/render';
 import { createDispatch, type DispatchDeps } from '../app/dispatch/run';
-import { PROVIDER_RETRY_SCHEDULE, retryDelay, WEBHOOK_RETRY_SCHEDULE } from '../core/channels/retry-schedule';
 import type { TenantSecrets } from '../core/config/schema';
 import { lambdaEntry, sqsBatch } from '../http/lambda';
 import { ProviderError } from '../ports';
@@ -76,14 +75,6 @@ export const handler = lambdaEntry('dispatch', (observed) => {
     issueCoupon: createCouponIssuer({ store, clock }),
     // Bundled, the renderer's worker is render-worker.mjs beside this bundle (lib/actions.ts builds it).
     render: createRender({ store, renderer: createWorkerRenderer() }),
-    retryDelay: ({ channel, failure, attempt, retryAfterMs }) =>
-      retryDelay({
-        failure,
-        attempt,
-        random: Math.random(),
-        schedule: channel === 'webhook' ? WEBHOOK_RETRY_SCHEDULE : PROVIDER_RETRY_SCHEDULE,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      }),
     // No From at all: SES refuses the message as permanent ("from is not an address SES can send to").
     emailFrom: (tenant) => tenant.dispatch?.emailFrom ?? fallbackFrom ?? '',
     // Put on each webhook at send time by signedWithTenantSecrets.

@@ -12,7 +12,6 @@ import { createCouponIssuer } from '../app/dispatch/coupons';
 import { createGuard } from '../app/dispatch/guard';
 import { createRender } from '../app/dispatch/render';
 import { createDispatch } from '../app/dispatch/run';
-import { PROVIDER_RETRY_SCHEDULE, retryDelay, WEBHOOK_RETRY_SCHEDULE } from '../core/channels/retry-schedule';
 import type { TenantSecrets } from '../core/config/schema';
 import type { DataKeys } from '../ports';
 
@@ -45,14 +44,6 @@ export function startLocalDispatch(options: LocalDispatchOptions) {
     guard: createGuard({ store, clock }),
     issueCoupon: createCouponIssuer({ store, clock }),
     render: createRender({ store, renderer }),
-    retryDelay: ({ channel, failure, attempt, retryAfterMs }) =>
-      retryDelay({
-        failure,
-        attempt,
-        random: Math.random(),
-        schedule: channel === 'webhook' ? WEBHOOK_RETRY_SCHEDULE : PROVIDER_RETRY_SCHEDULE,
-        ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-      }),
     emailFrom: (tenant) => tenant.dispatch?.emailFrom ?? `no-reply@${tenant.id}.localhost`,
     webhookSecrets: (tenant) => options.secretsOf(tenant.id)?.webhookSigningSecrets ?? [],
   });

@@ -79,7 +79,6 @@ async function decisions(store: Store, tenantId: string) {
     guard: createGuard({ store, clock }),
     issueCoupon: createCouponIssuer({ store, clock }),
     render: async () => ({ body: 'hello' }),
-    retryDelay: () => undefined,
     emailFrom: () => 'bench@example.com',
     webhookSecrets: () => [],
   });

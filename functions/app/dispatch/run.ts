@@ -4,6 +4,7 @@
 // template is rendered; only a record written as `sending` lets the provider be called.
 import { forEachConcurrently } from '../../concurrently';
 import { ActionMessage, type BatchResult, parseBody, type QueueRecord } from '../../contracts/messages';
+import { PROVIDER_RETRY_SCHEDULE, retryDelay, WEBHOOK_RETRY_SCHEDULE } from '../../core/channels/retry-schedule';
 import type { TenantRecord } from '../../core/config/tenants';
 import { addressOf, channelOf, type MessageChannel, type RenderedParts } from '../../core/dispatch/outgoing';
 import {
@@ -92,13 +93,8 @@ export type DispatchDeps = Pick<AppPorts, 'store' | 'bus' | 'timers' | 'clock' |
   issueCoupon(message: ActionMessage & { action: { kind: 'coupon' } }): Promise<CouponIssue>;
   /** Renders the action's template for its channel; throws TemplateFailure. */
   render(input: RenderInput): Promise<RenderedParts>;
-  /** The wait before retrying a provider that failed for now, or undefined once attempts are spent. */
-  retryDelay(retry: {
-    channel: MessageChannel;
-    failure: 'throttled' | 'transient';
-    attempt: number;
-    retryAfterMs?: number;
-  }): number | undefined;
+  /** Where in their jitter windows retries fall (numbers in [0, 1); Math.random by default). */
+  random?: () => number;
   /** The sender of e-mail (a verified SES identity in AWS). */
   emailFrom(tenant: TenantRecord): string;
   /** Standard Webhooks signing secrets of the tenant. */
@@ -201,13 +197,13 @@ export function createDispatch(deps: DispatchDeps) {
         // A throttled call spends no attempt: the provider asked to wait, it did not refuse.
         const attempt = failure === 'throttled' ? 1 : record.attempts;
         const retried = failure === 'throttled' ? { ...record, attempts: record.attempts - 1 } : record;
-        const wait = deps.retryDelay({
-          channel: message.channel,
+        const retryAfterMs = (e as ProviderError).retryAfterMs;
+        const wait = retryDelay({
           failure,
           attempt,
-          ...((e as ProviderError).retryAfterMs === undefined
-            ? {}
-            : { retryAfterMs: (e as ProviderError).retryAfterMs }),
+          random: (deps.random ?? Math.random)(),
+          schedule: message.channel === 'webhook' ? WEBHOOK_RETRY_SCHEDULE : PROVIDER_RETRY_SCHEDULE,
+          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         });
         if (wait !== undefined) {
           await defer(retried, body, clock.now() + wait, [{ guardrail: 'provider', verdict: 'defer', rule: failure }]);

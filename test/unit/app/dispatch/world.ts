@@ -8,7 +8,6 @@ import { createMemoryTimers } from '../../../../functions/adapters/memory/timers
 import { createCouponIssuer } from '../../../../functions/app/dispatch/coupons';
 import { createDispatch, type DispatchDeps } from '../../../../functions/app/dispatch/run';
 import type { ActionMessage, QueueRecord } from '../../../../functions/contracts/messages';
-import { PROVIDER_RETRY_SCHEDULE, retryDelay } from '../../../../functions/core/channels/retry-schedule';
 import { SendRecordItem, sendRecordKey } from '../../../../functions/core/dispatch/send-record';
 import { toProfileItem } from '../../../../functions/core/profiles/items';
 import { emptyProfile, type Profile } from '../../../../functions/core/profiles/profile';
@@ -50,14 +49,7 @@ export function dispatchWorld(options: { provider?: Provider; deps?: Partial<Dis
     }),
     issueCoupon: createCouponIssuer({ store, clock }),
     render: async () => ({ title: 'Hi', body: 'Your cart misses you', subject: 'Your cart', text: 'Come back' }),
-    retryDelay: ({ failure, attempt, retryAfterMs }) =>
-      retryDelay({
-        failure,
-        attempt,
-        random: 0.5,
-        schedule: PROVIDER_RETRY_SCHEDULE,
-        ...(retryAfterMs ? { retryAfterMs } : {}),
-      }),
+    random: () => 0.5,
     emailFrom: () => 'shop@example.com',
     webhookSecrets: () => [],
     ...options.deps,
