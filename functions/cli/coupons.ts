@@ -2,6 +2,8 @@
  * `growthloop coupons create|list|stats|upload|generate`: the tenant's coupon pools, through the
  * admin API of a running growthloop (local or deployed).
  */
+
+import type { PoolStats as Stats } from '../app/coupons/pools';
 import {
   API_OPTIONS,
   callAdmin,
@@ -18,18 +20,6 @@ import { API_NOTES, COUPONS, COUPONS_USAGE } from './usage';
 
 export { COUPONS_USAGE };
 
-type Stats = {
-  poolId: string;
-  size: number;
-  issued: number;
-  wasted: number;
-  available: number;
-  redeemed: number;
-  voided: number;
-  exhaustedAttempts: number;
-  budgetRefusals: number;
-  spent: number;
-};
 type Pool = {
   pool: { id: string; kind: string; name?: string; value: { type: string } };
   createdAt: string;

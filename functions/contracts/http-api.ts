@@ -14,6 +14,7 @@ import { CouponBudget, CouponExpiry, CouponPoolSettings, CouponValue, PoolId } f
 import { Condition } from '../core/journeys/condition-schema';
 import { JOURNEY_STATUSES, Journey } from '../core/journeys/schema';
 import { STAGES } from '../core/scoring/stages';
+import { TEMPLATE_ERROR_CODES } from '../core/templates/errors';
 import { MAX_TEMPLATE_VERSION } from '../core/templates/items';
 import {
   ChannelParts,
@@ -459,16 +460,7 @@ export type TemplateSummary = z.infer<typeof TemplateSummary>;
 export const TemplateList = z.object({ templates: z.array(TemplateSummary).describe('by id') });
 export type TemplateList = z.infer<typeof TemplateList>;
 
-const TemplateErrorCode = z.enum([
-  'parse',
-  'variable',
-  'limit',
-  'timeout',
-  'output',
-  'render',
-  'not_found',
-  'unavailable',
-]);
+const TemplateErrorCode = z.enum(TEMPLATE_ERROR_CODES);
 
 /** Why a part did not render (or would not, for a customer): the TemplateError as JSON. */
 export const TemplateRenderError = z.object({

@@ -13,13 +13,11 @@ import { createAdvanceJourneys } from '../../../functions/app/advance-journeys/r
 import { createFoldProfiles } from '../../../functions/app/fold-profiles/run';
 import { createPrivacy } from '../../../functions/app/privacy/run';
 import type { QueueRecord } from '../../../functions/contracts/messages';
-import type { CanonicalEvent } from '../../../functions/core/events/schemas';
 import { customerJourneysKey, stateKey, versionKey } from '../../../functions/core/journeys/items';
 import { Journey } from '../../../functions/core/journeys/schema';
 import { customerPk } from '../../../functions/core/profiles/items';
 import type { Item, Store } from '../../../functions/ports';
-import { INGEST_SOURCE } from '../../../functions/routes';
-import { testEvent } from '../../helpers/events';
+import { busDelivery, testEvent } from '../../helpers/events';
 import { welcomeJourney } from '../../helpers/journeys';
 import { testTenants } from '../../helpers/scoring';
 
@@ -58,17 +56,6 @@ async function world() {
 }
 type World = Awaited<ReturnType<typeof world>>;
 
-let records = 0;
-const delivery = (e: CanonicalEvent, receivedAt: number): QueueRecord => ({
-  id: `record-${++records}`,
-  body: JSON.stringify({
-    version: '0',
-    source: INGEST_SOURCE,
-    'detail-type': e.type,
-    time: new Date(Math.floor(receivedAt / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
-    detail: e,
-  }),
-});
 const login = (at: number, eventId = `login-${at}`) => testEvent(tenantId, 'login', 'ada', at, {}, eventId);
 const identify = (at: number) => testEvent(tenantId, 'identify', 'ada', at, { traits: { email: EMAIL } }, `id-${at}`);
 
@@ -111,10 +98,10 @@ async function nothingOfAda(w: World) {
 describe('erasure holds against the journeys', () => {
   it('when it lands between a journey step finding no state and creating it', async () => {
     const w = await world();
-    await w.fold([delivery(identify(T0 - 2 * MINUTE), T0 - 2 * MINUTE)]);
+    await w.fold([busDelivery(identify(T0 - 2 * MINUTE), T0 - 2 * MINUTE)]);
     w.clock.advance(MINUTE);
     beforeFirstPut(w.store, customerJourneysKey(tenantId, 'ada'), w.erase);
-    const result = await w.advance([delivery(login(T0 - MINUTE), T0 - MINUTE)]);
+    const result = await w.advance([busDelivery(login(T0 - MINUTE), T0 - MINUTE)]);
     expect(result.failedIds).toEqual([]);
     expect(await journeysOf(w)).toBeUndefined();
     await nothingOfAda(w);
@@ -122,8 +109,8 @@ describe('erasure holds against the journeys', () => {
 
   it('when it lands between a timer step reading her state and writing it', async () => {
     const w = await world();
-    await w.fold([delivery(identify(T0 - 3 * MINUTE), T0 - 3 * MINUTE)]);
-    await w.advance([delivery(login(T0 - 2 * MINUTE), T0 - 2 * MINUTE)]);
+    await w.fold([busDelivery(identify(T0 - 3 * MINUTE), T0 - 3 * MINUTE)]);
+    await w.advance([busDelivery(login(T0 - 2 * MINUTE), T0 - 2 * MINUTE)]);
     expect(await journeysOf(w)).toBeDefined();
     await drainActions(w);
     // Her wait is over: the timer's step moves her on (a push), and the erasure lands before its write.
@@ -141,14 +128,14 @@ describe('erasure holds against the journeys', () => {
   it('when a journey event of hers is delivered again after the erasure, as received then or anew', async () => {
     const w = await world();
     const first = login(T0 - 2 * MINUTE);
-    await w.fold([delivery(identify(T0 - 3 * MINUTE), T0 - 3 * MINUTE)]);
-    await w.advance([delivery(first, T0 - 2 * MINUTE)]);
+    await w.fold([busDelivery(identify(T0 - 3 * MINUTE), T0 - 3 * MINUTE)]);
+    await w.advance([busDelivery(first, T0 - 2 * MINUTE)]);
     await w.erase();
     // Drain what the step before the erasure sent; what is asked after it must be nothing.
     await drainActions(w);
     w.clock.advance(MINUTE);
-    expect((await w.advance([delivery(first, T0 - 2 * MINUTE)])).failedIds).toEqual([]);
-    expect((await w.advance([delivery(first, w.clock.now())])).failedIds).toEqual([]);
+    expect((await w.advance([busDelivery(first, T0 - 2 * MINUTE)])).failedIds).toEqual([]);
+    expect((await w.advance([busDelivery(first, w.clock.now())])).failedIds).toEqual([]);
     expect(await journeysOf(w)).toBeUndefined();
     const partition = await w.store.query(customerPk(tenantId, 'ada'), { consistent: true });
     expect(partition.map((i) => i.sk)).toEqual(['PROFILE']);
@@ -160,18 +147,18 @@ describe('erasure holds against the journeys', () => {
     const old = login(T0 - 2 * MINUTE);
     await w.erase();
     w.clock.advance(2000);
-    await w.fold([delivery(identify(w.clock.now()), w.clock.now())]);
-    expect((await w.advance([delivery(old, T0 - 2 * MINUTE)])).failedIds).toEqual([]);
+    await w.fold([busDelivery(identify(w.clock.now()), w.clock.now())]);
+    expect((await w.advance([busDelivery(old, T0 - 2 * MINUTE)])).failedIds).toEqual([]);
     expect(await journeysOf(w)).toBeUndefined();
     expect(await drainActions(w)).toEqual([]);
   });
 
   it('yet lets her start journeys anew with what comes after the erasure', async () => {
     const w = await world();
-    await w.advance([delivery(login(T0 - 2 * MINUTE), T0 - 2 * MINUTE)]);
+    await w.advance([busDelivery(login(T0 - 2 * MINUTE), T0 - 2 * MINUTE)]);
     await w.erase();
     w.clock.advance(2000);
-    await w.advance([delivery(login(w.clock.now(), 'login-new'), w.clock.now())]);
+    await w.advance([busDelivery(login(w.clock.now(), 'login-new'), w.clock.now())]);
     expect(await journeysOf(w)).toBeDefined();
   });
 });

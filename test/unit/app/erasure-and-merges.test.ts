@@ -9,12 +9,10 @@ import { createMemoryStore } from '../../../functions/adapters/memory/store';
 import { createFoldProfiles } from '../../../functions/app/fold-profiles/run';
 import { createPrivacy } from '../../../functions/app/privacy/run';
 import type { QueueRecord } from '../../../functions/contracts/messages';
-import type { CanonicalEvent } from '../../../functions/core/events/schemas';
 import { customerPk, profileKey } from '../../../functions/core/profiles/items';
 import { liveProfile } from '../../../functions/core/profiles/markers';
 import type { Item, Store } from '../../../functions/ports';
-import { INGEST_SOURCE } from '../../../functions/routes';
-import { testEvent } from '../../helpers/events';
+import { busDelivery, testEvent } from '../../helpers/events';
 import { testTenants } from '../../helpers/scoring';
 
 const T0 = Date.parse('2026-06-01T10:00:00Z');
@@ -45,19 +43,6 @@ const event = (type: string, customerId: string, at: number, properties: object,
 const order = (customerId: string, at: number, id: string) =>
   event('order_placed', customerId, at, { orderId: id, total: { amount: 1000, currency: 'EUR' } }, `order-${id}`);
 
-/** The record the bus delivers, put on it at `receivedAt` (EventBridge's envelope time, to the second). */
-let records = 0;
-const delivery = (e: CanonicalEvent, receivedAt: number): QueueRecord => ({
-  id: `record-${++records}`,
-  body: JSON.stringify({
-    version: '0',
-    source: INGEST_SOURCE,
-    'detail-type': e.type,
-    time: new Date(Math.floor(receivedAt / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
-    detail: e,
-  }),
-});
-
 const profileOf = async (store: Store, customerId: string) =>
   liveProfile(await store.get(profileKey(tenantId, customerId), { consistent: true }))?.profile;
 
@@ -77,8 +62,8 @@ function beforeFirstPut(store: Store, key: { pk: string; sk: string }, before: (
 describe('erasure holds', () => {
   it('against an event received before the erasure and dated after it, delivered late', async () => {
     const w = world();
-    await w.fold([delivery(order('ada', T0 - MINUTE, 'o1'), T0 - MINUTE)]);
-    const late = delivery(order('ada', T0 + 4 * MINUTE, 'o2'), T0);
+    await w.fold([busDelivery(order('ada', T0 - MINUTE, 'o1'), T0 - MINUTE)]);
+    const late = busDelivery(order('ada', T0 + 4 * MINUTE, 'o2'), T0);
     w.clock.advance(MINUTE);
     await w.privacy.erase(tenantId, 'ada', 'admin_api');
     w.clock.advance(10 * MINUTE);
@@ -89,21 +74,21 @@ describe('erasure holds', () => {
   it('against an old event sent again after the erasure', async () => {
     const w = world();
     const first = order('ada', T0 - MINUTE, 'o1');
-    await w.fold([delivery(first, T0)]);
+    await w.fold([busDelivery(first, T0)]);
     w.clock.advance(MINUTE);
     await w.privacy.erase(tenantId, 'ada', 'admin_api');
     w.clock.advance(MINUTE);
-    await w.fold([delivery(first, w.clock.now())]);
+    await w.fold([busDelivery(first, w.clock.now())]);
     expect(await profileOf(w.store, 'ada')).toBeUndefined();
   });
 
   it('lets a customer who comes back after the erasure start a new profile with nothing of the old', async () => {
     const w = world();
-    await w.fold([delivery(order('ada', T0 - MINUTE, 'o1'), T0)]);
+    await w.fold([busDelivery(order('ada', T0 - MINUTE, 'o1'), T0)]);
     w.clock.advance(MINUTE);
     await w.privacy.erase(tenantId, 'ada', 'admin_api');
     w.clock.advance(2000);
-    await w.fold([delivery(order('ada', w.clock.now(), 'o2'), w.clock.now())]);
+    await w.fold([busDelivery(order('ada', w.clock.now(), 'o2'), w.clock.now())]);
     const profile = await profileOf(w.store, 'ada');
     expect(profile?.orders).toBe(1);
     expect(Object.keys(profile?.orderBook ?? {})).toEqual(['o2']);
@@ -111,9 +96,9 @@ describe('erasure holds', () => {
 
   it('when the erasure lands between a fold reading the profile and writing it (no retry re-creates it)', async () => {
     const w = world();
-    await w.fold([delivery(order('ada', T0 - MINUTE, 'o1'), T0 - MINUTE)]);
+    await w.fold([busDelivery(order('ada', T0 - MINUTE, 'o1'), T0 - MINUTE)]);
     beforeFirstPut(w.store, profileKey(tenantId, 'ada'), () => w.privacy.erase(tenantId, 'ada', 'admin_api'));
-    const result = await w.fold([delivery(order('ada', T0, 'o2'), T0)]);
+    const result = await w.fold([busDelivery(order('ada', T0, 'o2'), T0)]);
     expect(result.failedIds).toEqual([]);
     expect(await profileOf(w.store, 'ada')).toBeUndefined();
   });
@@ -121,7 +106,7 @@ describe('erasure holds', () => {
   it('when the erasure lands between a fold finding no profile and creating it', async () => {
     const w = world();
     beforeFirstPut(w.store, profileKey(tenantId, 'ada'), () => w.privacy.erase(tenantId, 'ada', 'admin_api'));
-    await w.fold([delivery(order('ada', T0, 'o1'), T0)]);
+    await w.fold([busDelivery(order('ada', T0, 'o1'), T0)]);
     expect(await profileOf(w.store, 'ada')).toBeUndefined();
   });
 
@@ -129,22 +114,24 @@ describe('erasure holds', () => {
     const w = world();
     const at = T0 - MINUTE;
     await w.fold([
-      delivery(event('identify', 'user-1', at, { traits: { email: 'ada@example.com' } }, 'identify-1'), at),
-      delivery(event('alias', 'user-1', at, { previousId: 'anon:v1' }, 'alias-1'), at),
+      busDelivery(event('identify', 'user-1', at, { traits: { email: 'ada@example.com' } }, 'identify-1'), at),
+      busDelivery(event('alias', 'user-1', at, { previousId: 'anon:v1' }, 'alias-1'), at),
     ]);
     w.clock.advance(MINUTE);
     await w.privacy.erase(tenantId, 'user-1', 'admin_api');
     expect(JSON.stringify(await w.store.query(customerPk(tenantId, 'anon:v1')))).not.toContain('user-1');
     w.clock.advance(MINUTE);
-    await w.fold([delivery(event('product_viewed', 'anon:v1', w.clock.now(), { productId: 'p' }), w.clock.now())]);
+    await w.fold([busDelivery(event('product_viewed', 'anon:v1', w.clock.now(), { productId: 'p' }), w.clock.now())]);
     expect(await profileOf(w.store, 'user-1')).toBeUndefined();
     expect((await profileOf(w.store, 'anon:v1'))?.counts).toEqual({ product_viewed: 1 });
   });
 
   it('asked for the visitor id, erases the customer it was merged into', async () => {
     const w = world();
-    await w.fold([delivery(event('product_viewed', 'anon:v1', T0 - 2 * MINUTE, { productId: 'p' }), T0 - 2 * MINUTE)]);
-    await w.fold([delivery(event('alias', 'user-1', T0 - MINUTE, { previousId: 'anon:v1' }, 'alias-1'), T0)]);
+    await w.fold([
+      busDelivery(event('product_viewed', 'anon:v1', T0 - 2 * MINUTE, { productId: 'p' }), T0 - 2 * MINUTE),
+    ]);
+    await w.fold([busDelivery(event('alias', 'user-1', T0 - MINUTE, { previousId: 'anon:v1' }, 'alias-1'), T0)]);
     expect((await profileOf(w.store, 'user-1'))?.counts.product_viewed).toBe(1);
     w.clock.advance(MINUTE);
     await w.privacy.erase(tenantId, 'anon:v1', 'admin_api');
@@ -167,15 +154,15 @@ describe('identity merges are order-insensitive', () => {
     ['after', [identify, alias, viewed]],
   ])('a visitor event batched %s the alias ends on the customer, once', async (_, events) => {
     const w = world();
-    expect(await w.fold(events.map((e) => delivery(e, T0 + 2000)))).toEqual({ failedIds: [] });
+    expect(await w.fold(events.map((e) => busDelivery(e, T0 + 2000)))).toEqual({ failedIds: [] });
     await expectMerged(w);
   });
 
   it('a visitor event folded while the alias is merged ends on the customer once it is delivered again', async () => {
     const w = world();
-    const visitor = [delivery(viewed, T0 + 2000)];
+    const visitor = [busDelivery(viewed, T0 + 2000)];
     beforeFirstPut(w.store, profileKey(tenantId, 'anon:v1'), () =>
-      w.foldElsewhere([delivery(identify, T0 + 2000), delivery(alias, T0 + 2000)]),
+      w.foldElsewhere([busDelivery(identify, T0 + 2000), busDelivery(alias, T0 + 2000)]),
     );
     const first = await w.fold(visitor);
     expect(first.failedIds).toEqual([visitor[0]?.id]);
@@ -210,10 +197,11 @@ describe('a visitor with more orders than the profile keeps, merged into a custo
     const w = world();
     // Folded five at a time, as batches come: both books move their older orders out.
     for (const orders of [visitorOrders, customerOrders])
-      for (let i = 0; i < orders.length; i += 5) await w.fold(orders.slice(i, i + 5).map((e) => delivery(e, T0 - DAY)));
+      for (let i = 0; i < orders.length; i += 5)
+        await w.fold(orders.slice(i, i + 5).map((e) => busDelivery(e, T0 - DAY)));
     expect((await profileOf(w.store, 'anon:v2'))?.orderBookFrom).toBeDefined();
     expect((await profileOf(w.store, 'user-2'))?.orderBookFrom).toBeDefined();
-    expect(await w.fold([delivery(alias, T0)])).toEqual({ failedIds: [] });
+    expect(await w.fold([busDelivery(alias, T0)])).toEqual({ failedIds: [] });
     return w;
   }
 
@@ -230,18 +218,18 @@ describe('a visitor with more orders than the profile keeps, merged into a custo
   it('applies a late report of one of the visitor’s moved orders once, redelivered and after later writes too', async () => {
     const w = await merged();
     const late = lateUpdate('v-0', T0 - 60 * DAY, 4000);
-    expect(await w.fold([delivery(late, T0 + MINUTE)])).toEqual({ failedIds: [] });
+    expect(await w.fold([busDelivery(late, T0 + MINUTE)])).toEqual({ failedIds: [] });
     const after = { orders: 55, eur: { orders: 55, gross: 58_000, refunded: 0 } };
     expect(await revenue(w)).toEqual(after);
-    await w.fold([delivery(order('user-2', T0 + 2 * MINUTE, 'c-new'), T0 + 2 * MINUTE)]);
-    await w.fold([delivery(late, T0 + 3 * MINUTE)]);
-    await w.fold([delivery(lateUpdate('v-1', T0 - 59 * DAY, 1000), T0 + 4 * MINUTE)]);
+    await w.fold([busDelivery(order('user-2', T0 + 2 * MINUTE, 'c-new'), T0 + 2 * MINUTE)]);
+    await w.fold([busDelivery(late, T0 + 3 * MINUTE)]);
+    await w.fold([busDelivery(lateUpdate('v-1', T0 - 59 * DAY, 1000), T0 + 4 * MINUTE)]);
     expect(await revenue(w)).toEqual({ orders: 56, eur: { orders: 56, gross: 59_000, refunded: 0 } });
   });
 
   it('keeps the visitor’s orders in the customer’s partition, where erasing the customer finds them', async () => {
     const w = await merged();
-    await w.fold([delivery(order('user-2', T0 + MINUTE, 'c-new'), T0 + MINUTE)]);
+    await w.fold([busDelivery(order('user-2', T0 + MINUTE, 'c-new'), T0 + MINUTE)]);
     await w.privacy.erase(tenantId, 'user-2', 'admin_api');
     expect(await w.store.query(`${tenantId}#C#user-2`, { consistent: true })).toEqual([
       expect.objectContaining({ sk: 'PROFILE' }),

@@ -26,8 +26,7 @@ import { DATA_KEY_BYTES, SEALED_PREFIX, sealEvent } from '../../../functions/cor
 import { profileKey } from '../../../functions/core/profiles/items';
 import { liveProfile } from '../../../functions/core/profiles/markers';
 import { type DataKeys, type Item, type Store, UnreadableDataKeyError } from '../../../functions/ports';
-import { INGEST_SOURCE } from '../../../functions/routes';
-import { testEvent } from '../../helpers/events';
+import { busDelivery, testEvent } from '../../helpers/events';
 import { welcomeJourney } from '../../helpers/journeys';
 import { testTenants } from '../../helpers/scoring';
 
@@ -51,17 +50,7 @@ function world() {
 }
 type World = ReturnType<typeof world>;
 
-let records = 0;
-const delivery = (e: CanonicalEvent, receivedAt = T0): QueueRecord => ({
-  id: `record-${++records}`,
-  body: JSON.stringify({
-    version: '0',
-    source: INGEST_SOURCE,
-    'detail-type': e.type,
-    time: new Date(receivedAt).toISOString().replace('.000Z', 'Z'),
-    detail: e,
-  }),
-});
+const delivery = (e: CanonicalEvent, receivedAt = T0) => busDelivery(e, receivedAt);
 
 const identify = (customerId: string, email: string) =>
   testEvent(tenantId, 'identify', customerId, T0 - MINUTE, { traits: { email } }, `identify-${customerId}`);

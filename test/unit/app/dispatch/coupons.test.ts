@@ -5,16 +5,10 @@ import { silentLog } from '../../../../functions/adapters/log';
 import { createPool, uploadCodes } from '../../../../functions/app/coupons';
 import { createFoldProfiles } from '../../../../functions/app/fold-profiles/run';
 import type { ActionMessage } from '../../../../functions/contracts/messages';
-import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
 import type { OutgoingMessage } from '../../../../functions/ports';
-import { INCENTIVES_SOURCE, INGEST_SOURCE } from '../../../../functions/routes';
-import { testEvent } from '../../../helpers/events';
+import { INCENTIVES_SOURCE } from '../../../../functions/routes';
+import { busDelivery, testEvent } from '../../../helpers/events';
 import { deliveryOf, dispatchWorld, T0, tenantId } from './world';
-
-const busDelivery = (event: CanonicalEvent) => ({
-  id: event.eventId,
-  body: JSON.stringify({ source: INGEST_SOURCE, time: new Date(T0).toISOString(), detail: event }),
-});
 
 const couponAction = (n: number): ActionMessage => ({
   key: `${tenantId}:cart:${n}`,
@@ -85,7 +79,7 @@ describe('coupon actions', () => {
       amount: { amount: 4500, currency: 'EUR' },
     });
     for (const event of [order, order, refund])
-      expect(await fold({ records: [busDelivery(event)] })).toEqual({ failedIds: [] });
+      expect(await fold({ records: [busDelivery(event, T0)] })).toEqual({ failedIds: [] });
     const told = w.bus.events.filter((e) => e.source === INCENTIVES_SOURCE);
     expect(told.map((e) => e.detailType)).toEqual(['coupon.redeemed', 'coupon.redeemed', 'coupon.voided']);
     expect(told[0]?.detail).toMatchObject({
