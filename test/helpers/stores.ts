@@ -1,7 +1,7 @@
 // Stores for tests: the DynamoDB adapter on dynalite (in memory or on disk) or on moto_server.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoStore, ensureTable } from '../../functions/adapters/aws/dynamodb';
-import type { Store } from '../../functions/ports';
+import type { Item, Key, Store } from '../../functions/ports';
 import { localDynamoClient, startDynalite } from '../../functions/runtime/dynalite';
 import { awsClientConfig, startMoto } from './moto';
 
@@ -34,5 +34,18 @@ export async function motoStore(): Promise<TestStore> {
       client.destroy();
       await moto.stop();
     },
+  };
+}
+
+/** Runs `before` once, just before the first put of the item with this key: a race staged between a read and a write. */
+export function beforeFirstPut(store: Store, key: Key, before: () => Promise<unknown>) {
+  const put = store.put.bind(store);
+  let armed = true;
+  store.put = async (item: Item, condition) => {
+    if (armed && item.pk === key.pk && item.sk === key.sk) {
+      armed = false;
+      await before();
+    }
+    return put(item, condition);
   };
 }

@@ -16,10 +16,10 @@ import type { QueueRecord } from '../../../functions/contracts/messages';
 import { customerJourneysKey, stateKey, versionKey } from '../../../functions/core/journeys/items';
 import { Journey } from '../../../functions/core/journeys/schema';
 import { customerPk } from '../../../functions/core/profiles/items';
-import type { Item, Store } from '../../../functions/ports';
 import { busDelivery, testEvent } from '../../helpers/events';
 import { welcomeJourney } from '../../helpers/journeys';
 import { testTenants } from '../../helpers/scoring';
+import { beforeFirstPut } from '../../helpers/stores';
 
 const T0 = Date.parse('2026-06-01T10:00:00Z');
 const MINUTE = 60_000;
@@ -58,19 +58,6 @@ type World = Awaited<ReturnType<typeof world>>;
 
 const login = (at: number, eventId = `login-${at}`) => testEvent(tenantId, 'login', 'ada', at, {}, eventId);
 const identify = (at: number) => testEvent(tenantId, 'identify', 'ada', at, { traits: { email: EMAIL } }, `id-${at}`);
-
-/** Runs `before` once, just before the first put of the item with this key. */
-function beforeFirstPut(store: Store, key: { pk: string; sk: string }, before: () => Promise<unknown>) {
-  const put = store.put.bind(store);
-  let armed = true;
-  store.put = async (item: Item, condition) => {
-    if (armed && item.pk === key.pk && item.sk === key.sk) {
-      armed = false;
-      await before();
-    }
-    return put(item, condition);
-  };
-}
 
 /** The actions asked for so far, taken off the queue. */
 async function drainActions(w: World): Promise<string[]> {

@@ -11,9 +11,10 @@ import { createPrivacy } from '../../../functions/app/privacy/run';
 import type { QueueRecord } from '../../../functions/contracts/messages';
 import { customerPk, profileKey } from '../../../functions/core/profiles/items';
 import { liveProfile } from '../../../functions/core/profiles/markers';
-import type { Item, Store } from '../../../functions/ports';
+import type { Store } from '../../../functions/ports';
 import { busDelivery, testEvent } from '../../helpers/events';
 import { testTenants } from '../../helpers/scoring';
+import { beforeFirstPut } from '../../helpers/stores';
 
 const T0 = Date.parse('2026-06-01T10:00:00Z');
 const MINUTE = 60_000;
@@ -45,19 +46,6 @@ const order = (customerId: string, at: number, id: string) =>
 
 const profileOf = async (store: Store, customerId: string) =>
   liveProfile(await store.get(profileKey(tenantId, customerId), { consistent: true }))?.profile;
-
-/** Runs `before` once, just before the first put of the item with this key. */
-function beforeFirstPut(store: Store, key: { pk: string; sk: string }, before: () => Promise<unknown>) {
-  const put = store.put.bind(store);
-  let armed = true;
-  store.put = async (item: Item, condition) => {
-    if (armed && item.pk === key.pk && item.sk === key.sk) {
-      armed = false;
-      await before();
-    }
-    return put(item, condition);
-  };
-}
 
 describe('erasure holds', () => {
   it('against an event received before the erasure and dated after it, delivered late', async () => {

@@ -5,7 +5,8 @@ import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmtpSender, type EmailMessage, messageIdFor } from '../../../../functions/adapters/channels/smtp';
 import { ManualClock } from '../../../../functions/adapters/clock';
-import { ProviderError } from '../../../../functions/ports';
+import type { ProviderError } from '../../../../functions/ports';
+import { providerFailure } from '../../../helpers/channels';
 
 const smtpError = (code: number, text: string): Error => Object.assign(new Error(text), { responseCode: code });
 
@@ -73,16 +74,6 @@ const email = (to: string, overrides: Partial<EmailMessage> = {}): EmailMessage 
   ...overrides,
 });
 
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ProviderError) return error;
-    throw error;
-  }
-  throw new Error('the send succeeded');
-}
-
 const header = (mail: ParsedMail, name: string): string | undefined =>
   mail.headerLines
     .find((line) => line.key === name)
@@ -131,7 +122,7 @@ describe('SMTP e-mail channel', () => {
   for (const [local, expected] of cases) {
     it(`classifies the server's ${local.replace(/\D/g, '')} reply (${local}) as ${expected}`, async () => {
       const before = delivered.length;
-      const error = await failure(sender().send(email(`${local}@example.com`)));
+      const error = await providerFailure(sender().send(email(`${local}@example.com`)));
       expect(error.failure).toBe(expected);
       expect(error.message).toContain(`SMTP ${local.replace(/\D/g, '')}`);
       expect(delivered.length).toBe(before);
@@ -139,12 +130,12 @@ describe('SMTP e-mail channel', () => {
   }
 
   it("is 'unknown' when the server took the message and never confirmed it", async () => {
-    const error = await failure(sender({ socketTimeoutMs: 250 }).send(email('hangdata@example.com')));
+    const error = await providerFailure(sender({ socketTimeoutMs: 250 }).send(email('hangdata@example.com')));
     expect(error.failure).toBe('unknown');
   });
 
   it("is 'transient' when the server stalls before DATA (nothing can have been delivered)", async () => {
-    const error = await failure(sender({ socketTimeoutMs: 250 }).send(email('hangrcpt@example.com')));
+    const error = await providerFailure(sender({ socketTimeoutMs: 250 }).send(email('hangrcpt@example.com')));
     expect(error.failure).toBe('transient');
   });
 
@@ -153,15 +144,18 @@ describe('SMTP e-mail channel', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const error = await failure(sender({ port: closedPort }).send(email('anna@example.com')));
+    const error = await providerFailure(sender({ port: closedPort }).send(email('anna@example.com')));
     expect(error.failure).toBe('transient');
   });
 
   it("is 'permanent' for an address or unsubscribe URL that cannot be used, before connecting", async () => {
-    expect((await failure(sender({ port: 1 }).send(email('not an address')))).failure).toBe('permanent');
+    expect((await providerFailure(sender({ port: 1 }).send(email('not an address')))).failure).toBe('permanent');
     expect(
-      (await failure(sender({ port: 1 }).send(email('anna@example.com', { unsubscribeUrl: 'javascript:alert(1)' }))))
-        .failure,
+      (
+        await providerFailure(
+          sender({ port: 1 }).send(email('anna@example.com', { unsubscribeUrl: 'javascript:alert(1)' })),
+        )
+      ).failure,
     ).toBe('permanent');
   });
 });

@@ -13,7 +13,8 @@ import {
   type WebhookSenderOptions,
 } from '../../../../functions/adapters/channels/webhook';
 import { ManualClock } from '../../../../functions/adapters/clock';
-import { ProviderError } from '../../../../functions/ports';
+import type { ProviderError } from '../../../../functions/ports';
+import { providerFailure } from '../../../helpers/channels';
 import { HOOKS_TEST_CERT, HOOKS_TEST_KEY } from './tls-fixture';
 
 const newSecret = (): string => `whsec_${randomBytes(24).toString('base64')}`;
@@ -83,16 +84,6 @@ function message(overrides: Partial<WebhookMessage> = {}): WebhookMessage {
 const local = (options: Partial<WebhookSenderOptions> = {}) =>
   createWebhookSender({ clock: clockNow(), allowLoopbackHttp: true, timeoutMs: 2_000, ...options });
 
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ProviderError) return error;
-    throw error;
-  }
-  throw new Error('the send succeeded');
-}
-
 const lastReceived = (): Received => received[received.length - 1]!;
 
 describe('webhook-out signatures (Standard Webhooks v1)', () => {
@@ -153,7 +144,7 @@ describe('webhook-out signatures (Standard Webhooks v1)', () => {
   it('refuses a secret that is not whsec_ + base64, and a webhook with none, before sending', async () => {
     const before = received.length;
     for (const secrets of [['not-a-secret'], ['whsec_'], ['whsec_!!!!'], []]) {
-      const error = await failure(local().send(message({ secrets })));
+      const error = await providerFailure(local().send(message({ secrets })));
       expect(error.failure).toBe('permanent');
     }
     expect(received.length).toBe(before);
@@ -191,7 +182,7 @@ describe('webhook-out answers', () => {
       if (expected === 'ok') {
         expect((await sending).provider).toBe('webhook');
       } else {
-        const error = await failure(sending);
+        const error = await providerFailure(sending);
         expect(error.failure).toBe(expected);
         expect(error.message).not.toContain(path);
         if (retryAfter === 'date') {
@@ -217,14 +208,14 @@ describe('webhook-out answers', () => {
 
   it("is 'unknown' when the receiver read the request and never answered within the timeout", async () => {
     behaviours.set('/hang', () => {});
-    const error = await failure(local({ timeoutMs: 150 }).send(message({ url: `${base}/hang` })));
+    const error = await providerFailure(local({ timeoutMs: 150 }).send(message({ url: `${base}/hang` })));
     expect(error.failure).toBe('unknown');
     expect(error.message).toContain('after the request was sent');
   });
 
   it("is 'unknown' when the receiver drops the connection after reading the request", async () => {
     behaviours.set('/drop', (response) => response.socket?.destroy());
-    const error = await failure(local().send(message({ url: `${base}/drop` })));
+    const error = await providerFailure(local().send(message({ url: `${base}/drop` })));
     expect(error.failure).toBe('unknown');
   });
 
@@ -233,7 +224,7 @@ describe('webhook-out answers', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const error = await failure(local().send(message({ url: `http://127.0.0.1:${closedPort}/hook` })));
+    const error = await providerFailure(local().send(message({ url: `http://127.0.0.1:${closedPort}/hook` })));
     expect(error.failure).toBe('transient');
     expect(error.message).toContain('ECONNREFUSED');
   });
@@ -241,13 +232,16 @@ describe('webhook-out answers', () => {
   it("is 'transient' when the name cannot be resolved in time, or at all", async () => {
     const never: Resolve = () => new Promise(() => {});
     expect(
-      (await failure(local({ resolve: never, timeoutMs: 100 }).send(message({ url: 'https://slow.example/h' }))))
-        .failure,
+      (
+        await providerFailure(
+          local({ resolve: never, timeoutMs: 100 }).send(message({ url: 'https://slow.example/h' })),
+        )
+      ).failure,
     ).toBe('transient');
     const nxdomain: Resolve = () => Promise.reject(Object.assign(new Error('not found'), { code: 'ENOTFOUND' }));
-    expect((await failure(local({ resolve: nxdomain }).send(message({ url: 'https://gone.example/h' })))).failure).toBe(
-      'transient',
-    );
+    expect(
+      (await providerFailure(local({ resolve: nxdomain }).send(message({ url: 'https://gone.example/h' })))).failure,
+    ).toBe('transient');
   });
 });
 
@@ -284,7 +278,7 @@ describe('webhook-out SSRF guard', () => {
   for (const url of refusedUrls) {
     it(`refuses ${url} as permanent, without a request`, async () => {
       const before = received.length;
-      const error = await failure(strict(resolvesTo('93.184.216.34')).send(message({ url })));
+      const error = await providerFailure(strict(resolvesTo('93.184.216.34')).send(message({ url })));
       expect(error.failure).toBe('permanent');
       expect(error.message).toMatch(/refused/);
       expect(error.message).not.toContain('meta-data');
@@ -294,7 +288,7 @@ describe('webhook-out SSRF guard', () => {
 
   it('refuses a host name that resolves to a private address, or to any private one among public ones', async () => {
     for (const resolve of [resolvesTo('10.1.2.3'), resolvesTo('93.184.216.34', '192.168.0.7'), resolvesTo('fd12::1')]) {
-      const error = await failure(strict(resolve).send(message({ url: 'https://hooks.example.com/x' })));
+      const error = await providerFailure(strict(resolve).send(message({ url: 'https://hooks.example.com/x' })));
       expect(error.failure).toBe('permanent');
       expect(error.message).toContain('hooks.example.com →');
     }
@@ -302,12 +296,15 @@ describe('webhook-out SSRF guard', () => {
 
   it('refuses plain http, even to a public address, and loopback unless allowLoopbackHttp', async () => {
     expect(
-      (await failure(strict(resolvesTo('93.184.216.34')).send(message({ url: 'http://example.com/' })))).message,
+      (await providerFailure(strict(resolvesTo('93.184.216.34')).send(message({ url: 'http://example.com/' }))))
+        .message,
     ).toContain('not https');
     const allowed = local({ resolve: resolvesTo('93.184.216.34') });
-    expect((await failure(allowed.send(message({ url: 'http://example.com/' })))).message).toContain('not https');
-    expect((await failure(strict().send(message({ url: `${base}/hook` })))).failure).toBe('permanent');
-    expect((await failure(allowed.send(message({ url: 'http://10.0.0.1/hook' })))).failure).toBe('permanent');
+    expect((await providerFailure(allowed.send(message({ url: 'http://example.com/' })))).message).toContain(
+      'not https',
+    );
+    expect((await providerFailure(strict().send(message({ url: `${base}/hook` })))).failure).toBe('permanent');
+    expect((await providerFailure(allowed.send(message({ url: 'http://10.0.0.1/hook' })))).failure).toBe('permanent');
   });
 
   it('connects to the address it checked, never resolving the name again (no DNS rebinding)', async () => {
@@ -388,10 +385,10 @@ describe('webhook-out over https', () => {
     await expect(sender.send(message({ url: `https://hooks.test:${tlsPort}/x` }))).resolves.toMatchObject({
       provider: 'webhook',
     });
-    const wrongName = await failure(sender.send(message({ url: `https://other.test:${tlsPort}/x` })));
+    const wrongName = await providerFailure(sender.send(message({ url: `https://other.test:${tlsPort}/x` })));
     expect(wrongName).toMatchObject({ failure: 'transient' });
     expect(wrongName.message).toContain('ERR_TLS_CERT_ALTNAME_INVALID');
-    const untrusted = await failure(
+    const untrusted = await providerFailure(
       local({ resolve: toLoopback }).send(message({ url: `https://hooks.test:${tlsPort}/x` })),
     );
     expect(untrusted.failure).toBe('transient');
