@@ -30,6 +30,7 @@ import type { DataKeys } from '../../ports';
 import { INGEST_SOURCE, type QueueName } from '../../routes';
 import { carryOut, type OutboxEntry } from '../common/carry-out';
 import type { AppPorts } from '../common/ports';
+import { readTogether } from '../common/read-together';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { outboxOf, settleOutbox, writeVersioned } from '../common/versioned-write';
 import { openRecords } from '../fold-profiles/deliveries';
@@ -151,21 +152,29 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
     const key = customerJourneysKey(tenantId, customerId);
     // The decision that creates the item, and the tombstone it read: what an erasure may have missed.
     let creation: { erasedAt: string | undefined } | undefined;
+    // The state, the profile and the tombstone in one request; a decision made again reads them anew.
+    const [first, firstProfile, firstTombstone] = await readTogether(store, [
+      key,
+      profileKey(tenantId, customerId),
+      tombstoneKey(tenantId, customerId),
+    ]);
     const { result, item, written } = await writeVersioned<{ refusals: Refusal[]; failures: JourneyFailure[] }>(store, {
       key,
+      first,
       metrics: deps.metrics,
-      async decide(current) {
+      async decide(current, attempt) {
         creation = undefined;
         const stored = fromCustomerJourneysItem(current);
         // A customer in no journey, with events that start none: nothing more to read.
         if (!stored && !work.inputs.some((i) => i.kind === 'timer' || catalog.mayStart(i.event.type)))
           return { result: { refusals: [], failures: [] } };
-        const profileItem = await store.get(profileKey(tenantId, customerId));
+        const profileItem = attempt === 1 ? firstProfile : await store.get(profileKey(tenantId, customerId));
         const storedProfile = liveProfile(profileItem);
         let inputs = work.inputs;
         if (!current) {
           // The state is created: only what an erasure of the customer did not erase may start it.
-          const erasedAt = await erasedAtNow(tenantId, customerId);
+          const erasedAt =
+            attempt === 1 ? firstTombstone && erasedAtOf(firstTombstone) : await erasedAtNow(tenantId, customerId);
           creation = { erasedAt };
           inputs = afterErasure(work.inputs, erasedAt, clock.now());
         }
@@ -275,9 +284,11 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
           catalog = catalogOf(work.tenantId);
           catalogsRead.set(work.tenantId, catalog);
         }
-        // A tenant without journeys costs one read of its catalog revision a batch, nothing per customer.
+        // A tenant without journeys costs one read of its catalog revision a batch, nothing per customer;
+        // so do events no journey reacts to.
         const journeys = await catalog;
-        if (journeys.all().length > 0) await runCustomer(work, journeys, refused);
+        const reacts = work.inputs.some((i) => i.kind === 'timer' || journeys.reactsTo(i.event.type));
+        if (reacts && journeys.all().length > 0) await runCustomer(work, journeys, refused);
       } catch (e) {
         log.warn('journey step failed; its messages will be delivered again', {
           tenantId: work.tenantId,

@@ -142,10 +142,10 @@ export function createGuard(deps: { store: Store; clock: Clock }) {
     const settings = await settingsOf(input);
     const timeZone = customerTimeZone(profile.timezone?.v, tenant.timezone);
     const logKey = capsLogKey(message.tenantId, message.customerId);
-    const sendLog = logOf(await store.get(logKey, { consistent: true }));
-    const scope = { kind: 'journey' as const, id: message.journeyId };
+    const sendLog = logOf(input.capsLog);
+    const scope = message.journeyId === undefined ? undefined : { kind: 'journey' as const, id: message.journeyId };
     const budget = budgetOf(settings, scope);
-    const counters = budget ? budgetCounters(scope, budget, now, tenant.timezone) : [];
+    const counters = scope && budget ? budgetCounters(scope, budget, now, tenant.timezone) : [];
     const outcome = evaluateGuardrails({
       settings,
       tenantTimeZone: tenant.timezone,
@@ -200,6 +200,7 @@ export function createGuard(deps: { store: Store; clock: Clock }) {
         // Decided again on the log as it is now: a concurrent send may have taken the last slot.
         const { result: refused } = await writeVersioned(store, {
           key: logKey,
+          first: input.capsLog,
           decide(current) {
             const log = logOf(current);
             const cap = capDecision({

@@ -46,22 +46,41 @@ export function outcomeCounters(record: SendRecord): Record<string, number> {
 }
 
 /**
- * Puts the outcome of an ended record on the bus and counts it, then marks it published (a write
- * on its version). A crash in between publishes again: consumers know the outcome by its key.
+ * Puts the outcomes of ended records on the bus together, adds them to their journeys' counters
+ * (one increment a journey), then marks each record published (a write on its version). A crash
+ * in between publishes again: consumers know an outcome by its key.
  */
-export async function publishOutcome(ports: { store: Store; bus: Bus }, record: SendRecord): Promise<void> {
-  if (record.published !== false || record.state === 'unknown') return;
-  await ports.bus.put([outcomeEvent(record)]);
-  if (record.journeyId)
-    await ports.store.increment(statsKey(record.tenantId, record.journeyId), outcomeCounters(record));
-  try {
-    await ports.store.put({ ...record, version: record.version + 1, published: true } as Item, {
-      ifVersion: record.version,
-    });
-  } catch (e) {
-    if (!(e instanceof ConditionFailedError)) throw e;
+export async function publishOutcomes(ports: { store: Store; bus: Bus }, records: readonly SendRecord[]) {
+  const due = records.filter((r) => r.published === false && r.state !== 'unknown');
+  if (due.length === 0) return;
+  await ports.bus.put(due.map(outcomeEvent));
+  const byJourney = new Map<string, { tenantId: string; journeyId: string; counters: Record<string, number> }>();
+  for (const record of due) {
+    if (!record.journeyId) continue;
+    const id = `${record.tenantId}\u0000${record.journeyId}`;
+    const sum = byJourney.get(id) ?? { tenantId: record.tenantId, journeyId: record.journeyId, counters: {} };
+    for (const [name, n] of Object.entries(outcomeCounters(record))) sum.counters[name] = (sum.counters[name] ?? 0) + n;
+    byJourney.set(id, sum);
   }
+  await Promise.all(
+    [...byJourney.values()].map((j) => ports.store.increment(statsKey(j.tenantId, j.journeyId), j.counters)),
+  );
+  await Promise.all(
+    due.map(async (record) => {
+      try {
+        await ports.store.put({ ...record, version: record.version + 1, published: true } as Item, {
+          ifVersion: record.version,
+        });
+      } catch (e) {
+        if (!(e instanceof ConditionFailedError)) throw e;
+      }
+    }),
+  );
 }
+
+/** The outcome of one ended record (see publishOutcomes). */
+export const publishOutcome = (ports: { store: Store; bus: Bus }, record: SendRecord) =>
+  publishOutcomes(ports, [record]);
 
 /** The sends and skips of a customer, latest first: their timeline. */
 export async function customerSends(store: Store, tenantId: string, customerId: string): Promise<SendRecord[]> {

@@ -6,6 +6,7 @@ import { forEachConcurrently } from '../../concurrently';
 import { ActionMessage, type BatchResult, parseBody, type QueueRecord } from '../../contracts/messages';
 import { PROVIDER_RETRY_SCHEDULE, retryDelay, WEBHOOK_RETRY_SCHEDULE } from '../../core/channels/retry-schedule';
 import type { TenantRecord } from '../../core/config/tenants';
+import { capsLogKey } from '../../core/dispatch/guard-items';
 import { addressOf, channelOf, type MessageChannel, type RenderedParts } from '../../core/dispatch/outgoing';
 import {
   claimSend,
@@ -21,6 +22,7 @@ import {
   toSent,
   toSkipped,
 } from '../../core/dispatch/send-record';
+import { isTestRecipient } from '../../core/dispatch/settings';
 import type { MessageCoupon } from '../../core/incentives/coupon-pool';
 import { profileKey } from '../../core/profiles/items';
 import { liveProfile } from '../../core/profiles/markers';
@@ -34,14 +36,18 @@ import {
   type SendReceipt,
 } from '../../ports';
 import type { AppPorts } from '../common/ports';
+import { readTogether } from '../common/read-together';
 import { writeVersioned } from '../common/versioned-write';
 import { park } from '../quarantine/run';
 import { ACTIONS_QUEUE } from './dead-letters';
-import { publishOutcome } from './outcomes';
+import { publishOutcome, publishOutcomes } from './outcomes';
 
 /** How long a worker holds an action: well inside the queue's visibility timeout (180 s). */
 export const LEASE_MS = 60_000;
 const ACTIONS_IN_PARALLEL = 16;
+
+/** Takes a record just written in a terminal state, for its outcome to be published. */
+type Ended = (record: SendRecord) => void;
 
 /** What the guardrails decided for one action (functions/core/guardrails, with the state they read). */
 export type GuardVerdict =
@@ -61,6 +67,8 @@ export type GuardSkip = { reason: SkipReason; rule: string; nextEligibleAt?: num
 export type GuardInput = {
   message: ActionMessage;
   profile: Profile;
+  /** The customer's cap log as read with the profile (undefined: none yet). */
+  capsLog: Item | undefined;
   channel: MessageChannel;
   tenant: TenantRecord;
   now: number;
@@ -115,9 +123,10 @@ export function createDispatch(deps: DispatchDeps) {
     }
   }
 
-  async function end(record: SendRecord) {
+  /** Writes the terminal state; its outcome goes on the bus with the others of the batch (`ended`). */
+  async function end(record: SendRecord, ended: Ended) {
     if (!(await save(record))) return;
-    await publishOutcome(deps, record);
+    ended(record);
     deps.metrics?.count(record.state === 'sent' ? 'MessagesSent' : 'MessagesSkipped', 1, {
       ...(record.reason ? { reason: record.reason } : {}),
     });
@@ -175,7 +184,13 @@ export function createDispatch(deps: DispatchDeps) {
   }
 
   /** The provider call, from a record written as `sending`; every way out writes the record's next state. */
-  async function send(record: SendRecord, message: OutgoingMessage, body: string, release: () => Promise<void>) {
+  async function send(
+    record: SendRecord,
+    message: OutgoingMessage,
+    body: string,
+    release: () => Promise<void>,
+    ended: Ended,
+  ) {
     let receipt: SendReceipt;
     try {
       receipt = await deps.channels.send(message);
@@ -212,13 +227,13 @@ export function createDispatch(deps: DispatchDeps) {
       }
       const reason = `${failure}: ${(e as Error).message}`.slice(0, 500);
       await park(deps, { tenantId: record.tenantId, queue: ACTIONS_QUEUE, body, reason });
-      await end(toFailed(record, clock.now(), reason));
+      await end(toFailed(record, clock.now(), reason), ended);
       return;
     }
-    await end(toSent(record, clock.now(), receipt));
+    await end(toSent(record, clock.now(), receipt), ended);
   }
 
-  async function dispatchOne(record: QueueRecord): Promise<'done' | 'retry'> {
+  async function dispatchOne(record: QueueRecord, ended: Ended): Promise<'done' | 'retry'> {
     const parsed = parseBody(ActionMessage, record.body);
     if (!parsed.ok) {
       log.error('undecodable action', { recordId: record.id, reason: parsed.reason });
@@ -235,8 +250,10 @@ export function createDispatch(deps: DispatchDeps) {
       ...(channel ? { channel } : {}),
     };
     const key = sendRecordKey(message.tenantId, message.customerId, message.key);
+    // Most actions come once: their record is written without a read (a conflict reads it).
     const { result: claim } = await writeVersioned(store, {
       key,
+      first: undefined,
       metrics: deps.metrics,
       decide(current) {
         const claimed = claimSend(current && SendRecordItem.parse(current), origin, clock.now(), LEASE_MS);
@@ -260,12 +277,14 @@ export function createDispatch(deps: DispatchDeps) {
     let held = claim.record;
     const now = clock.now();
     const skip = (s: GuardSkip, decisions: SendDecision[] = []) =>
-      end({ ...toSkipped(held, clock.now(), s), decisions: [...held.decisions, ...decisions] });
+      end({ ...toSkipped(held, clock.now(), s), decisions: [...held.decisions, ...decisions] }, ended);
 
     const tenant = await deps.tenants.byId(message.tenantId);
-    const profile = liveProfile(
-      await store.get(profileKey(message.tenantId, message.customerId), { consistent: true }),
-    )?.profile;
+    const [profileItem, capsLog] = await readTogether(store, [
+      profileKey(message.tenantId, message.customerId),
+      capsLogKey(message.tenantId, message.customerId),
+    ]);
+    const profile = liveProfile(profileItem)?.profile;
     if (!tenant || !profile) {
       await skip({ reason: 'consent', rule: tenant ? 'no_profile' : 'unknown_tenant' });
       return 'done';
@@ -274,12 +293,14 @@ export function createDispatch(deps: DispatchDeps) {
       await skip({ reason: 'provider', rule: `no_dispatcher_for_${message.action.kind}` });
       return 'done';
     }
-    const to = addressOf(profile, message.action);
+    const { testTo } = message;
+    const to =
+      testTo === undefined ? addressOf(profile, message.action) : isTestRecipient(tenant.dispatch, testTo) && testTo;
     if (!to) {
-      await skip({ reason: 'provider', rule: `no_${channel}_address` });
+      await skip({ reason: 'provider', rule: testTo === undefined ? `no_${channel}_address` : 'not_a_test_recipient' });
       return 'done';
     }
-    const verdict = await deps.guard({ message, profile, channel, tenant, now });
+    const verdict = await deps.guard({ message, profile, capsLog, channel, tenant, now });
     if (verdict.kind === 'skip') {
       await skip(verdict, verdict.decisions);
       return 'done';
@@ -332,15 +353,17 @@ export function createDispatch(deps: DispatchDeps) {
       await reserved.release();
       return 'retry';
     }
-    await send(sending, outgoing(message, tenant, channel, to, parts), record.body, reserved.release);
+    await send(sending, outgoing(message, tenant, channel, to, parts), record.body, reserved.release, ended);
     return 'done';
   }
 
   return async function run(command: { records: readonly QueueRecord[] }): Promise<BatchResult> {
     const failedIds: string[] = [];
+    const ended: { id: string; record: SendRecord }[] = [];
     await forEachConcurrently(command.records, ACTIONS_IN_PARALLEL, async (record) => {
       try {
-        if ((await dispatchOne(record)) === 'retry') failedIds.push(record.id);
+        const outcome = await dispatchOne(record, (r) => ended.push({ id: record.id, record: r }));
+        if (outcome === 'retry') failedIds.push(record.id);
       } catch (e) {
         log.warn('an action could not be dispatched; it will be delivered again', {
           recordId: record.id,
@@ -349,6 +372,18 @@ export function createDispatch(deps: DispatchDeps) {
         failedIds.push(record.id);
       }
     });
+    try {
+      await publishOutcomes(
+        deps,
+        ended.map((e) => e.record),
+      );
+    } catch (e) {
+      // Their records stay unpublished: a copy delivered after their lease publishes them.
+      log.warn('outcomes could not be published; their actions will be delivered again', {
+        reason: (e as Error).message,
+      });
+      failedIds.push(...ended.map((e) => e.id));
+    }
     return { failedIds };
   };
 }

@@ -173,7 +173,10 @@ export async function createTemplateVersion(
 export type TemplateRef = { tenantId: string; templateId: string; version?: number };
 
 /** A version of a template (the latest when none is given), or undefined when there is none. */
-export async function getTemplate(deps: Pick<TemplatesDeps, 'store'>, ref: TemplateRef): Promise<Template | undefined> {
+export async function getTemplate(
+  deps: { store: Pick<Store, 'get'> },
+  ref: TemplateRef,
+): Promise<Template | undefined> {
   if (!TEMPLATE_ID.test(ref.templateId)) return undefined;
   let version = ref.version;
   if (version === undefined) {
@@ -204,7 +207,7 @@ export type RenderCommand = TemplateRef & {
  * template, the version or its parts for the channel do not exist, else the render's error.
  */
 export async function renderTemplate(
-  deps: Pick<TemplatesDeps, 'store' | 'renderer'>,
+  deps: { store: Pick<Store, 'get'>; renderer: TemplateRenderer },
   command: RenderCommand,
 ): Promise<{ template: { id: string; version: number }; rendered: RenderedTemplate }> {
   const template = await getTemplate(deps, command);

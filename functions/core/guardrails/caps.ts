@@ -60,7 +60,7 @@ export const capRuleName = (rule: CapRule): string =>
 
 /** What the caps say: allowed (with why), or refused by a rule until `nextEligibleAt` (epoch ms). */
 export type CapDecision =
-  | { allowed: true; rule: 'within_caps' | 'transactional_exempt' | 'already_reserved' }
+  | { allowed: true; rule: 'within_caps' | 'uncapped' | 'transactional_exempt' | 'already_reserved' }
   | { allowed: false; rule: CapRule; ruleName: string; nextEligibleAt: number };
 
 /** What a cap decision is asked about. */
@@ -108,11 +108,15 @@ export function capDecision(q: CapQuestion): CapDecision {
   if (q.purpose === 'transactional') return { allowed: true, rule: 'transactional_exempt' };
   if (q.log.some((e) => e.key === q.key)) return { allowed: true, rule: 'already_reserved' };
   let worst: { rule: CapRule; at: number } | undefined;
+  let capped = false;
   for (const rule of q.rules) {
     if (rule.channel !== 'any' && rule.channel !== q.channel) continue;
+    capped = true;
     const at = capEligibleAt(rule, q.log, q.now, q.timeZone);
     if (at > q.now && (worst === undefined || at > worst.at)) worst = { rule, at };
   }
+  // No rule counts this channel: nothing to log either (pruneLog would drop the entry).
+  if (!capped) return { allowed: true, rule: 'uncapped' };
   if (!worst) return { allowed: true, rule: 'within_caps' };
   return { allowed: false, rule: worst.rule, ruleName: capRuleName(worst.rule), nextEligibleAt: worst.at };
 }

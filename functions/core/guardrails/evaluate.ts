@@ -149,7 +149,7 @@ export function evaluateGuardrails(input: GuardrailInput): GuardrailOutcome {
   if (!budget.allowed) return skip('budget', 'budget', budget.rule, budget.nextEligibleAt);
   pass('budget', budget.rule);
 
-  const reserve = marketing && cap.rule !== 'already_reserved';
+  const reserve = marketing && cap.rule === 'within_caps';
   return {
     kind: 'send',
     decisions,

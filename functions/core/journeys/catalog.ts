@@ -27,12 +27,26 @@ export type JourneyCatalog = {
   dated(): readonly Journey[];
   /** Whether an event of this type may start a journey (or look up a date for one). */
   mayStart(eventType: string): boolean;
+  /**
+   * Whether an event of this type can change anything for a customer: start a journey, look up a
+   * date, or reach an instance of any version (a goal, an exit criterion, an awaited event).
+   */
+  reactsTo(eventType: string): boolean;
   /** Why a stored version of a journey cannot run (it was refused when the catalog was read), if it was. */
   refused(journeyId: string, version: number): string | undefined;
 };
 
 /** A stored version that does not decode or validate: it runs for no one, and its customers are parked. */
 export type RefusedVersion = { journeyId: string; version: number; reason: string };
+
+/** The event types an instance of the journey reacts to once in it. */
+function eventsInFlight(journey: Journey): string[] {
+  return [
+    ...journey.goals.map((g) => g.event),
+    ...journey.exitWhen.map((c) => c.event),
+    ...Object.values(journey.activities).flatMap((a) => (a.type === 'wait_for_event' ? [a.event] : [])),
+  ];
+}
 
 /** The event type that starts a journey of each entry kind. */
 export function entryEventType(journey: Journey): string {
@@ -120,6 +134,7 @@ export function createCatalog(journeys: readonly Journey[], refused: readonly Re
     index.add(journey);
     byEntry.set(type, index);
   }
+  const reacting = new Set([...byEntry.keys(), ...journeys.flatMap(eventsInFlight)]);
   const none: readonly Journey[] = [];
   const dated = [...current.values()].filter((j) => j.status === 'live' && j.entry.type === 'date' && !startsNone(j));
   return {
@@ -132,6 +147,7 @@ export function createCatalog(journeys: readonly Journey[], refused: readonly Re
     all: () => [...current.values()],
     dated: () => dated,
     mayStart: (eventType) => byEntry.has(eventType) || dated.length > 0,
+    reactsTo: (eventType) => reacting.has(eventType) || dated.length > 0,
     refused: (journeyId, version) => reasons.get(`${version}#${journeyId}`),
   };
 }

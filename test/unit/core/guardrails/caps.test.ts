@@ -120,6 +120,18 @@ describe('frequency caps', () => {
     expect(capDecision({ ...base, key: 'new', purpose: 'marketing' }).allowed).toBe(false);
   });
 
+  it('a channel no rule counts is uncapped: nothing is reserved for it', () => {
+    const now = at('2026-05-04T10:00:00Z');
+    const base = { log: [], key: 'new', purpose: 'marketing' as const, now, timeZone: BERLIN };
+    expect(capDecision({ ...base, rules: [pushDaily(1)], channel: 'email' })).toEqual({
+      allowed: true,
+      rule: 'uncapped',
+    });
+    expect(capDecision({ ...base, rules: [pushDaily(1)], channel: 'push' }).rule).toBe('within_caps');
+    const any: CapRule = { channel: 'any', limit: 3, days: 7, semantics: 'rolling' };
+    expect(capDecision({ ...base, rules: [any], channel: 'email' }).rule).toBe('within_caps');
+  });
+
   it('reserve is idempotent per key, release gives the slot back, prune drops what no window holds', () => {
     const entry = { key: 'x', channel: 'push' as const, at: at('2026-05-04T08:00:00Z') };
     const once = reserveCap([], entry);

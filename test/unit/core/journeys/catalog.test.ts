@@ -47,6 +47,31 @@ describe('the journey catalog', () => {
     expect(catalog.entering('order_placed', {})).toEqual([]);
   });
 
+  it('reacts to the events that start a journey or reach its instances, and to none other', () => {
+    const goals = journey(
+      'goals',
+      { type: 'event', event: 'checkout_started' },
+      {
+        goals: [{ event: 'order_placed', attributionWindow: '7d' }],
+        exitWhen: [{ event: 'refund' }],
+        startActivity: 'wait',
+        activities: {
+          wait: { type: 'wait_for_event', event: 'login', timeout: '1d', next: 'send', timeoutNext: 'send' },
+          send: { type: 'action', action: { kind: 'email', template: 't' } },
+        },
+      },
+    );
+    const reacting = createCatalog([goals]);
+    for (const type of ['checkout_started', 'order_placed', 'refund', 'login'])
+      expect(reacting.reactsTo(type)).toBe(true);
+    expect(reacting.reactsTo('product_viewed')).toBe(false);
+    expect(reacting.reactsTo('lifecycle.stage_changed')).toBe(false);
+    // A draft's instances may still run on an older version: every version counts.
+    expect(createCatalog([{ ...goals, status: 'paused' }]).reactsTo('order_placed')).toBe(true);
+    const birthday = journey('birthday', { type: 'date', date: 'profile.traits.birthday' });
+    expect(createCatalog([birthday]).reactsTo('product_viewed')).toBe(true);
+  });
+
   it('runs instances on the version they entered, with the journey’s current status', () => {
     const v2 = { ...vip, version: 2, name: 'vip v2', status: 'paused' as const };
     const versions = createCatalog([vip, v2]);
