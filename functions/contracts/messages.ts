@@ -24,11 +24,14 @@ export const ActionMessage = z.object({
   key: id,
   tenantId: id,
   customerId: id,
-  journeyId: id,
+  /** The journey that decided it; none for a template's test send. */
+  journeyId: id.optional(),
   version: z.int().min(1),
   instanceId: z.string(),
   activity: id,
   action: Action,
+  /** A template's test send goes to this address, one of the tenant's test recipients, not the customer's own. */
+  testTo: z.string().min(1).max(2048).optional(),
   quietTime: QuietTime.optional(),
   /** Marketing (the default) needs an opt-in and keeps to caps, quiet hours and the control group. */
   purpose: z.enum(['marketing', 'transactional']).optional(),

@@ -159,17 +159,19 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
     const parsed = parseBody(ActionMessage, body);
     if (!parsed.ok) throw new Error(`an action the backtest cannot read: ${parsed.reason}`);
     const action = parsed.value;
+    const { journeyId } = action;
+    if (journeyId === undefined) throw new Error(`action ${action.key} names no journey`);
     const kind = action.action.kind;
     sends.push({
       at: new Date(clock.now()).toISOString(),
-      journeyId: action.journeyId,
+      journeyId,
       customerId: action.customerId,
       activity: action.activity,
       kind,
       key: action.key.slice(tenantId.length + 1),
     });
-    const ofJourney = actionsOf.get(action.journeyId) ?? { actions: {}, coupons: {} };
-    actionsOf.set(action.journeyId, ofJourney);
+    const ofJourney = actionsOf.get(journeyId) ?? { actions: {}, coupons: {} };
+    actionsOf.set(journeyId, ofJourney);
     bump(ofJourney.actions, kind);
     bump(actions, kind);
     if (action.action.kind === 'coupon') {

@@ -4,6 +4,8 @@
  * admin key: requests parsed, answers and refusals (`{error, message, path}`, every problem of a
  * template by JSON path) as the HTTP API documents them (functions/contracts/openapi.ts).
  */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { type Answer, answer, parseJsonBody, reject } from '../../contracts/answers';
 import {
   MAX_TEMPLATE_BODY_BYTES,
@@ -17,6 +19,7 @@ import { profileKey } from '../../core/profiles/items';
 import { liveProfile } from '../../core/profiles/markers';
 import { sampleProfile } from '../../core/templates/sample';
 import { TEMPLATE_ID, type TemplateContext, type TemplateProfile, templateProfile } from '../../core/templates/schema';
+import type { Queue } from '../../ports';
 import {
   createTemplateVersion,
   getTemplate,
@@ -25,6 +28,14 @@ import {
   type TemplateProblem,
   type TemplatesDeps,
 } from './run';
+import { sendTemplateTest } from './test-send';
+
+/** POST /v1/templates/{templateId}/test: for whom it renders, on which channel, to which test recipient. */
+const TemplateTestSendRequest = z.strictObject({
+  customerId: z.string().min(1).max(128),
+  channel: z.enum(['email', 'sms', 'push']),
+  to: z.string().min(1).max(2048),
+});
 
 /** A request on the tenant's templates: the template in the path, the version in the query, the body. */
 export type TemplateRequest = {
@@ -79,7 +90,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function templateRoutes(
-  deps: Pick<TemplatesDeps, 'store' | 'clock'> & { renderer?: TemplatesDeps['renderer'] },
+  deps: Pick<TemplatesDeps, 'store' | 'clock'> & { renderer?: TemplatesDeps['renderer']; queue?: Queue },
 ) {
   const { renderer } = deps;
 
@@ -196,6 +207,46 @@ export function templateRoutes(
           : notFound(templateId);
       }
       return answer(200, { template: result.template, customerId: profile.customerId, channels: result.channels });
+    },
+
+    /**
+     * POST /v1/templates/{templateId}/test: the template rendered for a stored customer and sent
+     * through the dispatcher to one of the tenant's test recipients (`dispatch.testRecipients`).
+     * Answers 202 with the send's key; its outcome shows in the customer's timeline.
+     */
+    async test(request: TemplateRequest): Promise<Answer> {
+      const templateId = request.templateId ?? '';
+      const body = jsonBody(request);
+      if (!body.ok) return body.answer;
+      const parsed = TemplateTestSendRequest.safeParse(body.value);
+      if (!parsed.success) {
+        const problems = issuesOf(parsed.error.issues);
+        const first = problems[0] as { path: string; message: string };
+        return reject(400, 'invalid_request', `${first.path}: ${first.message}`, first.path, { problems });
+      }
+      if (!TEMPLATE_ID.test(templateId)) return notFound(templateId);
+      if (!deps.queue) return reject(503, 'unavailable', 'test sends cannot be queued here', null);
+      const { customerId, channel, to } = parsed.data;
+      const sent = await sendTemplateTest(
+        { store: deps.store, queue: deps.queue },
+        { tenant: request.tenant, templateId, channel, customerId, to, sendId: randomUUID() },
+      );
+      if (sent.ok) return answer(202, { key: sent.key, timeline: `/v1/customers/${customerId}/timeline` });
+      switch (sent.reason) {
+        case 'not_a_test_recipient':
+          return reject(
+            400,
+            'not_a_test_recipient',
+            "test sends go only to the addresses listed in the tenant's dispatch.testRecipients",
+            '$.to',
+          );
+        case 'no_template':
+          return notFound(templateId);
+        case 'no_channel':
+          return reject(400, 'invalid_request', `template "${templateId}" has no ${channel} parts`, '$.channel');
+        case 'no_customer':
+          return reject(404, 'not_found', `no profile for customer ${customerId}`, '$.customerId');
+      }
     },
   };
 }

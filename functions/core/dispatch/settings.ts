@@ -20,6 +20,12 @@ export const DispatchSettings = z.strictObject({
   rateLimits: z.partialRecord(z.enum(CHANNELS), RateLimit).optional(),
   /** The From of e-mail: a verified SES identity in AWS. */
   emailFrom: z.string().min(3).max(320).optional(),
+  /** Where a template's test send may go: the team's own e-mail addresses, phones, push endpoints, webhook URLs. */
+  testRecipients: z.array(z.string().min(1).max(2048)).max(50).optional(),
 });
 export type DispatchSettings = z.infer<typeof DispatchSettings>;
 export type DispatchSettingsInput = z.input<typeof DispatchSettings>;
+
+/** Whether a template's test send may go to `to`: the tenant lists it among its test recipients. */
+export const isTestRecipient = (settings: DispatchSettingsInput | undefined, to: string): boolean =>
+  DispatchSettings.parse(settings ?? {}).testRecipients?.includes(to) ?? false;
