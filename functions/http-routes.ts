@@ -25,6 +25,7 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   { method: 'GET', path: '/v1/templates', fn: 'admin' },
   { method: 'GET', path: '/v1/templates/{templateId}', fn: 'admin' },
   { method: 'POST', path: '/v1/templates/{templateId}/preview', fn: 'admin' },
+  { method: 'POST', path: '/v1/templates/{templateId}/test', fn: 'admin' },
   { method: 'POST', path: '/v1/coupon-pools', fn: 'admin' },
   { method: 'GET', path: '/v1/coupon-pools', fn: 'admin' },
   { method: 'GET', path: '/v1/coupon-pools/{poolId}', fn: 'admin' },

@@ -8,14 +8,14 @@ import { HandlerFunction, RENDER_WORKER } from './function';
 export type AdminApiProps = {
   table: dynamodb.ITable;
   tenantsJson: string;
-  /** Where quarantined events are replayed to. */
-  profileUpdates: { queue: sqs.IQueue; deadLetters: sqs.IQueue };
+  /** Where quarantined messages are replayed to (by the queue they were parked from), and test sends queued (actions). */
+  queues: Record<'profile-updates' | 'journey-events' | 'actions', { queue: sqs.IQueue; deadLetters: sqs.IQueue }>;
 };
 
 /**
  * Reads a profile, queries a customer's items (export, erasure), deletes them and writes a tombstone and an audit entry;
  * reads, queries and writes (conditional puts) journey drafts, versions and states, and reads journey stats;
- * lists quarantined events and replays them (sends them to their queue, deletes them).
+ * lists quarantined messages and replays them (sends them to their queue, deletes them); queues template test sends.
  */
 export const ADMIN_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:PutItem'];
 
@@ -37,15 +37,17 @@ export class AdminApi extends Construct {
       environment: {
         TABLE_NAME: props.table.tableName,
         GROWTHLOOP_TENANTS: props.tenantsJson,
-        QUEUE_URLS: Stack.of(this).toJsonString({
-          'profile-updates': {
-            url: props.profileUpdates.queue.queueUrl,
-            deadLetterUrl: props.profileUpdates.deadLetters.queueUrl,
-          },
-        }),
+        QUEUE_URLS: Stack.of(this).toJsonString(
+          Object.fromEntries(
+            Object.entries(props.queues).map(([name, q]) => [
+              name,
+              { url: q.queue.queueUrl, deadLetterUrl: q.deadLetters.queueUrl },
+            ]),
+          ),
+        ),
       },
     });
-    props.profileUpdates.queue.grantSendMessages(this.handler.fn);
+    for (const { queue } of Object.values(props.queues)) queue.grantSendMessages(this.handler.fn);
     this.handler.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ADMIN_TABLE_ACTIONS, resources: [props.table.tableArn] }),
     );

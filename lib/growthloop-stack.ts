@@ -81,7 +81,17 @@ export class GrowthloopStack extends Stack {
     this.admin = new AdminApi(this, 'AdminApi', {
       table,
       tenantsJson,
-      profileUpdates: { queue: routing.queues['profile-updates'], deadLetters: routing.deadLetters['profile-updates'] },
+      queues: {
+        'profile-updates': {
+          queue: routing.queues['profile-updates'],
+          deadLetters: routing.deadLetters['profile-updates'],
+        },
+        'journey-events': {
+          queue: routing.queues['journey-events'],
+          deadLetters: routing.deadLetters['journey-events'],
+        },
+        actions: { queue: routing.queues.actions, deadLetters: routing.deadLetters.actions },
+      },
     });
     this.webhooks = new Webhooks(this, 'Webhooks', {
       bus,

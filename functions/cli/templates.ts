@@ -1,5 +1,5 @@
 /**
- * `growthloop templates list|get|create|preview`: the tenant's message templates, through the
+ * `growthloop templates list|get|create|preview|test`: the tenant's message templates, through the
  * admin API of a running growthloop (local or deployed).
  */
 import { API_OPTIONS, callAdmin, jsonLine, positiveInt, readJsonFile, runSubcommands, segment } from './admin-api';
@@ -34,6 +34,7 @@ type Preview = {
 
 const MAX_VERSION = 999_999;
 const CHANNELS = ['email', 'sms', 'push', 'webhook'];
+const TEST_CHANNELS = ['email', 'sms', 'push'];
 
 const indent = (text: string, by: string) => text.replace(/\n/g, `\n${by}`);
 
@@ -153,6 +154,30 @@ export function runTemplatesCli(args: readonly string[], io: Io = processIo): Pr
         })) as Preview;
         io.out(values.json ? jsonLine(answer) : formatPreview(answer));
         return answer.channels.some((c) => 'error' in c) ? 1 : 0;
+      },
+      async test(rest) {
+        const { values, positionals } = parseOptions({
+          args: rest,
+          options: {
+            ...API_OPTIONS,
+            customer: { type: 'string' },
+            channel: { type: 'string' },
+            to: { type: 'string' },
+          },
+          allowPositionals: true,
+        });
+        const [id, ...more] = positionals;
+        if (id === undefined) throw new UsageError('name the template: growthloop templates test ID');
+        if (more.length > 0) throw new UsageError(`unexpected argument "${more[0]}"`);
+        for (const option of ['customer', 'channel', 'to'] as const)
+          if (values[option] === undefined) throw new UsageError(`--${option} is required`);
+        if (!TEST_CHANNELS.includes(values.channel as string))
+          throw new UsageError(`--channel ${values.channel}: one of ${TEST_CHANNELS.join(', ')}`);
+        const answer = (await callAdmin(values, 'POST', `/v1/templates/${segment(id)}/test`, {
+          json: { customerId: values.customer, channel: values.channel, to: values.to },
+        })) as { key: string; timeline: string };
+        io.out(values.json ? jsonLine(answer) : `test send ${answer.key} queued; its outcome: ${answer.timeline}\n`);
+        return 0;
       },
     },
   });

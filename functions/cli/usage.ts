@@ -145,6 +145,13 @@ export const TEMPLATES = {
       --variables FILE  event, offer, coupon, unsubscribe_url as a send would give them (JSON)
 `,
   },
+  test: {
+    synopsis: 'growthloop templates test ID --customer C --channel email|sms|push --to ADDRESS [API] [--json]',
+    details: `      Sends the template, rendered for the customer's stored profile, to ADDRESS through the dispatcher:
+      ADDRESS must be one of the tenant's dispatch.testRecipients. Prints the send's key; its outcome
+      shows in the customer's timeline (GET /v1/customers/C/timeline) and, locally, in the outbox.
+`,
+  },
 } satisfies Record<string, UsageEntry>;
 
 export const COUPONS = {

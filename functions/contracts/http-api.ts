@@ -523,6 +523,23 @@ const RenderedParts = z.union([
 ]);
 
 /** 200 of the preview: each channel rendered, or the error that would skip its send. */
+/** POST /v1/templates/{templateId}/test. */
+export const TemplateTestSendRequest = z.strictObject({
+  customerId: CustomerId.describe("render for this customer's stored profile"),
+  channel: z.enum(['email', 'sms', 'push']).describe('the channel whose parts are sent'),
+  to: z
+    .string()
+    .min(1)
+    .max(2048)
+    .describe("where it goes: one of the tenant's dispatch.testRecipients (never the customer's own address)"),
+});
+export type TemplateTestSendRequest = z.infer<typeof TemplateTestSendRequest>;
+
+export const TemplateTestSend = z.object({
+  key: z.string().describe("the test send's action key"),
+  timeline: z.string().describe('where its outcome shows: the customer timeline'),
+});
+
 export const TemplatePreview = z.object({
   template: z.object({ id: z.string(), version: TemplateVersionNumber }),
   customerId: z.string().describe('whose profile was rendered (sample-customer for the sample)'),
@@ -788,6 +805,7 @@ export const requestSchemas = {
   TemplateSample,
   JsonValue,
   TemplatePreviewRequest,
+  TemplateTestSendRequest,
   CouponPoolRequest,
   UploadCodesRequest,
   CodesCsv,
@@ -838,6 +856,7 @@ export const responseSchemas = {
   JourneyProblem,
   TemplateVersion,
   TemplateSummary,
+  TemplateTestSend,
   TemplateList,
   TemplateError,
   TemplateProblem,

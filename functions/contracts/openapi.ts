@@ -754,6 +754,40 @@ const OPERATIONS: Record<string, Operation> = {
     ],
   },
 
+  'POST /v1/templates/{templateId}/test': {
+    operationId: 'testSendTemplate',
+    tags: ['templates'],
+    summary: 'Send a template to a test recipient',
+    description:
+      "Queues the latest version of the template, rendered for a customer's stored profile, on one channel, " +
+      "to one of the tenant's test recipients (`dispatch.testRecipients` in the config): it goes through the " +
+      'dispatcher as a transactional send (no caps, quiet hours or control group), never to the customer. ' +
+      `Its outcome shows in the customer's timeline. ${templatesDescription}`,
+    security: 'adminKey',
+    body: {
+      description: 'For whom it renders, on which channel, to which test recipient.',
+      content: { 'application/json': api.TemplateTestSendRequest },
+    },
+    outcomes: [
+      outcome(202, api.TemplateTestSend, 'queued for the dispatcher'),
+      invalidJson,
+      fail(
+        400,
+        'invalid_request',
+        'the body is not a test send request, or the template has no parts for the channel ($.channel)',
+      ),
+      fail(400, 'not_a_test_recipient', "to is not one of the tenant's dispatch.testRecipients"),
+      templatePathTooLong,
+      undecodablePath,
+      adminUnauthorized,
+      fail(404, 'not_found', 'no template with this id, or no profile for the customer ($.customerId)'),
+      fail(413, 'payload_too_large', `the body exceeds ${kib(api.MAX_TEMPLATE_BODY_BYTES)}`),
+      bodyOverLimit,
+      unsupportedJson,
+      internalError,
+    ],
+  },
+
   'POST /v1/coupon-pools': {
     operationId: 'createCouponPool',
     tags: ['coupons'],

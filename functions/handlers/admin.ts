@@ -181,6 +181,7 @@ export function createAdminFunction(deps: AdminDeps) {
     'GET /v1/templates': templateRoute(templates.list),
     'GET /v1/templates/{templateId}': templateRoute(templates.read),
     'POST /v1/templates/{templateId}/preview': templateRoute(templates.preview),
+    'POST /v1/templates/{templateId}/test': templateRoute(templates.test),
     'POST /v1/coupon-pools': poolRoute(coupons.create),
     'GET /v1/coupon-pools': poolRoute(coupons.list),
     'GET /v1/coupon-pools/{poolId}': poolRoute(coupons.read),

@@ -8,7 +8,12 @@ import { sampleProfile } from '../../functions/core/templates/sample';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
 
-const acme = { ...demoConfig().tenants[0]!, id: 'acme', name: 'Acme' };
+const acme = {
+  ...demoConfig().tenants[0]!,
+  id: 'acme',
+  name: 'Acme',
+  dispatch: { testRecipients: ['qa@acme.example'] },
+};
 const globex = { ...demoConfig().tenants[0]!, id: 'globex', name: 'Globex' };
 const config = { tenants: [acme, globex] };
 const dir = mkdtempSync(join(tmpdir(), 'growthloop-templates-'));
@@ -258,11 +263,34 @@ describe('growthloop templates', () => {
     expect(both.stderr.split('\n')[0]).toBe('growthloop templates preview: give --customer or --profile, not both');
     expect((await cli(['get', 'x', '--version', 'two'])).code).toBe(2);
     expect((await cli(['nope'])).stderr.split('\n')[0]).toBe(
-      'growthloop templates nope: unknown command "nope" (list, get, create or preview)',
+      'growthloop templates nope: unknown command "nope" (list, get, create, preview or test)',
     );
     expect((await cli(['create', join(dir, 'none.json')])).stderr).toContain('none.json: no such file');
     const help = await cli(['preview', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout.startsWith('Usage:\n  growthloop templates preview ID')).toBe(true);
+  });
+});
+
+describe('POST /v1/templates/{templateId}/test and growthloop templates test', () => {
+  it('sends the template rendered for a customer to a listed test recipient, and refuses any other address', async () => {
+    await call('POST', '/v1/templates', reminder('test-send', 'Hi {{ profile.traits.first_name }}'));
+    await identify('tess', { first_name: 'Tess', email: 'tess@example.com' });
+    const refused = await call('POST', '/v1/templates/test-send/test', {
+      customerId: 'tess',
+      channel: 'email',
+      to: 'tess@example.com',
+    });
+    expect(refused).toMatchObject({ status: 400, body: { error: 'not_a_test_recipient', path: '$.to' } });
+    const run = await cli(['test', 'test-send', '--customer', 'tess', '--channel', 'email', '--to', 'qa@acme.example']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('/v1/customers/tess/timeline');
+    let sent: Record<string, unknown> | undefined;
+    for (let i = 0; i < 200 && !sent; i++) {
+      const outbox = await call('GET', '/v1/outbox');
+      sent = (outbox.body.items as Record<string, unknown>[]).find((m) => m.customerId === 'tess');
+      if (!sent) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(sent).toMatchObject({ channel: 'email', to: 'qa@acme.example', subject: 'Hi Tess' });
   });
 });

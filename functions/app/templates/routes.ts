@@ -1,16 +1,17 @@
 /**
  * The templates admin API (POST /v1/templates, GET /v1/templates, GET /v1/templates/{templateId},
- * POST /v1/templates/{templateId}/preview) over the use cases of ./run.ts, for the tenant of the
- * admin key: requests parsed, answers and refusals (`{error, message, path}`, every problem of a
- * template by JSON path) as the HTTP API documents them (functions/contracts/openapi.ts).
+ * POST /v1/templates/{templateId}/preview and /test) over the use cases of ./run.ts and
+ * ./test-send.ts, for the tenant of the admin key: requests parsed, answers and refusals
+ * (`{error, message, path}`, every problem of a template by JSON path) as the HTTP API documents
+ * them (functions/contracts/openapi.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { type Answer, answer, parseJsonBody, reject } from '../../contracts/answers';
 import {
   MAX_TEMPLATE_BODY_BYTES,
   TemplatePreviewRequest,
   TemplateSample,
+  TemplateTestSendRequest,
   TemplateVersionNumber,
 } from '../../contracts/http-api';
 import type { TenantRecord } from '../../core/config/tenants';
@@ -29,13 +30,6 @@ import {
   type TemplatesDeps,
 } from './run';
 import { sendTemplateTest } from './test-send';
-
-/** POST /v1/templates/{templateId}/test: for whom it renders, on which channel, to which test recipient. */
-const TemplateTestSendRequest = z.strictObject({
-  customerId: z.string().min(1).max(128),
-  channel: z.enum(['email', 'sms', 'push']),
-  to: z.string().min(1).max(2048),
-});
 
 /** A request on the tenant's templates: the template in the path, the version in the query, the body. */
 export type TemplateRequest = {

@@ -152,6 +152,7 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'GET /v1/templates': 'admin',
   'GET /v1/templates/{templateId}': 'admin',
   'POST /v1/templates/{templateId}/preview': 'admin',
+  'POST /v1/templates/{templateId}/test': 'admin',
   'POST /v1/coupon-pools': 'admin',
   'GET /v1/coupon-pools': 'admin',
   'GET /v1/coupon-pools/{poolId}': 'admin',
@@ -510,6 +511,16 @@ describe('the function permissions', () => {
       'dynamodb:PutItem',
       'dynamodb:Query',
     ]);
+  });
+
+  it('lets the admin function send to the queues messages are parked from (replays) and to actions (test sends)', () => {
+    const queues = ['profile-updates', 'journey-events', 'actions'] as const;
+    const urls = JSON.parse(JSON.stringify(variables(resources[functionId('admin')]).QUEUE_URLS));
+    for (const name of queues) {
+      const queueId = logicalId(stack.routing.queues[name]);
+      expect(actionsOn(statementsOf('admin'), queueId), name).toContain('sqs:SendMessage');
+      expect(JSON.stringify(urls), name).toContain(queueId);
+    }
   });
 
   it('lets the webhooks function read and write order index items, query and delete, and never scan', () => {
