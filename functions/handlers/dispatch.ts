@@ -74,7 +74,7 @@ export const handler = lambdaEntry('dispatch', (observed) => {
     guard: createGuard({ store, clock }),
     issueCoupon: createCouponIssuer({ store, clock }),
     // Bundled, the renderer's worker is render-worker.mjs beside this bundle (lib/actions.ts builds it).
-    render: createRender({ store, renderer: createWorkerRenderer() }),
+    render: createRender({ store, clock, renderer: createWorkerRenderer() }),
     // No From at all: SES refuses the message as permanent ("from is not an address SES can send to").
     emailFrom: (tenant) => tenant.dispatch?.emailFrom ?? fallbackFrom ?? '',
     // Put on each webhook at send time by signedWithTenantSecrets.

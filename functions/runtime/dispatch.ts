@@ -43,7 +43,7 @@ export function startLocalDispatch(options: LocalDispatchOptions) {
     channels,
     guard: createGuard({ store, clock }),
     issueCoupon: createCouponIssuer({ store, clock }),
-    render: createRender({ store, renderer }),
+    render: createRender({ store, clock, renderer }),
     emailFrom: (tenant) => tenant.dispatch?.emailFrom ?? `no-reply@${tenant.id}.localhost`,
     webhookSecrets: (tenant) => options.secretsOf(tenant.id)?.webhookSigningSecrets ?? [],
   });

@@ -3,12 +3,17 @@ import type { RenderedParts } from '../../core/dispatch/outgoing';
 import { TemplateError } from '../../core/templates/errors';
 import type { TemplateRenderer } from '../../core/templates/renderer';
 import { templateProfile } from '../../core/templates/schema';
-import type { Store } from '../../ports';
+import type { Clock, Store } from '../../ports';
+import { cachedTemplateReads } from '../templates/cache';
 import { renderTemplate } from '../templates/run';
 import { type RenderInput, TemplateFailure } from './run';
 
-/** Renders through the tenant's templates; a template that is missing or fails to render is a TemplateFailure. */
-export function createRender(deps: { store: Store; renderer: TemplateRenderer }) {
+/**
+ * Renders through the tenant's templates (their reads kept in the process, see cachedTemplateReads); a
+ * template that is missing or fails to render is a TemplateFailure.
+ */
+export function createRender(deps: { store: Pick<Store, 'get'>; clock: Clock; renderer: TemplateRenderer }) {
+  const templates = { store: cachedTemplateReads(deps.store, deps.clock), renderer: deps.renderer };
   return async function render(input: RenderInput): Promise<RenderedParts> {
     const { message, profile, channel, tenant, coupon } = input;
     const templateId = 'template' in message.action ? message.action.template : undefined;
@@ -17,7 +22,7 @@ export function createRender(deps: { store: Store; renderer: TemplateRenderer })
       return { json: { journeyId: message.journeyId, activity: message.activity, customerId: message.customerId } };
     }
     try {
-      const { rendered } = await renderTemplate(deps, {
+      const { rendered } = await renderTemplate(templates, {
         tenantId: tenant.id,
         templateId,
         channel,
