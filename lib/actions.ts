@@ -50,8 +50,8 @@ export type ActionsProps = ChannelSettings & {
 
 /**
  * The table actions of dispatch: send records, guardrail state and coupons are read (GetItem, BatchGetItem for the
- * cap entries) and written with single-item conditional puts and counters (PutItem, UpdateItem); it queries and
- * deletes nothing.
+ * cap entries) and written with single-item conditional puts and counters (PutItem, UpdateItem), and each SMS sent
+ * puts its SMS index item (SMSMSG#<message id>, functions/core/dispatch/feedback.ts); it queries and deletes nothing.
  */
 export const DISPATCH_TABLE_ACTIONS = [
   'dynamodb:BatchGetItem',

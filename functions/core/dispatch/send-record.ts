@@ -62,6 +62,8 @@ export const SendRecordItem = z.looseObject({
   provider: z.string().optional(),
   providerMessageId: z.string().optional(),
   sentAt: Time.optional(),
+  /** `feedback`: an unknown outcome the provider's feedback later proved sent. */
+  settledBy: z.literal('feedback').optional(),
   /** Whether the terminal outcome is on the bus. */
   published: z.boolean().optional(),
 });

@@ -104,6 +104,10 @@ export const propertiesByType = {
   message_delivered: MessageRef,
   message_opened: MessageRef,
   message_clicked: MessageRef.extend({ url: z.string().max(2048).optional() }),
+  /** The provider could not deliver it: `permanent` for a hard bounce (the address is gone), else a soft one. */
+  message_bounced: MessageRef.extend({ permanent: z.boolean() }),
+  /** The recipient reported it as spam (a feedback loop complaint). */
+  message_complained: MessageRef,
   identify: z.strictObject({ traits: Traits.default({}), timezone: IanaTimeZone.optional() }),
   consent_changed: z.strictObject({ channel: Channel, granted: z.boolean() }),
   /** Tags added to or removed from the customer (by a journey action, or the store). */

@@ -11,6 +11,7 @@ import {
   createSesEmailSender,
   type EmailMessage,
   fromSesTagValue,
+  SES_TAG_CUSTOMER,
   SES_TAG_KEY,
   SES_TAG_TENANT,
   sesMailbox,
@@ -137,13 +138,14 @@ describeWithEmulator('the SES v2 e-mail sender on moto_server', () => {
     expect(sent?.ConfigurationSetName).toBe('growthloop-events');
   });
 
-  it('tags every e-mail with its tenant and action key, so SES events find their action', async () => {
+  it('tags every e-mail with its tenant, customer and action key, so SES events find their action', async () => {
     const sender = createSesEmailSender({ client });
-    await sender.send(email({ tenantId: 'acme', key: 'acme#campaign:recall-7#c-9' }));
+    await sender.send(email({ tenantId: 'acme', customerId: 'c-9', key: 'acme#campaign:recall-7#c-9' }));
     const tags = wire.at(-1)?.EmailTags ?? [];
     const byName = new Map(tags.map((tag) => [tag.Name, tag.Value]));
     expect(fromSesTagValue(byName.get(SES_TAG_TENANT) ?? '')).toBe('acme');
     expect(fromSesTagValue(byName.get(SES_TAG_KEY) ?? '')).toBe('acme#campaign:recall-7#c-9');
+    expect(fromSesTagValue(byName.get(SES_TAG_CUSTOMER) ?? '')).toBe('c-9');
     for (const tag of tags) expect(`${tag.Name}=${tag.Value}`).toMatch(/^[A-Za-z0-9_-]+=[A-Za-z0-9_-]{1,256}$/);
     expect(wire.at(-1)?.ConfigurationSetName).toBeUndefined();
   });

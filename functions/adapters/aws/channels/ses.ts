@@ -1,6 +1,6 @@
 // E-mail on Amazon SES v2 SendEmail, Simple content. The configuration set (when given) makes SES
-// publish delivery, open, click, bounce and complaint events; the EmailTags `tenant` and `action_key`
-// ride on those events for correlation beside the MessageId the receipt carries. Marketing mail (a
+// publish delivery, open, click, bounce and complaint events; the EmailTags `tenant`, `customer` and
+// `action_key` ride on those events for correlation beside the MessageId the receipt carries. Marketing mail (a
 // message with unsubscribeUrl) gets RFC 8058 one-click List-Unsubscribe headers through the Simple
 // message's `Headers`, so no MIME is built here.
 import { createHash } from 'node:crypto';
@@ -15,6 +15,8 @@ export const SES_PROVIDER = 'ses';
 /** The EmailTags every message carries (SES event records list them under `mail.tags`). */
 export const SES_TAG_TENANT = 'tenant';
 export const SES_TAG_KEY = 'action_key';
+/** The customer's id: with tenant and action key it names the send record an SES event is about. */
+export const SES_TAG_CUSTOMER = 'customer';
 
 export type SesEmailOptions = {
   client: SESv2Client;
@@ -123,6 +125,7 @@ export function sendEmailInput(message: EmailMessage, options: Omit<SesEmailOpti
   if (message.subject.trim() === '') throw refuse(SES_PROVIDER, 'subject is empty');
   const tags: MessageTag[] = [
     { Name: SES_TAG_TENANT, Value: sesTagValue(message.tenantId) },
+    { Name: SES_TAG_CUSTOMER, Value: sesTagValue(message.customerId) },
     { Name: SES_TAG_KEY, Value: sesTagValue(message.key) },
   ];
   const headers = message.unsubscribeUrl !== undefined ? unsubscribeHeaders(message.unsubscribeUrl) : undefined;
