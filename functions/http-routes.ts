@@ -33,6 +33,9 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   { method: 'POST', path: '/v1/coupon-pools/{poolId}/generate', fn: 'admin' },
   { method: 'POST', path: '/v1/webhooks/shopify/{tenantId}', fn: 'webhooks' },
   { method: 'POST', path: '/v1/webhooks/woocommerce/{tenantId}', fn: 'webhooks' },
+  // One-click unsubscribe (public: the signed token is the credential); served by the function holding tenant secrets.
+  { method: 'GET', path: '/u/{token}', fn: 'webhooks' },
+  { method: 'POST', path: '/u/{token}', fn: 'webhooks' },
   ...(['track', 'identify', 'batch'] as const).flatMap((call) => [
     { method: 'POST', path: `/v1/${call}`, fn: 'segment' } as const,
     { method: 'POST', path: `/v1/segment/{tenantId}/${call}`, fn: 'segment' } as const,

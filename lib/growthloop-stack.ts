@@ -5,6 +5,7 @@ import { AdminApi } from './admin-api';
 import { DailyRun } from './daily-run';
 import { DataKeys } from './data-keys';
 import { EventBus } from './event-bus';
+import { Feedback } from './feedback';
 import { HttpApi } from './http-api';
 import { Ingest } from './ingest';
 import { Journeys } from './journeys';
@@ -39,6 +40,7 @@ export class GrowthloopStack extends Stack {
   readonly tenantErasure: TenantErasure;
   readonly journeys: Journeys;
   readonly actions: Actions;
+  readonly feedback: Feedback;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: GrowthloopStackProps) {
@@ -112,6 +114,13 @@ export class GrowthloopStack extends Stack {
       tenantSecretsArn: this.tenantSecrets.secretArn,
       ...channelSettingsFromContext(this),
     });
+    const { sesConfigurationSet } = channelSettingsFromContext(this);
+    this.feedback = new Feedback(this, 'Feedback', {
+      table,
+      bus,
+      tenantsJson,
+      ...(sesConfigurationSet ? { sesConfigurationSet } : {}),
+    });
     this.tenantErasure = new TenantErasure(this, 'TenantErasure', { table });
     this.segment = new Segment(this, 'Segment', { bus, tenantsJson });
     // The tenant registry: every function that knows tenants reads it; the daily run (like the admin
@@ -130,6 +139,9 @@ export class GrowthloopStack extends Stack {
       webhooks: this.webhooks.handler.fn,
       segment: this.segment.handler.fn,
     });
+
+    // Unsubscribe links in marketing messages point at the HTTP API (a tenant's dispatch.publicUrl overrides it).
+    this.actions.handler.fn.addEnvironment('GROWTHLOOP_PUBLIC_URL', http.url);
 
     this.observability = new Observability(this, 'Observability', { stage, alertsEmail: deployConfig.alertsEmail });
 

@@ -36,7 +36,7 @@ const AUTH_IN_FUNCTION: Record<FunctionName, string> = {
   ingest: `Authentication happens inside the function: ingest checks the tenant API key (x-api-key header, compared by its salted hash in the tenant registry). ${NO_GATEWAY_CREDENTIALS}`,
   admin:
     'Authentication happens inside the function: admin checks authorization: Bearer <adminKey> (compared by its salted hash in the tenant registry) and serves only that tenant.',
-  webhooks: `Authentication happens inside the function: each webhook is verified against its body with the tenant's platform signing secret (x-shopify-hmac-sha256, x-wc-webhook-signature) before anything is stored. ${NO_GATEWAY_CREDENTIALS}`,
+  webhooks: `Authentication happens inside the function: each webhook is verified against its body with the tenant's platform signing secret (x-shopify-hmac-sha256, x-wc-webhook-signature) before anything is stored; a one-click unsubscribe (/u/{token}) is verified by the HMAC of its token under the tenant's unsubscribe secret. ${NO_GATEWAY_CREDENTIALS} Mailbox providers and recipients of a message cannot either.`,
   segment: `Authorization happens in the function: it checks the tenant's Segment write key sent as HTTP Basic user name (compared by its salted hash in the tenant registry). ${NO_GATEWAY_CREDENTIALS}`,
 };
 

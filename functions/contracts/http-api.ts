@@ -8,6 +8,7 @@
 
 import { z } from 'zod';
 import { TenantConfig } from '../core/config/schema';
+import { MAX_TOKEN_CHARS } from '../core/dispatch/unsubscribe';
 import { MAX_BATCH } from '../core/events/ingest';
 import { CanonicalEventInput, Channel, EVENT_TYPES, Money, TraitsShape } from '../core/events/schemas';
 import { CouponBudget, CouponExpiry, CouponPoolSettings, CouponValue, PoolId } from '../core/incentives/coupon-pool';
@@ -384,6 +385,8 @@ export const JourneyStats = z.object({
   skipped: z.int().describe('actions the dispatcher did not send (consent, control group, caps, budgets, stale, ...)'),
   skippedBy: z.record(z.string(), z.int()).describe('skipped actions by reason'),
   capped: z.int().describe('actions not queued because the journey reached its daily cap'),
+  couponsRedeemed: z.int().describe("orders that used a code one of the journey's actions gave"),
+  couponsVoided: z.int().describe('of those, redemptions a refund or cancellation voided'),
   waiting: z.record(z.string(), z.int()).describe('customers waiting at each activity now, by activity id'),
 });
 export type JourneyStats = z.infer<typeof JourneyStats>;
@@ -776,6 +779,25 @@ export const SegmentBatchAccepted = z.object({
 });
 export type SegmentBatchAccepted = z.infer<typeof SegmentBatchAccepted>;
 
+// ---- GET / POST /u/{token} -------------------------------------------------------------------
+
+/** The path parameter of /u/{token}: a signed one-click unsubscribe token (functions/core/dispatch/unsubscribe.ts). */
+export const UnsubscribeToken = z
+  .string()
+  .min(1)
+  .max(MAX_TOKEN_CHARS)
+  .describe('base64url(payload) "." base64url(HMAC-SHA256, 128 bits), as the unsubscribe link carries it');
+
+/** The body of POST /u/{token}: RFC 8058's one-click body, as mailbox providers and the confirmation page send it. */
+export const UnsubscribeOneClick = z
+  .object({ 'List-Unsubscribe': z.literal('One-Click').optional() })
+  .describe('`List-Unsubscribe=One-Click` (RFC 8058); an empty body is accepted as well');
+
+/** The answers of /u/{token}: a small HTML page in English or Simplified Chinese (by Accept-Language). */
+export const UnsubscribePageHtml = z
+  .string()
+  .describe("an HTML document: no script, no external resource (Content-Security-Policy default-src 'none')");
+
 // ---- meta -----------------------------------------------------------------------------------
 
 /** 200 of GET /health. */
@@ -816,6 +838,7 @@ export const requestSchemas = {
   ShopifyWebhookPayload,
   WooCommerceWebhookPayload,
   WooCommercePing,
+  UnsubscribeOneClick,
 } as const;
 
 export const responseSchemas = {
@@ -879,6 +902,7 @@ export const responseSchemas = {
   WooCommerceWebhookResult,
   SegmentCallAccepted,
   SegmentBatchAccepted,
+  UnsubscribePageHtml,
   Health,
   OpenApiDocument,
 } as const;

@@ -135,14 +135,15 @@ const inline = (schema: z.ZodType): Json => stripMeta(z.toJSONSchema(schema, { i
 
 // ---- operations -----------------------------------------------------------------------------
 
-/** One way an operation can answer: its status, error code (for errors), when, and its body. */
-type Outcome = { status: number; code?: string; when: string; schema: z.ZodType };
+/** One way an operation can answer: its status, error code (for errors), when, its body and its media type. */
+type Outcome = { status: number; code?: string; when: string; schema: z.ZodType; media?: string };
 
-const outcome = (status: number, schema: z.ZodType, when: string, code?: string): Outcome => ({
+const outcome = (status: number, schema: z.ZodType, when: string, code?: string, media?: string): Outcome => ({
   status,
   schema,
   when,
   ...(code ? { code } : {}),
+  ...(media ? { media } : {}),
 });
 const fail = (status: number, code: string, when: string, schema: z.ZodType = api.ApiError): Outcome =>
   outcome(status, schema, when, code);
@@ -172,6 +173,10 @@ const PATH_PARAMETERS: Record<string, { schema: z.ZodType; description: string }
     description: "The template's id; an id no template can have answers 404.",
   },
   poolId: { schema: api.PoolIdParam, description: "The coupon pool's id; an id no pool can have answers 404." },
+  token: {
+    schema: api.UnsubscribeToken,
+    description: 'The signed unsubscribe token of the link: it names the tenant, the customer and the channel.',
+  },
 };
 
 const mib = (bytes: number) => `${bytes / (1024 * 1024)} MiB`;
@@ -184,6 +189,23 @@ const internalError = fail(
 );
 
 const unauthorized = (when: string) => fail(401, 'unauthorized', when);
+
+/** What /u/{token} answers: HTML pages for people, JSON only from the HTTP layer and an unexpected failure. */
+function unsubscribeOutcomes(ok: string): Outcome[] {
+  const page = (status: number, when: string) => outcome(status, api.UnsubscribePageHtml, when, undefined, 'text/html');
+  return [
+    page(200, ok),
+    page(
+      400,
+      'the token is malformed, truncated, too long, of another version, or its signature does not verify under ' +
+        "the tenant's unsubscribe secret (a tampered link, or a tenant whose secret changed or was removed)",
+    ),
+    undecodablePath,
+    page(404, 'the tenant the token names is not known'),
+    bodyOverLimit,
+    page(500, 'an unexpected failure: the page says to try again; the details go to the log'),
+  ];
+}
 const adminUnauthorized = unauthorized('`authorization` is missing or not `Bearer <a tenant admin key>`');
 
 /** What the HTTP layer answers before a function sees the request (the local runtime; API Gateway on AWS). */
@@ -1056,6 +1078,61 @@ const OPERATIONS: Record<string, Operation> = {
     ],
   },
 
+  'GET /u/{token}': {
+    operationId: 'showUnsubscribe',
+    tags: ['unsubscribe'],
+    summary: 'The confirmation page of a one-click unsubscribe link',
+    description:
+      'The link in a marketing message (`unsubscribe_url`, and the List-Unsubscribe header of e-mail). Answers a ' +
+      'small HTML page whose button POSTs to the same URL, in Simplified Chinese when Accept-Language prefers ' +
+      '`zh*`, else in English. Changes nothing: mail scanners and link previews fetch links. No credential: the ' +
+      "token, an HMAC under the tenant's unsubscribeSecret, is verified in constant time. Answers carry " +
+      "Content-Security-Policy default-src 'none', Cache-Control no-store and Referrer-Policy no-referrer.",
+    security: 'none',
+    headers: [
+      {
+        name: 'Accept-Language',
+        required: false,
+        description: 'zh, zh-CN, … for the Chinese page; English otherwise.',
+      },
+    ],
+    outcomes: unsubscribeOutcomes('the confirmation page'),
+  },
+
+  'POST /u/{token}': {
+    operationId: 'confirmUnsubscribe',
+    tags: ['unsubscribe'],
+    summary: 'One-click unsubscribe (RFC 8058)',
+    description:
+      "Withdraws the customer's consent on the token's channel (e-mail, SMS or push): a canonical consent_changed " +
+      '`{channel, granted: false}` event goes on the bus like an ingested one, and marketing on that channel stops ' +
+      'once it is folded. Mailbox providers POST `List-Unsubscribe=One-Click`; the confirmation page posts the ' +
+      'same; an empty body is accepted too. Idempotent: the event id comes from the token and the day. A customer ' +
+      'erased since is not brought back: the page answers, nothing is published.',
+    security: 'none',
+    headers: [
+      {
+        name: 'Accept-Language',
+        required: false,
+        description: 'zh, zh-CN, … for the Chinese page; English otherwise.',
+      },
+    ],
+    body: {
+      description: 'The one-click body of RFC 8058 (form-encoded, or multipart/form-data), or nothing.',
+      content: { 'application/x-www-form-urlencoded': api.UnsubscribeOneClick },
+    },
+    outcomes: [
+      ...unsubscribeOutcomes('the customer is unsubscribed from the channel: the page that says so'),
+      outcome(
+        400,
+        api.UnsubscribePageHtml,
+        'the body has List-Unsubscribe with another value than One-Click',
+        undefined,
+        'text/html',
+      ),
+    ],
+  },
+
   'POST /v1/track': segmentCall('track', false),
   'POST /v1/segment/{tenantId}/track': segmentCall('track', true),
   'POST /v1/identify': segmentCall('identify', false),
@@ -1088,18 +1165,22 @@ function responsesOf(outcomes: readonly Outcome[]): Json {
   for (const o of outcomes) byStatus.set(o.status, [...(byStatus.get(o.status) ?? []), o]);
   const responses: Json = {};
   for (const [status, group] of [...byStatus].sort(([a], [b]) => a - b)) {
-    const schemas = [...new Set(group.map((o) => o.schema))].map(componentRef);
+    const content: Json = {};
+    for (const media of [...new Set(group.map((o) => o.media ?? 'application/json'))]) {
+      const of = group.filter((o) => (o.media ?? 'application/json') === media);
+      const schemas = [...new Set(of.map((o) => o.schema))].map(componentRef);
+      content[media] = { schema: schemas.length === 1 ? schemas[0] : { anyOf: schemas } };
+    }
     const byCode = new Map<string, string[]>();
     for (const o of group) byCode.set(o.code ?? '', [...(byCode.get(o.code ?? '') ?? []), o.when]);
     const description = [...byCode]
       .map(([code, whens]) => (code ? `\`${code}\`: ${whens.join('; or ')}` : whens.join('; or ')))
       .join('; ');
-    const schema = schemas.length === 1 ? schemas[0] : { anyOf: schemas };
     const codes = [...new Set(group.flatMap((o) => (o.code ? [o.code] : [])))];
     responses[String(status)] = {
       description: description.charAt(0).toUpperCase() + description.slice(1),
       ...(codes.length > 0 ? { 'x-error-codes': codes } : {}),
-      content: { 'application/json': { schema } },
+      content,
     };
   }
   return responses;
@@ -1194,6 +1275,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
       { name: 'coupons', description: 'Coupon pools: settings, codes, stats (admin key)' },
       { name: 'webhooks', description: 'Store platform webhooks, signed by the platform' },
       { name: 'segment', description: 'The Segment-spec tracking API (Segment, RudderStack, Jitsu)' },
+      { name: 'unsubscribe', description: 'One-click unsubscribe links of marketing messages (signed token)' },
       { name: 'meta', description: 'Health and this document' },
     ],
     paths,

@@ -8,14 +8,16 @@ import {
   awsTenantSecrets,
   awsTimers,
   defaultEmailFrom,
+  defaultPublicUrl,
 } from '../adapters/aws/environment';
 import { type ChannelSender, createChannels } from '../adapters/channels/router';
 import { createWebhookSender } from '../adapters/channels/webhook';
 import { systemClock } from '../adapters/clock';
 import { createWorkerRenderer } from '../adapters/templates/worker-renderer';
 import { createCouponIssuer } from '../app/dispatch/coupons';
+import { indexedSmsSender } from '../app/dispatch/feedback';
 import { createGuard } from '../app/dispatch/guard';
-import { createRender } from '../app/dispatch/render';
+import { createRender, type UnsubscribeLinks } from '../app/dispatch/render';
 import { createDispatch, type DispatchDeps } from '../app/dispatch/run';
 import type { TenantSecrets } from '../core/config/schema';
 import { lambdaEntry, sqsBatch } from '../http/lambda';
@@ -54,6 +56,16 @@ function signedWithTenantSecrets(
   };
 }
 
+/** Unsubscribe links: the tenant's secret as Secrets Manager holds it now, at the HTTP API's URL by default. */
+function unsubscribeLinks(): UnsubscribeLinks {
+  const secretsOf = awsTenantSecrets();
+  const publicUrl = defaultPublicUrl();
+  return {
+    secretOf: async (tenantId) => (await secretsOf(tenantId))?.unsubscribeSecret,
+    ...(publicUrl ? { publicUrl } : {}),
+  };
+}
+
 export const handler = lambdaEntry('dispatch', (observed) => {
   const store = awsStore();
   const clock = systemClock;
@@ -67,14 +79,15 @@ export const handler = lambdaEntry('dispatch', (observed) => {
     ...observed,
     channels: createChannels({
       email: awsEmailSender(),
-      sms: awsSmsSender(),
+      sms: indexedSmsSender(awsSmsSender(), { store, clock, ...observed }),
       push: awsPushSender(),
       webhook: signedWithTenantSecrets(createWebhookSender({ clock, allowLoopbackHttp: false }), awsTenantSecrets()),
     }),
     guard: createGuard({ store, clock }),
     issueCoupon: createCouponIssuer({ store, clock }),
     // Bundled, the renderer's worker is render-worker.mjs beside this bundle (lib/actions.ts builds it).
-    render: createRender({ store, clock, renderer: createWorkerRenderer() }),
+    // Marketing messages link to /u/{token}, signed with the tenant's unsubscribeSecret (none without one).
+    render: createRender({ store, clock, renderer: createWorkerRenderer(), unsubscribe: unsubscribeLinks() }),
     // No From at all: SES refuses the message as permanent ("from is not an address SES can send to").
     emailFrom: (tenant) => tenant.dispatch?.emailFrom ?? fallbackFrom ?? '',
     // Put on each webhook at send time by signedWithTenantSecrets.

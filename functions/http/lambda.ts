@@ -23,6 +23,25 @@ export const json = (statusCode: number, body: unknown): HttpResult => ({
   body: JSON.stringify(body),
 });
 
+/**
+ * A small HTML page, as the public pages (one-click unsubscribe) answer: no script, no external resource, never
+ * cached, never framed or sniffed, no referrer.
+ */
+export const HTML_PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+} as const;
+
+export const html = (statusCode: number, body: string): HttpResult => ({
+  statusCode,
+  headers: { ...HTML_PAGE_HEADERS },
+  body,
+});
+
 /** An answer of a use case as the HTTP response. */
 export const encode = (answer: Answer): HttpResult => json(answer.status, answer.body);
 

@@ -35,7 +35,8 @@ export function demoConfig(): GrowthloopConfig {
         currency: 'EUR',
         apiKey: newKey('gl_api'),
         adminKey: newKey('gl_admin'),
-        secrets: {},
+        // Signs the demo store's one-click unsubscribe links (functions/core/dispatch/unsubscribe.ts).
+        secrets: { unsubscribeSecret: randomBytes(32).toString('base64url') },
       },
     ],
   };

@@ -1,6 +1,7 @@
 // The dispatcher as `npm start` runs it: messages go to the local outbox (JSON lines in the data
 // directory, GET /v1/outbox), e-mail through SMTP when a server is configured, webhooks for real
-// (loopback allowed, since this runs on one machine); templates render in a worker.
+// (loopback allowed, since this runs on one machine); templates render in a worker. Marketing messages
+// carry unsubscribe links to this runtime's own /u/{token} (or the tenant's dispatch.publicUrl).
 
 import { createOutbox } from '../adapters/channels/outbox';
 import { createChannels } from '../adapters/channels/router';
@@ -24,6 +25,8 @@ export type LocalDispatchOptions = Pick<
   /** E-mail goes out through this SMTP server when given, to the outbox otherwise. */
   smtp?: Omit<SmtpOptions, 'clock'>;
   secretsOf(tenantId: string): TenantSecrets | undefined;
+  /** Where unsubscribe links point when a tenant sets no dispatch.publicUrl: this runtime's own URL. */
+  publicUrl?: string;
   /** Seal the outbox's personal fields under each customer's data key. */
   dataKeys: DataKeys;
 };
@@ -43,7 +46,15 @@ export function startLocalDispatch(options: LocalDispatchOptions) {
     channels,
     guard: createGuard({ store, clock }),
     issueCoupon: createCouponIssuer({ store, clock }),
-    render: createRender({ store, clock, renderer }),
+    render: createRender({
+      store,
+      clock,
+      renderer,
+      unsubscribe: {
+        secretOf: async (tenantId) => options.secretsOf(tenantId)?.unsubscribeSecret,
+        ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+      },
+    }),
     emailFrom: (tenant) => tenant.dispatch?.emailFrom ?? `no-reply@${tenant.id}.localhost`,
     webhookSecrets: (tenant) => options.secretsOf(tenant.id)?.webhookSigningSecrets ?? [],
   });

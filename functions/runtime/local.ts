@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import { createTenantErasure } from '../app/privacy/erase-tenant';
 import { createRegistryDirectory } from '../app/tenants/directory';
 import { seedTenants } from '../app/tenants/registry';
 import type { QueueRecord } from '../contracts/messages';
-import type { GrowthloopConfig } from '../core/config/schema';
+import type { GrowthloopConfig, TenantSecrets } from '../core/config/schema';
 import { secretsByTenant, tenantRecords } from '../core/config/tenants';
 import { createAdminFunction } from '../handlers/admin';
 import { createIngestHandler } from '../handlers/ingest';
@@ -63,6 +63,23 @@ export type LocalOptions = {
   smtp?: Omit<SmtpOptions, 'clock'>;
 };
 
+/**
+ * The tenants' secrets on this machine: the config's, and for a tenant whose config gives no unsubscribeSecret
+ * (one added with `growthloop tenants add`, which writes no config) one derived from the data dir's master key,
+ * so that its unsubscribe links work, and keep working across restarts, out of the box.
+ */
+export function localSecrets(
+  configured: ReadonlyMap<string, TenantSecrets>,
+  masterKey: Uint8Array,
+): (tenantId: string) => TenantSecrets {
+  return (tenantId) => {
+    const own = configured.get(tenantId) ?? {};
+    if (own.unsubscribeSecret) return own;
+    const derived = createHmac('sha256', masterKey).update(`growthloop/local-unsubscribe-secret/${tenantId}`);
+    return { ...own, unsubscribeSecret: derived.digest('base64url') };
+  };
+}
+
 /** The whole system on one machine: the same handlers as in AWS, with local adapters. */
 export async function startLocal(options: LocalOptions) {
   const clock = options.clock ?? systemClock;
@@ -91,7 +108,7 @@ export async function startLocal(options: LocalOptions) {
     clock,
   );
   const tenants = createRegistryDirectory({ store, clock });
-  const secrets = secretsByTenant(options.config);
+  const secrets = localSecrets(secretsByTenant(options.config), masterKey ?? randomBytes(32));
 
   const metrics = options.metrics ?? noMetrics;
   // The outbox of a run in memory is a temporary directory, gone when it stops.
@@ -116,7 +133,8 @@ export async function startLocal(options: LocalOptions) {
       clock,
       log,
       metrics,
-      secretsOf: async (id) => secrets.get(id),
+      tenants,
+      secretsOf: async (id) => secrets(id),
     }),
     segment: createSegmentFunction({ bus, dataKeys, clock, tenants, log, metrics }),
   };
@@ -148,7 +166,8 @@ export async function startLocal(options: LocalOptions) {
     outboxDir,
     dataKeys,
     ...(options.smtp ? { smtp: options.smtp } : {}),
-    secretsOf: (id) => secrets.get(id),
+    secretsOf: secrets,
+    publicUrl: url,
   });
   const pollers = [
     startPoller({

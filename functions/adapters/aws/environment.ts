@@ -76,6 +76,9 @@ export const awsEmailSender = () => {
   });
 };
 
+/** The HTTP API's URL (GROWTHLOOP_PUBLIC_URL), where unsubscribe links point unless a tenant sets dispatch.publicUrl. */
+export const defaultPublicUrl = (): string | undefined => optional('GROWTHLOOP_PUBLIC_URL');
+
 /** The From of e-mail when the tenant sets none (SES_FROM, a verified SES identity), or undefined. */
 export const defaultEmailFrom = (): string | undefined => optional('SES_FROM');
 

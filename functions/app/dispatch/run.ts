@@ -157,6 +157,7 @@ export function createDispatch(deps: DispatchDeps) {
           subject: parts.subject ?? '',
           text: parts.text ?? '',
           ...(parts.html ? { html: parts.html } : {}),
+          ...(parts.unsubscribeUrl ? { unsubscribeUrl: parts.unsubscribeUrl } : {}),
         };
       case 'sms':
         return { ...base, channel, to, body: parts.body ?? parts.text ?? '' };

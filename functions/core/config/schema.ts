@@ -18,6 +18,11 @@ export const TenantSecrets = z
       .array(z.string().regex(/^whsec_[A-Za-z0-9+/=]{32,}$/))
       .max(2)
       .optional(),
+    /**
+     * Signs the tenant's one-click unsubscribe links (functions/core/dispatch/unsubscribe.ts). Without it the
+     * tenant's marketing messages carry no unsubscribe link. Changing it breaks the links already sent.
+     */
+    unsubscribeSecret: z.string().min(32, 'must be at least 32 characters').optional(),
   })
   .refine((s) => !s.shopifyPreviousWebhookSecret || s.shopifyPreviousSecretValidUntil, {
     message: 'a previous Shopify secret needs shopifyPreviousSecretValidUntil: when the rotation grace period ends',

@@ -53,4 +53,6 @@ export type RenderedParts = {
   body?: string;
   /** A webhook's JSON payload, as rendered. */
   json?: unknown;
+  /** The one-click unsubscribe link of a marketing message (e-mail, SMS, push), also the template's `unsubscribe_url`. */
+  unsubscribeUrl?: string;
 };

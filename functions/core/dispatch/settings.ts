@@ -14,12 +14,28 @@ export const RateLimit = z.strictObject({
 });
 export type RateLimit = z.infer<typeof RateLimit>;
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** An https URL without query or fragment (http only on this machine: RFC 8058 wants https). */
+export const PublicUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(200)
+  .refine((url) => {
+    const { protocol, hostname, search, hash } = new URL(url);
+    return (protocol === 'https:' || LOOPBACK_HOSTS.has(hostname)) && search === '' && hash === '';
+  }, 'must be an https URL without query or fragment, such as https://shop.example.com');
+
 export const DispatchSettings = z.strictObject({
   guardrails: GuardrailSettings.optional(),
   /** Per channel; a channel without one is sent as fast as the dispatchers go. */
   rateLimits: z.partialRecord(z.enum(CHANNELS), RateLimit).optional(),
   /** The From of e-mail: a verified SES identity in AWS. */
   emailFrom: z.string().min(3).max(320).optional(),
+  /**
+   * The public base URL of the tenant's unsubscribe links (`<publicUrl>/u/<token>`): a custom domain in front of
+   * the HTTP API. Without it, the HTTP API's own URL (GROWTHLOOP_PUBLIC_URL in AWS; the listen URL locally).
+   */
+  publicUrl: PublicUrl.optional(),
   /** Where a template's test send may go: the team's own e-mail addresses, phones, push endpoints, webhook URLs. */
   testRecipients: z.array(z.string().min(1).max(2048)).max(50).optional(),
 });

@@ -9,10 +9,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../../functions/core/config/tenants';
+import { SES_DETAIL_TYPES, smsIndexKey } from '../../../functions/core/dispatch/feedback';
 import { consumers, INGEST_SOURCE, type QueueName, queues, routes } from '../../../functions/routes';
 import { createGrowthloopApp } from '../../../lib/app';
 import { MAX_CONCURRENCY } from '../../../lib/consumers';
 import { CUSTOMER_LEADING_KEYS } from '../../../lib/data-keys';
+import { FEEDBACK_LEADING_KEYS } from '../../../lib/feedback';
 import { HandlerFunction } from '../../../lib/function';
 import { DEFAULT_QUEUE_AGE_ALARM, QUEUE_AGE_ALARM } from '../../../lib/observability';
 import { Routing, toEventPattern } from '../../../lib/routing';
@@ -100,6 +102,7 @@ const handlers = {
   segment: stack.segment.handler,
   'tenant-erasure': stack.tenantErasure.handler,
   dispatch: stack.actions.handler,
+  feedback: stack.feedback.handler,
 };
 type HandlerName = keyof typeof handlers;
 const functionId = (name: HandlerName) => logicalId(handlers[name].fn);
@@ -160,6 +163,8 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'POST /v1/coupon-pools/{poolId}/generate': 'admin',
   'POST /v1/webhooks/shopify/{tenantId}': 'webhooks',
   'POST /v1/webhooks/woocommerce/{tenantId}': 'webhooks',
+  'GET /u/{token}': 'webhooks',
+  'POST /u/{token}': 'webhooks',
   'POST /v1/track': 'segment',
   'POST /v1/identify': 'segment',
   'POST /v1/batch': 'segment',
@@ -265,9 +270,9 @@ describe('the growthloop stack', () => {
   });
 
   it('routes ingested events to the profile-updates queue, and only that rule may send to it', () => {
-    // The route table's rules; the daily run's per-tenant rule invokes its function directly.
+    // The route table's rules; the daily run's per-tenant rule and the SES feedback rule invoke their functions directly.
     const patternRules = resourcesOfType(resources, 'AWS::Events::Rule').filter(
-      ([id, r]) => r.Properties?.EventPattern && !id.startsWith('Lifecycle'),
+      ([id, r]) => r.Properties?.EventPattern && !id.startsWith('Lifecycle') && !id.startsWith('Feedback'),
     );
     expect(patternRules).toHaveLength(routes.length);
     const [ruleId, rule] = patternRules[0] ?? [];
@@ -306,7 +311,7 @@ describe('the growthloop stack', () => {
 
   it('runs every function on nodejs24.x arm64 with its own log group', () => {
     const functions = resourcesOfType(resources, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(9);
+    expect(functions).toHaveLength(10);
     for (const [id, fn] of functions) {
       expect(fn.Properties?.Runtime, id).toBe('nodejs24.x');
       expect(fn.Properties?.Architectures, id).toEqual(['arm64']);
@@ -327,10 +332,10 @@ describe('the growthloop stack', () => {
       ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
     );
     const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
-    // profiles, admin, webhooks, journeys, dispatch, tenant erasure, and the lifecycle run's table and index statements,
-    // the tenant-registry statements of ingest, Segment, profiles and the lifecycle run, and the data-key
-    // statements of ingest and Segment
-    expect(onTable.length).toBe(14);
+    // profiles, admin, webhooks, journeys, dispatch, feedback, tenant erasure, and the lifecycle run's table and index
+    // statements, the tenant-registry statements of ingest, Segment, profiles, feedback and the lifecycle run, and the
+    // data-key statements of ingest and Segment
+    expect(onTable.length).toBe(16);
     for (const statement of onTable) {
       for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
       expect(JSON.stringify(statement.Resource)).not.toContain('*');
@@ -470,6 +475,13 @@ describe('the growthloop stack', () => {
     expect(everything).not.toContain(tenant.adminKey);
   });
 
+  it("points the dispatch function's unsubscribe links at the HTTP API", () => {
+    const url = JSON.stringify(variables(resources[functionId('dispatch')]).GROWTHLOOP_PUBLIC_URL);
+    const [apiId] = resourcesOfType(resources, 'AWS::ApiGatewayV2::Api').map(([id]) => id);
+    expect(url).toContain(`"Ref":"${apiId}"`);
+    expect(url).toContain('https://');
+  });
+
   it('outputs the tenant-secrets ARN', () => {
     deployed.template.hasOutput('TenantSecretsArn', { Value: { Ref: secretId } });
   });
@@ -590,6 +602,131 @@ describe('the function permissions', () => {
       expect(actionsOn(statementsOf(name), secretId)).toEqual([]);
     },
   );
+});
+
+/** Whether an IAM StringLike pattern (`*` any run, `?` one character) matches `value`. */
+const stringLike = (pattern: string, value: string) =>
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  ).test(value);
+
+describe('provider feedback', () => {
+  const fnId = functionId('feedback');
+  const dlqArn = { 'Fn::GetAtt': [logicalId(stack.feedback.deadLetters), 'Arn'] };
+  const topicId = logicalId(stack.feedback.smsInbound);
+  const sesRules = (res: Record<string, Resource>) =>
+    resourcesOfType(res, 'AWS::Events::Rule').filter(([, r]) =>
+      JSON.stringify(prop(r, 'EventPattern') ?? {}).includes('"aws.ses"'),
+    );
+
+  it('takes the SES sending events it acts on from the default bus, undeliverable ones to its dead-letter queue', () => {
+    const rules = sesRules(resources);
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0] as [string, Resource];
+    expect(prop(rule, 'EventBusName')).toBeUndefined();
+    expect(prop(rule, 'EventPattern')).toEqual({ source: ['aws.ses'], 'detail-type': [...SES_DETAIL_TYPES.keys()] });
+    const [target] = prop<{ Arn: unknown; DeadLetterConfig: { Arn: unknown } }[]>(rule, 'Targets');
+    expect(getAttArn(target?.Arn)).toBe(fnId);
+    expect(target?.DeadLetterConfig.Arn).toEqual(dlqArn);
+  });
+
+  it('takes only the events of the configured SES configuration set, and tells the function its name', () => {
+    const { templateJson, stack: configured } = synth({
+      ...SKIP_BUNDLING,
+      config: writeConfig({ tenants: [tenant] }),
+      sesConfigurationSet: 'growthloop-events',
+    });
+    const [, rule] = sesRules(templateJson.Resources)[0] ?? [];
+    expect(prop(rule, 'EventPattern')).toMatchObject({
+      detail: { mail: { tags: { 'ses:configuration-set': ['growthloop-events'] } } },
+    });
+    const fn =
+      templateJson.Resources[configured.getLogicalId(configured.feedback.handler.fn.node.defaultChild as CfnElement)];
+    expect(variables(fn).SES_CONFIGURATION_SET).toBe('growthloop-events');
+  });
+
+  it('takes SMS replies from an encrypted topic that only End User Messaging of this account may publish to', () => {
+    const topic = resources[topicId];
+    expect(getAttArn(prop(topic, 'KmsMasterKeyId'))).toBeDefined();
+    const [, policy] =
+      resourcesOfType(resources, 'AWS::SNS::TopicPolicy').find(
+        ([, p]) => JSON.stringify(prop(p, 'Topics')) === JSON.stringify([{ Ref: topicId }]),
+      ) ?? [];
+    const allows = prop<{ Statement: Record<string, unknown>[] }>(policy, 'PolicyDocument').Statement.filter(
+      (s) => s.Effect === 'Allow',
+    );
+    expect(allows).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'sms-voice.amazonaws.com' },
+        Action: 'sns:Publish',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      }),
+    ]);
+    const subscriptions = resourcesOfType(resources, 'AWS::SNS::Subscription').filter(
+      ([, sub]) => JSON.stringify(prop(sub, 'TopicArn')) === JSON.stringify({ Ref: topicId }),
+    );
+    expect(subscriptions.map(([, sub]) => sub.Properties)).toEqual([
+      {
+        Protocol: 'lambda',
+        Endpoint: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        TopicArn: { Ref: topicId },
+        RedrivePolicy: { deadLetterTargetArn: dlqArn },
+      },
+    ]);
+    deployed.template.hasOutput('SmsInboundTopicArn', { Value: { Ref: topicId } });
+  });
+
+  it('retries a failed invocation twice, then puts it in its dead-letter queue', () => {
+    deployed.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: fnId },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: dlqArn } },
+    });
+  });
+
+  it("lets the feedback function read and write only send records, the SMS index and journeys' counters, and put events on the bus", () => {
+    const statements = statementsOf('feedback').filter((s) => namesResource(s, tableId as string));
+    const condition = (s: Statement) => (s as Statement & { Condition?: unknown }).Condition;
+    expect(statements.map((s) => ({ actions: [s.Action].flat().sort(), condition: condition(s) }))).toEqual([
+      {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': FEEDBACK_LEADING_KEYS } },
+      },
+      {
+        actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': REGISTRY_LEADING_KEYS } },
+      },
+    ]);
+    for (const key of ['acme#C#c-9', smsIndexKey('msg-1').pk, 'acme#JSTATS'])
+      expect(
+        FEEDBACK_LEADING_KEYS.some((pattern) => stringLike(pattern, key)),
+        key,
+      ).toBe(true);
+    expect(
+      FEEDBACK_LEADING_KEYS.some((pattern) => stringLike(pattern, 'TENANTS')),
+      'TENANTS',
+    ).toBe(false);
+    expect(statementsOf('feedback').filter((s) => [s.Action].flat().includes('events:PutEvents'))).toEqual([
+      { Action: 'events:PutEvents', Effect: 'Allow', Resource: { 'Fn::GetAtt': [busId, 'Arn'] } },
+    ]);
+  });
+
+  it('lets dispatch put the SMS index item of each SMS it sends', () => {
+    const puts = statementsOf('dispatch').filter(
+      (s) => namesResource(s, tableId as string) && [s.Action].flat().includes('dynamodb:PutItem'),
+    );
+    expect(puts.length).toBeGreaterThan(0);
+    const allowsIndex = (s: Statement) => {
+      const leading = (s as { Condition?: Record<string, Record<string, string[]>> }).Condition?.[
+        'ForAllValues:StringLike'
+      ]?.['dynamodb:LeadingKeys'];
+      return leading === undefined || leading.some((pattern) => stringLike(pattern, smsIndexKey('msg-1').pk));
+    };
+    expect(puts.some(allowsIndex)).toBe(true);
+  });
 });
 
 describe('the webhooks function', () => {
@@ -723,11 +860,12 @@ describe('the alarms', () => {
   const deadLetters = deadLetterQueueIds(resources);
   const functionIds = resourcesOfType(resources, 'AWS::Lambda::Function').map(([id]) => id);
   const stageIds = resourcesOfType(resources, 'AWS::ApiGatewayV2::Stage').map(([id]) => id);
-  const [topicId] = resourcesOfType(resources, 'AWS::SNS::Topic').map(([id]) => id);
+  const topicId = logicalId(stack.observability.topic);
 
   it('go off on every dead-letter queue as soon as one message is visible in it', () => {
-    // One per queue (redrive) and one per EventBridge rule target (undelivered events).
-    expect(deadLetters.size).toBe(Object.keys(queues).length + routes.length);
+    // One per queue (redrive), one per EventBridge rule target (undelivered events), and the feedback function's.
+    expect(deadLetters.size).toBe(Object.keys(queues).length + routes.length + 1);
+    expect(deadLetters).toContain(logicalId(stack.feedback.deadLetters));
     for (const id of deadLetters) {
       const alarms = alarmsOn(resources, 'ApproximateNumberOfMessagesVisible', id);
       expect(alarms, id).toHaveLength(1);
@@ -795,7 +933,12 @@ describe('the alarms', () => {
   });
 
   it('all notify the one alerts topic, treat missing data as not breaching, and are named after the stack', () => {
-    expect(resourcesOfType(resources, 'AWS::SNS::Topic')).toHaveLength(1);
+    // The other topic takes SMS replies (lib/feedback.ts), not alarms.
+    expect(
+      resourcesOfType(resources, 'AWS::SNS::Topic')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual([topicId, logicalId(stack.feedback.smsInbound)].sort());
     const alarms = alarmsIn(resources);
     // Nothing but the alarms above: one per queue, two per function, one per API stage.
     expect(alarms).toHaveLength(queueIds.length + 2 * functionIds.length + stageIds.length);
@@ -839,7 +982,8 @@ describe('the alarms', () => {
 });
 
 describe('the alerts topic', () => {
-  const [topicId, topic] = resourcesOfType(resources, 'AWS::SNS::Topic')[0] ?? [];
+  const topicId = logicalId(stack.observability.topic);
+  const topic = resources[topicId];
 
   it('is encrypted with a rotating key of its own that CloudWatch may use', () => {
     const keyId = getAttArn(prop(topic, 'KmsMasterKeyId'));
@@ -878,7 +1022,10 @@ describe('the alerts topic', () => {
   });
 
   it('has no subscription when no address is configured, and its ARN is an output', () => {
-    expect(resourcesOfType(resources, 'AWS::SNS::Subscription')).toEqual([]);
+    const onAlerts = resourcesOfType(resources, 'AWS::SNS::Subscription').filter(
+      ([, sub]) => JSON.stringify(prop(sub, 'TopicArn')) === JSON.stringify({ Ref: topicId }),
+    );
+    expect(onAlerts).toEqual([]);
     deployed.template.hasOutput('AlertsTopicArn', { Value: { Ref: topicId } });
   });
 
@@ -889,9 +1036,12 @@ describe('the alerts topic', () => {
       [{ config, alertsEmail: 'oncall@acme.example' }, 'oncall@acme.example'],
       [{ config: writeConfig({ tenants: [tenant] }), alertsEmail: 'oncall@acme.example' }, 'oncall@acme.example'],
     ] as const) {
-      const { template, templateJson } = synth({ ...SKIP_BUNDLING, ...context });
-      const [id] = resourcesOfType(templateJson.Resources, 'AWS::SNS::Topic').map(([topic]) => topic);
-      template.resourceCountIs('AWS::SNS::Subscription', 1);
+      const { template, templateJson, stack } = synth({ ...SKIP_BUNDLING, ...context });
+      const id = stack.getLogicalId(stack.observability.topic.node.defaultChild as CfnElement);
+      const subscriptions = resourcesOfType(templateJson.Resources, 'AWS::SNS::Subscription').filter(
+        ([, sub]) => prop(sub, 'Protocol') !== 'lambda',
+      );
+      expect(subscriptions).toHaveLength(1);
       template.hasResourceProperties('AWS::SNS::Subscription', {
         Protocol: 'email',
         Endpoint: email,
