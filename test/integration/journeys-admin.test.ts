@@ -307,6 +307,8 @@ describe('the journeys admin API', () => {
       skipped: 1,
       skippedBy: { consent: 1 },
       capped: 0,
+      couponsRedeemed: 0,
+      couponsVoided: 0,
       waiting: { 'wait-23h': 2 },
     });
   });

@@ -294,6 +294,8 @@ export const JourneyStatsItem = z
     sent: Counter,
     skipped: Counter,
     capped: Counter,
+    coupons_redeemed: Counter,
+    coupons_voided: Counter,
   })
   .check((ctx) => {
     for (const [name, value] of Object.entries(ctx.value)) {
@@ -337,6 +339,8 @@ export function statsOf(item: Item | undefined) {
     skipped: stats?.skipped ?? 0,
     skippedBy,
     capped: stats?.capped ?? 0,
+    couponsRedeemed: stats?.coupons_redeemed ?? 0,
+    couponsVoided: stats?.coupons_voided ?? 0,
     waiting,
   };
 }

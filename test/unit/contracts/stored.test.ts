@@ -346,6 +346,8 @@ describe('journeys', () => {
       skipped: 0,
       skippedBy: {},
       capped: 0,
+      couponsRedeemed: 0,
+      couponsVoided: 0,
       waiting: { wait: 1 },
     });
     expect(statsOf(undefined).entered).toBe(0);

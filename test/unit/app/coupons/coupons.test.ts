@@ -13,9 +13,12 @@ import {
   uploadCodes,
   voidCoupons,
 } from '../../../../functions/app/coupons';
-import type { EventOf } from '../../../../functions/core/events/schemas';
+import { settleCoupons } from '../../../../functions/app/coupons/settle';
+import type { CanonicalEvent, EventOf } from '../../../../functions/core/events/schemas';
 import { DEFAULT_ALPHABET, LOOK_ALIKES } from '../../../../functions/core/incentives/coupon-pool';
 import { issueKey, lookupKey } from '../../../../functions/core/incentives/items';
+import { statsKey, statsOf } from '../../../../functions/core/journeys/items';
+import type { BusEvent } from '../../../../functions/ports';
 
 const T = 't1';
 const T0 = Date.parse('2026-03-01T10:00:00Z');
@@ -345,6 +348,25 @@ describe('redemption', () => {
     await Promise.all(Array.from({ length: 5 }, () => redeemCoupons(deps(), order('o1', ['SAVE-A', 'SAVE-B']))));
     await Promise.all(Array.from({ length: 5 }, () => voidCoupons(deps(), refund('o1'))));
     expect(await poolStats(deps(), T, 'p')).toMatchObject({ redeemed: 2, voided: 2 });
+  });
+
+  it("counts redemptions and voids in the journey's stats once, and tells each on the bus", async () => {
+    const told: BusEvent[] = [];
+    const bus = { put: async (events: readonly BusEvent[]) => void told.push(...events) };
+    const settle = (events: CanonicalEvent[]) => settleCoupons({ ...deps(), bus }, events);
+    await settle([order('o1', ['SAVE-A', 'SAVE-B'])]);
+    await settle([order('o1', ['SAVE-A'], 'c-a1', 'order_updated'), refund('o1'), refund('o1', 'r2')]);
+    const stats = statsOf(await store.get(statsKey(T, 'welcome')));
+    expect([stats.couponsRedeemed, stats.couponsVoided]).toEqual([1, 1]);
+    expect(told.map((e) => [e.detailType, (e.detail as { code: string }).code])).toEqual([
+      ['coupon.redeemed', 'SAVE-A'],
+      ['coupon.redeemed', 'SAVE-B'],
+      ['coupon.redeemed', 'SAVE-A'],
+      ['coupon.voided', 'SAVE-A'],
+      ['coupon.voided', 'SAVE-B'],
+      ['coupon.voided', 'SAVE-A'],
+      ['coupon.voided', 'SAVE-B'],
+    ]);
   });
 
   it('finishes a redemption cut short at any step when the order comes again', async () => {
