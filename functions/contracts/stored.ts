@@ -9,6 +9,7 @@
 
 import type { z } from 'zod';
 import * as registry from '../core/config/registry';
+import * as feedback from '../core/dispatch/feedback';
 import * as guardItems from '../core/dispatch/guard-items';
 import * as sendRecords from '../core/dispatch/send-record';
 import { couponItemSchema } from '../core/incentives/items';
@@ -76,6 +77,7 @@ export function storedItemSchema(key: { pk: string; sk: string }): z.ZodType | u
     return sk.startsWith(registry.registryPartition.skPrefix) ? registry.TenantEntryItem : undefined;
   }
   if (pk.startsWith(registry.KEY_LOOKUP_PK_PREFIX)) return sk === 'KEY' ? registry.KeyLookupItem : undefined;
+  if (pk.startsWith(feedback.SMS_INDEX_PK_PREFIX)) return sk === 'SEND' ? feedback.SmsIndexItem : undefined;
   if (pk === erasures.ERASURES_PK) return sk.startsWith('TENANT#') ? erasures.TenantErasureItem : undefined;
   if (pk === migrations.MIGRATIONS_PK)
     return sk === migrations.buyerBackfillKey.sk ? migrations.BuyerBackfillItem : undefined;

@@ -1,4 +1,5 @@
 import { forEachConcurrently } from '../../concurrently';
+import { smsIndexKeyOfSend } from '../../core/dispatch/feedback';
 import { auditItem, type Requester } from '../../core/privacy/records';
 import {
   ERASURES_PK,
@@ -72,7 +73,11 @@ export function createTenantErasure(deps: TenantErasureDeps) {
       ...(job.cursor === undefined ? {} : { cursor: job.cursor }),
     });
     const doomed = page.items.filter((item) => !keptByTenantErasure(job.tenantId, item));
-    await forEachConcurrently(doomed, DELETES_IN_PARALLEL, (item) => store.delete({ pk: item.pk, sk: item.sk }));
+    await forEachConcurrently(doomed, DELETES_IN_PARALLEL, async (item) => {
+      const smsIndex = smsIndexKeyOfSend(item);
+      if (smsIndex) await store.delete(smsIndex);
+      await store.delete({ pk: item.pk, sk: item.sk });
+    });
     const { cursor: _, ...rest } = job;
     return save(job, {
       ...rest,

@@ -1,3 +1,4 @@
+import { smsIndexKeyOfSend } from '../../core/dispatch/feedback';
 import { auditItem, type Requester, tombstoneItem } from '../../core/privacy/records';
 import { isDataKeyItem } from '../../core/privacy/sealed';
 import {
@@ -50,7 +51,12 @@ async function eraseId(store: Store, tenantId: string, customerId: string, now: 
   const items = (await store.query(customerPk(tenantId, customerId), { consistent: true })).filter(
     (item) => item.sk !== 'PROFILE',
   );
-  for (const item of items) await store.delete(item);
+  for (const item of items) {
+    // The index item first: a retry after a crash in between still finds the record that names it.
+    const smsIndex = smsIndexKeyOfSend(item);
+    if (smsIndex) await store.delete(smsIndex);
+    await store.delete(item);
+  }
   const orderIds = [...new Set([...links.orderIds, ...movedOrderIds(items)])];
   return { items: items.length + (links.held ? 1 : 0), links: { ...links, orderIds } };
 }

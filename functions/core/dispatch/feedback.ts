@@ -7,9 +7,11 @@
  * (functions/adapters/aws/channels/ses.ts: `tenant`, `customer`, `action_key`, each encoded by
  * sesTagValue) and, when a configuration set is expected, comes from that configuration set.
  */
-import type { Key } from '../../ports';
+import { z } from 'zod';
+import type { Item, Key } from '../../ports';
 import type { CanonicalEvent } from '../events/schemas';
 import { fnv1a32 } from '../hash';
+import { SEND_SK_PREFIX } from './send-record';
 
 export type EmailFeedbackKind = 'sent' | 'delivered' | 'opened' | 'clicked' | 'bounced' | 'complained';
 
@@ -297,6 +299,15 @@ export const smsIndexKey = (providerMessageId: string): Key => ({
 });
 
 export type SmsOwner = { tenantId: string; customerId: string; key: string };
+/** The index item as stored (functions/contracts/stored.ts); `expiresAt` is the table's TTL attribute. */
+export const SmsIndexItem = z.looseObject({
+  pk: z.string().startsWith(SMS_INDEX_PK_PREFIX),
+  sk: z.literal('SEND'),
+  tenantId: z.string().min(1),
+  customerId: z.string().min(1),
+  key: z.string().min(1),
+  expiresAt: z.int().positive(),
+});
 export type SmsIndexItem = Key & SmsOwner & { expiresAt: number };
 
 /** The index item of an SMS the provider took, written at `now` (epoch ms). */
@@ -307,6 +318,16 @@ export const smsIndexItem = (owner: SmsOwner, providerMessageId: string, now: nu
   key: owner.key,
   expiresAt: Math.floor(now / 1000) + SMS_INDEX_DAYS * 86_400,
 });
+
+/**
+ * The index item a stored SMS send record left (undefined for any other item): erasing the customer, or the
+ * tenant, deletes it with the record, since its key is outside their partitions.
+ */
+export function smsIndexKeyOfSend(item: Item): Key | undefined {
+  if (!item.sk.startsWith(SEND_SK_PREFIX) || item.channel !== 'sms') return undefined;
+  const id = text(item.providerMessageId);
+  return id ? smsIndexKey(id) : undefined;
+}
 
 /** Whose SMS an index item names, or undefined when the item is none. */
 export function readSmsIndexItem(item: unknown): SmsOwner | undefined {

@@ -9,6 +9,8 @@ import { silentLog } from '../../../../functions/adapters/log';
 import { createMemoryBus } from '../../../../functions/adapters/memory/bus';
 import { createProviderFeedback, indexedSmsSender } from '../../../../functions/app/dispatch/feedback';
 import { createDispatch } from '../../../../functions/app/dispatch/run';
+import { createTenantErasure, requestTenantErasure } from '../../../../functions/app/privacy/erase-tenant';
+import { createPrivacy } from '../../../../functions/app/privacy/run';
 import type { ActionMessage } from '../../../../functions/contracts/messages';
 import { SMS_INDEX_DAYS, smsIndexKey } from '../../../../functions/core/dispatch/feedback';
 import { SendRecordItem, sendRecordKey } from '../../../../functions/core/dispatch/send-record';
@@ -387,5 +389,20 @@ describe('SMS replies', () => {
     });
     await w.send(action('sms', 1, 'bob'));
     expect(w.store.items().filter((item) => item.pk.startsWith('SMSMSG#'))).toEqual([]);
+  });
+
+  it("erasing the customer deletes their SMS index items with their send records, and the tenant's erasure too", async () => {
+    const w = feedbackWorld();
+    await w.send(action('sms', 1, 'bob'));
+    await w.send(action('sms', 2, 'eve'));
+    const indexItems = () => w.store.items().filter((item) => item.pk.startsWith('SMSMSG#'));
+    expect(indexItems()).toHaveLength(2);
+    await createPrivacy({ store: w.store, clock: w.clock }).erase(tenantId, 'bob', 'admin_api');
+    expect(indexItems().map((item) => item.customerId)).toEqual(['eve']);
+    expect(await w.feedback.receive(smsReply('STOP', 'm-1'))).toMatchObject([{ kind: 'ignored' }]);
+
+    await requestTenantErasure({ store: w.store, clock: w.clock }, tenantId, 'shopify');
+    await createTenantErasure({ store: w.store, clock: w.clock, log: silentLog }).run(tenantId);
+    expect(indexItems()).toEqual([]);
   });
 });
