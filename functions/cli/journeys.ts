@@ -162,7 +162,7 @@ function formatBacktest(report: BacktestReport): string {
     ...Object.entries(report.journeys)
       .sort()
       .flatMap(([id, t]) => [
-        `${id}: entered ${t.entered}, converted ${t.converted} (${pct(t.converted, t.entered)}), completed ${t.completed}, exited ${t.exited}, held out ${t.heldOut}`,
+        `${id}: entered ${t.entered}, converted ${t.converted} (${pct(t.converted, t.entered - t.heldOut)}), completed ${t.completed}, exited ${t.exited}, held out ${t.heldOut}${t.heldOut ? ` (converted ${t.holdoutConverted}, ${pct(t.holdoutConverted, t.heldOut)})` : ''}`,
         `  actions: ${kinds(t.actions)}; coupons: ${kinds(t.coupons)}`,
         ...(Object.keys(t.refused).length ? [`  refused entries: ${kinds(t.refused)}`] : []),
       ]),

@@ -49,7 +49,12 @@ export type JourneyTotals = {
   completed: number;
   exited: number;
   heldOut: number;
+  /** Instances that passed a holdout into the journey: the arm compared with heldOut. */
+  treated: number;
+  /** Goals reached by instances not held out. */
   converted: number;
+  /** Goals reached by held-out instances within the attribution window. */
+  holdoutConverted: number;
   /** Actions not sent because the journey had reached its daily cap. */
   capped: number;
   actions: Record<string, number>;
@@ -227,7 +232,9 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
         completed: stats.completed,
         exited: stats.exited,
         heldOut: stats.heldOut,
+        treated: stats.treated,
         converted: stats.converted,
+        holdoutConverted: stats.holdoutConverted,
         capped: stats.capped,
         ...(actionsOf.get(journey.id) ?? { actions: {}, coupons: {} }),
       };

@@ -49,6 +49,11 @@ export type Instance = {
   outcome?: Outcome;
   endedAt?: string;
   convertedAt?: string;
+  /**
+   * The side of a holdout the instance fell on: `holdout` ones end there but stay kept, and their goal
+   * conversions counted apart, for the attribution window, so the two arms can be compared.
+   */
+  arm?: 'treated' | 'holdout';
   /** Why a failed instance could not run on, and when. */
   failure?: { reason: string; at: string };
 };
@@ -64,6 +69,8 @@ export type Metric =
   | 'exited'
   | 'converted'
   | 'held_out'
+  | 'treated'
+  | 'holdout_converted'
   | 'failed'
   | 'queued'
   | 'capped'
@@ -242,7 +249,7 @@ export function onEvent(
     const inWindow = Date.parse(event.occurredAt) <= entered + parseDuration(goal.attributionWindow);
     if (inWindow && next.convertedAt === undefined && Date.parse(event.occurredAt) >= entered) {
       next = { ...next, convertedAt: event.occurredAt };
-      intents.push({ type: 'metric', metric: 'converted' });
+      intents.push({ type: 'metric', metric: next.arm === 'holdout' ? 'holdout_converted' : 'converted' });
     }
     if (goal.exit && next.outcome === undefined)
       return end(next, next.convertedAt ? 'converted' : 'exited', now, intents);
@@ -366,6 +373,7 @@ function run(
 ): Step {
   // One copy of the visits for the whole run, so that a long run costs in proportion to its length.
   const visits = { ...start.visits };
+  let instance = start;
   let current = start.activity;
   let id: string | undefined = activityId;
   const limit = mostSteps(journey);
@@ -376,10 +384,10 @@ function run(
     const visit = (ownValue(visits, id) ?? 0) + 1;
     setOwn(visits, id, visit);
     current = id;
-    const key = `${journey.id}:${start.instanceId}:${id}:${visit}`;
+    const key = `${journey.id}:${instance.instanceId}:${id}:${visit}`;
     switch (activity.type) {
       case 'exit':
-        return end(atActivity(start, current, visits), 'exited', now, intents);
+        return end(atActivity(instance, current, visits), 'exited', now, intents);
       case 'action':
         intents.push(
           {
@@ -398,7 +406,7 @@ function run(
         id = activity.branches.find((b) => holds(b.condition, facts))?.next ?? activity.default;
         break;
       case 'split': {
-        const at = bucket(`${journey.id}:${id}`, start.customerId);
+        const at = bucket(`${journey.id}:${id}`, instance.customerId);
         let upTo = 0;
         const path = activity.paths.find((p) => {
           upTo += p.percent;
@@ -408,9 +416,11 @@ function run(
         break;
       }
       case 'holdout':
-        if (bucket(`${journey.id}:${id}:holdout`, start.customerId) < activity.percent) {
-          return end(atActivity(start, current, visits), 'held_out', now, intents);
+        if (bucket(`${journey.id}:${id}:holdout`, instance.customerId) < activity.percent) {
+          return end({ ...atActivity(instance, current, visits), arm: 'holdout' }, 'held_out', now, intents);
         }
+        instance = { ...instance, arm: 'treated' };
+        intents.push({ type: 'metric', metric: 'treated' });
         id = activity.next;
         break;
       case 'wait':
@@ -429,9 +439,9 @@ function run(
           { type: 'set_timer', timerId: key, at: waiting.at },
           { type: 'metric', metric: 'waiting', activity: id },
         );
-        return { instance: { ...atActivity(start, current, visits), waiting }, intents };
+        return { instance: { ...atActivity(instance, current, visits), waiting }, intents };
       }
     }
   }
-  return end(atActivity(start, current, visits), 'completed', now, intents);
+  return end(atActivity(instance, current, visits), 'completed', now, intents);
 }

@@ -339,6 +339,8 @@ describe('journeys', () => {
       completed: 0,
       exited: 0,
       heldOut: 0,
+      treated: 0,
+      holdoutConverted: 0,
       failed: 0,
       converted: 0,
       queued: 0,

@@ -142,6 +142,27 @@ describe('splits and holdouts', () => {
     expect(held.size).toBe(2000 - totals.heldOut);
     expect(report.actions).toEqual({ coupon: 2000 - totals.heldOut, push: 2000 - totals.heldOut });
   });
+
+  it('held-out customers stay kept for the goal: their conversions are counted apart from the treated ones', async () => {
+    const winback = journey('winback-no-login');
+    const entries = Array.from({ length: 1000 }, (_, i) =>
+      event(`c${i}`, T0, 'lifecycle.stage_changed', { from: 'repeat', to: 'at_risk', reason: 'test' }),
+    );
+    // Every customer orders within the 21-day window, half of them again after it.
+    const orders = Array.from({ length: 1000 }, (_, i) => order(`c${i}`, T0 + 10 * 24 * HOUR));
+    const late = Array.from({ length: 500 }, (_, i) => order(`c${i}`, T0 + 25 * 24 * HOUR));
+    const report = await backtest({
+      journeys: [winback],
+      events: [...entries, ...orders, ...late],
+      scoring,
+      to: T0 + 40 * 24 * HOUR,
+    });
+    const totals = report.journeys['winback-no-login']!;
+    expect(totals.heldOut).toBeGreaterThan(50);
+    expect(totals.treated + totals.heldOut).toBe(1000);
+    expect(totals.holdoutConverted).toBe(totals.heldOut);
+    expect(totals.converted).toBe(totals.treated);
+  });
 });
 
 describe('waits on the customer’s clock', () => {
