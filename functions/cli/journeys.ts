@@ -7,11 +7,12 @@ import { z } from 'zod';
 import { type BacktestReport, backtest as runBacktest } from '../app/backtest/run';
 import { type CanonicalEvent, CanonicalEventInput } from '../core/events/schemas';
 import { Journey } from '../core/journeys/schema';
-import { type Problem, validateJourney } from '../core/journeys/validate';
+import { validateJourney } from '../core/journeys/validate';
 import { jsonPath } from '../core/json-path';
 import { scoringSettings } from '../core/scoring/settings';
 import { readConfig } from '../runtime/config-file';
 import { CliError, parseOptions, reportFailure, UsageError, usageText, wantsHelp } from './command';
+import { channelList, formatReports, validateFiles } from './definition-files';
 import { type Io, processIo } from './io';
 import { JOURNEYS, JOURNEYS_USAGE } from './usage';
 
@@ -26,22 +27,8 @@ export function journeySchema(): object {
   };
 }
 
-export type FileReport = { file: string; valid: boolean; problems: Problem[] };
-
-export function validateFiles(files: readonly string[], channels: readonly string[] | undefined): FileReport[] {
-  return files.map((file) => {
-    let input: unknown;
-    try {
-      input = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (e) {
-      const message =
-        (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not JSON: ${(e as Error).message}`;
-      return { file, valid: false, problems: [{ path: '$', message }] };
-    }
-    const { problems } = validateJourney(input, channels ? { channels } : {});
-    return { file, valid: problems.length === 0, problems };
-  });
-}
+const validateJourneyFiles = (files: readonly string[], channels: readonly string[] | undefined) =>
+  validateFiles(files, (input) => validateJourney(input, channels ? { channels } : {}).problems);
 
 /** The history: one canonical event per line; every bad line is reported with its number and JSON path. */
 export function readHistory(file: string, tenantId: string): CanonicalEvent[] {
@@ -110,7 +97,7 @@ type BacktestValues = {
 export async function backtest(files: readonly string[], values: BacktestValues, io: Io): Promise<BacktestReport> {
   if (files.length === 0) throw new UsageError('name at least one journey file');
   if (!values.events) throw new UsageError('--events HISTORY.jsonl is required');
-  const reports = validateFiles(files, undefined);
+  const reports = validateJourneyFiles(files, undefined);
   const invalid = reports.filter((r) => !r.valid);
   if (invalid.length > 0) throw new CliError(`invalid journeys:\n${formatReports(invalid)}`);
   const journeys = files.map((file) => {
@@ -173,13 +160,6 @@ function formatBacktest(report: BacktestReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-const formatReports = (reports: readonly FileReport[]) =>
-  reports
-    .map((r) =>
-      r.valid ? `${r.file}: ok\n` : `${r.file}:\n${r.problems.map((p) => `  ${p.path}: ${p.message}\n`).join('')}`,
-    )
-    .join('');
-
 const OPTIONS = {
   schema: {},
   validate: {
@@ -233,11 +213,7 @@ export async function runJourneysCli(args: readonly string[], io: Io): Promise<n
         allowPositionals: true,
       });
       if (positionals.length === 0) throw new UsageError('name at least one journey file');
-      const channels = values.channels
-        ?.split(',')
-        .map((c) => c.trim())
-        .filter(Boolean);
-      const reports = validateFiles(positionals, channels);
+      const reports = validateJourneyFiles(positionals, channelList(values.channels));
       io.out(values.json ? `${JSON.stringify(reports)}\n` : formatReports(reports));
       return reports.every((r) => r.valid) ? 0 : 1;
     }

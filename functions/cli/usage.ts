@@ -71,6 +71,25 @@ export const JOURNEYS = {
   },
 } satisfies Record<string, UsageEntry>;
 
+export const CAMPAIGNS = {
+  schema: {
+    synopsis: 'growthloop campaigns schema',
+    details: `      Prints the campaign language as JSON Schema (for editors: "$schema" or json.schemas).
+`,
+  },
+  validate: {
+    synopsis: `growthloop campaigns validate FILE... [--channels email,sms,push,webhook]
+                     [--audience N --base-rate RATE] [--json]`,
+    details: `      Checks each campaign: the schema, then audiences no customer can match, offer rungs
+      never reached (a rung without "when" before the last), rung names used twice, money
+      budgets in two currencies, and (with --channels) offers on channels the tenant has not
+      configured. With --audience (members expected) and --base-rate (their conversion rate
+      without an offer, e.g. 0.04) it tells how many are held out and the smallest lift the
+      holdout detects at 80 % power. Exit code 1 if any fails.
+`,
+  },
+} satisfies Record<string, UsageEntry>;
+
 export const TENANTS = {
   add: {
     synopsis: 'growthloop tenants add ID --timezone TZ --currency CODE [--name NAME] [WHERE] [--json]',
@@ -210,6 +229,7 @@ export const QUARANTINE_USAGE = usageText(Object.values(QUARANTINE), QUARANTINE_
 export const BENCH_USAGE = usageText([BENCH]);
 export const MODEL_USAGE = usageText(Object.values(MODEL), MODEL_NOTES);
 export const JOURNEYS_USAGE = usageText(Object.values(JOURNEYS));
+export const CAMPAIGNS_USAGE = usageText(Object.values(CAMPAIGNS));
 
 /** The overview: every command's synopsis (under a title line naming the version, if given). */
 export function mainUsage(version?: string): string {
@@ -218,6 +238,7 @@ export function mainUsage(version?: string): string {
     BENCH,
     ...Object.values(MODEL),
     ...Object.values(JOURNEYS),
+    ...Object.values(CAMPAIGNS),
     ...Object.values(TENANTS),
     ...Object.values(QUARANTINE),
     ...Object.values(DLQ),

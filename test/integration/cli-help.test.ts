@@ -19,6 +19,9 @@ const COMMANDS: [string[], string][] = [
   [['journeys', 'schema'], 'growthloop journeys schema'],
   [['journeys', 'validate'], 'growthloop journeys validate FILE...'],
   [['journeys', 'backtest'], 'growthloop journeys backtest FILE...'],
+  [['campaigns'], 'growthloop campaigns schema'],
+  [['campaigns', 'schema'], 'growthloop campaigns schema'],
+  [['campaigns', 'validate'], 'growthloop campaigns validate FILE...'],
 ];
 
 describe('growthloop --version', () => {
@@ -79,6 +82,22 @@ describe('bad command lines: one line, then the usage, on stderr; exit code 2', 
     [['journeys', 'frobnicate'], 'growthloop journeys: unknown command "frobnicate"', 'growthloop journeys'],
     [['journeys', 'schema', '--bogus'], 'growthloop journeys: unknown option --bogus', 'growthloop journeys schema'],
     [['journeys', 'validate'], 'growthloop journeys: name at least one journey file', 'growthloop journeys validate'],
+    [['campaigns'], 'growthloop campaigns: name a subcommand: schema or validate', 'growthloop campaigns'],
+    [
+      ['campaigns', 'validate'],
+      'growthloop campaigns: name at least one campaign file',
+      'growthloop campaigns validate',
+    ],
+    [
+      ['campaigns', 'validate', 'x.json', '--audience', '1000'],
+      'growthloop campaigns: --audience and --base-rate go together',
+      'growthloop campaigns validate',
+    ],
+    [
+      ['campaigns', 'validate', 'x.json', '--audience', '1000', '--base-rate', '4'],
+      'growthloop campaigns: --base-rate must be a rate between 0 and 1, got "4"',
+      'growthloop campaigns validate',
+    ],
     [
       ['journeys', 'backtest', 'x.json'],
       'growthloop journeys: --events HISTORY.jsonl is required',

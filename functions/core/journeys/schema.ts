@@ -13,7 +13,7 @@ import { StorableNumber } from '../storable';
 import { Condition, FactPath } from './condition-schema';
 import { parseDuration } from './local-time';
 
-const Id = z
+export const Id = z
   .string()
   .regex(
     /^[a-z0-9][a-z0-9_-]{0,63}$/,
