@@ -14,6 +14,7 @@ import { CanonicalEventInput, Channel, EVENT_TYPES, Money, TraitsShape } from '.
 import { CouponBudget, CouponExpiry, CouponPoolSettings, CouponValue, PoolId } from '../core/incentives/coupon-pool';
 import { Condition } from '../core/journeys/condition-schema';
 import { JOURNEY_STATUSES, Journey } from '../core/journeys/schema';
+import { MIN_ARM_MEMBERS, MIN_HOLDOUT_CONVERSIONS } from '../core/metrics/lift';
 import { STAGES } from '../core/scoring/stages';
 import { TEMPLATE_ERROR_CODES } from '../core/templates/errors';
 import { MAX_TEMPLATE_VERSION } from '../core/templates/items';
@@ -380,8 +381,11 @@ export const JourneyStats = z.object({
   heldOut: z.int().describe('instances a holdout kept from the journey'),
   treated: z.int().describe('instances that passed a holdout into the journey (the arm compared with heldOut)'),
   holdoutConverted: z.int().describe('held-out instances that reached a goal within its attribution window'),
+  treatedConverted: z
+    .int()
+    .describe('treated instances that reached a goal (counted in converted too; compared with holdoutConverted)'),
   failed: z.int().describe('instances parked because they could not run on (each keeps its reason)'),
-  converted: z.int(),
+  converted: z.int().describe('instances not held out (treated or never at a holdout) that reached a goal'),
   queued: z.int().describe('actions the journey put on the actions queue'),
   sent: z.int().describe('actions the dispatcher delivered to their provider'),
   skipped: z.int().describe('actions the dispatcher did not send (consent, control group, caps, budgets, stale, ...)'),
@@ -396,6 +400,74 @@ export type JourneyStats = z.infer<typeof JourneyStats>;
 export const PublishedVersion = z.object({ version: z.int().min(1), publishedAt: Time });
 export type PublishedVersion = z.infer<typeof PublishedVersion>;
 
+/** An estimate with its confidence interval (functions/core/metrics/proportions.ts Estimate). */
+export const LiftEstimate = z.object({ estimate: z.number(), lower: z.number(), upper: z.number() });
+export type LiftEstimate = z.infer<typeof LiftEstimate>;
+
+/** One arm of a lift measurement (functions/core/metrics/lift.ts ArmRate). */
+export const LiftArm = z.object({
+  n: count.describe('members of the arm'),
+  conversions: count,
+  rate: z.number().describe('conversions / n'),
+});
+export type LiftArm = z.infer<typeof LiftArm>;
+
+/** What a holdout measured (functions/core/metrics/lift.ts LiftReport). */
+export const LiftReport = z.object({
+  status: z
+    .enum(['ok', 'insufficient_data'])
+    .describe('insufficient_data: no winner may be called; the figures are shown for what they are'),
+  reasons: z
+    .array(z.enum(['treated_below_min_members', 'holdout_below_min_members', 'holdout_below_min_conversions']))
+    .describe(
+      `why the data are insufficient (fewer than ${MIN_ARM_MEMBERS} members in an arm, or ${MIN_HOLDOUT_CONVERSIONS} holdout conversions); empty when ok`,
+    ),
+  confidence: z.number().describe('of both intervals, e.g. 0.95'),
+  treated: LiftArm,
+  holdout: LiftArm,
+  absoluteLift: LiftEstimate.describe('treated rate − holdout rate (0.01 = one percentage point), Newcombe interval'),
+  relativeLift: z
+    .object({
+      estimate: z
+        .number()
+        .nullable()
+        .describe('treated rate / holdout rate − 1; null when the holdout has no conversions'),
+      lower: z.number(),
+      upper: z.number(),
+      nullReason: z.enum(['holdout_has_no_conversions']).nullable(),
+    })
+    .describe('Katz-adjusted interval, finite even when the holdout has no conversions'),
+  incrementalConversions: LiftEstimate.describe('(treated rate − holdout rate) × treated members, not rounded'),
+  revenue: z
+    .object({
+      currency: z.string(),
+      treatedPerMember: z.number().describe('minor units, not rounded'),
+      holdoutPerMember: z.number().describe('minor units, not rounded'),
+      incremental: z
+        .object({ amount: z.int().describe('integer minor units; may be negative'), currency: z.string() })
+        .describe('(treated − holdout revenue per member) × treated members'),
+    })
+    .nullable()
+    .describe('null when no revenue was measured'),
+  incentiveCost: Money.nullable(),
+  roi: z.number().nullable().describe('(incremental revenue − cost) / cost; null without revenue or a positive cost'),
+  roiNullReason: z.enum(['no_revenue', 'no_incentive_cost']).nullable(),
+  srm: z
+    .object({
+      chi2: z.number().describe("Pearson's χ², 1 degree of freedom"),
+      p: z.number(),
+      mismatch: z.boolean().describe('p < 0.001: the arm sizes do not fit the split; no lift on them can be trusted'),
+    })
+    .describe("sample-ratio check of the arm sizes against the holdout's percent"),
+  minimumDetectableEffect: z
+    .number()
+    .nullable()
+    .describe(
+      "the smallest absolute lift these arm sizes detect at 80 % power, from the holdout's rate; null when that rate is 0 or 1",
+    ),
+});
+export type LiftReport = z.infer<typeof LiftReport>;
+
 /** 200 of GET /v1/journeys/{journeyId}. */
 export const JourneyDetail = JourneySummary.extend({
   draft: PostedJourneyDraft.nullable().describe('the working copy as posted; null if it is missing'),
@@ -405,6 +477,15 @@ export const JourneyDetail = JourneySummary.extend({
     .nullable()
     .describe('the latest published version with the current status; the draft as posted when none was ever published'),
   stats: JourneyStats,
+  lift: LiftReport.nullable().describe(
+    "the treated arm (stats.treated, stats.treatedConverted) against the held-out one (stats.heldOut, stats.holdoutConverted), the shown journey's one holdout percent as the expected split; null: see liftNote",
+  ),
+  liftNote: z
+    .string()
+    .nullable()
+    .describe(
+      'why there is no lift: no holdout activity, more than one holdout activity, no customer has reached the holdout yet, ...; null when there is one',
+    ),
 });
 export type JourneyDetail = z.infer<typeof JourneyDetail>;
 
@@ -875,6 +956,9 @@ export const responseSchemas = {
   JourneyList,
   JourneyDetail,
   JourneyStats,
+  LiftReport,
+  LiftArm,
+  LiftEstimate,
   PublishedVersion,
   Journey,
   JourneyError,

@@ -165,12 +165,15 @@ describe('the journeys admin API', () => {
         heldOut: 0,
         treated: 0,
         holdoutConverted: 0,
+        treatedConverted: 0,
         converted: 0,
         queued: 0,
         sent: 0,
         skipped: 0,
         waiting: {},
       },
+      lift: null,
+      liftNote: 'no holdout activity',
     });
   });
 
@@ -304,6 +307,7 @@ describe('the journeys admin API', () => {
       heldOut: 1,
       treated: 0,
       holdoutConverted: 0,
+      treatedConverted: 0,
       failed: 0,
       converted: 0,
       queued: 4,

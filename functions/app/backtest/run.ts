@@ -51,10 +51,12 @@ export type JourneyTotals = {
   heldOut: number;
   /** Instances that passed a holdout into the journey: the arm compared with heldOut. */
   treated: number;
-  /** Goals reached by instances not held out. */
+  /** Goals reached by instances not held out (treated or never at a holdout). */
   converted: number;
   /** Goals reached by held-out instances within the attribution window. */
   holdoutConverted: number;
+  /** Goals reached by treated instances (those of `converted` that passed a holdout into the journey). */
+  treatedConverted: number;
   /** Actions not sent because the journey had reached its daily cap. */
   capped: number;
   actions: Record<string, number>;
@@ -235,6 +237,7 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
         treated: stats.treated,
         converted: stats.converted,
         holdoutConverted: stats.holdoutConverted,
+        treatedConverted: stats.treatedConverted,
         capped: stats.capped,
         ...(actionsOf.get(journey.id) ?? { actions: {}, coupons: {} }),
       };

@@ -37,6 +37,7 @@ import {
   statsOf,
   versionKey,
 } from '../../core/journeys/items';
+import { journeyLift } from '../../core/journeys/lift';
 import type { Journey, JourneyInput } from '../../core/journeys/schema';
 import { type Problem, validateJourney } from '../../core/journeys/validate';
 import { type Clock, ConditionFailedError, type Item, type Store } from '../../ports';
@@ -345,12 +346,16 @@ export function createManageJourneys(deps: ManageJourneysDeps) {
     if (!stored) return notFound(journeyId);
     const state = stateOf(stored);
     const latest = latestPublished(stored);
+    const counters = statsOf(stats);
+    // The holdout of the journey the detail shows: the latest published version, else the draft.
+    const shown = latest?.journey ?? (stored.draft ? validateJourney(stored.draft.journey).journey : undefined);
     return answer(200, {
       ...summaryOf(stored),
       draft: stored.draft?.journey ?? null,
       published: stored.published.map(({ version, publishedAt }) => ({ version, publishedAt })),
       journey: latest ? { ...latest.journey, status: state.status } : (stored.draft?.journey ?? null),
-      stats: statsOf(stats),
+      stats: counters,
+      ...journeyLift(shown, counters),
     });
   }
 

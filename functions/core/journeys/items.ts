@@ -206,6 +206,7 @@ const METRICS = [
   'held_out',
   'treated',
   'holdout_converted',
+  'treated_converted',
   'failed',
   'queued',
   'capped',
@@ -293,6 +294,7 @@ export const JourneyStatsItem = z
     held_out: Counter,
     treated: Counter,
     holdout_converted: Counter,
+    treated_converted: Counter,
     failed: Counter,
     converted: Counter,
     queued: Counter,
@@ -315,9 +317,11 @@ export const DailySlotsItem = z.looseObject({ ...ItemKey, keys: StringSet.option
 
 /**
  * Counters of a journey (not idempotent: a crash between carrying out intents and recording
- * that they were may count them twice): `entered`, `completed`, `exited`, `held_out`,
- * `failed` (instances parked because they could not run on),
- * `converted`, `sent`, `capped` (actions not sent because the journey reached its daily cap),
+ * that they were may count them twice): `entered`, `completed`, `exited`, `held_out`, `treated`
+ * (instances that passed a holdout into the journey), `failed` (instances parked because they
+ * could not run on), `converted` (goals reached by instances not held out), `holdout_converted`
+ * and `treated_converted` (goals reached by the held-out and the treated arm of a holdout),
+ * `sent`, `capped` (actions not sent because the journey reached its daily cap),
  * and `at#<activity>`, the customers waiting at each activity now.
  */
 export function statsOf(item: Item | undefined) {
@@ -339,6 +343,7 @@ export function statsOf(item: Item | undefined) {
     heldOut: stats?.held_out ?? 0,
     treated: stats?.treated ?? 0,
     holdoutConverted: stats?.holdout_converted ?? 0,
+    treatedConverted: stats?.treated_converted ?? 0,
     failed: stats?.failed ?? 0,
     converted: stats?.converted ?? 0,
     queued: stats?.queued ?? 0,

@@ -62,7 +62,11 @@ export type Instance = {
 export type Enrollment = { entries: number; lastEnteredAt?: string };
 
 /** `waiting` and `left`: an instance started or stopped waiting at `activity` (the per-activity gauge). */
-/** `capped` is counted by the caller, for a send over its journey's daily cap. */
+/**
+ * `capped` is counted by the caller, for a send over its journey's daily cap. `converted` counts the
+ * conversions of every instance not held out; `treated_converted`, besides it, those of instances on
+ * a holdout's treated arm (`arm: 'treated'`), the count compared with `holdout_converted`.
+ */
 export type Metric =
   | 'entered'
   | 'completed'
@@ -71,6 +75,7 @@ export type Metric =
   | 'held_out'
   | 'treated'
   | 'holdout_converted'
+  | 'treated_converted'
   | 'failed'
   | 'queued'
   | 'capped'
@@ -249,7 +254,12 @@ export function onEvent(
     const inWindow = Date.parse(event.occurredAt) <= entered + parseDuration(goal.attributionWindow);
     if (inWindow && next.convertedAt === undefined && Date.parse(event.occurredAt) >= entered) {
       next = { ...next, convertedAt: event.occurredAt };
-      intents.push({ type: 'metric', metric: next.arm === 'holdout' ? 'holdout_converted' : 'converted' });
+      if (next.arm === 'holdout') intents.push({ type: 'metric', metric: 'holdout_converted' });
+      else {
+        intents.push({ type: 'metric', metric: 'converted' });
+        // The treated arm's own count: `converted` also counts instances that never reached a holdout.
+        if (next.arm === 'treated') intents.push({ type: 'metric', metric: 'treated_converted' });
+      }
     }
     if (goal.exit && next.outcome === undefined)
       return end(next, next.convertedAt ? 'converted' : 'exited', now, intents);
@@ -419,8 +429,9 @@ function run(
         if (bucket(`${journey.id}:${id}:holdout`, instance.customerId) < activity.percent) {
           return end({ ...atActivity(instance, current, visits), arm: 'holdout' }, 'held_out', now, intents);
         }
+        // Counted once per instance, as held_out is: a loop back through the holdout lands alike (bucket).
+        if (instance.arm !== 'treated') intents.push({ type: 'metric', metric: 'treated' });
         instance = { ...instance, arm: 'treated' };
-        intents.push({ type: 'metric', metric: 'treated' });
         id = activity.next;
         break;
       case 'wait':

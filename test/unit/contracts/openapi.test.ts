@@ -11,6 +11,7 @@ import {
   JourneyDraft,
   JourneyStats,
   type LifecycleState,
+  LiftReport,
   MAX_JOURNEY_BYTES,
   type ProfileScores,
   type ProfileView,
@@ -20,7 +21,10 @@ import { openApiDocument } from '../../../functions/contracts/openapi';
 import type { ApiError, ItemError as CoreItemError } from '../../../functions/core/events/ingest';
 import type { CanonicalEvent } from '../../../functions/core/events/schemas';
 import { statsOf } from '../../../functions/core/journeys/items';
+import { journeyLift } from '../../../functions/core/journeys/lift';
+import type { Journey } from '../../../functions/core/journeys/schema';
 import { jsonPath } from '../../../functions/core/json-path';
+import { type LiftReport as CoreLiftReport, measureLift } from '../../../functions/core/metrics/lift';
 import { foldEvents, type Profile } from '../../../functions/core/profiles/profile';
 import { profileView } from '../../../functions/core/profiles/view';
 import {
@@ -380,6 +384,31 @@ describe('the response schemas match what the core produces today', () => {
     expectTypeOf<CoreStoredModel>().toExtend<StoredModel>();
     expectTypeOf<StoredModel>().toExtend<CoreStoredModel>();
     expectTypeOf<ReturnType<typeof statsOf>>().toEqualTypeOf<JourneyStats>();
+    expectTypeOf<CoreLiftReport>().toEqualTypeOf<LiftReport>();
+  });
+
+  it('a lift report parses as documented, with revenue and cost or without, and with no holdout conversions', () => {
+    const reports = [
+      measureLift({
+        treated: { n: 20, conversions: 6 },
+        holdout: { n: 20, conversions: 2 },
+        expectedHoldoutShare: 0.5,
+      }),
+      measureLift({ treated: { n: 9, conversions: 0 }, holdout: { n: 1, conversions: 0 }, expectedHoldoutShare: 0.1 }),
+      measureLift({
+        treated: { n: 5000, conversions: 400, revenue: { amount: 2_000_000, currency: 'EUR' } },
+        holdout: { n: 5000, conversions: 300, revenue: { amount: 2_500_000, currency: 'EUR' } },
+        expectedHoldoutShare: 0.5,
+        incentiveCost: { amount: 10_000, currency: 'EUR' },
+      }),
+    ];
+    expect(reports[2]?.status).toBe('ok');
+    expect(reports[2]?.revenue?.incremental.amount).toBeLessThan(0);
+    for (const report of reports) {
+      const body = JSON.parse(JSON.stringify(report));
+      expect(body).toEqual(report);
+      expect(LiftReport.parse(body)).toEqual(body);
+    }
   });
 
   /** Customers of one shop over two years: most order once, every fourth comes back. */
@@ -445,9 +474,43 @@ describe('the response schemas match what the core produces today', () => {
       published: [],
       journey: draft,
       stats: statsOf(undefined),
+      ...journeyLift(undefined, statsOf(undefined)),
     };
     const parsed = JourneyDetail.parse(detail);
     expect(parsed.draft).toEqual(draft);
     expect(parsed.journey).toEqual(draft);
+    expect(parsed).toMatchObject({ lift: null, liftNote: 'no holdout activity' });
+  });
+
+  it('a journey detail with a lift parses as documented', () => {
+    const journey = {
+      activities: { control: { type: 'holdout', percent: 50, next: 'hello' } },
+    } as unknown as Pick<Journey, 'activities'>;
+    const stats = {
+      ...statsOf(undefined),
+      entered: 40,
+      treated: 22,
+      heldOut: 18,
+      treatedConverted: 5,
+      holdoutConverted: 2,
+    };
+    const detail = JSON.parse(
+      JSON.stringify({
+        id: 'lift',
+        name: 'Lift',
+        status: 'live',
+        version: 1,
+        updatedAt: '2026-01-01T00:00:00.000Z',
+        draft: null,
+        published: [{ version: 1, publishedAt: '2026-01-01T00:00:00.000Z' }],
+        journey: null,
+        stats,
+        ...journeyLift(journey, stats),
+      }),
+    );
+    expect(detail.lift.status).toBe('insufficient_data');
+    expect(JourneyDetail.parse(detail)).toEqual(detail);
+    expect(JourneyDetail.safeParse({ ...detail, liftNote: undefined }).success).toBe(false);
+    expect(JourneyDetail.safeParse({ ...detail, lift: { ...detail.lift, status: 'won' } }).success).toBe(false);
   });
 });

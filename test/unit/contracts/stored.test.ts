@@ -341,6 +341,7 @@ describe('journeys', () => {
       heldOut: 0,
       treated: 0,
       holdoutConverted: 0,
+      treatedConverted: 0,
       failed: 0,
       converted: 0,
       queued: 0,

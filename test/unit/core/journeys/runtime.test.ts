@@ -162,6 +162,63 @@ describe('splits and holdouts', () => {
     expect(totals.treated + totals.heldOut).toBe(1000);
     expect(totals.holdoutConverted).toBe(totals.heldOut);
     expect(totals.converted).toBe(totals.treated);
+    expect(totals.treatedConverted).toBe(totals.treated);
+  });
+
+  /** A wait before a 50 % holdout: a customer who orders during the wait never reaches the holdout. */
+  const lateHoldout = journey({
+    id: 'late-holdout',
+    name: 'late holdout',
+    status: 'live',
+    entry: { type: 'event', event: 'session_started' },
+    startActivity: 'wait-1h',
+    activities: {
+      'wait-1h': { type: 'wait', for: '1h', next: 'holdout' },
+      holdout: { type: 'holdout', percent: 50, next: 'wait-1d' },
+      'wait-1d': { type: 'wait', for: '1d', next: 'hello' },
+      hello: { type: 'action', action: { kind: 'email', template: 'hello' } },
+    },
+    goals: [{ event: 'order_placed', attributionWindow: '7d' }],
+  });
+
+  it('treated_converted counts the conversions of treated instances only, converted those of every instance not held out', async () => {
+    const customers = Array.from({ length: 200 }, (_, i) => `c${i}`);
+    const entries = customers.map((c) => event(c, T0, 'session_started'));
+    // The first 60 order during the wait, before the holdout; the others after it.
+    const orders = customers.map((c, i) => order(c, T0 + (i < 60 ? 0.5 * HOUR : 5 * HOUR)));
+    const report = await backtest({
+      journeys: [lateHoldout],
+      events: [...entries, ...orders],
+      scoring,
+      to: T0 + 3 * 24 * HOUR,
+    });
+    const totals = report.journeys['late-holdout']!;
+    expect(totals.entered).toBe(200);
+    expect(totals.treated + totals.heldOut).toBe(140);
+    expect(totals.heldOut).toBeGreaterThan(0);
+    expect(totals.treated).toBeGreaterThan(0);
+    expect(totals.holdoutConverted).toBe(totals.heldOut);
+    expect(totals.treatedConverted).toBe(totals.treated);
+    expect(totals.converted).toBe(60 + totals.treated);
+  });
+
+  it('an instance that loops back through its holdout is counted treated once', async () => {
+    const looping = journey({
+      id: 'looping',
+      name: 'looping',
+      status: 'live',
+      entry: { type: 'event', event: 'session_started' },
+      startActivity: 'holdout',
+      activities: {
+        holdout: { type: 'holdout', percent: 10, next: 'wait-1h' },
+        'wait-1h': { type: 'wait', for: '1h', next: 'holdout' },
+      },
+    });
+    const events = Array.from({ length: 100 }, (_, i) => event(`c${i}`, T0, 'session_started'));
+    const report = await backtest({ journeys: [looping], events, scoring, to: T0 + 5.5 * HOUR });
+    const totals = report.journeys.looping!;
+    expect(totals.heldOut).toBeGreaterThan(0);
+    expect(totals.treated + totals.heldOut).toBe(100);
   });
 });
 

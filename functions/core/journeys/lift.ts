@@ -1,0 +1,77 @@
+/**
+ * A journey's holdout lift: what the journey changed for the customers its holdout let in (the
+ * treated arm) against those it held out, measured by functions/core/metrics/lift.ts on the
+ * journey's counters (items.ts statsOf). The counters hold one pair of arms per journey, so the
+ * lift is measured only for a journey with exactly one holdout activity; otherwise, or while an
+ * arm is still empty, there is no lift and a note says why.
+ */
+
+import { type LiftReport, measureLift } from '../metrics/lift';
+import type { Journey } from './schema';
+
+/** The counters of both arms (statsOf's fields of the same names). */
+export type HoldoutCounts = {
+  /** Instances that passed the holdout into the journey. */
+  treated: number;
+  /** Of those, instances that reached a goal. */
+  treatedConverted: number;
+  /** Instances the holdout kept from the journey. */
+  heldOut: number;
+  /** Of those, instances that reached a goal within its attribution window. */
+  holdoutConverted: number;
+};
+
+/** The lift, or null and why there is none. */
+export type JourneyLift = { lift: LiftReport; liftNote: null } | { lift: null; liftNote: string };
+
+export const LIFT_NOTES = {
+  noHoldout: 'no holdout activity',
+  manyHoldouts: 'more than one holdout activity',
+  everyoneHeldOut: 'the holdout holds out every customer: there is no treated arm',
+  noneReached: 'no customer has reached the holdout yet',
+  noneTreated: 'no customer has passed the holdout into the journey yet',
+  noneHeldOut: 'no customer has been held out yet',
+  inconsistent: 'the counters are inconsistent (an arm has more conversions than customers, or a count is not one)',
+} as const;
+
+/** The journey's holdout activity, if it has exactly one; else the note why it has none to measure. */
+export function holdoutOf(
+  journey: Pick<Journey, 'activities'> | undefined,
+): { activity: string; percent: number } | { note: string } {
+  const holdouts = Object.entries(journey?.activities ?? {}).flatMap(([id, activity]) =>
+    activity.type === 'holdout' ? [{ activity: id, percent: activity.percent }] : [],
+  );
+  const [only, ...others] = holdouts;
+  if (!only) return { note: LIFT_NOTES.noHoldout };
+  if (others.length > 0) return { note: LIFT_NOTES.manyHoldouts };
+  return only;
+}
+
+const isCount = (n: number) => Number.isSafeInteger(n) && n >= 0;
+
+/**
+ * The lift of the journey's one holdout from its counters, with the holdout's percent as the
+ * expected split (for the sample-ratio check). `journey` is the version whose holdout is read
+ * (the detail's journey: the latest published version, else the draft).
+ */
+export function journeyLift(journey: Pick<Journey, 'activities'> | undefined, counts: HoldoutCounts): JourneyLift {
+  const holdout = holdoutOf(journey);
+  if ('note' in holdout) return { lift: null, liftNote: holdout.note };
+  if (holdout.percent >= 100) return { lift: null, liftNote: LIFT_NOTES.everyoneHeldOut };
+  const { treated, treatedConverted, heldOut, holdoutConverted } = counts;
+  // Counters are added to, never checked: one counted twice (see statsOf) must not fail the read.
+  const consistent =
+    [treated, treatedConverted, heldOut, holdoutConverted].every(isCount) &&
+    treatedConverted <= treated &&
+    holdoutConverted <= heldOut;
+  if (!consistent) return { lift: null, liftNote: LIFT_NOTES.inconsistent };
+  if (treated === 0 && heldOut === 0) return { lift: null, liftNote: LIFT_NOTES.noneReached };
+  if (treated === 0) return { lift: null, liftNote: LIFT_NOTES.noneTreated };
+  if (heldOut === 0) return { lift: null, liftNote: LIFT_NOTES.noneHeldOut };
+  const lift = measureLift({
+    treated: { n: treated, conversions: treatedConverted },
+    holdout: { n: heldOut, conversions: holdoutConverted },
+    expectedHoldoutShare: holdout.percent / 100,
+  });
+  return { lift, liftNote: null };
+}
