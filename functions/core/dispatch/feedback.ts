@@ -12,6 +12,7 @@ import type { Item, Key } from '../../ports';
 import type { CanonicalEvent } from '../events/schemas';
 import { fnv1a32 } from '../hash';
 import { SEND_SK_PREFIX } from './send-record';
+import { fromSesTagValue, SES_TAG_CUSTOMER, SES_TAG_KEY, SES_TAG_TENANT } from './ses-tags';
 
 export type EmailFeedbackKind = 'sent' | 'delivered' | 'opened' | 'clicked' | 'bounced' | 'complained';
 
@@ -74,45 +75,7 @@ function utc(value: unknown): string | undefined {
 
 // ---- SES tag values ---------------------------------------------------------------------------
 
-/** The EmailTag names the SES sender sets (a test keeps them equal to the adapter's). */
-export const SES_TAG_NAMES = { tenant: 'tenant', customer: 'customer', key: 'action_key' } as const;
 const CONFIGURATION_SET_TAG = 'ses:configuration-set';
-
-const encoder = new TextEncoder();
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** sesTagValue's encoding (`_XX` for every byte but ASCII letters, digits and `-`), without its hashing. */
-function encodeTag(value: string): string {
-  let out = '';
-  for (const char of value) {
-    if (/^[A-Za-z0-9-]$/.test(char)) out += char;
-    else for (const byte of encoder.encode(char)) out += `_${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return out;
-}
-
-/** The value an SES tag encodes (the inverse of sesTagValue), or undefined for a hashed or foreign tag. */
-export function decodeSesTag(tag: string): string | undefined {
-  if (tag.length > 256 || !/^(?:[A-Za-z0-9-]|_[0-9A-F]{2})+$/.test(tag)) return undefined;
-  const raw: number[] = [];
-  for (let i = 0; i < tag.length; ) {
-    if (tag[i] === '_') {
-      raw.push(Number.parseInt(tag.slice(i + 1, i + 3), 16));
-      i += 3;
-    } else {
-      raw.push(tag.charCodeAt(i));
-      i += 1;
-    }
-  }
-  let decoded: string;
-  try {
-    decoded = strictUtf8.decode(new Uint8Array(raw));
-  } catch {
-    return undefined;
-  }
-  // Only the one encoding sesTagValue makes of a value is its tag (`_41` is not `A`).
-  return encodeTag(decoded) === tag ? decoded : undefined;
-}
 
 // ---- SES event records ------------------------------------------------------------------------
 
@@ -161,12 +124,10 @@ export function parseSesRecord(record: unknown, options: SesParseOptions = {}): 
   if (!isObject(tags)) return no('SES event record carries no tags: not sent by growthloop');
   if (options.configurationSet !== undefined && firstTag(tags, CONFIGURATION_SET_TAG) !== options.configurationSet)
     return no('SES event record is of another configuration set');
-  const [tenantId, customerId, actionKey] = [SES_TAG_NAMES.tenant, SES_TAG_NAMES.customer, SES_TAG_NAMES.key].map(
-    (name) => {
-      const tag = firstTag(tags, name);
-      return tag === undefined ? undefined : decodeSesTag(tag);
-    },
-  );
+  const [tenantId, customerId, actionKey] = [SES_TAG_TENANT, SES_TAG_CUSTOMER, SES_TAG_KEY].map((name) => {
+    const tag = firstTag(tags, name);
+    return tag === undefined ? undefined : fromSesTagValue(tag);
+  });
   if (!tenantId || !customerId || !actionKey)
     return no('SES event record lacks decodable tenant, customer and action_key tags: not sent by growthloop');
   const sentAt = utc(own(mail, 'timestamp'));

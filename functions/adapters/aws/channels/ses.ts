@@ -3,20 +3,22 @@
 // `action_key` ride on those events for correlation beside the MessageId the receipt carries. Marketing mail (a
 // message with unsubscribeUrl) gets RFC 8058 one-click List-Unsubscribe headers through the Simple
 // message's `Headers`, so no MIME is built here.
-import { createHash } from 'node:crypto';
 import { domainToASCII } from 'node:url';
 import { type MessageHeader, type MessageTag, type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { SES_TAG_CUSTOMER, SES_TAG_KEY, SES_TAG_TENANT, sesTagValue } from '../../../core/dispatch/ses-tags';
 import { type OutgoingMessage, ProviderError, type SendReceipt } from '../../../ports';
 import { classifyAwsError, refuse } from './classify';
 
 export type EmailMessage = Extract<OutgoingMessage, { channel: 'email' }>;
 
 export const SES_PROVIDER = 'ses';
-/** The EmailTags every message carries (SES event records list them under `mail.tags`). */
-export const SES_TAG_TENANT = 'tenant';
-export const SES_TAG_KEY = 'action_key';
-/** The customer's id: with tenant and action key it names the send record an SES event is about. */
-export const SES_TAG_CUSTOMER = 'customer';
+export {
+  fromSesTagValue,
+  SES_TAG_CUSTOMER,
+  SES_TAG_KEY,
+  SES_TAG_TENANT,
+  sesTagValue,
+} from '../../../core/dispatch/ses-tags';
 
 export type SesEmailOptions = {
   client: SESv2Client;
@@ -25,46 +27,6 @@ export type SesEmailOptions = {
 };
 
 export type EmailSender = { send(message: EmailMessage): Promise<SendReceipt> };
-
-const MAX_TAG_LENGTH = 256;
-const TAG_SAFE = /^[A-Za-z0-9-]$/;
-
-/**
- * A value in SES tag characters (ASCII letters, digits, `_`, `-`; at most 256), reversibly: every other
- * byte of its UTF-8, and `_` itself, becomes `_XX` (hex). Values whose encoding is longer than 256
- * become `_h` and the SHA-256 hex of the value; compare those with sesTagValue(key).
- */
-export function sesTagValue(value: string): string {
-  let out = '';
-  for (const char of value) {
-    if (TAG_SAFE.test(char)) {
-      out += char;
-      continue;
-    }
-    for (const byte of Buffer.from(char, 'utf8')) out += `_${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  if (out.length > 0 && out.length <= MAX_TAG_LENGTH) return out;
-  // An empty tag value is refused by SES; hash it like an overlong one.
-  return `_h${createHash('sha256').update(value, 'utf8').digest('hex')}`;
-}
-
-/** The value sesTagValue encoded, or undefined for a hashed (overlong) one or a value it did not make. */
-export function fromSesTagValue(tag: string): string | undefined {
-  if (tag.startsWith('_h')) return undefined;
-  if (!/^(?:[A-Za-z0-9-]|_[0-9A-F]{2})*$/.test(tag)) return undefined;
-  const bytes: number[] = [];
-  for (let i = 0; i < tag.length; ) {
-    if (tag[i] === '_') {
-      bytes.push(Number.parseInt(tag.slice(i + 1, i + 3), 16));
-      i += 3;
-    } else {
-      bytes.push(tag.charCodeAt(i));
-      i += 1;
-    }
-  }
-  const decoded = Buffer.from(bytes).toString('utf8');
-  return sesTagValue(decoded) === tag ? decoded : undefined;
-}
 
 const CONTROL = /[\r\n\0]/;
 const ASCII = /^[\x20-\x7e]*$/;
