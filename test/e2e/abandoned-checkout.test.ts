@@ -10,6 +10,7 @@ import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
 import { postEvents } from '../helpers/events';
+import { adminApi, pipelineSettled } from '../helpers/runtime';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-03-02T09:00:00Z'); // 10:00 in Berlin: neither the push nor the e-mail falls in quiet hours
@@ -24,23 +25,8 @@ let lastCode = '';
 
 const example = (path: string) => JSON.parse(readFileSync(join(__dirname, '../../examples', path), 'utf8')) as unknown;
 
-async function admin(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${runtime.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${tenant.adminKey}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function settled() {
-  const queues = ['profile-updates', 'journey-events', 'journey-steps', 'actions'];
-  for (let quiet = 0; quiet < 5; ) {
-    quiet = queues.every((q) => runtime.queue.depth(q) === 0) ? quiet + 1 : 0;
-    await sleep(20);
-  }
-}
+const admin = adminApi(() => runtime, tenant.adminKey);
+const settled = () => pipelineSettled(runtime);
 
 async function post(event: Record<string, unknown>) {
   expect(

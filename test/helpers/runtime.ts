@@ -41,3 +41,32 @@ export function startTestRuntime(options: TestRuntimeOptions = {}): TestRuntime 
   };
   return local;
 }
+
+/** The queues an event goes through, from ingest to the dispatcher. */
+export const PIPELINE_QUEUES = ['profile-updates', 'journey-events', 'journey-steps', 'actions'] as const;
+
+/**
+ * Resolves once `queues` have been empty at five looks in a row, 20 ms apart: what a test posted has
+ * gone all the way through (a step that puts work on the next queue does so before it acknowledges).
+ */
+export async function pipelineSettled(
+  runtime: Pick<LocalRuntime, 'queue'>,
+  queues: readonly string[] = PIPELINE_QUEUES,
+): Promise<void> {
+  for (let quiet = 0; quiet < 5; ) {
+    quiet = queues.every((q) => runtime.queue.depth(q) === 0) ? quiet + 1 : 0;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Calls of the runtime's admin API with `adminKey`: the status and the JSON answer. */
+export const adminApi =
+  (runtime: () => Pick<LocalRuntime, 'url'>, adminKey: string) =>
+  async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${runtime().url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };

@@ -9,6 +9,7 @@ import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
 import { postEvents } from '../helpers/events';
+import { pipelineSettled } from '../helpers/runtime';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z'); // 11:00 in Berlin, outside quiet hours
 const config = demoConfig();
@@ -61,14 +62,7 @@ function admin(method: string, path: string, body?: unknown) {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function settled() {
-  const queues = ['profile-updates', 'journey-events', 'journey-steps', 'actions'];
-  for (let quiet = 0; quiet < 5; ) {
-    quiet = queues.every((q) => runtime.queue.depth(q) === 0) ? quiet + 1 : 0;
-    await sleep(20);
-  }
-}
+const settled = () => pipelineSettled(runtime);
 
 async function post(event: Omit<CanonicalEvent, 'tenantId' | 'source'>) {
   expect((await postEvents(runtime.url, tenant.apiKey, event)).status).toBe(202);

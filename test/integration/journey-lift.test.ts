@@ -8,6 +8,7 @@ import type { JourneyInput } from '../../functions/core/journeys/schema';
 import { measureLift } from '../../functions/core/metrics/lift';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
+import { adminApi, pipelineSettled } from '../helpers/runtime';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-03-02T10:00:00Z');
@@ -34,23 +35,9 @@ const journey: JourneyInput = {
   goals: [{ event: 'order_placed', attributionWindow: '7d' }],
 };
 
-const admin = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${runtime.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${tenant.adminKey}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function settled() {
-  const queues = ['profile-updates', 'journey-events', 'journey-steps'];
-  for (let quiet = 0; quiet < 3; ) {
-    quiet = queues.every((q) => runtime.queue.depth(q) === 0) ? quiet + 1 : 0;
-    await sleep(20);
-  }
-}
+const admin = adminApi(() => runtime, tenant.adminKey);
+// The dispatcher is off: the actions queue keeps what the journey put on it.
+const settled = () => pipelineSettled(runtime, ['profile-updates', 'journey-events', 'journey-steps']);
 
 async function post(batch: object[]) {
   const res = await fetch(`${runtime.url}/v1/events`, {

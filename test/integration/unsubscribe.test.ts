@@ -10,6 +10,7 @@ import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
 import { postEvents } from '../helpers/events';
+import { pipelineSettled } from '../helpers/runtime';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z'); // 11:00 in Berlin, outside quiet hours
 const config = demoConfig();
@@ -38,14 +39,7 @@ beforeAll(async () => {
 });
 afterAll(() => runtime.close());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function settled() {
-  const queues = ['profile-updates', 'journey-events', 'journey-steps', 'actions'];
-  for (let quiet = 0; quiet < 5; ) {
-    quiet = queues.every((q) => runtime.queue.depth(q) === 0) ? quiet + 1 : 0;
-    await sleep(20);
-  }
-}
+const settled = () => pipelineSettled(runtime);
 
 function admin(method: string, path: string) {
   return fetch(`${runtime.url}${path}`, { method, headers: { authorization: `Bearer ${tenant.adminKey}` } });
