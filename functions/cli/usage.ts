@@ -90,6 +90,19 @@ export const CAMPAIGNS = {
   },
 } satisfies Record<string, UsageEntry>;
 
+export const SIMULATE: UsageEntry = {
+  synopsis: `growthloop simulate --customers N --days D --seed S [--start DATE] [--currency EUR]
+                     [--out history.jsonl] [--json]`,
+  details: `      Simulates N shoppers over D days (BG/NBD with the CDNOW parameters: joins over the first third,
+      a first order at joining, repeat orders at rate λ, dropout after repeats; Gamma-Gamma order
+      values; sessions, logins, identify and email/push consent) and writes their canonical events,
+      one a line in time order, to --out or stdout: the history journeys backtest --events reads.
+      The same seed gives the same file. A summary goes to stderr (--json: on stdout, with --out).
+      --start DATE     the first day (YYYY-MM-DD or ISO-8601; default 2025-01-01)
+      --currency CODE  the order totals' ISO 4217 currency (default EUR), in minor units
+`,
+};
+
 export const TENANTS = {
   add: {
     synopsis: 'growthloop tenants add ID --timezone TZ --currency CODE [--name NAME] [WHERE] [--json]',
@@ -230,6 +243,7 @@ export const BENCH_USAGE = usageText([BENCH]);
 export const MODEL_USAGE = usageText(Object.values(MODEL), MODEL_NOTES);
 export const JOURNEYS_USAGE = usageText(Object.values(JOURNEYS));
 export const CAMPAIGNS_USAGE = usageText(Object.values(CAMPAIGNS));
+export const SIMULATE_USAGE = usageText([SIMULATE]);
 
 /** The overview: every command's synopsis (under a title line naming the version, if given). */
 export function mainUsage(version?: string): string {
@@ -239,6 +253,7 @@ export function mainUsage(version?: string): string {
     ...Object.values(MODEL),
     ...Object.values(JOURNEYS),
     ...Object.values(CAMPAIGNS),
+    SIMULATE,
     ...Object.values(TENANTS),
     ...Object.values(QUARANTINE),
     ...Object.values(DLQ),

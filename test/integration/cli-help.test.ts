@@ -22,6 +22,7 @@ const COMMANDS: [string[], string][] = [
   [['campaigns'], 'growthloop campaigns schema'],
   [['campaigns', 'schema'], 'growthloop campaigns schema'],
   [['campaigns', 'validate'], 'growthloop campaigns validate FILE...'],
+  [['simulate'], 'growthloop simulate --customers N --days D --seed S'],
 ];
 
 describe('growthloop --version', () => {
@@ -102,6 +103,11 @@ describe('bad command lines: one line, then the usage, on stderr; exit code 2', 
       ['journeys', 'backtest', 'x.json'],
       'growthloop journeys: --events HISTORY.jsonl is required',
       'growthloop journeys',
+    ],
+    [
+      ['simulate', '--customers', 'lots', '--days', '30', '--seed', '1'],
+      'growthloop simulate: --customers must be a whole number from 1 to 1000000, not "lots"',
+      'growthloop simulate --customers N',
     ],
   ])('%j', (args, message, usage) => {
     const { status, stdout, stderr } = runCli(args);
