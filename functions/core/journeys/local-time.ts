@@ -146,9 +146,55 @@ function checkInstant(instant: number, what: string): void {
   }
 }
 
+/**
+ * Offsets are read from ICU once per zone and quarter hour: within a quarter hour whose first and
+ * last second have the same offset, no transition happens (none are that close together), so a
+ * reading there is the UTC reading moved by it. Quarter hours with a transition, and times before
+ * 1900 (local mean times, calendar cutovers), are formatted each time.
+ */
+const OFFSET_SPAN_MS = 15 * 60_000;
+const CACHED_FROM = Date.UTC(1900, 0, 1);
+const MAX_CACHED_OFFSETS = 20_000;
+const offsets = new Map<string, number | null>();
+
+function cachedOffset(instant: number, timeZone: string): number | null {
+  const span = Math.floor(instant / OFFSET_SPAN_MS);
+  const key = `${timeZone}\u0000${span}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const start = span * OFFSET_SPAN_MS;
+    const first = offsetOfParts(formattedParts(start, timeZone), start);
+    const last = offsetOfParts(
+      formattedParts(start + OFFSET_SPAN_MS - SECOND, timeZone),
+      start + OFFSET_SPAN_MS - SECOND,
+    );
+    offset = first === last ? first : null;
+    if (offsets.size >= MAX_CACHED_OFFSETS) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+
 /** The wall-clock reading at `instant` in `timeZone` (proleptic Gregorian, year 0 = 1 BC). */
 export function localParts(instant: number, timeZone: string): LocalParts {
   checkInstant(instant, 'instant');
+  const offset = instant >= CACHED_FROM ? cachedOffset(instant, timeZone) : null;
+  if (offset === null) return formattedParts(instant, timeZone);
+  const wall = new Date(Math.floor(instant / SECOND) * SECOND + offset);
+  const [year, month, day] = [wall.getUTCFullYear(), wall.getUTCMonth() + 1, wall.getUTCDate()];
+  return {
+    year,
+    month,
+    day,
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+    weekday: weekdayOf(year, month, day),
+  };
+}
+
+/** The wall-clock reading as ICU formats it. */
+function formattedParts(instant: number, timeZone: string): LocalParts {
   const f = formatter(timeZone);
   let year = 0;
   let month = 0;
@@ -196,7 +242,10 @@ function utcOf(year: number, month: number, day: number, hour = 0, minute = 0, s
 
 /** How far the wall clock in `timeZone` is ahead of UTC at `instant`, in ms. */
 function offsetAt(instant: number, timeZone: string): number {
-  const p = localParts(instant, timeZone);
+  return offsetOfParts(localParts(instant, timeZone), instant);
+}
+
+function offsetOfParts(p: LocalParts, instant: number): number {
   const wholeSecond = Math.floor(instant / SECOND) * SECOND;
   return utcOf(p.year, p.month, p.day, p.hour, p.minute, p.second) - wholeSecond;
 }

@@ -526,3 +526,68 @@ describe('nextLocalTime properties', () => {
     );
   });
 });
+
+describe('localParts', () => {
+  /** The reading straight from ICU, as a reference. */
+  function reference(instant: number, timeZone: string) {
+    const parts = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      calendar: 'gregory',
+      numberingSystem: 'latn',
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    }).formatToParts(instant);
+    const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+    return {
+      year: n('year'),
+      month: n('month'),
+      day: n('day'),
+      hour: n('hour') % 24,
+      minute: n('minute'),
+      second: n('second'),
+    };
+  }
+  const ZONES = [
+    'Europe/Berlin',
+    'America/New_York',
+    'Asia/Shanghai',
+    'Asia/Kathmandu',
+    'Australia/Lord_Howe',
+    'Pacific/Chatham',
+    'America/St_Johns',
+    'Europe/Dublin',
+  ];
+
+  it('reads the wall clock as ICU does, at any second of any year from 1900 to 2100, in zones with odd offsets', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(1890, 0, 1), max: Date.UTC(2100, 0, 1) }),
+        fc.constantFrom(...ZONES),
+        (instant, zone) => {
+          const { weekday: _, ...parts } = localParts(instant, zone);
+          expect(parts).toEqual(reference(instant, zone));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads every second around the clock changes right', () => {
+    const changes: [string, string][] = [
+      ['Europe/Berlin', '2026-03-29T01:00:00Z'],
+      ['Europe/Berlin', '2026-10-25T01:00:00Z'],
+      ['Australia/Lord_Howe', '2026-04-04T15:00:00Z'],
+      ['Pacific/Chatham', '2026-04-04T14:00:00Z'],
+    ];
+    for (const [zone, at] of changes)
+      for (let t = Date.parse(at) - 1_200_000; t <= Date.parse(at) + 1_200_000; t += 7_000) {
+        const { weekday: _, ...parts } = localParts(t, zone);
+        expect(parts, `${zone} ${new Date(t).toISOString()}`).toEqual(reference(t, zone));
+      }
+  });
+});
