@@ -11,6 +11,7 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   { method: 'GET', path: '/v1/customers/{customerId}/export', fn: 'admin' },
   { method: 'GET', path: '/v1/customers/{customerId}/timeline', fn: 'admin' },
   { method: 'GET', path: '/v1/model', fn: 'admin' },
+  { method: 'GET', path: '/v1/metrics/kpis', fn: 'admin' },
   { method: 'GET', path: '/v1/outbox', fn: 'admin' },
   { method: 'GET', path: '/v1/quarantine', fn: 'admin' },
   { method: 'POST', path: '/v1/quarantine/replay', fn: 'admin' },

@@ -3,6 +3,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { table } from '../functions/table';
 import { HandlerFunction, RENDER_WORKER } from './function';
 
 export type AdminApiProps = {
@@ -15,9 +16,16 @@ export type AdminApiProps = {
 /**
  * Reads a profile, queries a customer's items (export, erasure), deletes them and writes a tombstone and an audit entry;
  * reads, queries and writes (conditional puts) journey drafts, versions and states, and reads journey stats;
- * lists quarantined messages and replays them (sends them to their queue, deletes them); queues template test sends.
+ * lists quarantined messages and replays them (sends them to their queue, deletes them); queues template test sends;
+ * reads the buyers' profiles (the buyer index) for the KPI report.
  */
-export const ADMIN_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:PutItem'];
+export const ADMIN_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:DeleteItem',
+  'dynamodb:PutItem',
+];
 
 /**
  * The admin function: authenticates `authorization: Bearer <adminKey>`, reads, exports and erases one tenant's customers,
@@ -49,7 +57,10 @@ export class AdminApi extends Construct {
     });
     for (const { queue } of Object.values(props.queues)) queue.grantSendMessages(this.handler.fn);
     this.handler.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ADMIN_TABLE_ACTIONS, resources: [props.table.tableArn] }),
+      new iam.PolicyStatement({
+        actions: ADMIN_TABLE_ACTIONS,
+        resources: [props.table.tableArn, `${props.table.tableArn}/index/${table.buyerIndex.name}`],
+      }),
     );
   }
 }

@@ -240,6 +240,14 @@ export const DLQ_USAGE = usageText(Object.values(DLQ), API_NOTES);
 export const TENANTS_USAGE = usageText(Object.values(TENANTS), TENANTS_NOTES);
 export const QUARANTINE_USAGE = usageText(Object.values(QUARANTINE), QUARANTINE_NOTES);
 export const BENCH_USAGE = usageText([BENCH]);
+export const REPORT: UsageEntry = {
+  synopsis: 'growthloop report --from DATE --to DATE [API] [--csv | --json]',
+  details: `      The tenant's KPIs over the days DATE to DATE (UTC, YYYY-MM-DD): new and active customers,
+      revenue, orders and AOV, D1/D7/D30/D60 retention of first-order cohorts, 30/60/90-day
+      repurchase and churn per month. --csv prints one row a day; --json the whole report.
+`,
+};
+export const REPORT_USAGE = usageText([REPORT], API_NOTES);
 export const MODEL_USAGE = usageText(Object.values(MODEL), MODEL_NOTES);
 export const JOURNEYS_USAGE = usageText(Object.values(JOURNEYS));
 export const CAMPAIGNS_USAGE = usageText(Object.values(CAMPAIGNS));
@@ -253,6 +261,7 @@ export function mainUsage(version?: string): string {
     ...Object.values(MODEL),
     ...Object.values(JOURNEYS),
     ...Object.values(CAMPAIGNS),
+    REPORT,
     SIMULATE,
     ...Object.values(TENANTS),
     ...Object.values(QUARANTINE),

@@ -14,6 +14,8 @@ import { CanonicalEventInput, Channel, EVENT_TYPES, Money, TraitsShape } from '.
 import { CouponBudget, CouponExpiry, CouponPoolSettings, CouponValue, PoolId } from '../core/incentives/coupon-pool';
 import { Condition } from '../core/journeys/condition-schema';
 import { JOURNEY_STATUSES, Journey } from '../core/journeys/schema';
+import { MAX_RANGE_DAYS } from '../core/metrics/kpi-daily';
+import { KpiDay } from '../core/metrics/kpi-input';
 import { MIN_ARM_MEMBERS, MIN_HOLDOUT_CONVERSIONS } from '../core/metrics/lift';
 import { STAGES } from '../core/scoring/stages';
 import { TEMPLATE_ERROR_CODES } from '../core/templates/errors';
@@ -319,6 +321,50 @@ export const TenantModel = z.object({
   }),
 });
 export type TenantModel = z.infer<typeof TenantModel>;
+
+/** The query of GET /v1/metrics/kpis: an inclusive range of UTC days. */
+export const KpiRange = z
+  .object({
+    from: KpiDay.describe('the first day, YYYY-MM-DD (UTC)'),
+    to: KpiDay.describe('the last day, YYYY-MM-DD (UTC)'),
+  })
+  .refine((r) => r.from <= r.to, { message: 'from must not be after to', path: ['to'] })
+  .refine((r) => (Date.parse(r.to) - Date.parse(r.from)) / 86_400_000 < MAX_RANGE_DAYS, {
+    message: `a range covers at most ${MAX_RANGE_DAYS} days`,
+    path: ['to'],
+  });
+
+const KpiRatio = z
+  .object({ value: z.number().nullable(), numerator: z.int(), denominator: z.int() })
+  .describe('numerator / denominator; value null when the denominator is 0');
+
+/** 200 of GET /v1/metrics/kpis (functions/app/metrics/report.ts KpiReport). */
+export const KpiReport = z.object({
+  tenantId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  asOf: Time.describe('the end of `to`, or now if earlier: cohorts and churn are read as of then'),
+  customers: z.int().describe('buyers read'),
+  days: z.array(
+    z.object({
+      day: z.string(),
+      newCustomers: z.int().describe('first order placed on the day'),
+      activeCustomers: z.int().describe('DAU: ordered on the day'),
+      monthlyActiveCustomers: z.int().describe('MAU: ordered on one of the 30 days ending on the day'),
+    }),
+  ),
+  revenue: z.object({
+    currency: z.string().nullable(),
+    days: z.array(z.object({ day: z.string(), revenue: z.int(), orders: z.int(), aov: KpiRatio })),
+    total: z.object({ revenue: z.int(), orders: z.int(), aov: KpiRatio }),
+  }),
+  retention: z
+    .object({ d1: KpiRatio, d7: KpiRatio, d30: KpiRatio, d60: KpiRatio })
+    .describe('share of first-order cohorts whose window has ended with another order within N days'),
+  repurchase: z.object({ within30: KpiRatio, within60: KpiRatio, within90: KpiRatio }),
+  churn: z.array(z.object({ month: z.string(), churnAfterDays: z.int(), complete: z.boolean(), rate: KpiRatio })),
+});
+export type KpiReport = z.infer<typeof KpiReport>;
 
 /**
  * 200 of GET /v1/model (functions/core/scoring/model-items.ts StoredModel): the last successful fit
@@ -926,6 +972,7 @@ export const requestSchemas = {
 
 export const responseSchemas = {
   ApiError,
+  KpiReport,
   ItemError,
   IngestAccepted,
   IngestError,

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { MAX_BATCH, MAX_BODY_BYTES } from '../core/events/ingest';
 import { TraitObject, Traits } from '../core/events/schemas';
+import { KpiDay } from '../core/metrics/kpi-input';
 import { type FunctionName, type HttpRouteSpec, httpRoutes, routeKey } from '../http-routes';
 import * as api from './http-api';
 
@@ -500,6 +501,29 @@ const OPERATIONS: Record<string, Operation> = {
       outcome(200, api.StoredModel, 'the model'),
       adminUnauthorized,
       fail(404, 'not_found', 'no model has been fitted for this tenant yet'),
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'GET /v1/metrics/kpis': {
+    operationId: 'getKpis',
+    tags: ['model'],
+    summary: "The tenant's KPIs over a range of days",
+    description:
+      'New and active customers (DAU, MAU) per day, revenue, orders and AOV per day in the tenant currency, ' +
+      'D1/D7/D30/D60 retention of first-order cohorts, 30/60/90-day repurchase and churn per calendar month ' +
+      '(no order for 90 days), read from the profiles of the buyers. `from` and `to` are UTC days (YYYY-MM-DD), ' +
+      'at most 3,660 days apart; every ratio gives its numerator and denominator, and null when that is 0.',
+    security: 'adminKey',
+    query: [
+      { name: 'from', required: true, description: 'The first day, YYYY-MM-DD (UTC).', schema: KpiDay },
+      { name: 'to', required: true, description: 'The last day, YYYY-MM-DD (UTC).', schema: KpiDay },
+    ],
+    outcomes: [
+      outcome(200, api.KpiReport, 'the KPIs'),
+      fail(400, 'invalid_request', 'from or to missing, not a day, or from after to'),
+      adminUnauthorized,
       bodyOverLimit,
       internalError,
     ],

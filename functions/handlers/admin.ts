@@ -8,12 +8,13 @@ import { createWorkerRenderer } from '../adapters/templates/worker-renderer';
 import { couponRoutes } from '../app/coupons/routes';
 import { reopenFailedSend } from '../app/dispatch/dead-letters';
 import { createManageJourneys, type JourneyRequest } from '../app/manage-journeys/run';
+import { kpiReport } from '../app/metrics/report';
 import { createPrivacy } from '../app/privacy/run';
 import { createQuarantine, quarantineRoutes } from '../app/quarantine/run';
 import { createCustomerReads } from '../app/read-customer/run';
 import { type TemplateRequest, templateRoutes } from '../app/templates/routes';
 import { type Answer, answer, parseJsonBody, reject } from '../contracts/answers';
-import { QuarantineReplayRequest } from '../contracts/http-api';
+import { KpiRange, QuarantineReplayRequest } from '../contracts/http-api';
 import { openApiDocument } from '../contracts/openapi';
 import type { TenantDirectory, TenantRecord } from '../core/config/tenants';
 import type { RandomBytes } from '../core/incentives/coupon-pool';
@@ -136,6 +137,19 @@ export function createAdminFunction(deps: AdminDeps) {
       reads.timeline({ tenantId: t.id, customerId: customerId(e) }),
     ),
     'GET /v1/model': route((t) => reads.model({ tenantId: t.id })),
+    'GET /v1/metrics/kpis': route(async (t, e) => {
+      const range = KpiRange.safeParse(e.queryStringParameters ?? {});
+      if (!range.success) {
+        const issue = range.error.issues[0];
+        return reject(
+          400,
+          'invalid_request',
+          issue?.message ?? 'from and to are days',
+          `query.${String(issue?.path[0] ?? 'from')}`,
+        );
+      }
+      return answer(200, await kpiReport({ store: deps.store, now: deps.clock.now() }, t, range.data));
+    }),
     'GET /v1/outbox': route(async (t, e) => {
       if (!deps.outbox)
         return reject(404, 'not_found', 'this growthloop sends to its providers: it keeps no outbox', 'path');
