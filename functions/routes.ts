@@ -43,6 +43,9 @@ export const DISPATCH_SOURCE = 'growthloop.dispatch';
 /** Where coupon redemptions and voids are told (coupon.redeemed, coupon.voided). */
 export const INCENTIVES_SOURCE = 'growthloop.incentives';
 
+/** Where the daily run tells KPIs below their targets (kpi.alert). */
+export const METRICS_SOURCE = 'growthloop.metrics';
+
 /** Where the profile function puts lifecycle stage changes. */
 export const PROFILES_SOURCE = 'growthloop.profiles';
 

@@ -42,7 +42,10 @@ export class DailyRun extends Construct {
           'dynamodb:Scan',
           'dynamodb:GetItem',
           'dynamodb:BatchGetItem',
+          // Query: the buyers' past order periods, for the KPIs; DeleteItem: a KPI alert marker whose alert could not go out.
+          'dynamodb:Query',
           'dynamodb:PutItem',
+          'dynamodb:DeleteItem',
           'dynamodb:BatchWriteItem',
         ],
         resources: [props.table.tableArn],

@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { METRICS_SOURCE } from '../functions/routes';
 import { Actions, channelSettingsFromContext } from './actions';
 import { AdminApi } from './admin-api';
 import { DailyRun } from './daily-run';
@@ -144,6 +145,7 @@ export class GrowthloopStack extends Stack {
     this.actions.handler.fn.addEnvironment('GROWTHLOOP_PUBLIC_URL', http.url);
 
     this.observability = new Observability(this, 'Observability', { stage, alertsEmail: deployConfig.alertsEmail });
+    this.observability.notifyOf(bus, 'KpiAlerts', { source: [METRICS_SOURCE], detailType: ['kpi.alert'] });
 
     new CfnOutput(this, 'ApiUrl', { value: http.url, description: 'Base URL of the growthloop HTTP API' });
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'The growthloop DynamoDB table' });

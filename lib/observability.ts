@@ -2,6 +2,8 @@ import { Aspects, CfnResource, Duration, RemovalPolicy, Stack, Validations } fro
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -126,6 +128,27 @@ export class Observability extends Construct {
         done = true;
         this.alarmOnEverything(stack);
       },
+    });
+  }
+
+  /**
+   * Events of the growthloop bus that people must hear of (KPIs below their targets) go to the alerts topic
+   * too; EventBridge may encrypt for it (the topic's policy is the target's own).
+   */
+  notifyOf(bus: events.IEventBus, id: string, pattern: events.EventPattern): void {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `EventBridgeEncryptsFor${id}`,
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    new events.Rule(this, id, {
+      description: `growthloop: ${pattern.detailType?.join(', ') ?? 'events'} -> the alerts topic`,
+      eventBus: bus,
+      eventPattern: pattern,
+      targets: [new targets.SnsTopic(this.topic)],
     });
   }
 

@@ -14,6 +14,7 @@ import * as guardItems from '../core/dispatch/guard-items';
 import * as sendRecords from '../core/dispatch/send-record';
 import { couponItemSchema } from '../core/incentives/items';
 import * as journeys from '../core/journeys/items';
+import * as kpiAlerts from '../core/metrics/kpi-alerts';
 import * as migrations from '../core/migrations';
 import * as privacy from '../core/privacy/records';
 import * as sealed from '../core/privacy/sealed';
@@ -108,6 +109,7 @@ export function storedItemSchema(key: { pk: string; sk: string }): z.ZodType | u
   }
   if (pk.endsWith('#JSTATS'))
     return /#DAY#\d{4}-\d{2}-\d{2}#\d+$/.test(sk) ? journeys.DailySlotsItem : journeys.JourneyStatsItem;
+  if (pk.endsWith('#KPI')) return sk.startsWith('ALERT#') ? kpiAlerts.KpiAlertMarkerItem : undefined;
   if (pk.endsWith('#MODEL'))
     return sk === 'CURRENT' ? models.ModelItem : sk.startsWith('FIT#') ? models.ModelHistoryItem : undefined;
   if (pk.includes('#ORDER#') && sk === 'CUSTOMER') return profiles.OrderIndexItem;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { forEachConcurrently } from '../../concurrently';
 import type { TenantRecord } from '../../core/config/tenants';
+import type { KpiAlert } from '../../core/metrics/kpi-alerts';
 import { fromProfileItem, toProfileItem, withoutProfileOutbox } from '../../core/profiles/items';
 import { isMarker } from '../../core/profiles/markers';
 import { DUE_SHARDS, dueShard, lifecycleChanged, rescore } from '../../core/profiles/profile-changes';
@@ -12,6 +13,8 @@ import { carryOut, type OutboxEntry } from '../common/carry-out';
 import type { AppPorts } from '../common/ports';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { writeWithOutbox } from '../common/versioned-write';
+import { kpiValuesOf, raiseKpiAlerts } from '../metrics/alerts';
+import { kpiReport } from '../metrics/report';
 import { removeErasedMarker } from '../privacy/run';
 import { readBuyers } from './buyers';
 
@@ -21,7 +24,13 @@ export type DailyRunCommand = z.infer<typeof DailyRunCommand>;
 export type DailyRunDeps = Pick<AppPorts, 'store' | 'bus' | 'clock' | 'tenants' | 'log' | 'metrics'>;
 
 export type DuePassReport = { tenantId: string; due: number; changed: number; stageChanges: number; conflicts: number };
-export type DailyRunResult = { tenantId: string; model: ModelDiagnostics; due: DuePassReport }[];
+export type DailyRunResult = {
+  tenantId: string;
+  model: ModelDiagnostics;
+  due: DuePassReport;
+  /** With KPI targets: the alerts raised for yesterday (UTC). */
+  kpiAlerts?: KpiAlert[];
+}[];
 
 /** Profiles read per due-index page: one BatchGet round per 100. */
 const DUE_PAGE = 1000;
@@ -101,6 +110,22 @@ export function createDailyRun(deps: DailyRunDeps) {
     return report;
   }
 
+  /** Yesterday's KPIs (the last whole UTC day) against the tenant's targets: the alerts raised now. */
+  async function checkKpis(tenant: TenantRecord): Promise<KpiAlert[]> {
+    const now = clock.now();
+    const day = new Date(now - 86_400_000).toISOString().slice(0, 10);
+    const report = await kpiReport({ store, now }, tenant, { from: day, to: day });
+    const raised = await raiseKpiAlerts(
+      { store, bus: deps.bus, now },
+      tenant.id,
+      tenant.kpiTargets ?? {},
+      kpiValuesOf(report),
+      day,
+    );
+    for (const alert of raised) log.info('kpi alert', { tenantId: tenant.id, ...alert });
+    return raised;
+  }
+
   /** The daily run for every tenant named (all by default): refit the models, then move the customers who are due. */
   async function run(command: DailyRunCommand = {}): Promise<DailyRunResult> {
     const results: DailyRunResult = [];
@@ -108,7 +133,8 @@ export function createDailyRun(deps: DailyRunDeps) {
       const tenant = await deps.tenants.byId(tenantId);
       if (!tenant) throw new Error(`tenant ${tenantId} is not configured`);
       const model = await fitModel(tenant);
-      results.push({ tenantId, model, due: await duePass(tenantId) });
+      const due = await duePass(tenantId);
+      results.push({ tenantId, model, due, ...(tenant.kpiTargets ? { kpiAlerts: await checkKpis(tenant) } : {}) });
     }
     return results;
   }

@@ -17,6 +17,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Item, Key } from '../../ports';
 import { DispatchSettings } from '../dispatch/settings';
+import { KpiTargets } from '../metrics/kpi-alerts';
 import { ScoringSettings } from '../scoring/settings';
 import { decodeItem } from '../stored-item';
 import { IanaTimeZone } from '../time-zone';
@@ -62,6 +63,7 @@ export const TenantEntry = z.strictObject({
   channels: z.array(z.string()).optional(),
   scoring: ScoringSettings.optional(),
   dispatch: DispatchSettings.optional(),
+  kpiTargets: KpiTargets.optional(),
   keys: z.strictObject({ api: RegisteredKey, admin: RegisteredKey, segment: RegisteredKey.optional() }),
   /** Where it came from: the config file (with the fingerprint of what it said) or the CLI. */
   source: z.union([z.strictObject({ config: z.string() }), z.literal('cli')]),
@@ -131,6 +133,7 @@ export const recordOf = (entry: TenantEntry): TenantRecord => ({
   ...(entry.channels ? { channels: entry.channels } : {}),
   ...(entry.scoring ? { scoring: entry.scoring } : {}),
   ...(entry.dispatch ? { dispatch: entry.dispatch } : {}),
+  ...(entry.kpiTargets ? { kpiTargets: entry.kpiTargets } : {}),
 });
 
 /** A fingerprint of what the config says of a tenant: when it changes, the config's version replaces the entry. */
@@ -146,6 +149,8 @@ export const configFingerprint = (record: TenantRecord): string =>
       record.channels ?? null,
       record.scoring ?? null,
       ...(record.dispatch ? [record.dispatch] : []),
+      // Appended only when set, so that the fingerprints of tenants without targets stay as they were.
+      ...(record.kpiTargets ? [{ kpiTargets: record.kpiTargets }] : []),
     ]),
   );
 
@@ -171,6 +176,7 @@ export function configEntry(
     ...(record.channels ? { channels: record.channels } : {}),
     ...(record.scoring ? { scoring: record.scoring } : {}),
     ...(record.dispatch ? { dispatch: record.dispatch } : {}),
+    ...(record.kpiTargets ? { kpiTargets: record.kpiTargets } : {}),
     keys: {
       api: { hash: saltedKeyHash(salt, record.apiKeySha256) },
       admin: { hash: saltedKeyHash(salt, record.adminKeySha256) },

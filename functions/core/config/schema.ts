@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DispatchSettings } from '../dispatch/settings';
+import { KpiTargets } from '../metrics/kpi-alerts';
 import { ScoringSettings } from '../scoring/settings';
 import { IanaTimeZone } from '../time-zone';
 
@@ -44,6 +45,8 @@ export const TenantConfig = z.strictObject({
   scoring: ScoringSettings.optional(),
   /** Guardrails, provider rate limits and the e-mail sender of its actions: the defaults when absent. */
   dispatch: DispatchSettings.optional(),
+  /** KPI targets: the daily run emits `kpi.alert` once a day for each KPI below 80 % of its target. */
+  kpiTargets: KpiTargets.optional(),
 });
 export type TenantConfig = z.infer<typeof TenantConfig>;
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DispatchSettings } from '../dispatch/settings';
+import type { KpiTargets } from '../metrics/kpi-alerts';
 import type { ScoringSettings } from '../scoring/settings';
 import type { GrowthloopConfig, TenantSecrets } from './schema';
 
@@ -17,6 +18,7 @@ export type TenantRecord = {
   scoring?: ScoringSettings;
   /** Only when the tenant configured its dispatch; the defaults otherwise. */
   dispatch?: DispatchSettings;
+  kpiTargets?: KpiTargets;
 };
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -32,6 +34,7 @@ export function tenantRecords(config: GrowthloopConfig): TenantRecord[] {
     ...(t.channels ? { channels: t.channels } : {}),
     ...(t.scoring ? { scoring: t.scoring } : {}),
     ...(t.dispatch ? { dispatch: t.dispatch } : {}),
+    ...(t.kpiTargets ? { kpiTargets: t.kpiTargets } : {}),
   }));
 }
 

@@ -74,3 +74,19 @@ export function kpiAlerts(values: KpiValues, targets: KpiTargets, day: string): 
   }
   return alerts;
 }
+
+/** Alerts raised are remembered this long, well past the day they are about. */
+export const ALERT_MARKER_DAYS = 90;
+
+/** The item that says an alert was raised: written if absent before the alert goes out, so it goes out once. */
+export const kpiAlertMarkerKey = (tenantId: string, alertId: string) => ({
+  pk: `${tenantId}#KPI`,
+  sk: `ALERT#${alertId}`,
+});
+
+export const KpiAlertMarkerItem = z.looseObject({
+  pk: z.string().endsWith('#KPI'),
+  sk: z.string().startsWith('ALERT#'),
+  raisedAt: z.iso.datetime(),
+  expiresAt: z.int().positive(),
+});

@@ -270,10 +270,29 @@ describe('the growthloop stack', () => {
     });
   });
 
+  it('sends the KPI alerts of the growthloop bus to the alerts topic, which EventBridge may encrypt for', () => {
+    const [, rule] =
+      resourcesOfType(resources, 'AWS::Events::Rule').find(([id]) => id.startsWith('ObservabilityKpiAlerts')) ?? [];
+    expect(rule?.Properties?.EventPattern).toEqual({ source: ['growthloop.metrics'], 'detail-type': ['kpi.alert'] });
+    const [target] = prop<{ Arn: { Ref: string } }[]>(rule, 'Targets');
+    expect(target?.Arn.Ref).toBe(logicalId(stack.observability.topic));
+    const [, key] =
+      resourcesOfType(resources, 'AWS::KMS::Key').find(([id]) => id.startsWith('ObservabilityAlertsKey')) ?? [];
+    const principals = prop<{ Statement: { Principal?: { Service?: string } }[] }>(key, 'KeyPolicy').Statement.map(
+      (s) => s.Principal?.Service,
+    );
+    expect(principals).toContain('events.amazonaws.com');
+  });
+
   it('routes ingested events to the profile-updates queue, and only that rule may send to it', () => {
-    // The route table's rules; the daily run's per-tenant rule and the SES feedback rule invoke their functions directly.
+    // The route table's rules; the daily run's per-tenant rule and the SES feedback rule invoke their functions
+    // directly, and the KPI alerts rule notifies the alerts topic.
     const patternRules = resourcesOfType(resources, 'AWS::Events::Rule').filter(
-      ([id, r]) => r.Properties?.EventPattern && !id.startsWith('Lifecycle') && !id.startsWith('Feedback'),
+      ([id, r]) =>
+        r.Properties?.EventPattern &&
+        !id.startsWith('Lifecycle') &&
+        !id.startsWith('Feedback') &&
+        !id.startsWith('Observability'),
     );
     expect(patternRules).toHaveLength(routes.length);
     const [ruleId, rule] = patternRules[0] ?? [];
