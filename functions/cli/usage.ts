@@ -248,6 +248,16 @@ export const REPORT: UsageEntry = {
 `,
 };
 export const REPORT_USAGE = usageText([REPORT], API_NOTES);
+export const IMPORT: UsageEntry = {
+  synopsis: 'growthloop import FILE [--url URL] [--api-key KEY] [--json]',
+  details: `      Sends a history of canonical events (one JSON object a line, as growthloop simulate writes
+      them) to a running growthloop's ingest API in batches: every event is folded as a live one,
+      once by its id, so importing a file twice gives the same profiles as once. --api-key or
+      GROWTHLOOP_API_KEY is the tenant's API key (default URL http://127.0.0.1:3000). Lines that
+      are not JSON or not valid events are reported with their numbers; exit code 1 if any.
+`,
+};
+export const IMPORT_USAGE = usageText([IMPORT]);
 export const MODEL_USAGE = usageText(Object.values(MODEL), MODEL_NOTES);
 export const JOURNEYS_USAGE = usageText(Object.values(JOURNEYS));
 export const CAMPAIGNS_USAGE = usageText(Object.values(CAMPAIGNS));
@@ -262,6 +272,7 @@ export function mainUsage(version?: string): string {
     ...Object.values(JOURNEYS),
     ...Object.values(CAMPAIGNS),
     REPORT,
+    IMPORT,
     SIMULATE,
     ...Object.values(TENANTS),
     ...Object.values(QUARANTINE),
