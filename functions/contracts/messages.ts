@@ -26,6 +26,8 @@ export const ActionMessage = z.object({
   customerId: id,
   /** The journey that decided it; none for a template's test send. */
   journeyId: id.optional(),
+  /** The campaign whose run gave it: its budget applies, and a coupon it issues is attributed to it. */
+  campaignId: id.optional(),
   version: z.int().min(1),
   instanceId: z.string(),
   activity: id,

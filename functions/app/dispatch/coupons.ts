@@ -17,6 +17,7 @@ export function createCouponIssuer(deps: Pick<AppPorts, 'store' | 'clock'>) {
         actionKey: message.key,
         customerId: message.customerId,
         journeyId: message.journeyId,
+        ...(message.campaignId !== undefined ? { campaignId: message.campaignId } : {}),
         ...(expiresIn ? { expiresIn } : {}),
       });
       if (!issued.ok) return { ok: false, skip: { reason: 'budget', rule: `coupon_pool:${pool}:${issued.reason}` } };

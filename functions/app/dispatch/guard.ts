@@ -143,7 +143,12 @@ export function createGuard(deps: { store: Store; clock: Clock }) {
     const timeZone = customerTimeZone(profile.timezone?.v, tenant.timezone);
     const logKey = capsLogKey(message.tenantId, message.customerId);
     const sendLog = logOf(input.capsLog);
-    const scope = message.journeyId === undefined ? undefined : { kind: 'journey' as const, id: message.journeyId };
+    const scope =
+      message.journeyId !== undefined
+        ? { kind: 'journey' as const, id: message.journeyId }
+        : message.campaignId !== undefined
+          ? { kind: 'campaign' as const, id: message.campaignId }
+          : undefined;
     const budget = budgetOf(settings, scope);
     const counters = scope && budget ? budgetCounters(scope, budget, now, tenant.timezone) : [];
     const outcome = evaluateGuardrails({

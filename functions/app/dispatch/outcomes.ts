@@ -11,6 +11,7 @@ export type MessageOutcome = {
   customerId: string;
   key: string;
   journeyId?: string;
+  campaignId?: string;
   activity?: string;
   channel?: string;
   /** When it was sent, or when it was skipped. */
@@ -29,6 +30,7 @@ export function outcomeEvent(record: SendRecord) {
     customerId: record.customerId,
     key: record.key,
     ...(record.journeyId ? { journeyId: record.journeyId } : {}),
+    ...(record.campaignId ? { campaignId: record.campaignId } : {}),
     ...(record.activity ? { activity: record.activity } : {}),
     ...(record.channel ? { channel: record.channel } : {}),
     at: record.sentAt ?? record.updatedAt,

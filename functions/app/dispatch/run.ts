@@ -247,6 +247,7 @@ export function createDispatch(deps: DispatchDeps) {
       tenantId: message.tenantId,
       customerId: message.customerId,
       journeyId: message.journeyId,
+      ...(message.campaignId !== undefined ? { campaignId: message.campaignId } : {}),
       activity: message.activity,
       ...(channel ? { channel } : {}),
     };

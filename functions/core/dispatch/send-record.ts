@@ -45,6 +45,7 @@ export const SendRecordItem = z.looseObject({
   tenantId: z.string().min(1),
   customerId: z.string().min(1),
   journeyId: z.string().optional(),
+  campaignId: z.string().optional(),
   activity: z.string().optional(),
   channel: z.string().optional(),
   state: z.enum(SEND_STATES),
@@ -97,6 +98,7 @@ export type ActionOrigin = {
   tenantId: string;
   customerId: string;
   journeyId?: string;
+  campaignId?: string;
   activity?: string;
   channel?: string;
 };

@@ -108,6 +108,33 @@ describe('budgets', () => {
       .map((e) => (e.detail as { reason: string }).reason);
     expect(reasons).toEqual(Array.from({ length: 100 }, () => 'budget'));
   });
+
+  it("holds a campaign's offers to the campaign's budget, and names the campaign on their outcomes", async () => {
+    const w = guarded({
+      guardrails: {
+        quietHours: null,
+        caps: [],
+        controlGroup: { percent: 0 },
+        budgets: [{ scope: { kind: 'campaign', id: 'recall' }, total: { count: 3 } }],
+      },
+    });
+    for (let c = 0; c < 5; c++)
+      await w.customer(`c${c}`, (p) => {
+        p.consent = granted();
+      });
+    const offers = Array.from({ length: 5 }, (_, n): ActionMessage => {
+      const { journeyId: _journey, ...action } = pushAction(n);
+      return { ...action, campaignId: 'recall', key: `${tenantId}:campaign:recall:run-1:c${n}:0` };
+    });
+    expect(await w.dispatch({ records: offers.map((a) => deliveryOf(a)) })).toEqual({ failedIds: [] });
+    expect(w.calls).toHaveLength(3);
+    const outcomes = w.bus.events.map((e) => [e.detailType, (e.detail as { campaignId?: string }).campaignId]);
+    expect(outcomes.filter(([type]) => type === 'message.sent')).toEqual(Array(3).fill(['message.sent', 'recall']));
+    expect(outcomes.filter(([type]) => type === 'message.skipped')).toEqual(
+      Array(2).fill(['message.skipped', 'recall']),
+    );
+    expect(await w.recordOf(offers[0]!)).toMatchObject({ campaignId: 'recall' });
+  });
 });
 
 describe('the global control group', () => {
