@@ -8,6 +8,7 @@
 // are listed here for everything outside core: adapters, tools, tests.
 
 import type { z } from 'zod';
+import * as campaignRuns from '../core/campaigns/runs';
 import * as registry from '../core/config/registry';
 import * as feedback from '../core/dispatch/feedback';
 import * as guardItems from '../core/dispatch/guard-items';
@@ -109,6 +110,7 @@ export function storedItemSchema(key: { pk: string; sk: string }): z.ZodType | u
   }
   if (pk.endsWith('#JSTATS'))
     return /#DAY#\d{4}-\d{2}-\d{2}#\d+$/.test(sk) ? journeys.DailySlotsItem : journeys.JourneyStatsItem;
+  if (pk.endsWith('#CAMPAIGNS')) return sk.startsWith('RUN#') ? campaignRuns.CampaignRunItem : undefined;
   if (pk.endsWith('#KPI')) return sk.startsWith('ALERT#') ? kpiAlerts.KpiAlertMarkerItem : undefined;
   if (pk.endsWith('#MODEL'))
     return sk === 'CURRENT' ? models.ModelItem : sk.startsWith('FIT#') ? models.ModelHistoryItem : undefined;

@@ -46,7 +46,7 @@ export function createDailyRun(deps: DailyRunDeps) {
 
   /** Fits the tenant's models on its buyers' profiles (the buyer index) and stores them with their diagnostics. */
   async function fitModel(tenant: TenantRecord): Promise<ModelDiagnostics> {
-    const profiles = await readBuyers(store, tenant.id);
+    const profiles = (await readBuyers(store, tenant.id)).map((stored) => stored.profile);
     const fit = fitTenantModel(tenant.id, profiles, tenant.currency, scoringSettings(tenant.scoring), clock.now());
     const previous = fromModelItem(await store.get(modelKey(tenant.id), { consistent: true }));
     await store.putMany(modelItems(tenant.id, fit, previous));

@@ -75,7 +75,8 @@ export async function kpiReport(
   const asOfMs = Math.min(deps.now, Date.parse(`${range.to}T00:00:00Z`) + DAY);
   const asOf = new Date(asOfMs).toISOString();
   const histories: CustomerHistory[] = [];
-  for (const profile of await readBuyers(deps.store, tenant.id)) histories.push(await historyOf(deps.store, profile));
+  for (const { profile } of await readBuyers(deps.store, tenant.id))
+    histories.push(await historyOf(deps.store, profile));
   const inCurrency = histories.map((h) => ({
     ...h,
     orders: h.orders.filter((o) => o.total.currency === tenant.currency),
