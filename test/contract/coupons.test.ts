@@ -1,7 +1,7 @@
 // Coupons over every store: issuing is atomic per code and idempotent per action key, and budgets are
-// never overspent, however many issues race. moto_server's conditional updates are not atomic in
-// general (test/contract/store.contract.ts), but its bounded ADD on one item held under 1,500
-// concurrent issues when this was written, so the moto variant races at full size too.
+// never overspent, however many issues race. moto_server applies conditions on threads without
+// atomicity (test/contract/store.contract.ts), so its variant sends one request at a time: the
+// 1,500 issues still interleave, request by request, as DynamoDB orders the writes to an item.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../functions/adapters/memory/store';
 import {
@@ -129,5 +129,7 @@ describe('coupons on DynamoDB (dynalite)', { timeout: 120_000 }, () =>
 );
 
 describeWithEmulator('coupons on DynamoDB (moto_server)', () => {
-  describe('full size', { timeout: 240_000 }, () => storeSuite(motoStore, { codes: 1000, issues: 1500 }));
+  describe('full size', { timeout: 240_000 }, () =>
+    storeSuite(() => motoStore({ oneRequestAtATime: true }), { codes: 1000, issues: 1500 }),
+  );
 });

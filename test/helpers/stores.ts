@@ -1,4 +1,5 @@
 // Stores for tests: the DynamoDB adapter on dynalite (in memory or on disk) or on moto_server.
+import { Agent } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDynamoStore, ensureTable } from '../../functions/adapters/aws/dynamodb';
 import type { Item, Key, Store } from '../../functions/ports';
@@ -22,9 +23,19 @@ export async function dynaliteStore(path?: string): Promise<TestStore> {
   };
 }
 
-export async function motoStore(): Promise<TestStore> {
+/**
+ * A store on moto_server. `oneRequestAtATime`: the client sends one request at a time, as DynamoDB
+ * itself applies conditional writes to an item one at a time. moto_server handles requests on threads
+ * and does not apply its conditions atomically, so races between its threads are its own, not the code's.
+ */
+export async function motoStore(options: { oneRequestAtATime?: boolean } = {}): Promise<TestStore> {
   const moto = await startMoto();
-  const client = new DynamoDBClient(awsClientConfig(moto.endpoint));
+  const client = new DynamoDBClient({
+    ...awsClientConfig(moto.endpoint),
+    ...(options.oneRequestAtATime
+      ? { requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: 1 }) } }
+      : {}),
+  });
   await ensureTable(client, 'growthloop-test');
   const store = createDynamoStore({ client, tableName: 'growthloop-test' });
   return {
