@@ -185,13 +185,15 @@ describe('profile updates on dynalite', () => {
 });
 
 describeWithEmulator('profile updates on moto_server', () => {
+  // Versioned writes race on moto_server's threads (it applies conditions without atomicity): one DynamoDB
+  // request at a time, while the pollers and SQS stay concurrent.
   let store: Store;
   let sqs: SQSClient;
   let urls: { url: string; deadLetterUrl: string };
   let stop: () => Promise<void>;
   beforeAll(async () => {
     let endpoint: string;
-    ({ store, stop, endpoint } = await motoStore());
+    ({ store, stop, endpoint } = await motoStore({ oneRequestAtATime: true }));
     sqs = new SQSClient(awsClientConfig(endpoint));
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'profile-updates-dlq' }));
     const dlqArn = await sqs.send(
