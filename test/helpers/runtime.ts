@@ -1,8 +1,12 @@
 // The local runtime embedded in a test file: started before its tests, closed after them.
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { createWorkerRenderer } from '../../functions/adapters/templates/worker-renderer';
+import { createTemplateVersion } from '../../functions/app/templates/run';
 import type { GrowthloopConfig } from '../../functions/core/config/schema';
+import type { Clock } from '../../functions/ports';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalOptions, type LocalRuntime, startLocal } from '../../functions/runtime/local';
+import { postEvents } from './events';
 
 /** What differs from the default: in memory, on a free port, with the demo config. */
 export type TestRuntimeOptions = Partial<LocalOptions>;
@@ -70,3 +74,26 @@ export const adminApi =
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
+
+/** Stores version 1 of each template straight in the runtime's table (checked and rendered as the admin API does). */
+export async function storeTemplates(
+  runtime: Pick<LocalRuntime, 'store'>,
+  clock: Clock,
+  tenant: { id: string; currency: string; timezone: string },
+  inputs: readonly unknown[],
+): Promise<void> {
+  const renderer = createWorkerRenderer();
+  try {
+    const deps = { store: runtime.store, clock, renderer };
+    const sample = { id: tenant.id, currency: tenant.currency, timezone: tenant.timezone };
+    for (const input of inputs) expect((await createTemplateVersion(deps, { tenant: sample, input })).ok).toBe(true);
+  } finally {
+    await renderer.close();
+  }
+}
+
+/** Posts one event with the tenant's API key (202 expected) and waits for the pipeline to settle. */
+export async function postSettled(runtime: Pick<LocalRuntime, 'url' | 'queue'>, apiKey: string, event: object) {
+  expect((await postEvents(runtime.url, apiKey, event)).status).toBe(202);
+  await pipelineSettled(runtime);
+}

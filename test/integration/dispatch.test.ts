@@ -3,13 +3,10 @@
 // on the customer's timeline.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../functions/adapters/clock';
-import { createWorkerRenderer } from '../../functions/adapters/templates/worker-renderer';
-import { createTemplateVersion } from '../../functions/app/templates/run';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
-import { postEvents } from '../helpers/events';
-import { pipelineSettled } from '../helpers/runtime';
+import { pipelineSettled, postSettled, storeTemplates } from '../helpers/runtime';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z'); // 11:00 in Berlin, outside quiet hours
 const config = demoConfig();
@@ -32,10 +29,7 @@ const journey = {
 
 beforeAll(async () => {
   runtime = await startLocal({ config, dataDir: '', memory: true, port: 0, clock, daily: false });
-  const renderer = createWorkerRenderer();
-  const deps = { store: runtime.store, clock, renderer };
-  const sample = { id: tenant.id, currency: tenant.currency, timezone: tenant.timezone };
-  for (const input of [
+  await storeTemplates(runtime, clock, tenant, [
     {
       id: 'hello',
       channels: {
@@ -46,9 +40,7 @@ beforeAll(async () => {
       },
     },
     { id: 'nudge', channels: { push: { body: '{{ profile.traits.first_name }}, new arrivals are in' } } },
-  ])
-    expect((await createTemplateVersion(deps, { tenant: sample, input })).ok).toBe(true);
-  await renderer.close();
+  ]);
   expect((await admin('POST', '/v1/journeys', journey)).status).toBe(201);
   expect((await admin('POST', '/v1/journeys/welcome/publish')).status).toBe(200);
 });
@@ -64,10 +56,7 @@ function admin(method: string, path: string, body?: unknown) {
 
 const settled = () => pipelineSettled(runtime);
 
-async function post(event: Omit<CanonicalEvent, 'tenantId' | 'source'>) {
-  expect((await postEvents(runtime.url, tenant.apiKey, event)).status).toBe(202);
-  await settled();
-}
+const post = (event: Omit<CanonicalEvent, 'tenantId' | 'source'>) => postSettled(runtime, tenant.apiKey, event);
 
 async function customer(id: string, consent: boolean) {
   await post({

@@ -2,15 +2,12 @@
 // /u/{token}; GET shows a page and changes nothing; POST (RFC 8058) withdraws the customer's consent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../functions/adapters/clock';
-import { createWorkerRenderer } from '../../functions/adapters/templates/worker-renderer';
-import { createTemplateVersion } from '../../functions/app/templates/run';
 import type { ActionMessage } from '../../functions/contracts/messages';
 import { signUnsubscribeToken } from '../../functions/core/dispatch/unsubscribe';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
-import { postEvents } from '../helpers/events';
-import { pipelineSettled } from '../helpers/runtime';
+import { pipelineSettled, postSettled, storeTemplates } from '../helpers/runtime';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z'); // 11:00 in Berlin, outside quiet hours
 const config = demoConfig();
@@ -21,10 +18,7 @@ let runtime: LocalRuntime;
 
 beforeAll(async () => {
   runtime = await startLocal({ config, dataDir: '', memory: true, port: 0, clock, daily: false });
-  const renderer = createWorkerRenderer();
-  const deps = { store: runtime.store, clock, renderer };
-  const sample = { id: tenant.id, currency: tenant.currency, timezone: tenant.timezone };
-  for (const input of [
+  await storeTemplates(runtime, clock, tenant, [
     {
       id: 'promo',
       channels: {
@@ -33,9 +27,7 @@ beforeAll(async () => {
       },
     },
     { id: 'receipt', channels: { email: { subject: 'Your order', text: 'Thank you for your order.' } } },
-  ])
-    expect((await createTemplateVersion(deps, { tenant: sample, input })).ok).toBe(true);
-  await renderer.close();
+  ]);
 });
 afterAll(() => runtime.close());
 
@@ -45,10 +37,7 @@ function admin(method: string, path: string) {
   return fetch(`${runtime.url}${path}`, { method, headers: { authorization: `Bearer ${tenant.adminKey}` } });
 }
 
-async function post(event: Omit<CanonicalEvent, 'tenantId' | 'source'>) {
-  expect((await postEvents(runtime.url, tenant.apiKey, event)).status).toBe(202);
-  await settled();
-}
+const post = (event: Omit<CanonicalEvent, 'tenantId' | 'source'>) => postSettled(runtime, tenant.apiKey, event);
 
 async function customer(id: string) {
   await post({
