@@ -6,7 +6,7 @@ import { ManualClock } from '../../functions/adapters/clock';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
-import { pipelineSettled, postSettled, storeTemplates } from '../helpers/runtime';
+import { postSettled, storeTemplates } from '../helpers/runtime';
 
 const T0 = Date.parse('2026-03-02T10:00:00Z'); // 11:00 in Berlin, outside quiet hours
 const config = demoConfig();
@@ -53,8 +53,6 @@ function admin(method: string, path: string, body?: unknown) {
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 }
-
-const settled = () => pipelineSettled(runtime);
 
 const post = (event: Omit<CanonicalEvent, 'tenantId' | 'source'>) => postSettled(runtime, tenant.apiKey, event);
 

@@ -9,7 +9,6 @@ import {
   DeleteTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
-  GetItemCommand,
   type GlobalSecondaryIndex,
   PutItemCommand,
   QueryCommand,
@@ -74,42 +73,36 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
     }
   }
 
+  async function batchGet(keys: readonly Key[], consistent: boolean): Promise<Item[]> {
+    const found: Item[] = [];
+    await Promise.all(
+      chunk(keys, MAX_BATCH_GET).map((part) =>
+        withUnprocessedRetries(part.map(keyOf), async (batch) => {
+          const out = await client.send(
+            new BatchGetItemCommand({
+              RequestItems: { [tableName]: { Keys: batch, ConsistentRead: consistent } },
+              ReturnConsumedCapacity: 'TOTAL',
+            }),
+          );
+          count('read', out.ConsumedCapacity);
+          for (const item of out.Responses?.[tableName] ?? []) found.push(fromItem(item));
+          return out.UnprocessedKeys?.[tableName]?.Keys ?? [];
+        }),
+      ),
+    );
+    return found;
+  }
+  const read = coalescedReads(batchGet);
+
   return {
     consumed,
 
     async get(key, options) {
-      const out = await client.send(
-        new GetItemCommand({
-          TableName: tableName,
-          Key: keyOf(key),
-          ConsistentRead: options?.consistent ?? false,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      count('read', out.ConsumedCapacity);
-      return out.Item ? fromItem(out.Item) : undefined;
+      const [item] = await read([key], options?.consistent ?? false);
+      return item;
     },
 
-    async getMany(keys, options) {
-      const found: Item[] = [];
-      const unique = [...new Map(keys.map((k) => [`${k.pk}\u0000${k.sk}`, k])).values()];
-      await Promise.all(
-        chunk(unique, MAX_BATCH_GET).map((part) =>
-          withUnprocessedRetries(part.map(keyOf), async (batch) => {
-            const out = await client.send(
-              new BatchGetItemCommand({
-                RequestItems: { [tableName]: { Keys: batch, ConsistentRead: options?.consistent ?? false } },
-                ReturnConsumedCapacity: 'TOTAL',
-              }),
-            );
-            count('read', out.ConsumedCapacity);
-            for (const item of out.Responses?.[tableName] ?? []) found.push(fromItem(item));
-            return out.UnprocessedKeys?.[tableName]?.Keys ?? [];
-          }),
-        ),
-      );
-      return found;
-    },
+    getMany: (keys, options) => read(keys, options?.consistent ?? false),
 
     async put(item, condition?: PutCondition) {
       const conditional =
@@ -471,4 +464,63 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     return;
   }
   await createTable(client, tableName);
+}
+
+type Reader = { keys: Key[]; resolve: (items: Item[]) => void; reject: (e: unknown) => void };
+const idOf = (key: Key) => `${key.pk}\u0000${key.sk}`;
+const uniqueKeys = (keys: readonly Key[]) => [...new Map(keys.map((k) => [idOf(k), k])).values()];
+
+/**
+ * Reads asked for in the same turn of the event loop (the customers of a batch, each stepped on
+ * its own) go to the table together, as BatchGetItem requests of up to 100 keys, one round trip
+ * instead of one each. A combined read that fails is made again for each reader alone, so one
+ * reader's error stays its own; a key two readers asked for is a copy for the second.
+ */
+export function coalescedReads(batchGet: (keys: readonly Key[], consistent: boolean) => Promise<Item[]>) {
+  const waiting = new Map<boolean, Reader[]>();
+  const alone = (reader: Reader, consistent: boolean) =>
+    batchGet(reader.keys, consistent).then(reader.resolve, reader.reject);
+
+  function flush(consistent: boolean) {
+    const readers = waiting.get(consistent) ?? [];
+    waiting.delete(consistent);
+    if (readers.length === 1) return void alone(readers[0] as Reader, consistent);
+    batchGet(uniqueKeys(readers.flatMap((r) => r.keys)), consistent).then(
+      (items) => {
+        const found = new Map(items.map((item) => [idOf(item), item]));
+        const given = new Set<string>();
+        for (const reader of readers) {
+          reader.resolve(
+            reader.keys.flatMap((key) => {
+              const id = idOf(key);
+              const item = found.get(id);
+              if (!item) return [];
+              if (!given.has(id)) {
+                given.add(id);
+                return [item];
+              }
+              return [structuredClone(item)];
+            }),
+          );
+        }
+      },
+      () => {
+        for (const reader of readers) alone(reader, consistent);
+      },
+    );
+  }
+
+  return (keys: readonly Key[], consistent: boolean): Promise<Item[]> => {
+    const unique = uniqueKeys(keys);
+    if (unique.length === 0) return Promise.resolve([]);
+    return new Promise((resolve, reject) => {
+      let readers = waiting.get(consistent);
+      if (!readers) {
+        readers = [];
+        waiting.set(consistent, readers);
+        setImmediate(() => flush(consistent));
+      }
+      readers.push({ keys: unique, resolve, reject });
+    });
+  };
 }
