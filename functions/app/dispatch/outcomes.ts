@@ -47,13 +47,9 @@ export function outcomeCounters(record: SendRecord): Record<string, number> {
   return { skipped: 1, [`skipped#${record.reason ?? 'provider'}`]: 1 };
 }
 
-/**
- * Puts the outcomes of ended records on the bus together, adds them to their journeys' counters
- * (one increment a journey), then marks each record published (a write on its version). A crash
- * in between publishes again: consumers know an outcome by its key.
- */
-export async function publishOutcomes(ports: { store: Store; bus: Bus }, records: readonly SendRecord[]) {
-  const due = records.filter((r) => r.published === false && r.state !== 'unknown');
+/** Puts the outcomes of ended records on the bus together and adds them to their journeys' counters (one increment a journey). */
+export async function announceOutcomes(ports: { store: Store; bus: Bus }, records: readonly SendRecord[]) {
+  const due = records.filter((r) => r.state !== 'unknown');
   if (due.length === 0) return;
   await ports.bus.put(due.map(outcomeEvent));
   const byJourney = new Map<string, { tenantId: string; journeyId: string; counters: Record<string, number> }>();
@@ -67,22 +63,24 @@ export async function publishOutcomes(ports: { store: Store; bus: Bus }, records
   await Promise.all(
     [...byJourney.values()].map((j) => ports.store.increment(statsKey(j.tenantId, j.journeyId), j.counters)),
   );
-  await Promise.all(
-    due.map(async (record) => {
-      try {
-        await ports.store.put({ ...record, version: record.version + 1, published: true } as Item, {
-          ifVersion: record.version,
-        });
-      } catch (e) {
-        if (!(e instanceof ConditionFailedError)) throw e;
-      }
-    }),
-  );
 }
 
-/** The outcome of one ended record (see publishOutcomes). */
-export const publishOutcome = (ports: { store: Store; bus: Bus }, record: SendRecord) =>
-  publishOutcomes(ports, [record]);
+/**
+ * Announces a record written as ended whose outcome is not on the bus yet, then marks it
+ * published (a write on its version). A crash in between publishes again: consumers know an
+ * outcome by its key.
+ */
+export async function publishOutcome(ports: { store: Store; bus: Bus }, record: SendRecord) {
+  if (record.published !== false || record.state === 'unknown') return;
+  await announceOutcomes(ports, [record]);
+  try {
+    await ports.store.put({ ...record, version: record.version + 1, published: true } as Item, {
+      ifVersion: record.version,
+    });
+  } catch (e) {
+    if (!(e instanceof ConditionFailedError)) throw e;
+  }
+}
 
 /** The sends and skips of a customer, latest first: their timeline. */
 export async function customerSends(store: Store, tenantId: string, customerId: string): Promise<SendRecord[]> {

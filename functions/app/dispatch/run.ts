@@ -40,13 +40,13 @@ import { readTogether } from '../common/read-together';
 import { writeVersioned } from '../common/versioned-write';
 import { park } from '../quarantine/run';
 import { ACTIONS_QUEUE } from './dead-letters';
-import { publishOutcome, publishOutcomes } from './outcomes';
+import { announceOutcomes, publishOutcome } from './outcomes';
 
 /** How long a worker holds an action: well inside the queue's visibility timeout (180 s). */
 export const LEASE_MS = 60_000;
 const ACTIONS_IN_PARALLEL = 16;
 
-/** Takes a record just written in a terminal state, for its outcome to be published. */
+/** Takes a record in its terminal state: the batch puts its outcome on the bus, then writes it. */
 type Ended = (record: SendRecord) => void;
 
 /** What the guardrails decided for one action (functions/core/guardrails, with the state they read). */
@@ -121,15 +121,6 @@ export function createDispatch(deps: DispatchDeps) {
       if (e instanceof ConditionFailedError) return false;
       throw e;
     }
-  }
-
-  /** Writes the terminal state; its outcome goes on the bus with the others of the batch (`ended`). */
-  async function end(record: SendRecord, ended: Ended) {
-    if (!(await save(record))) return;
-    ended(record);
-    deps.metrics?.count(record.state === 'sent' ? 'MessagesSent' : 'MessagesSkipped', 1, {
-      ...(record.reason ? { reason: record.reason } : {}),
-    });
   }
 
   /** Puts the action back on the queue at `until`, its record waiting for it. */
@@ -228,10 +219,10 @@ export function createDispatch(deps: DispatchDeps) {
       }
       const reason = `${failure}: ${(e as Error).message}`.slice(0, 500);
       await park(deps, { tenantId: record.tenantId, queue: ACTIONS_QUEUE, body, reason });
-      await end(toFailed(record, clock.now(), reason), ended);
+      ended(toFailed(record, clock.now(), reason));
       return;
     }
-    await end(toSent(record, clock.now(), receipt), ended);
+    ended(toSent(record, clock.now(), receipt));
   }
 
   async function dispatchOne(record: QueueRecord, ended: Ended): Promise<'done' | 'retry'> {
@@ -267,8 +258,8 @@ export function createDispatch(deps: DispatchDeps) {
     });
     switch (claim.kind) {
       case 'ended':
-        // The worker that ended it publishes right after; only one cut off before (its lease long over) is stood in for.
-        if (Date.parse(claim.record.updatedAt) + LEASE_MS < clock.now()) await publishOutcome(deps, claim.record);
+        // Written unpublished only when the bus refused its outcome: this copy stands in.
+        await publishOutcome(deps, claim.record);
         return 'done';
       case 'unknown':
         return 'done';
@@ -279,7 +270,7 @@ export function createDispatch(deps: DispatchDeps) {
     let held = claim.record;
     const now = clock.now();
     const skip = (s: GuardSkip, decisions: SendDecision[] = []) =>
-      end({ ...toSkipped(held, clock.now(), s), decisions: [...held.decisions, ...decisions] }, ended);
+      ended({ ...toSkipped(held, clock.now(), s), decisions: [...held.decisions, ...decisions] });
 
     const tenant = await deps.tenants.byId(message.tenantId);
     const [profileItem, capsLog] = await readTogether(store, [
@@ -288,23 +279,23 @@ export function createDispatch(deps: DispatchDeps) {
     ]);
     const profile = liveProfile(profileItem)?.profile;
     if (!tenant || !profile) {
-      await skip({ reason: 'consent', rule: tenant ? 'no_profile' : 'unknown_tenant' });
+      skip({ reason: 'consent', rule: tenant ? 'no_profile' : 'unknown_tenant' });
       return 'done';
     }
     if (!channel) {
-      await skip({ reason: 'provider', rule: `no_dispatcher_for_${message.action.kind}` });
+      skip({ reason: 'provider', rule: `no_dispatcher_for_${message.action.kind}` });
       return 'done';
     }
     const { testTo } = message;
     const to =
       testTo === undefined ? addressOf(profile, message.action) : isTestRecipient(tenant.dispatch, testTo) && testTo;
     if (!to) {
-      await skip({ reason: 'provider', rule: testTo === undefined ? `no_${channel}_address` : 'not_a_test_recipient' });
+      skip({ reason: 'provider', rule: testTo === undefined ? `no_${channel}_address` : 'not_a_test_recipient' });
       return 'done';
     }
     const verdict = await deps.guard({ message, profile, capsLog, channel, tenant, now });
     if (verdict.kind === 'skip') {
-      await skip(verdict, verdict.decisions);
+      skip(verdict, verdict.decisions);
       return 'done';
     }
     if (verdict.kind === 'defer') {
@@ -321,7 +312,7 @@ export function createDispatch(deps: DispatchDeps) {
           until: new Date(reserved.defer).toISOString(),
         };
         await defer(held, record.body, reserved.defer, [...verdict.decisions, rate]);
-      } else await skip(reserved.skip, verdict.decisions);
+      } else skip(reserved.skip, verdict.decisions);
       return 'done';
     }
     // The decisions and reservations are written with the `sending` state below (or a skip): a worker cut off
@@ -333,7 +324,7 @@ export function createDispatch(deps: DispatchDeps) {
       const issued = await deps.issueCoupon(message as ActionMessage & { action: { kind: 'coupon' } });
       if (!issued.ok) {
         await reserved.release();
-        await skip(issued.skip);
+        skip(issued.skip);
         return 'done';
       }
       coupon = issued.coupon;
@@ -347,7 +338,7 @@ export function createDispatch(deps: DispatchDeps) {
         throw e;
       }
       await reserved.release();
-      await skip({ reason: 'template', rule: e.message.slice(0, 500) });
+      skip({ reason: 'template', rule: e.message.slice(0, 500) });
       return 'done';
     }
     const sending = toSending(held, clock.now(), LEASE_MS);
@@ -374,18 +365,38 @@ export function createDispatch(deps: DispatchDeps) {
         failedIds.push(record.id);
       }
     });
+    // Outcomes go on the bus before their records are written as ended, so a written record is a published one
+    // (one write, not two); if the bus refuses, the records say so and a copy of the message publishes them.
+    let published = true;
     try {
-      await publishOutcomes(
+      await announceOutcomes(
         deps,
         ended.map((e) => e.record),
       );
     } catch (e) {
-      // Their records stay unpublished: a copy delivered after their lease publishes them.
+      published = false;
       log.warn('outcomes could not be published; their actions will be delivered again', {
         reason: (e as Error).message,
       });
-      failedIds.push(...ended.map((e) => e.id));
     }
+    await Promise.all(
+      ended.map(async ({ id, record }) => {
+        try {
+          if (!(await save({ ...record, published }))) return;
+        } catch (e) {
+          log.warn('an ended send could not be written; its action will be delivered again', {
+            recordId: id,
+            reason: (e as Error).message,
+          });
+          failedIds.push(id);
+          return;
+        }
+        if (!published) failedIds.push(id);
+        deps.metrics?.count(record.state === 'sent' ? 'MessagesSent' : 'MessagesSkipped', 1, {
+          ...(record.reason ? { reason: record.reason } : {}),
+        });
+      }),
+    );
     return { failedIds };
   };
 }
