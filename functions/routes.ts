@@ -46,6 +46,9 @@ export const INCENTIVES_SOURCE = 'growthloop.incentives';
 /** Where the daily run tells KPIs below their targets (kpi.alert). */
 export const METRICS_SOURCE = 'growthloop.metrics';
 
+/** Where a campaign run's state machine tells its report and its failure (campaign.report, campaign.failed). */
+export const CAMPAIGNS_SOURCE = 'growthloop.campaigns';
+
 /** Where the profile function puts lifecycle stage changes. */
 export const PROFILES_SOURCE = 'growthloop.profiles';
 

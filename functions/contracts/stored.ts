@@ -110,7 +110,11 @@ export function storedItemSchema(key: { pk: string; sk: string }): z.ZodType | u
   }
   if (pk.endsWith('#JSTATS'))
     return /#DAY#\d{4}-\d{2}-\d{2}#\d+$/.test(sk) ? journeys.DailySlotsItem : journeys.JourneyStatsItem;
-  if (pk.endsWith('#CAMPAIGNS')) return sk.startsWith('RUN#') ? campaignRuns.CampaignRunItem : undefined;
+  if (pk.endsWith(campaignRuns.CAMPAIGNS_PK_SUFFIX)) {
+    if (sk.startsWith('RUN#')) return campaignRuns.CampaignRunItem;
+    return sk.startsWith('DEF#') ? campaignRuns.CampaignDefinitionItem : undefined;
+  }
+  if (pk.includes('#CAMPAIGN#') && sk.startsWith('PAGE#')) return campaignRuns.RunPageItem;
   if (pk.endsWith('#KPI')) return sk.startsWith('ALERT#') ? kpiAlerts.KpiAlertMarkerItem : undefined;
   if (pk.endsWith('#MODEL'))
     return sk === 'CURRENT' ? models.ModelItem : sk.startsWith('FIT#') ? models.ModelHistoryItem : undefined;

@@ -1,0 +1,208 @@
+// A campaign run over memory ports, on profiles the profile function folded, carried out by the
+// state machine under aws-local-stepfunctions: the early-warning audience, the holdout kept from
+// every offer, the rung each member gets, the wait for the attribution window, the lift measured,
+// a run carried out again that sends nothing twice, and the Retry and Catch paths.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../../functions/adapters/clock';
+import { silentLog } from '../../../../functions/adapters/log';
+import { createMemoryBus } from '../../../../functions/adapters/memory/bus';
+import { createMemoryStore } from '../../../../functions/adapters/memory/store';
+import { createFoldProfiles } from '../../../../functions/app/fold-profiles/run';
+import type { ActionMessage } from '../../../../functions/contracts/messages';
+import { isHeldOut } from '../../../../functions/core/campaigns/audience';
+import { campaignDefinitionKey, campaignRunKey } from '../../../../functions/core/campaigns/runs';
+import { Campaign } from '../../../../functions/core/campaigns/schema';
+import { tenantDirectory } from '../../../../functions/core/config/tenants';
+import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
+import type { Queue } from '../../../../functions/ports';
+import { INGEST_SOURCE } from '../../../../functions/routes';
+import { createLocalCampaignRuns } from '../../../../functions/runtime/campaign-runs';
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2026-06-01T10:00:00Z');
+const tenant = { id: 'shop', timezone: 'Europe/Berlin', currency: 'EUR' };
+const recall = Campaign.parse(
+  JSON.parse(readFileSync(join(import.meta.dirname, '../../../../examples/campaigns/recall-at-risk.json'), 'utf8')),
+);
+
+let n = 0;
+const event = (customerId: string, at: number, type: string, properties: object): CanonicalEvent =>
+  ({
+    type,
+    tenantId: tenant.id,
+    customerId,
+    eventId: `e${n++}`,
+    occurredAt: new Date(at).toISOString(),
+    source: 'test',
+    properties,
+  }) as CanonicalEvent;
+const order = (customerId: string, daysAgo: number) =>
+  event(customerId, NOW - daysAgo * DAY, 'order_placed', {
+    orderId: `${customerId}-${daysAgo}`,
+    total: { amount: 5_000, currency: 'EUR' },
+  });
+const consent = (customerId: string) =>
+  event(customerId, NOW - 200 * DAY, 'consent_changed', { channel: 'push', granted: true });
+
+async function world(customers: { id: string; ordersDaysAgo: number[] }[]) {
+  const store = createMemoryStore();
+  const clock = new ManualClock(NOW);
+  const sent: ActionMessage[] = [];
+  const queue = {
+    async send(name: string, bodies: string[]) {
+      expect(name).toBe('actions');
+      sent.push(...bodies.map((b) => JSON.parse(b) as ActionMessage));
+    },
+  } as unknown as Queue;
+  const tenants = tenantDirectory([tenant]);
+  const bus = createMemoryBus();
+  const fold = createFoldProfiles({ store, bus: { put: async () => {} }, clock, tenants, log: silentLog });
+  const foldAll = async (events: CanonicalEvent[]) => {
+    const records = events.map((e, i) => ({
+      id: `r${i}`,
+      body: JSON.stringify({ 'detail-type': e.type, source: INGEST_SOURCE, detail: e }),
+    }));
+    expect(await fold({ records })).toEqual({ failedIds: [] });
+  };
+  await foldAll(customers.flatMap((c) => [consent(c.id), ...c.ordersDaysAgo.map((d) => order(c.id, d))]));
+  const save = (campaign: Campaign) =>
+    store.put({ ...campaignDefinitionKey(tenant.id, campaign.id), campaign, updatedAt: new Date(NOW).toISOString() });
+  await save(recall);
+  const runs = createLocalCampaignRuns({ store, queue, bus, clock, tenants, log: silentLog, retryMs: 0 });
+  const ref = (runId: string, campaignId = recall.id) => ({ tenantId: tenant.id, campaignId, runId });
+  const runRecord = async (runId: string, campaignId = recall.id) =>
+    store.get(campaignRunKey(tenant.id, campaignId, runId), { consistent: true });
+  return { store, clock, bus, sent, runs, ref, runRecord, save, foldAll };
+}
+
+const due = Array.from({ length: 60 }, (_, i) => ({ id: `due-${i}`, ordersDaysAgo: [120, 60, 25] }));
+const later = Array.from({ length: 10 }, (_, i) => ({ id: `later-${i}`, ordersDaysAgo: [120, 60, 10] }));
+const once = Array.from({ length: 10 }, (_, i) => ({ id: `once-${i}`, ordersDaysAgo: [25] }));
+
+const reports = (bus: ReturnType<typeof createMemoryBus>) =>
+  bus.events.filter((e) => e.detailType === 'campaign.report');
+
+describe('a campaign run on the state machine', () => {
+  it('offers each treated member of the early-warning audience their rung, gives the holdout nothing, and waits', async () => {
+    const w = await world([...due, ...later, ...once]);
+    expect(await w.runs.start(w.ref('2026-06-01')).result).toEqual({
+      status: 'waiting',
+      measureAt: new Date(NOW + 14 * DAY).toISOString(),
+    });
+    const heldOut = due.filter((c) => isHeldOut(recall, c.id)).map((c) => c.id);
+    expect(heldOut.length).toBeGreaterThan(0);
+    const receivers = new Set(w.sent.map((m) => m.customerId));
+    expect([...receivers].sort()).toEqual(
+      due
+        .map((c) => c.id)
+        .filter((id) => !heldOut.includes(id))
+        .sort(),
+    );
+    for (const m of w.sent) {
+      expect(m).toMatchObject({ tenantId: 'shop', campaignId: 'recall-at-risk', instanceId: '2026-06-01' });
+      expect(m.key).toMatch(/^shop:campaign:recall-at-risk:2026-06-01:due-\d+:\d$/);
+    }
+    const run = await w.runRecord('2026-06-01');
+    expect(run).toMatchObject({ status: 'offered', candidates: 80, audience: 60, pages: 1 });
+    expect(run?.offered).toMatchObject({
+      heldOut: heldOut.length,
+      treated: 60 - heldOut.length,
+      offers: w.sent.length,
+    });
+    expect(reports(w.bus)).toEqual([]);
+  });
+
+  it('measures at the end of the window: conversions and revenue per arm since the run began', async () => {
+    const w = await world(due);
+    await w.runs.start(w.ref('r1')).result;
+    const treated = due.map((c) => c.id).filter((id) => !isHeldOut(recall, id));
+    const heldOut = due.map((c) => c.id).filter((id) => isHeldOut(recall, id));
+    // Ten treated members and one held out order in the window.
+    w.clock.advance(3 * DAY);
+    await w.foldAll([...treated.slice(0, 10), heldOut[0] as string].map((id) => order(id, -3)));
+    expect(await w.runs.resumeDue([tenant.id])).toEqual([]);
+    w.clock.advance(11 * DAY);
+    expect(await w.runs.resumeDue([tenant.id])).toEqual([{ status: 'reported' }]);
+    const [report] = reports(w.bus);
+    expect(report?.source).toBe('growthloop.campaigns');
+    expect(report?.detail).toMatchObject({
+      campaignId: 'recall-at-risk',
+      runId: 'r1',
+      early: false,
+      offersToHoldout: 0,
+      recallRate: 10 / treated.length,
+      lift: {
+        status: 'insufficient_data',
+        treated: { n: treated.length, conversions: 10 },
+        holdout: { n: heldOut.length, conversions: 1 },
+        revenue: { currency: 'EUR' },
+      },
+    });
+    expect(await w.runRecord('r1')).toMatchObject({ status: 'reported', report: { runId: 'r1' } });
+  });
+
+  it('carried out again sends nothing twice: an offered run goes back to its wait, a reported one ends', async () => {
+    const w = await world(due);
+    await w.runs.start(w.ref('run-1')).result;
+    const queued = w.sent.length;
+    expect((await w.runs.start(w.ref('run-1')).result).status).toBe('waiting');
+    expect(w.sent).toHaveLength(queued);
+    expect(await w.runs.start(w.ref('run-1'), { now: true }).result).toEqual({ status: 'reported' });
+    const again = w.runs.start(w.ref('run-1'));
+    expect(await again.result).toEqual({ status: 'reported' });
+    expect(again.events.some((e) => e.type === 'StateEntered' && e.state?.name === 'AlreadyReported')).toBe(true);
+    expect(w.sent).toHaveLength(queued);
+    expect(reports(w.bus)).toHaveLength(1);
+  });
+
+  it('with now, measures at once and says so', async () => {
+    const w = await world(due);
+    expect(await w.runs.start(w.ref('now'), { now: true }).result).toEqual({ status: 'reported' });
+    expect(reports(w.bus)[0]?.detail).toMatchObject({ early: true, runId: 'now' });
+  });
+
+  it('keeps to maxAudience, the same members every time', async () => {
+    const capped = { ...recall, id: 'capped', maxAudience: 20 };
+    const a = await world(due);
+    const b = await world(due);
+    await a.save(capped);
+    await b.save(capped);
+    await a.runs.start(a.ref('r', 'capped')).result;
+    await b.runs.start(b.ref('r', 'capped')).result;
+    expect((await a.runRecord('r', 'capped'))?.audience).toBe(20);
+    expect(new Set(a.sent.map((m) => m.customerId))).toEqual(new Set(b.sent.map((m) => m.customerId)));
+  });
+
+  it('retries a step that failed for a passing reason (the Retry path)', async () => {
+    const w = await world(due);
+    const getMany = w.store.getMany.bind(w.store);
+    let failures = 1;
+    w.store.getMany = async (keys, options) => {
+      if (failures-- > 0) throw new Error('ProvisionedThroughputExceededException');
+      return getMany(keys, options);
+    };
+    const execution = w.runs.start(w.ref('retried'));
+    expect((await execution.result).status).toBe('waiting');
+    expect(execution.events.filter((e) => e.type === 'StateRetried').map((e) => e.state?.name)).toEqual(['Select']);
+    expect(w.sent.length).toBeGreaterThan(0);
+  });
+
+  it('a run that cannot go on is recorded failed and told on the bus (the Catch path); started again, it goes on', async () => {
+    const w = await world(due);
+    const execution = w.runs.start(w.ref('r', 'not-saved-yet'));
+    expect(await execution.result).toMatchObject({ status: 'failed' });
+    expect(execution.events.some((e) => e.type === 'StateCaught')).toBe(true);
+    expect(await w.runRecord('r', 'not-saved-yet')).toMatchObject({ status: 'failed', error: 'CampaignRunRefused' });
+    expect(w.bus.events.filter((e) => e.detailType === 'campaign.failed').map((e) => e.detail)).toEqual([
+      expect.objectContaining({ campaignId: 'not-saved-yet', runId: 'r', error: 'CampaignRunRefused' }),
+    ]);
+    expect(w.sent).toEqual([]);
+
+    await w.save({ ...recall, id: 'not-saved-yet' });
+    expect((await w.runs.start(w.ref('r', 'not-saved-yet')).result).status).toBe('waiting');
+    expect(await w.runRecord('r', 'not-saved-yet')).not.toHaveProperty('error');
+    expect(w.sent.length).toBeGreaterThan(0);
+  });
+});
