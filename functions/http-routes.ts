@@ -22,6 +22,11 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   ...(['publish', 'pause', 'resume', 'archive'] as const).map(
     (action) => ({ method: 'POST', path: `/v1/journeys/{journeyId}/${action}`, fn: 'admin' }) as const,
   ),
+  { method: 'PUT', path: '/v1/campaigns/{campaignId}', fn: 'admin' },
+  { method: 'GET', path: '/v1/campaigns', fn: 'admin' },
+  { method: 'GET', path: '/v1/campaigns/{campaignId}', fn: 'admin' },
+  { method: 'POST', path: '/v1/campaigns/{campaignId}/runs', fn: 'admin' },
+  { method: 'GET', path: '/v1/campaigns/{campaignId}/runs/{runId}', fn: 'admin' },
   { method: 'POST', path: '/v1/templates', fn: 'admin' },
   { method: 'GET', path: '/v1/templates', fn: 'admin' },
   { method: 'GET', path: '/v1/templates/{templateId}', fn: 'admin' },

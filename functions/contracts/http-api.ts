@@ -7,6 +7,8 @@
  */
 
 import { z } from 'zod';
+import { RUN_STATUSES as CAMPAIGN_RUN_STATUSES } from '../core/campaigns/runs';
+import { Campaign } from '../core/campaigns/schema';
 import { TenantConfig } from '../core/config/schema';
 import { MAX_TOKEN_CHARS } from '../core/dispatch/unsubscribe';
 import { MAX_BATCH } from '../core/events/ingest';
@@ -535,6 +537,97 @@ export const JourneyDetail = JourneySummary.extend({
 });
 export type JourneyDetail = z.infer<typeof JourneyDetail>;
 
+/** A campaign as saved and answered (functions/core/campaigns/schema.ts; defaults filled in). */
+export const CampaignView = z.custom<Campaign>((value) => Campaign.safeParse(value).success, {
+  message: 'a campaign (growthloop campaigns schema)',
+});
+
+/** What a campaign's pages offered (or one page's). */
+export const CampaignOffered = z.object({
+  treated: count,
+  heldOut: count,
+  offers: count.describe('actions put on the actions queue'),
+  byRung: z.record(z.string(), count).describe('treated members by the rung of the offer ladder they got'),
+});
+
+/** The report of a run: what it offered and its lift against the holdout (campaign.report on the bus). */
+export const CampaignReport = z.object({
+  tenantId: z.string(),
+  campaignId: z.string(),
+  runId: z.string(),
+  startedAt: Time,
+  offeredAt: Time,
+  measureAt: Time.describe('when the attribution window ended'),
+  measuredAt: Time,
+  early: z.boolean().describe('measured before the attribution window ended (campaigns run --now)'),
+  successEvent: z.string(),
+  audience: count,
+  offered: CampaignOffered,
+  offersToHoldout: count.describe("holdout members with a send record of this run's offers: 0, or the holdout broke"),
+  recallRate: z.number().describe('converted members of the treated arm / members of the treated arm'),
+  lift: LiftReport,
+});
+
+/** One run of a campaign as its record has it. */
+export const CampaignRunView = z.object({
+  campaignId: z.string(),
+  runId: z.string(),
+  status: z
+    .enum(CAMPAIGN_RUN_STATUSES)
+    .describe('selected (audience chosen), offered (waiting for the attribution window), reported, failed'),
+  startedAt: Time.optional(),
+  selectedAt: Time.optional(),
+  candidates: count.describe('profiles read to choose the audience'),
+  audience: count,
+  pages: count,
+  offeredAt: Time.optional(),
+  measureAt: Time.optional(),
+  offered: CampaignOffered.optional(),
+  report: CampaignReport.optional(),
+  error: z.string().optional().describe('the error the state machine caught'),
+});
+
+/** 200 of PUT /v1/campaigns/{campaignId}: the campaign as saved, defaults filled in. */
+export const CampaignSaved = z.object({ campaign: CampaignView, updatedAt: Time });
+
+/** 200 of GET /v1/campaigns. */
+export const CampaignList = z.object({
+  campaigns: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      schedule: z.object({ cron: z.string(), timezone: z.string().optional() }).nullable(),
+      updatedAt: Time,
+    }),
+  ),
+});
+
+/** 200 of GET /v1/campaigns/{campaignId}. */
+export const CampaignDetail = CampaignSaved.extend({
+  runs: z.array(CampaignRunView).describe('its runs, latest first'),
+});
+
+/** The body of POST /v1/campaigns/{campaignId}/runs. */
+export const CampaignRunRequest = z.strictObject({
+  runId: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'is 1-64 letters, digits, "_", ".", ":" or "-"')
+    .optional()
+    .describe('the run to start or carry on; default: manual- and the time'),
+  now: z
+    .boolean()
+    .optional()
+    .describe('measure at once instead of after the attribution window (the local runtime only)'),
+});
+
+/** 202 of POST /v1/campaigns/{campaignId}/runs. */
+export const CampaignRunStarted = z.object({ campaignId: z.string(), runId: z.string() });
+
+/** A campaign refused: every problem at its JSON path. */
+export const CampaignError = ApiError.extend({
+  problems: z.array(z.object({ path: z.string(), message: z.string() })),
+});
+
 /** One problem of a journey, at its JSON path. */
 export const JourneyProblem = z.object({ path: z.string(), message: z.string() });
 export type JourneyProblem = z.infer<typeof JourneyProblem>;
@@ -947,6 +1040,8 @@ export type OpenApiDocument = z.infer<typeof OpenApiDocument>;
  */
 export const requestSchemas = {
   IngestRequest,
+  CampaignInput: Campaign,
+  CampaignRunRequest,
   CanonicalEventBatch,
   CanonicalEventInput,
   JourneyDraft,
@@ -1010,6 +1105,15 @@ export const responseSchemas = {
   Journey,
   JourneyError,
   JourneyProblem,
+  Campaign,
+  CampaignSaved,
+  CampaignList,
+  CampaignDetail,
+  CampaignRunView,
+  CampaignReport,
+  CampaignOffered,
+  CampaignRunStarted,
+  CampaignError,
   TemplateVersion,
   TemplateSummary,
   TemplateTestSend,

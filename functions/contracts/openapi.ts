@@ -85,6 +85,7 @@ const COMPONENT_ENTRIES: readonly { name: string; schema: z.ZodType; io: Io[] }[
 /** Schemas rendered as a reference to another component rather than from themselves. */
 const REFERENCES = new Map<unknown, string>([
   [api.PostedJourneyDraft, 'JourneyDraft'],
+  [api.CampaignView, 'Campaign'],
   [Traits, 'Traits'],
   [TraitObject, 'Traits'],
 ]);
@@ -174,6 +175,8 @@ const PATH_PARAMETERS: Record<string, { schema: z.ZodType; description: string }
     description: "The template's id; an id no template can have answers 404.",
   },
   poolId: { schema: api.PoolIdParam, description: "The coupon pool's id; an id no pool can have answers 404." },
+  campaignId: { schema: z.string(), description: "The campaign's id; an id no campaign can have answers 404." },
+  runId: { schema: z.string(), description: "The run's id, as POST /v1/campaigns/{campaignId}/runs answered it." },
   token: {
     schema: api.UnsubscribeToken,
     description: 'The signed unsubscribe token of the link: it names the tenant, the customer and the channel.',
@@ -273,6 +276,13 @@ const queueParameter: Header = {
   schema: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/),
 };
 const invalidQueue = fail(400, 'invalid_request', 'queue is not the name of a queue (path query.queue)');
+
+const campaignsDescription =
+  'A campaign is a scheduled recall: an audience, an offer ladder, a holdout never sent anything, and the ' +
+  'attribution window its lift is measured over. Each run is a Step Functions execution (the local runner on ' +
+  '`npm start`). Only the tenant of the admin key is reachable.';
+const campaignPathTooLong = fail(400, 'invalid_id', 'the campaign or run id is longer than 128 characters');
+const campaignNotFound = fail(404, 'not_found', 'no campaign with this id in the tenant');
 
 const journeysDescription =
   'A journey has a draft (its working copy) and immutable published versions; customers in flight ' +
@@ -834,6 +844,107 @@ const OPERATIONS: Record<string, Operation> = {
     ],
   },
 
+  'PUT /v1/campaigns/{campaignId}': {
+    operationId: 'saveCampaign',
+    tags: ['campaigns'],
+    summary: 'Save a campaign',
+    description:
+      'Creates or replaces the campaign (growthloop campaigns schema gives its JSON Schema); runs already made keep ' +
+      `their members. The body's id, if given, must be the one in the path. ${campaignsDescription}`,
+    security: 'adminKey',
+    body: { description: 'The campaign.', content: { 'application/json': api.requestSchemas.CampaignInput } },
+    outcomes: [
+      outcome(200, api.CampaignSaved, 'the campaign is saved'),
+      invalidJson,
+      fail(
+        400,
+        'invalid_campaign',
+        "the campaign has problems, or its id is not the path's: the first is the message and path, every one is in problems",
+        api.CampaignError,
+      ),
+      campaignPathTooLong,
+      undecodablePath,
+      adminUnauthorized,
+      fail(413, 'payload_too_large', 'the body exceeds 256 KiB'),
+      bodyOverLimit,
+      unsupportedJson,
+      internalError,
+    ],
+  },
+
+  'GET /v1/campaigns': {
+    operationId: 'listCampaigns',
+    tags: ['campaigns'],
+    summary: "The tenant's campaigns",
+    description: `Every saved campaign with its schedule. ${campaignsDescription}`,
+    security: 'adminKey',
+    outcomes: [outcome(200, api.CampaignList, 'the campaigns'), adminUnauthorized, bodyOverLimit, internalError],
+  },
+
+  'GET /v1/campaigns/{campaignId}': {
+    operationId: 'getCampaign',
+    tags: ['campaigns'],
+    summary: 'A campaign with its runs',
+    description: `The campaign as saved and every run of it, latest first, with its report once measured. ${campaignsDescription}`,
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.CampaignDetail, 'the campaign'),
+      campaignPathTooLong,
+      undecodablePath,
+      adminUnauthorized,
+      campaignNotFound,
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'POST /v1/campaigns/{campaignId}/runs': {
+    operationId: 'startCampaignRun',
+    tags: ['campaigns'],
+    summary: 'Start a run of a campaign',
+    description:
+      'Starts the run now: the audience is chosen, the holdout kept out, offers go through the dispatcher (consent, ' +
+      'caps, quiet hours, the control group and the budget apply), and the lift is measured when the attribution ' +
+      'window ends. Starting a run id again sends nothing twice: an offered run goes back to its wait, a reported ' +
+      `one ends. ${campaignsDescription}`,
+    security: 'adminKey',
+    body: { description: 'Optional: the run id, and now.', content: { 'application/json': api.CampaignRunRequest } },
+    outcomes: [
+      outcome(202, api.CampaignRunStarted, 'the run is started (or carried on)'),
+      invalidJson,
+      fail(400, 'invalid_request', 'the body is not a run request, or asks for now where runs wait for their window'),
+      campaignPathTooLong,
+      undecodablePath,
+      adminUnauthorized,
+      campaignNotFound,
+      bodyOverLimit,
+      unsupportedJson,
+      internalError,
+      fail(503, 'unavailable', 'no state machine is configured to run campaigns'),
+    ],
+  },
+
+  'GET /v1/campaigns/{campaignId}/runs/{runId}': {
+    operationId: 'getCampaignRun',
+    tags: ['campaigns'],
+    summary: 'A run of a campaign, with its report',
+    description:
+      'Where the run is (selected, offered, reported, failed), what it offered, and once measured its report: ' +
+      'conversions and revenue per arm, absolute lift with a Newcombe interval, relative lift with a Katz interval, ' +
+      'incremental conversions and revenue, incentive cost, ROI, the sample-ratio check, and insufficient_data below ' +
+      `1,000 members an arm or 30 holdout conversions. ${campaignsDescription}`,
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.CampaignRunView, 'the run'),
+      campaignPathTooLong,
+      undecodablePath,
+      adminUnauthorized,
+      fail(404, 'not_found', 'no campaign with this id, or it has no run with this id'),
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
   'POST /v1/coupon-pools': {
     operationId: 'createCouponPool',
     tags: ['coupons'],
@@ -1296,6 +1407,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
       { name: 'quarantine', description: 'Events parked because they could not be processed (admin key)' },
       { name: 'journeys', description: 'Journeys: drafts, versions, status (admin key)' },
       { name: 'templates', description: 'Message templates: versions, previews (admin key)' },
+      { name: 'campaigns', description: 'Scheduled recall campaigns, their runs and lift (admin key)' },
       { name: 'coupons', description: 'Coupon pools: settings, codes, stats (admin key)' },
       { name: 'webhooks', description: 'Store platform webhooks, signed by the platform' },
       { name: 'segment', description: 'The Segment-spec tracking API (Segment, RudderStack, Jitsu)' },

@@ -5,6 +5,7 @@ import { awsQueue, awsStore } from '../adapters/aws/environment';
 import type { OutboxPage } from '../adapters/channels/outbox';
 import { systemClock } from '../adapters/clock';
 import { createWorkerRenderer } from '../adapters/templates/worker-renderer';
+import { type CampaignRequest, type CampaignRunStarter, campaignRoutes } from '../app/campaigns/routes';
 import { couponRoutes } from '../app/coupons/routes';
 import { reopenFailedSend } from '../app/dispatch/dead-letters';
 import { createManageJourneys, type JourneyRequest } from '../app/manage-journeys/run';
@@ -46,6 +47,8 @@ export type AdminDeps = {
   renderer?: TemplateRenderer;
   /** Random bytes for generated coupon codes; without them generate answers 503. */
   random?: RandomBytes;
+  /** Starts campaign runs; without it POST /v1/campaigns/{campaignId}/runs answers 503. */
+  campaignRuns?: CampaignRunStarter;
 };
 
 /** The longest id a path may name (the canonical schema's): longer ones are refused before any read. */
@@ -67,6 +70,7 @@ export function createAdminFunction(deps: AdminDeps) {
   const quarantine = quarantineRoutes(parked);
   const templates = templateRoutes(deps);
   const coupons = couponRoutes(deps);
+  const campaigns = campaignRoutes({ ...deps, ...(deps.campaignRuns ? { runs: deps.campaignRuns } : {}) });
   /** A route for the tenant whose admin key the request carries: only its own data is reachable. */
   const route = (run: (tenant: TenantRecord, event: HttpEvent) => Promise<Answer>) =>
     middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
@@ -111,6 +115,17 @@ export function createAdminFunction(deps: AdminDeps) {
       return reject(400, 'invalid_request', 'queue is the name of a queue, such as actions', 'query.queue');
     return { queue };
   };
+  const campaignRoute = (run: (request: CampaignRequest) => Promise<Answer>) =>
+    route((tenant, event) => {
+      const { campaignId, runId } = event.pathParameters ?? {};
+      return run({
+        tenant,
+        ...(campaignId === undefined ? {} : { campaignId }),
+        ...(runId === undefined ? {} : { runId }),
+        ...contentTypeOf(event),
+        body: bodyText(event),
+      });
+    });
   const isAnswer = (value: object): value is Answer => 'status' in value;
   const journeyRoute = (run: (request: JourneyRequest) => Promise<Answer>) =>
     route((tenant, event) => {
@@ -201,6 +216,11 @@ export function createAdminFunction(deps: AdminDeps) {
     'GET /v1/coupon-pools/{poolId}': poolRoute(coupons.read),
     'POST /v1/coupon-pools/{poolId}/codes': poolRoute(coupons.codes),
     'POST /v1/coupon-pools/{poolId}/generate': poolRoute(coupons.generate),
+    'PUT /v1/campaigns/{campaignId}': campaignRoute(campaigns.save),
+    'GET /v1/campaigns': campaignRoute(campaigns.list),
+    'GET /v1/campaigns/{campaignId}': campaignRoute(campaigns.read),
+    'POST /v1/campaigns/{campaignId}/runs': campaignRoute(campaigns.startRun),
+    'GET /v1/campaigns/{campaignId}/runs/{runId}': campaignRoute(campaigns.readRun),
     'POST /v1/journeys': journeyRoute(journeys.create),
     'GET /v1/journeys': journeyRoute(journeys.list),
     'GET /v1/journeys/{journeyId}': journeyRoute(journeys.read),

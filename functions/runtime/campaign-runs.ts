@@ -8,6 +8,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { type CampaignStepsDeps, createCampaignSteps, type RunRef, stepError } from '../app/campaigns/steps';
 import { campaignRunKey } from '../core/campaigns/runs';
+import type { TenantDirectory } from '../core/config/tenants';
 import type { Bus, Item, Log } from '../ports';
 import { campaignRunDefinition } from '../workflows/campaign-run';
 
@@ -181,3 +182,38 @@ export function createLocalCampaignRuns(deps: LocalCampaignRunsDeps) {
 export type LocalCampaignRuns = ReturnType<typeof createLocalCampaignRuns>;
 
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+const LOOP_MS = 60_000;
+
+/**
+ * Each minute (and once at start), resumes the runs whose attribution window is over, for every
+ * tenant of the registry; stopping waits for the executions going on.
+ */
+export function startCampaignLoop(deps: { runs: LocalCampaignRuns; tenants: TenantDirectory; log: Log }) {
+  let stopped = false;
+  let pass: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    pass = (async () => {
+      try {
+        await deps.runs.resumeDue((await deps.tenants.all()).map((t) => t.id));
+      } catch (e) {
+        deps.log.warn('campaign runs could not be resumed; the next minute tries again', {
+          reason: (e as Error).message,
+        });
+      }
+    })();
+  };
+  tick();
+  const timer = setInterval(() => {
+    if (!stopped) tick();
+  }, LOOP_MS);
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await pass;
+      await deps.runs.settled();
+    },
+  };
+}

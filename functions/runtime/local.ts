@@ -29,6 +29,7 @@ import { createWebhooksFunction } from '../handlers/webhooks';
 import { type FunctionName, httpRoutes } from '../http-routes';
 import type { Clock, Log, Metrics } from '../ports';
 import { consumers } from '../routes';
+import { createLocalCampaignRuns, startCampaignLoop } from './campaign-runs';
 import { startDailySchedule } from './daily';
 import { startLocalDispatch } from './dispatch';
 import { compactingAfterErasures, localDynamoClient, startDynalite } from './dynalite';
@@ -114,6 +115,7 @@ export async function startLocal(options: LocalOptions) {
   // The outbox of a run in memory is a temporary directory, gone when it stops.
   const outboxDir = options.memory ? mkdtempSync(join(tmpdir(), 'growthloop-outbox-')) : options.dataDir;
   const adminRenderer = createWorkerRenderer();
+  const campaignRuns = createLocalCampaignRuns({ store, queue, bus, clock, tenants, log });
   const functions: Record<FunctionName, HttpHandler> = {
     ingest: createIngestHandler({ bus, dataKeys, clock, tenants, log, metrics }),
     admin: createAdminFunction({
@@ -125,6 +127,11 @@ export async function startLocal(options: LocalOptions) {
       outbox: (tenantId, query) => listOutbox(outboxDir, { tenantId, ...query }, dataKeys),
       renderer: adminRenderer,
       random: (count) => randomBytes(count),
+      campaignRuns: {
+        // The run goes on in this process; its record tells how far it is (GET /v1/campaigns/{id}/runs/{run}).
+        start: async (ref, { now }) => void campaignRuns.start(ref, { now }),
+        measuresNow: true,
+      },
     }),
     webhooks: createWebhooksFunction({
       bus,
@@ -194,6 +201,7 @@ export async function startLocal(options: LocalOptions) {
   // The tenants of the registry as each run finds them: one added while this runs has its pass at the next run.
   const daily = options.daily === false ? undefined : startDailySchedule({ store, dailyRun, tenants, clock });
   const erasures = startTenantErasures({ worker: createTenantErasure({ store, clock, log }) });
+  const campaignLoop = startCampaignLoop({ runs: campaignRuns, tenants, log });
 
   return {
     url,
@@ -207,11 +215,14 @@ export async function startLocal(options: LocalOptions) {
     runDaily: (ids?: readonly string[]) => dailyRun.run(ids ? { tenantIds: [...ids] } : {}),
     /** Shopify shop/redact erasures recorded and not finished, worked on now (the worker also polls). */
     runTenantErasures: () => erasures.runNow(),
+    /** Campaign runs started here: `resumeDue()` measures those whose window is over (the loop also does, each minute). */
+    campaignRuns,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await daily?.stop();
       await erasures.stop();
+      await campaignLoop.stop();
       await timers.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await dispatcher.close();
