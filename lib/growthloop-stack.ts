@@ -1,8 +1,9 @@
 import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { METRICS_SOURCE } from '../functions/routes';
+import { CAMPAIGNS_SOURCE, METRICS_SOURCE } from '../functions/routes';
 import { Actions, channelSettingsFromContext } from './actions';
 import { AdminApi } from './admin-api';
+import { Campaigns } from './campaigns';
 import { DailyRun } from './daily-run';
 import { DataKeys } from './data-keys';
 import { EventBus } from './event-bus';
@@ -96,6 +97,16 @@ export class GrowthloopStack extends Stack {
         actions: { queue: routing.queues.actions, deadLetters: routing.deadLetters.actions },
       },
     });
+    const campaigns = new Campaigns(this, 'Campaigns', {
+      table,
+      bus,
+      tenantsJson,
+      actions: routing.queues.actions,
+      actionsDeadLetters: routing.deadLetters.actions,
+    });
+    campaigns.stateMachine.grantStartExecution(this.admin.handler.fn);
+    this.admin.handler.fn.addEnvironment('CAMPAIGN_STATE_MACHINE_ARN', campaigns.stateMachine.stateMachineArn);
+    grantTenantRegistry(campaigns.handler.fn, table);
     this.webhooks = new Webhooks(this, 'Webhooks', {
       bus,
       table,
@@ -146,6 +157,10 @@ export class GrowthloopStack extends Stack {
 
     this.observability = new Observability(this, 'Observability', { stage, alertsEmail: deployConfig.alertsEmail });
     this.observability.notifyOf(bus, 'KpiAlerts', { source: [METRICS_SOURCE], detailType: ['kpi.alert'] });
+    this.observability.notifyOf(bus, 'CampaignFailures', {
+      source: [CAMPAIGNS_SOURCE],
+      detailType: ['campaign.failed'],
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: http.url, description: 'Base URL of the growthloop HTTP API' });
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'The growthloop DynamoDB table' });

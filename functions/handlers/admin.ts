@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import packageJson from '../../package.json' with { type: 'json' };
 import { awsQueue, awsStore } from '../adapters/aws/environment';
+import { sdkDefaults } from '../adapters/aws/sdk';
+import { createStepFunctionsCampaignRuns } from '../adapters/aws/step-functions';
 import type { OutboxPage } from '../adapters/channels/outbox';
 import { systemClock } from '../adapters/clock';
 import { createWorkerRenderer } from '../adapters/templates/worker-renderer';
@@ -241,6 +244,15 @@ export const handler = lambdaEntry('admin', (observed) =>
     // Bundled, the renderer's worker is render-worker.mjs beside this bundle (as for the dispatch function).
     renderer: createWorkerRenderer(),
     random: (count) => randomBytes(count),
+    ...(process.env.CAMPAIGN_STATE_MACHINE_ARN
+      ? {
+          campaignRuns: createStepFunctionsCampaignRuns({
+            client: new SFNClient(sdkDefaults),
+            stateMachineArn: process.env.CAMPAIGN_STATE_MACHINE_ARN,
+            now: systemClock.now,
+          }),
+        }
+      : {}),
     ...observed,
   }),
 );

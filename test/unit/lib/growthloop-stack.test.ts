@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../../functions/core/config/tenants';
 import { SES_DETAIL_TYPES, smsIndexKey } from '../../../functions/core/dispatch/feedback';
 import { consumers, INGEST_SOURCE, type QueueName, queues, routes } from '../../../functions/routes';
+import { CAMPAIGN_RUN_SUBSTITUTIONS } from '../../../functions/workflows/campaign-run';
 import { createGrowthloopApp } from '../../../lib/app';
 import { MAX_CONCURRENCY } from '../../../lib/consumers';
 import { CUSTOMER_LEADING_KEYS } from '../../../lib/data-keys';
@@ -336,7 +337,7 @@ describe('the growthloop stack', () => {
 
   it('runs every function on nodejs24.x arm64 with its own log group', () => {
     const functions = resourcesOfType(resources, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(10);
+    expect(functions).toHaveLength(11);
     for (const [id, fn] of functions) {
       expect(fn.Properties?.Runtime, id).toBe('nodejs24.x');
       expect(fn.Properties?.Architectures, id).toEqual(['arm64']);
@@ -357,10 +358,10 @@ describe('the growthloop stack', () => {
       ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
     );
     const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
-    // profiles, admin, webhooks, journeys, dispatch, feedback, tenant erasure, and the lifecycle run's table and index
-    // statements, the tenant-registry statements of ingest, Segment, profiles, feedback and the lifecycle run, and the
-    // data-key statements of ingest and Segment
-    expect(onTable.length).toBe(16);
+    // profiles, admin, webhooks, journeys, dispatch, feedback, tenant erasure, and the lifecycle run's and campaign
+    // steps' table and index statements, the campaign state machine's, the tenant-registry statements of ingest,
+    // Segment, profiles, feedback, the lifecycle run and the campaign steps, and the data-key statements of ingest and Segment
+    expect(onTable.length).toBe(20);
     for (const statement of onTable) {
       for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
       expect(JSON.stringify(statement.Resource)).not.toContain('*');
@@ -382,12 +383,30 @@ describe('the growthloop stack', () => {
     expect(onDue).toHaveLength(1);
     expect(onDue[0]?.Action).toBe('dynamodb:Query');
     expect(JSON.stringify(onDue[0]?.Resource)).toContain('/index/buyers');
-    // The admin function reads the buyers for the KPI report, and no other index.
+    // The admin function reads the buyers for the KPI report, the campaign steps for their candidates, and no other index.
     const onIndex = statements.filter((s) => JSON.stringify(s.Resource).includes('/index/'));
-    expect(onIndex).toHaveLength(2);
+    expect(onIndex).toHaveLength(3);
     expect(onIndex.filter((s) => s !== onDue[0]).map((s) => JSON.stringify(s.Resource).match(/\/index\/\w+/g))).toEqual(
-      [['/index/buyers']],
+      [['/index/buyers'], ['/index/buyers']],
     );
+  });
+
+  it('deploys the campaign run state machine from its ASL file, every placeholder substituted, startable by the admin function', () => {
+    const [[machineId, machine] = []] = resourcesOfType(resources, 'AWS::StepFunctions::StateMachine');
+    expect(prop<string>(machine, 'StateMachineType')).toBe('STANDARD');
+    expect(Object.keys(prop<Record<string, unknown>>(machine, 'DefinitionSubstitutions')).sort()).toEqual(
+      [...CAMPAIGN_RUN_SUBSTITUTIONS].sort(),
+    );
+    expect(JSON.stringify(prop(machine, 'DefinitionString'))).toContain('WaitForAttribution');
+    const statements = resourcesOfType(resources, 'AWS::IAM::Policy').flatMap(
+      ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
+    );
+    const starts = statements.filter((s) => [s.Action].flat().includes('states:StartExecution'));
+    expect(starts).toHaveLength(1);
+    expect(JSON.stringify(starts[0]?.Resource)).toContain(machineId);
+    const [, admin] =
+      resourcesOfType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('AdminApi')) ?? [];
+    expect(JSON.stringify(prop(admin, 'Environment'))).toContain('CAMPAIGN_STATE_MACHINE_ARN');
   });
 
   it('runs each tenant of the daily run in an invocation of its own, from one bus event per tenant', () => {
