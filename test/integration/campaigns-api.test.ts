@@ -133,9 +133,7 @@ describe('the campaigns admin API', () => {
     });
 
     const outbox = await admin('GET', '/v1/outbox?limit=1000');
-    const pushed = (outbox.body.items as { customerId: string; channel: string }[]).filter(
-      (m) => m.channel === 'push',
-    );
+    const pushed = (outbox.body.items as { customerId: string; channel: string }[]).filter((m) => m.channel === 'push');
     expect(pushed.length).toBe(40 - heldOut.length);
     expect(pushed.some((m) => heldOut.includes(m.customerId))).toBe(false);
 
