@@ -67,6 +67,16 @@ export interface Store {
    */
   buyerKeys(shard: string, options?: { cursor?: string; limit?: number }): Promise<Page<Key>>;
   /**
+   * One page of the keys (pk, sk) in the audience index under `shard` whose sort key (`audienceKey`)
+   * begins with `prefix`, or lies from `from` to `to` inclusive, in sort-key order, and the cursor of
+   * the next page (absent on the last); eventually consistent.
+   */
+  audienceKeys(
+    shard: string,
+    range: { prefix: string } | { from: string; to: string },
+    options?: { cursor?: string; limit?: number },
+  ): Promise<Page<Key>>;
+  /**
    * Keys (pk, sk) of the items in the due index under `shard` whose `dueDay` ≤ `upTo`, earliest first,
    * at most `limit`; eventually consistent (an item written just before may be missing or show its
    * previous due day).

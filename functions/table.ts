@@ -17,4 +17,12 @@ export const table = {
    * customer stays a buyer, so a profile write costs the index nothing.
    */
   buyerIndex: { name: 'buyers', partitionKey: 'buyerShard' },
+  /**
+   * Global secondary index of the profiles by lifecycle stage, which a campaign run reads its
+   * candidates from. Only profiles with a stage carry `audienceShard` (`<tenant>#AUD#<n>`) and
+   * `audienceKey` (`<stage>#<next stage or ->#<day of the next due time or ->`,
+   * functions/core/profiles/audience-index.ts), so the index is sparse; it projects the keys only
+   * (KEYS_ONLY).
+   */
+  audienceIndex: { name: 'audience', partitionKey: 'audienceShard', sortKey: 'audienceKey' },
 } as const;

@@ -63,7 +63,9 @@ export class Campaigns extends Construct {
     this.handler.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['dynamodb:Query'],
-        resources: [`${props.table.tableArn}/index/${tableDesign.buyerIndex.name}`],
+        resources: [tableDesign.buyerIndex, tableDesign.audienceIndex].map(
+          (index) => `${props.table.tableArn}/index/${index.name}`,
+        ),
       }),
     );
 

@@ -5,7 +5,12 @@ import { table } from '../functions/table';
 
 /**
  * The one growthloop table: every key starts with the tenant (pk), items expire through `expiresAt`, the
- * sparse `due` index finds the items due by a day, and the sparse `buyers` index a tenant's buyers.
+ * sparse `due` index finds the items due by a day, the sparse `buyers` index a tenant's buyers, and the
+ * sparse `audience` index a tenant's customers by lifecycle stage.
+ *
+ * CloudFormation creates or deletes at most one global secondary index per table in one stack update:
+ * a new index is added in a deployment of its own (a stack from before both `buyers` and `audience`
+ * is updated twice, first with `buyers` alone).
  */
 export class Storage extends Construct {
   readonly table: dynamodb.Table;
@@ -32,6 +37,14 @@ export class Storage extends Construct {
     this.table.addGlobalSecondaryIndex({
       indexName: table.buyerIndex.name,
       partitionKey: { name: table.buyerIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+    });
+    // Sparse: only profiles with a lifecycle stage carry the keys (functions/core/profiles/audience-index.ts);
+    // the sort key moves with the stage, the next stage and the day it is due, as `dueDay` does.
+    this.table.addGlobalSecondaryIndex({
+      indexName: table.audienceIndex.name,
+      partitionKey: { name: table.audienceIndex.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: table.audienceIndex.sortKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
   }

@@ -134,6 +134,7 @@ export const LifecycleState = z.object({
   since: Time,
   reason: z.string(),
   nextDueAt: Time.optional().describe('when the stage changes with no new event; absent if never'),
+  nextStage: z.enum(STAGES).optional().describe('the stage it changes to at nextDueAt; absent with it'),
   segment: z.string().optional().describe('the RFM segment when last rescored with a model'),
 });
 export type LifecycleState = z.infer<typeof LifecycleState>;

@@ -20,6 +20,7 @@ import * as migrations from '../core/migrations';
 import * as privacy from '../core/privacy/records';
 import * as sealed from '../core/privacy/sealed';
 import * as erasures from '../core/privacy/tenant-erasure';
+import * as audienceMigration from '../core/profiles/audience-migration';
 import * as profiles from '../core/profiles/items';
 import * as markers from '../core/profiles/markers';
 import * as parkedRefunds from '../core/profiles/parked-refunds';
@@ -44,6 +45,7 @@ export { BuyerBackfillItem } from '../core/migrations';
 export { AuditItem, TombstoneItem } from '../core/privacy/records';
 export { DataKeyItem } from '../core/privacy/sealed';
 export { TenantErasureItem } from '../core/privacy/tenant-erasure';
+export { AudienceBackfillItem } from '../core/profiles/audience-migration';
 export {
   AliasItem,
   LedgerItem,
@@ -81,8 +83,10 @@ export function storedItemSchema(key: { pk: string; sk: string }): z.ZodType | u
   if (pk.startsWith(registry.KEY_LOOKUP_PK_PREFIX)) return sk === 'KEY' ? registry.KeyLookupItem : undefined;
   if (pk.startsWith(feedback.SMS_INDEX_PK_PREFIX)) return sk === 'SEND' ? feedback.SmsIndexItem : undefined;
   if (pk === erasures.ERASURES_PK) return sk.startsWith('TENANT#') ? erasures.TenantErasureItem : undefined;
-  if (pk === migrations.MIGRATIONS_PK)
-    return sk === migrations.buyerBackfillKey.sk ? migrations.BuyerBackfillItem : undefined;
+  if (pk === migrations.MIGRATIONS_PK) {
+    if (sk === migrations.buyerBackfillKey.sk) return migrations.BuyerBackfillItem;
+    return sk === audienceMigration.audienceBackfillKey.sk ? audienceMigration.AudienceBackfillItem : undefined;
+  }
   if (pk.includes('#C#')) {
     if (sk === 'PROFILE') return markers.ProfileSlotItem;
     if (sk === sealed.DATA_KEY_SK) return sealed.DataKeyItem;

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { awsBus, awsStore } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
+import { createAudienceBackfill } from '../app/daily-run/audience-backfill';
 import { createBuyerBackfill } from '../app/daily-run/buyer-backfill';
 import { createDailyFanOut } from '../app/daily-run/fan-out';
 import { createDailyRun, DailyRunCommand } from '../app/daily-run/run';
@@ -25,11 +26,13 @@ export const handler = lambdaEntry('daily-run', (observed) => {
   const daily = createDailyRun(deps);
   const fanOut = createDailyFanOut(deps);
   const backfill = createBuyerBackfill({ ...deps, now: systemClock.now });
+  const audienceBackfill = createAudienceBackfill({ ...deps, now: systemClock.now });
   return middy(async (event: unknown) => {
     const command = DailyRunCommand.parse(event ?? {});
     if (command.tenantIds) return daily.run(command);
-    // Once, after an upgrade: index the buyers written before the buyer index, for up to 10 minutes a day.
-    await backfill({ until: systemClock.now() + BACKFILL_MS });
+    // Once, after an upgrade: index the buyers (then the audience) written before their index, for up to 10 minutes a day.
+    const until = systemClock.now() + BACKFILL_MS;
+    if ((await backfill({ until })).done && systemClock.now() < until) await audienceBackfill({ until });
     return fanOut();
   });
 });

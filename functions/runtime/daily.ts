@@ -1,4 +1,5 @@
 import { silentLog } from '../adapters/log';
+import { createAudienceBackfill } from '../app/daily-run/audience-backfill';
 import { createBuyerBackfill } from '../app/daily-run/buyer-backfill';
 import type { DailyRun } from '../app/daily-run/run';
 import type { TenantDirectory } from '../core/config/tenants';
@@ -32,8 +33,8 @@ export async function tenantsBehind(store: Store, tenantIds: readonly string[], 
 export function startDailySchedule(options: {
   store: Store;
   dailyRun: DailyRun;
-  /** The tenants, read again at every run. */
-  tenants: Pick<TenantDirectory, 'all'>;
+  /** The tenants, read again at every run (and by id, for the audience index backfill's scoring). */
+  tenants: Pick<TenantDirectory, 'all' | 'byId'>;
   clock: Clock;
   log?: Log;
 }) {
@@ -80,8 +81,11 @@ export function startDailySchedule(options: {
   };
 
   enqueue(async () => {
-    // A table from before the buyer index: its buyers are indexed before the first fit reads them.
-    await createBuyerBackfill({ store, log: options.log ?? silentLog, now: () => clock.now() })();
+    // A table from before the buyer index: its buyers are indexed before the first fit reads them;
+    // and from before the audience index: its profiles are indexed before the first campaign run.
+    const log = options.log ?? silentLog;
+    await createBuyerBackfill({ store, log, now: () => clock.now() })();
+    await createAudienceBackfill({ store, log, tenants, now: () => clock.now() })();
     await runFor(await tenantsBehind(store, await tenantIds(), clock.now()));
   });
   scheduleNext();

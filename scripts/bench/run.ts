@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { benchCampaigns } from './campaigns';
 import { benchConditions } from './conditions';
 import { benchDispatch } from './dispatch';
 import { benchDuePass } from './due-pass';
@@ -38,6 +39,7 @@ const suites: { name: string; produces: string[]; run: () => Promise<Results> }[
   { name: 'heavy customer', produces: ['dynamodb.wcu_per_event_heavy'], run: benchHeavyCustomer },
   { name: 'lifecycle', produces: ['lifecycle.'], run: benchDuePass },
   { name: 'model fit reads', produces: ['models.fit_reads'], run: benchFitReads },
+  { name: 'campaign audience reads', produces: ['campaigns.reads_per_audience_member'], run: benchCampaigns },
   { name: 'dispatch', produces: ['dispatch.'], run: benchDispatch },
 ];
 

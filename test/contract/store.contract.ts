@@ -234,6 +234,109 @@ export function storeContract(subject: () => Store, options: StoreContractOption
     expect(subject().consumed.read - before).toBeGreaterThan(0);
   });
 
+  /** Every key of the audience index under `shard` in `range`, page by page, as read (sort-key order). */
+  const audienceKeys = async (shard: string, range: Parameters<Store['audienceKeys']>[1], limit?: number) => {
+    const read: { pk: string; sk: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await subject().audienceKeys(shard, range, {
+        ...(limit === undefined ? {} : { limit }),
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      if (limit !== undefined) expect(page.items.length).toBeLessThanOrEqual(limit);
+      read.push(...page.items);
+      cursor = page.next;
+    } while (cursor !== undefined);
+    return read;
+  };
+  /** The audience index is eventually consistent: wait for it to show what was written. */
+  const audiencePoll = (...args: Parameters<typeof audienceKeys>) =>
+    expect.poll(() => audienceKeys(...args), { timeout: 10_000, interval: 100 });
+
+  it('finds the keys in the audience index by sort-key prefix, in sort-key order and in pages', async () => {
+    const p = pk('audience');
+    const shard = `${p}#AUD#0`;
+    const entry = (name: string, audienceKey: string) => ({
+      pk: `${p}#C#${name}`,
+      sk: 'PROFILE',
+      audienceShard: shard,
+      audienceKey,
+    });
+    await subject().putMany([
+      entry('b', 'at_risk#dormant#2030-03-01'),
+      entry('a', 'at_risk#-#-'),
+      entry('c', 'at_risk#churned#2030-01-02'),
+      entry('d', 'at_risk_not#-#-'),
+      entry('e', 'repeat#at_risk#2030-01-05'),
+      { pk: `${p}#C#f`, sk: 'PROFILE', audienceShard: shard },
+      { pk: `${p}#C#g`, sk: 'PROFILE', audienceKey: 'at_risk#-#-' },
+      { pk: `${p}#C#h`, sk: 'PROFILE', audienceShard: `${p}#AUD#1`, audienceKey: 'at_risk#-#-' },
+    ]);
+    const key = (name: string) => ({ pk: `${p}#C#${name}`, sk: 'PROFILE' });
+    const atRisk = ['a', 'c', 'b'].map(key);
+    await audiencePoll(shard, { prefix: 'at_risk#' }).toEqual(atRisk);
+    expect(await audienceKeys(shard, { prefix: 'at_risk#' }, 2)).toEqual(atRisk);
+    expect(await audienceKeys(shard, { prefix: 'at_risk#' }, 1)).toEqual(atRisk);
+    expect(await audienceKeys(shard, { prefix: 'loyal#' })).toEqual([]);
+    expect(await audienceKeys(`${p}#AUD#2`, { prefix: 'at_risk#' })).toEqual([]);
+    const before = subject().consumed.read;
+    await subject().audienceKeys(shard, { prefix: 'at_risk#' });
+    expect(subject().consumed.read - before).toBeGreaterThan(0);
+  });
+
+  it('finds the keys in the audience index between two sort keys, both included', async () => {
+    const p = pk('audience-between');
+    const shard = `${p}#AUD#0`;
+    const entry = (name: string, audienceKey: string) => ({
+      pk: `${p}#C#${name}`,
+      sk: 'PROFILE',
+      audienceShard: shard,
+      audienceKey,
+    });
+    await subject().putMany([
+      entry('before', `repeat#at_risk#${day(-1)}`),
+      entry('first', `repeat#at_risk#${day(0)}`),
+      entry('inside', `repeat#at_risk#${day(3)}`),
+      entry('twin', `repeat#at_risk#${day(3)}`),
+      entry('last', `repeat#at_risk#${day(7)}`),
+      entry('after', `repeat#at_risk#${day(8)}`),
+      entry('other', `repeat#dormant#${day(3)}`),
+    ]);
+    const range = { from: `repeat#at_risk#${day(0)}`, to: `repeat#at_risk#${day(7)}` };
+    const byPk = (keys: { pk: string; sk: string }[]) => [...keys].sort((a, b) => (a.pk < b.pk ? -1 : 1));
+    const inRange = ['first', 'inside', 'twin', 'last'].map((name) => ({ pk: `${p}#C#${name}`, sk: 'PROFILE' }));
+    await expect
+      .poll(async () => byPk(await audienceKeys(shard, range)), { timeout: 10_000, interval: 100 })
+      .toEqual(byPk(inRange));
+    const paged = await audienceKeys(shard, range, 1);
+    expect(byPk(paged)).toEqual(byPk(inRange));
+    // In sort-key order: the first day first, the last day last.
+    expect([paged[0], paged.at(-1)]).toEqual([inRange[0], inRange[3]]);
+    expect(await audienceKeys(shard, { from: `repeat#at_risk#${day(9)}`, to: `repeat#at_risk#${day(20)}` })).toEqual(
+      [],
+    );
+  });
+
+  it('an item whose audience key changes moves in the audience index, and one that loses it leaves', async () => {
+    const p = pk('audience-moves');
+    const shard = `${p}#AUD#0`;
+    const moving = {
+      pk: `${p}#C#moving`,
+      sk: 'PROFILE',
+      audienceShard: shard,
+      audienceKey: `repeat#at_risk#${day(2)}`,
+    };
+    const going = { pk: `${p}#C#going`, sk: 'PROFILE', audienceShard: shard, audienceKey: 'repeat#-#-' };
+    await subject().putMany([moving, going]);
+    await audiencePoll(shard, { prefix: 'repeat#' }).toHaveLength(2);
+    await subject().put({ ...moving, audienceKey: 'at_risk#dormant#2030-06-01' });
+    await subject().put({ pk: going.pk, sk: going.sk, n: 1 });
+    await audiencePoll(shard, { prefix: 'repeat#' }).toEqual([]);
+    await audiencePoll(shard, { prefix: 'at_risk#' }).toEqual([{ pk: moving.pk, sk: 'PROFILE' }]);
+    await subject().delete(moving);
+    await audiencePoll(shard, { prefix: 'at_risk#' }).toEqual([]);
+  });
+
   it('finds the keys due up to a day, earliest first, and not items without a due day', async () => {
     const p = pk('due');
     const shard = `${p}#DUE#0`;

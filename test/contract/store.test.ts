@@ -87,9 +87,10 @@ async function expectRebuilt(client: DynamoDBClient, store: Store) {
     expect.arrayContaining([
       expect.objectContaining({ IndexName: 'due', Projection: { ProjectionType: 'KEYS_ONLY' } }),
       expect.objectContaining({ IndexName: 'buyers', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+      expect.objectContaining({ IndexName: 'audience', Projection: { ProjectionType: 'KEYS_ONLY' } }),
     ]),
   );
-  expect(Table?.GlobalSecondaryIndexes).toHaveLength(2);
+  expect(Table?.GlobalSecondaryIndexes).toHaveLength(3);
   expect((await store.scan('T#')).filter((item) => item.pk !== 'T#4')).toHaveLength(3);
   expect(await store.dueKeys('T#DUE#0', { upTo: '2030-12-31' })).toEqual([
     { pk: 'T#2', sk: 'SOONER' },

@@ -101,7 +101,13 @@ describe('the local runtime', () => {
     await settled();
     const { lifecycle, scores } = await profile('grace@example.com');
     const due = new Date(now + 30 * 86_400_000).toISOString();
-    expect(lifecycle).toEqual({ stage: 'loyal', since: expect.any(String), reason: 'top value tier', nextDueAt: due });
+    expect(lifecycle).toEqual({
+      stage: 'loyal',
+      since: expect.any(String),
+      reason: 'top value tier',
+      nextDueAt: due,
+      nextStage: 'at_risk',
+    });
     expect(scores).toEqual({
       value: { tier: 'high', highQuality: false, lifetimeValue: 1200, averageMonthlySpend: 200 },
     });

@@ -162,7 +162,15 @@ describe('Shopify webhooks', () => {
         { consistent: true },
       );
       // The profile, less its write bookkeeping (which seen-event hashes sit on it rather than in a ledger).
-      const { pk: _pk, tenantId: _t, version: _v, seen: _s, buyerShard: _b, ...rest } = item ?? { pk: '', sk: '' };
+      const {
+        pk: _pk,
+        tenantId: _t,
+        version: _v,
+        seen: _s,
+        buyerShard: _b,
+        audienceShard: _a,
+        ...rest
+      } = item ?? { pk: '', sk: '' };
       return rest;
     };
     const inOrder = await read('shop-in-order');

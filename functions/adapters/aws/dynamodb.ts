@@ -302,6 +302,35 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
       return pageWith(keys, cursorOf(out.LastEvaluatedKey));
     },
 
+    async audienceKeys(shard, range, options) {
+      const { partitionKey, sortKey } = table.audienceIndex;
+      const byPrefix = 'prefix' in range;
+      const out = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: table.audienceIndex.name,
+          KeyConditionExpression: byPrefix
+            ? '#shard = :shard AND begins_with(#key, :prefix)'
+            : '#shard = :shard AND #key BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#shard': partitionKey, '#key': sortKey },
+          ExpressionAttributeValues: toAttributes(
+            byPrefix
+              ? { ':shard': shard, ':prefix': range.prefix }
+              : { ':shard': shard, ':from': range.from, ':to': range.to },
+          ),
+          ExclusiveStartKey: startOf(options?.cursor),
+          Limit: options?.limit,
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      count('read', out.ConsumedCapacity);
+      const keys = (out.Items ?? []).map((entry) => {
+        const { pk, sk } = fromItem(entry);
+        return { pk, sk };
+      });
+      return pageWith(keys, cursorOf(out.LastEvaluatedKey));
+    },
+
     async dueKeys(shard, { upTo, limit }) {
       const keys: Key[] = [];
       if (limit !== undefined && limit <= 0) return keys;
@@ -355,6 +384,8 @@ const indexAttributes: AttributeDefinition[] = [
   { AttributeName: table.dueIndex.partitionKey, AttributeType: 'S' },
   { AttributeName: table.dueIndex.sortKey, AttributeType: 'S' },
   { AttributeName: table.buyerIndex.partitionKey, AttributeType: 'S' },
+  { AttributeName: table.audienceIndex.partitionKey, AttributeType: 'S' },
+  { AttributeName: table.audienceIndex.sortKey, AttributeType: 'S' },
 ];
 
 const dueIndexDefinition: GlobalSecondaryIndex = {
@@ -372,7 +403,17 @@ const buyerIndexDefinition: GlobalSecondaryIndex = {
   Projection: { ProjectionType: 'KEYS_ONLY' },
 };
 
-const INDEX_NAMES = [table.dueIndex.name, table.buyerIndex.name];
+const audienceIndexDefinition: GlobalSecondaryIndex = {
+  IndexName: table.audienceIndex.name,
+  KeySchema: [
+    { AttributeName: table.audienceIndex.partitionKey, KeyType: 'HASH' },
+    { AttributeName: table.audienceIndex.sortKey, KeyType: 'RANGE' },
+  ],
+  Projection: { ProjectionType: 'KEYS_ONLY' },
+};
+
+/** Every index the table needs: a table that lacks one of them is rebuilt (ensureTable). */
+const INDEX_NAMES = [table.dueIndex.name, table.buyerIndex.name, table.audienceIndex.name];
 
 async function describeTable(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
   try {
@@ -400,7 +441,7 @@ async function createTable(client: DynamoDBClient, tableName: string) {
         { AttributeName: table.partitionKey, KeyType: 'HASH' },
         { AttributeName: table.sortKey, KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: [dueIndexDefinition, buyerIndexDefinition],
+      GlobalSecondaryIndexes: [dueIndexDefinition, buyerIndexDefinition, audienceIndexDefinition],
     }),
   );
   for (let i = 0; i < 100 && (await describeTable(client, tableName))?.TableStatus !== 'ACTIVE'; i++) await sleep(50);
@@ -432,7 +473,7 @@ async function copyItems(client: DynamoDBClient, from: string, to: string) {
 }
 
 /**
- * Creates the table with the stack's key schema, due and buyer indexes and TTL if it does not exist
+ * Creates the table with the stack's key schema, due, buyer and audience indexes and TTL if it does not exist
  * (local runtime, tests; in AWS the stack owns the table). A table made by an earlier version without
  * one of the indexes is rebuilt with them, since dynalite cannot add an index: its items are copied to
  * `<name>-rebuild`, the table is created again and they are copied back. A rebuild cut short

@@ -1,6 +1,6 @@
 // The Store port in memory: for unit tests, the backtester and the simulator. Items are copied in
 // and out, so a caller can never change what is stored by holding on to an object; conditional
-// writes, counters, sets, the sparse due and buyer indexes and consumed capacity behave as DynamoDB's do.
+// writes, counters, sets, the sparse due, buyer and audience indexes and consumed capacity behave as DynamoDB's do.
 
 import { type Capacity, ConditionFailedError, type Item, type Key, type Page, type Store } from '../../ports';
 import { table } from '../../table';
@@ -8,6 +8,7 @@ import { Faults } from './faults';
 
 const { name: _index, partitionKey: DUE_SHARD, sortKey: DUE_DAY } = table.dueIndex;
 const BUYER_SHARD = table.buyerIndex.partitionKey;
+const { partitionKey: AUDIENCE_SHARD, sortKey: AUDIENCE_KEY } = table.audienceIndex;
 /** Items a scan page reads when the caller names no limit (DynamoDB stops at 1 MB). */
 const SCAN_PAGE = 1000;
 
@@ -25,6 +26,20 @@ function pageOf<T extends Key>(sorted: T[], options: { cursor?: string; limit?: 
   const items = rest.slice(0, Math.max(1, options?.limit ?? SCAN_PAGE));
   const last = items.at(-1);
   return rest.length > items.length && last ? { items, next: cursorOf(last) } : { items };
+}
+
+type AudienceEntry = { key: Key; sortKey: string };
+const bySortKey = (a: AudienceEntry, b: AudienceEntry) =>
+  a.sortKey !== b.sortKey ? (a.sortKey < b.sortKey ? -1 : 1) : byKey(a.key, b.key);
+/** An audience-index page: the entries after the cursor (an entry's sort key and key), at most `limit`. */
+function audiencePage(sorted: AudienceEntry[], options: { cursor?: string; limit?: number } | undefined) {
+  const after = options?.cursor === undefined ? undefined : (JSON.parse(options.cursor) as AudienceEntry);
+  const start = after === undefined ? 0 : sorted.findIndex((entry) => bySortKey(entry, after) > 0);
+  const rest = start < 0 ? [] : sorted.slice(start);
+  const entries = rest.slice(0, Math.max(1, options?.limit ?? SCAN_PAGE));
+  const last = entries.at(-1);
+  const next = rest.length > entries.length && last ? JSON.stringify(last) : undefined;
+  return { entries, next };
 }
 
 /** Sizes of stored copies, measured once when written (they never change in the store). */
@@ -58,6 +73,8 @@ export function createMemoryStore(options: { faults?: Faults } = {}): MemoryStor
   const due = new Map<string, Map<string, { key: Key; day: string }>>();
   /** The buyer index: shard -> "pk\0sk" -> key. */
   const buyers = new Map<string, Map<string, Key>>();
+  /** The audience index: shard -> "pk\0sk" -> key and sort key. */
+  const audience = new Map<string, Map<string, AudienceEntry>>();
   const consumed: Capacity = { read: 0, write: 0 };
   const id = (key: Key) => `${key.pk}\u0000${key.sk}`;
 
@@ -66,6 +83,8 @@ export function createMemoryStore(options: { faults?: Faults } = {}): MemoryStor
   function unindex(item: Item | undefined) {
     if (item && typeof item[DUE_SHARD] === 'string') due.get(item[DUE_SHARD] as string)?.delete(id(item));
     if (item && typeof item[BUYER_SHARD] === 'string') buyers.get(item[BUYER_SHARD] as string)?.delete(id(item));
+    if (item && typeof item[AUDIENCE_SHARD] === 'string')
+      audience.get(item[AUDIENCE_SHARD] as string)?.delete(id(item));
   }
 
   function write(item: Item) {
@@ -96,6 +115,17 @@ export function createMemoryStore(options: { faults?: Faults } = {}): MemoryStor
         buyers.set(buyerShard, entries);
       }
       entries.set(id(copy), { pk: copy.pk, sk: copy.sk });
+    }
+    const audienceShard = copy[AUDIENCE_SHARD];
+    const audienceKey = copy[AUDIENCE_KEY];
+    // As in DynamoDB, an item is in the index only with both of its key attributes.
+    if (typeof audienceShard === 'string' && typeof audienceKey === 'string') {
+      let entries = audience.get(audienceShard);
+      if (!entries) {
+        entries = new Map();
+        audience.set(audienceShard, entries);
+      }
+      entries.set(id(copy), { key: { pk: copy.pk, sk: copy.sk }, sortKey: audienceKey });
     }
     consumed.write += writeUnits(size(copy));
   }
@@ -240,6 +270,22 @@ export function createMemoryStore(options: { faults?: Faults } = {}): MemoryStor
       );
       const items = page.items.map((k) => ({ ...k }));
       return page.next === undefined ? { items } : { items, next: page.next };
+    },
+
+    audienceKeys: async (shard, range, opts) => {
+      const within =
+        'prefix' in range
+          ? (e: AudienceEntry) => e.sortKey.startsWith(range.prefix)
+          : (e: AudienceEntry) => e.sortKey >= range.from && e.sortKey <= range.to;
+      const matching = [...(audience.get(shard)?.values() ?? [])].filter(within).sort(bySortKey);
+      const { entries, next } = audiencePage(matching, opts);
+      // A query is billed for the index entries it returns (at least one unit), eventually consistent.
+      consumed.read += readUnits(
+        entries.reduce((sum, e) => sum + e.key.pk.length + e.key.sk.length + e.sortKey.length + shard.length, 0),
+        false,
+      );
+      const items = entries.map((e) => ({ ...e.key }));
+      return next === undefined ? { items } : { items, next };
     },
 
     dueKeys: async (shard, opts) => {

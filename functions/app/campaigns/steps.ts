@@ -36,6 +36,7 @@ import type { AppPorts } from '../common/ports';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { readBuyers } from '../daily-run/buyers';
 import { ACTIONS_QUEUE } from '../dispatch/dead-letters';
+import { readAudienceCandidates } from './audience-candidates';
 
 export type CampaignStepsDeps = Pick<AppPorts, 'store' | 'queue' | 'clock' | 'tenants'>;
 
@@ -126,7 +127,9 @@ export function createCampaignSteps(deps: CampaignStepsDeps) {
     const [tenant, campaign] = await Promise.all([tenantOf(ref.tenantId), campaignOf(ref)]);
     const now = clock.now();
     const context = await scoringContexts(ref.tenantId);
-    const candidates = await readBuyers(store, ref.tenantId);
+    const candidates =
+      (await readAudienceCandidates(store, ref.tenantId, campaign.audience, now)) ??
+      (await readBuyers(store, ref.tenantId));
     const salt = campaign.salt ?? campaign.id;
     let members = candidates.flatMap(({ profile, lifecycle }) => {
       const assignment = assign(campaign, profile.customerId, campaignFacts(profile, lifecycle, context, now), now);

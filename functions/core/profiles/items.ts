@@ -14,6 +14,7 @@ import {
   StringSet,
   Version,
 } from '../stored-item';
+import { audienceIndexAttributes } from './audience-index';
 import { buyerIndexAttributes } from './buyer-index';
 import { ORDER_PERIOD_ENTRIES, ORDER_PERIOD_PREFIX, orderIdsOf, orderPeriodPrefix, orderPeriodSk } from './order-book';
 import type { CurrencyTotals, Latest, OrderEntry, PastOrders, Profile } from './profile';
@@ -63,7 +64,7 @@ export type StoredProfile = {
 export function toProfileItem(stored: StoredProfile): Item {
   const { profile, version, seen, lifecycle, outbox, mergedInto } = stored;
   const item: Item = { ...profileKey(profile.tenantId, profile.customerId), ...profile, version, seen };
-  Object.assign(item, buyerIndexAttributes(stored));
+  Object.assign(item, buyerIndexAttributes(stored), audienceIndexAttributes(stored));
   if (lifecycle) Object.assign(item, { lifecycle }, dueAttributes(stored));
   if (outbox?.length) item.outbox = outbox;
   if (mergedInto) item.mergedInto = mergedInto;
@@ -162,6 +163,7 @@ export const LifecycleStateSchema = z.looseObject({
   since: Time,
   reason: z.string(),
   nextDueAt: Time.optional(),
+  nextStage: z.enum(STAGES).optional(),
   segment: z.string().optional(),
 });
 
@@ -199,6 +201,8 @@ export const ProfileItem = z
     mergedInto: z.string().min(1).optional(),
     dueShard: z.string().optional(),
     dueDay: z.string().optional(),
+    audienceShard: z.string().optional(),
+    audienceKey: z.string().optional(),
   })
   .check(mapEntries([...profileMaps, ['seen', isString, 'a string of event hashes']]));
 
@@ -222,6 +226,8 @@ export function fromProfileItem(item: Item): StoredProfile {
     dueShard: _shard,
     dueDay: _day,
     buyerShard: _buyer,
+    audienceShard: _audience,
+    audienceKey: _audienceKey,
     version,
     seen,
     lifecycle,

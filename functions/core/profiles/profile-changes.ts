@@ -44,6 +44,7 @@ export function rescore(stored: StoredProfile, context: ScoringContext, now: num
     since: lifecycle.since,
     reason: lifecycle.reason,
     ...(lifecycle.nextDueAt ? { nextDueAt: lifecycle.nextDueAt } : {}),
+    ...(lifecycle.nextStage ? { nextStage: lifecycle.nextStage } : {}),
     ...(segment ? { segment } : {}),
   };
   const outbox: ProfileChange[] = [...(stored.outbox ?? [])];

@@ -74,6 +74,8 @@ export interface LifecycleState {
   since: string;
   reason: string;
   nextDueAt?: string;
+  /** The stage the customer is in at `nextDueAt` (LifecycleResult.nextStage); absent with it. */
+  nextStage?: Stage;
   /** The RFM segment when last rescored with a model. */
   segment?: string;
 }
@@ -121,4 +123,16 @@ export function evaluateProfile(
     scoresAt,
   );
   return { scores, lifecycle };
+}
+
+/**
+ * The stage a stored lifecycle reaches at its `nextDueAt`, for a state stored before `nextStage`
+ * was (the audience index backfill): what the rescore that stored it found, unless the tenant's
+ * model was refitted since. Undefined when nothing is due or the stage is the same then.
+ */
+export function stageAtDue(profile: Profile, lifecycle: LifecycleState, context: ScoringContext): Stage | undefined {
+  if (lifecycle.nextDueAt === undefined) return undefined;
+  const { stage, since, reason } = lifecycle;
+  const then = evaluateProfile(profile, { stage, since, reason }, context, Date.parse(lifecycle.nextDueAt)).lifecycle;
+  return then.stage === stage ? undefined : then.stage;
 }

@@ -81,6 +81,8 @@ export interface LifecycleResult {
   changed?: { from: Stage | undefined; to: Stage; reason: string };
   /** The earliest time at which the stage changes with no new event or score; absent if none. */
   nextDueAt?: string;
+  /** The stage the customer is in at `nextDueAt` (the campaigns' audience index files them by it); absent with it. */
+  nextStage?: Stage;
 }
 
 const DAY = 86_400_000;
@@ -157,9 +159,11 @@ export type ScoresAt = (at: number) => Pick<LifecycleFacts, 'churnRisk' | 'pBuy9
  * The customer's stage at `now`, whether it changed, and `nextDueAt`: the earliest time after
  * `now` at which the stage would change with the same facts (an inactivity threshold, the end
  * of the recalled hold, or, given `scoresAt`, the day the model scores cross a threshold), so a
- * daily pass needs to read only the customers then due. The score crossing is found by
- * bisection over days, which assumes that risk does not fall as time passes without events
- * (true of BG/NBD and of the churn score's recency terms); the pass re-evaluates anyway.
+ * daily pass needs to read only the customers then due, and `nextStage`, the stage it changes to
+ * then (the audience index files customers by it, so a campaign finds those due to become at_risk).
+ * The score crossing is found by bisection over days, which assumes that risk does not fall as
+ * time passes without events (true of BG/NBD and of the churn score's recency terms); the pass
+ * re-evaluates anyway.
  */
 export function nextStage(
   input: LifecycleInput,
@@ -173,10 +177,18 @@ export function nextStage(
   const since = changed || input.since === undefined ? new Date(now).toISOString() : input.since;
   // Later evaluations start from the stage now reached (and when it began).
   const stateSince = time(since) as number;
-  const differsAt = (t: number) => {
-    const facts = scoresAt ? { ...input.facts, ...scoresAt(t) } : input.facts;
-    return stageAt({ ...input, facts, stage: current.stage, since }, stateSince, t, config).stage !== current.stage;
+  // The stage at each time looked at, kept: the one at the due time is the next stage, at no extra cost.
+  const stages = new Map<number, Stage>();
+  const stageThen = (t: number): Stage => {
+    let stage = stages.get(t);
+    if (stage === undefined) {
+      const facts = scoresAt ? { ...input.facts, ...scoresAt(t) } : input.facts;
+      stage = stageAt({ ...input, facts, stage: current.stage, since }, stateSince, t, config).stage;
+      stages.set(t, stage);
+    }
+    return stage;
   };
+  const differsAt = (t: number) => stageThen(t) !== current.stage;
   const candidates: number[] = [];
   if (current.stage === 'recalled') candidates.push(stateSince + config.recalledHoldDays * DAY);
   const last = lastActivity(input.facts);
@@ -203,11 +215,14 @@ export function nextStage(
       due = Math.min(end, now + hi * DAY);
     }
   }
+  // Looked at already (the due time is where the stage was found to differ): no further evaluation.
+  const then = due === undefined ? undefined : stageThen(due);
   return {
     stage: current.stage,
     since,
     reason: current.reason,
     ...(changed ? { changed: { from: input.stage, to: current.stage, reason: current.reason } } : {}),
     ...(due !== undefined ? { nextDueAt: new Date(due).toISOString() } : {}),
+    ...(then !== undefined && then !== current.stage ? { nextStage: then } : {}),
   };
 }

@@ -216,12 +216,14 @@ describe('the growthloop stack', () => {
     });
   });
 
-  it('indexes the items due by a day in the sparse "due" index and the buyers in "buyers", projecting keys only', () => {
+  it('indexes the items due by a day in the sparse "due" index, the buyers in "buyers" and the stages in "audience", projecting keys only', () => {
     deployed.template.hasResourceProperties('AWS::DynamoDB::Table', {
       AttributeDefinitions: Match.arrayWith([
         { AttributeName: 'dueShard', AttributeType: 'S' },
         { AttributeName: 'dueDay', AttributeType: 'S' },
         { AttributeName: 'buyerShard', AttributeType: 'S' },
+        { AttributeName: 'audienceShard', AttributeType: 'S' },
+        { AttributeName: 'audienceKey', AttributeType: 'S' },
       ]),
       GlobalSecondaryIndexes: [
         {
@@ -235,6 +237,14 @@ describe('the growthloop stack', () => {
         {
           IndexName: 'buyers',
           KeySchema: [{ AttributeName: 'buyerShard', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+        {
+          IndexName: 'audience',
+          KeySchema: [
+            { AttributeName: 'audienceShard', KeyType: 'HASH' },
+            { AttributeName: 'audienceKey', KeyType: 'RANGE' },
+          ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
@@ -383,11 +393,11 @@ describe('the growthloop stack', () => {
     expect(onDue).toHaveLength(1);
     expect(onDue[0]?.Action).toBe('dynamodb:Query');
     expect(JSON.stringify(onDue[0]?.Resource)).toContain('/index/buyers');
-    // The admin function reads the buyers for the KPI report, the campaign steps for their candidates, and no other index.
+    // The admin function reads the buyers for the KPI report, the campaign steps the audience index (or the buyers when the audience names no stage), and no other index.
     const onIndex = statements.filter((s) => JSON.stringify(s.Resource).includes('/index/'));
     expect(onIndex).toHaveLength(3);
     expect(onIndex.filter((s) => s !== onDue[0]).map((s) => JSON.stringify(s.Resource).match(/\/index\/\w+/g))).toEqual(
-      [['/index/buyers'], ['/index/buyers']],
+      [['/index/buyers'], ['/index/audience', '/index/buyers']],
     );
   });
 
