@@ -29,7 +29,7 @@ function problemLines(body: Refusal): string {
 /** One admin API call: the answer's JSON, or a CliError naming the status and the API's message. */
 export async function callAdmin(
   values: ApiValues,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   body?: { json: unknown } | { text: string; contentType: string },
 ): Promise<unknown> {

@@ -1,15 +1,17 @@
 /**
  * `growthloop campaigns schema|validate`: the campaign language as JSON Schema, and checks of
- * campaign files; with an expected audience and base rate, what the holdout can detect.
+ * campaign files; with an expected audience and base rate, what the holdout can detect. The
+ * subcommands that talk to a running growthloop are in campaign-runs.ts.
  */
 import { z } from 'zod';
 import { Campaign } from '../core/campaigns/schema';
 import { validateCampaign } from '../core/campaigns/validate';
 import { minimumDetectableEffect } from '../core/metrics/power';
+import { CAMPAIGN_API_COMMANDS } from './campaign-runs';
 import { parseOptions, reportFailure, UsageError, usageText, wantsHelp } from './command';
 import { channelList, type FileReport, formatReports, validateFiles } from './definition-files';
 import { type Io, processIo } from './io';
-import { CAMPAIGNS, CAMPAIGNS_USAGE } from './usage';
+import { API_NOTES, CAMPAIGNS, CAMPAIGNS_USAGE } from './usage';
 
 export function campaignSchema(): object {
   return {
@@ -60,6 +62,9 @@ function formatPower(file: string, power: Power | undefined): string {
 }
 
 const isSubcommand = (sub: string): sub is keyof typeof CAMPAIGNS => Object.hasOwn(CAMPAIGNS, sub);
+const SUBCOMMANDS = `${Object.keys(CAMPAIGNS).slice(0, -1).join(', ')} or ${Object.keys(CAMPAIGNS).at(-1)}`;
+const usageOf = (sub: keyof typeof CAMPAIGNS) =>
+  Object.hasOwn(CAMPAIGN_API_COMMANDS, sub) ? usageText([CAMPAIGNS[sub]], API_NOTES) : usageText([CAMPAIGNS[sub]]);
 
 /** Runs `campaigns ARGS`; returns the exit code (0; 1 when validate finds a problem; 2 when the command cannot run). */
 export async function runCampaignsCli(args: readonly string[], io: Io): Promise<number> {
@@ -68,19 +73,19 @@ export async function runCampaignsCli(args: readonly string[], io: Io): Promise<
   try {
     if (sub === 'help' || sub === '--help' || sub === '-h') {
       const [topic] = rest;
-      io.out(topic !== undefined && isSubcommand(topic) ? usageText([CAMPAIGNS[topic]]) : CAMPAIGNS_USAGE);
+      io.out(topic !== undefined && isSubcommand(topic) ? usageOf(topic) : CAMPAIGNS_USAGE);
       return 0;
     }
-    if (sub === undefined) throw new UsageError('name a subcommand: schema or validate');
+    if (sub === undefined) throw new UsageError(`name a subcommand: ${SUBCOMMANDS}`);
     if (!isSubcommand(sub))
-      throw new UsageError(
-        sub.startsWith('-') ? `unknown option ${sub}` : `unknown command "${sub}" (schema or validate)`,
-      );
-    usage = usageText([CAMPAIGNS[sub]]);
+      throw new UsageError(sub.startsWith('-') ? `unknown option ${sub}` : `unknown command "${sub}" (${SUBCOMMANDS})`);
+    usage = usageOf(sub);
     if (wantsHelp(rest)) {
       io.out(usage);
       return 0;
     }
+    const viaApi = CAMPAIGN_API_COMMANDS[sub];
+    if (viaApi) return await viaApi([...rest], io);
     if (sub === 'schema') {
       parseOptions({ args: [...rest], options: OPTIONS.schema });
       io.out(`${JSON.stringify(campaignSchema(), null, 2)}\n`);

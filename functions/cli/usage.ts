@@ -88,6 +88,31 @@ export const CAMPAIGNS = {
       holdout detects at 80 % power. Exit code 1 if any fails.
 `,
   },
+  save: {
+    synopsis: 'growthloop campaigns save FILE... [API] [--json]',
+    details: `      Saves each campaign (its "id" names it) to the running growthloop, replacing one of that id.
+      The API refuses a campaign with problems; each is printed at its path.
+`,
+  },
+  list: {
+    synopsis: 'growthloop campaigns list [API] [--json]',
+    details: `      The saved campaigns: id, schedule, when saved, name.
+`,
+  },
+  run: {
+    synopsis: 'growthloop campaigns run ID [--run RUN] [--now] [--no-wait] [--timeout SECONDS] [API] [--json]',
+    details: `      Starts a run of the campaign (RUN names it, default manual-<UTC time>; a run id already carried
+      out sends nothing again) and follows it, a line on stderr per step, until its offers are made,
+      then prints the run. --now (local runtime only) measures at once instead of after the attribution
+      window, and waits for the report: the lift with its 95 % interval, recall rate, cost and ROI.
+      --no-wait prints the run id and leaves. Exit code 1 if the run failed.
+`,
+  },
+  report: {
+    synopsis: 'growthloop campaigns report ID RUN [API] [--json]',
+    details: `      A run as it stands: its audience, offers, and once measured its report.
+`,
+  },
 } satisfies Record<string, UsageEntry>;
 
 export const SIMULATE: UsageEntry = {
@@ -260,7 +285,7 @@ export const IMPORT: UsageEntry = {
 export const IMPORT_USAGE = usageText([IMPORT]);
 export const MODEL_USAGE = usageText(Object.values(MODEL), MODEL_NOTES);
 export const JOURNEYS_USAGE = usageText(Object.values(JOURNEYS));
-export const CAMPAIGNS_USAGE = usageText(Object.values(CAMPAIGNS));
+export const CAMPAIGNS_USAGE = usageText(Object.values(CAMPAIGNS), API_NOTES);
 export const SIMULATE_USAGE = usageText([SIMULATE]);
 
 /** The overview: every command's synopsis (under a title line naming the version, if given). */

@@ -1,10 +1,12 @@
 // The campaigns admin API on the local runtime: the example recall campaign saved, listed and read;
 // a run started through the API goes through the state machine under aws-local-stepfunctions, its
 // offers through the dispatcher to the outbox (the holdout gets none), and its report is read back.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/adapters/clock';
+import { runCampaignsCli } from '../../functions/cli/campaigns';
 import { isHeldOut } from '../../functions/core/campaigns/audience';
 import { Campaign } from '../../functions/core/campaigns/schema';
 import { DispatchSettings } from '../../functions/core/dispatch/settings';
@@ -145,4 +147,56 @@ describe('the campaigns admin API', () => {
     expect((again.body.items as unknown[]).length).toBe((outbox.body.items as unknown[]).length);
     expect((await admin('GET', '/v1/campaigns/recall-at-risk')).body.runs).toMatchObject([{ runId: 'week-49' }]);
   });
+
+  it('growthloop campaigns save, list, run --now and report: the same run through the CLI', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'campaigns-cli-'));
+    const file = join(dir, 'recall.json');
+    writeFileSync(file, JSON.stringify({ ...recallJson, id: 'recall-cli', name: 'Recall via the CLI' }));
+    const saved = await cli(['save', file]);
+    expect(saved).toMatchObject({ code: 0, stdout: expect.stringMatching(/^saved recall-cli \(/) });
+    expect((await cli(['list'])).stdout).toMatch(
+      /^recall-at-risk {2}cron\(.*\n(.*\n)?recall-cli {2}cron\(.*Recall via the CLI\n/m,
+    );
+
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...recallJson, id: 'bad', holdout: { percent: 90 } }));
+    expect(await cli(['save', bad])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('bad.json: http://127.0.0.1'),
+    });
+
+    const run = await cli(['run', 'recall-cli', '--run', 'cli-1', '--now']);
+    expect(run.stderr).toMatch(/started recall-cli run cli-1\n(.|\n)*reported\n/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^recall-cli run cli-1: reported\n {2}audience 40 of 40 candidates, 1 pages\n/);
+    expect(run.stdout).toMatch(/ {2}lift -?\d+\.\d\d pp \(95 % CI -?\d+\.\d\d pp to -?\d+\.\d\d pp\)/);
+    expect(run.stdout).toContain('insufficient data');
+
+    const report = await cli(['report', 'recall-cli', 'cli-1', '--json']);
+    expect(report.code).toBe(0);
+    expect(JSON.parse(report.stdout)).toMatchObject({
+      status: 'reported',
+      runId: 'cli-1',
+      report: { offersToHoldout: 0 },
+    });
+    expect(await cli(['report', 'recall-cli', 'never'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('404'),
+    });
+    expect(await cli(['run'])).toMatchObject({ code: 2, stderr: expect.stringContaining('name one campaign id') });
+  });
 });
+
+async function cli(args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCampaignsCli([...args, '--url', local.runtime.url, '--admin-key', local.tenant.adminKey], {
+    out: (t) => {
+      stdout += t;
+    },
+    err: (t) => {
+      stderr += t;
+    },
+  });
+  return { code, stdout, stderr };
+}

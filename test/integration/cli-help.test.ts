@@ -24,6 +24,7 @@ const COMMANDS: [string[], string][] = [
   [['campaigns'], 'growthloop campaigns schema'],
   [['campaigns', 'schema'], 'growthloop campaigns schema'],
   [['campaigns', 'validate'], 'growthloop campaigns validate FILE...'],
+  [['campaigns', 'run', '--help'], 'growthloop campaigns run ID [--run RUN] [--now]'],
   [['simulate'], 'growthloop simulate --customers N --days D --seed S'],
 ];
 
@@ -87,7 +88,11 @@ describe('bad command lines: one line, then the usage, on stderr; exit code 2', 
     [['journeys', 'validate'], 'growthloop journeys: name at least one journey file', 'growthloop journeys validate'],
     [['report'], 'growthloop report: --from DATE and --to DATE are required', 'growthloop report'],
     [['import'], 'growthloop import: name the file to import', 'growthloop import'],
-    [['campaigns'], 'growthloop campaigns: name a subcommand: schema or validate', 'growthloop campaigns'],
+    [
+      ['campaigns'],
+      'growthloop campaigns: name a subcommand: schema, validate, save, list, run or report',
+      'growthloop campaigns',
+    ],
     [
       ['campaigns', 'validate'],
       'growthloop campaigns: name at least one campaign file',
