@@ -7,9 +7,11 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { type CampaignStepsDeps, createCampaignSteps, type RunRef, stepError } from '../app/campaigns/steps';
-import { campaignRunKey } from '../core/campaigns/runs';
-import type { TenantDirectory } from '../core/config/tenants';
-import type { Bus, Item, Log } from '../ports';
+import { firings, parseCron } from '../core/campaigns/cron';
+import { CampaignDefinitionItem, campaignDefinitionKey, campaignRunKey } from '../core/campaigns/runs';
+import type { TenantDirectory, TenantRecord } from '../core/config/tenants';
+import { decodeItem } from '../core/stored-item';
+import type { Bus, Clock, Item, Log } from '../ports';
 import { campaignRunDefinition } from '../workflows/campaign-run';
 
 export type LocalCampaignRunsDeps = CampaignStepsDeps & {
@@ -165,6 +167,29 @@ export function createLocalCampaignRuns(deps: LocalCampaignRunsDeps) {
     return Promise.all(starts.map((s) => s.result));
   }
 
+  /**
+   * Starts a run of every saved campaign of these tenants whose schedule fired in (`after`, `until`],
+   * read in the campaign's time zone or the tenant's. The run id is the firing's UTC minute
+   * (`scheduled-20261207T0900Z`), so a firing started twice is carried out once.
+   */
+  async function startScheduled(tenants: readonly TenantRecord[], after: number, until: number) {
+    const starts: LocalExecution[] = [];
+    for (const tenant of tenants) {
+      const items = await store.query(campaignDefinitionKey(tenant.id, '').pk, { skPrefix: 'DEF#', consistent: true });
+      for (const item of items) {
+        const { campaign } = decodeItem(CampaignDefinitionItem, item);
+        if (!campaign.schedule) continue;
+        const timeZone = campaign.schedule.timezone ?? tenant.timezone;
+        for (const at of firings(parseCron(campaign.schedule.cron), timeZone, after, until)) {
+          const runId = `scheduled-${new Date(at).toISOString().slice(0, 16).replace(/[-:]/g, '')}Z`;
+          log.info('scheduled campaign run', { tenantId: tenant.id, campaignId: campaign.id, runId });
+          starts.push(start({ tenantId: tenant.id, campaignId: campaign.id, runId }));
+        }
+      }
+    }
+    return Promise.all(starts.map((s) => s.result));
+  }
+
   async function announce(input: unknown) {
     const { Entries } = input as { Entries: EventEntry[] };
     await deps.bus.put(Entries.map((e) => ({ source: e.Source, detailType: e.DetailType, detail: e.Detail })));
@@ -174,6 +199,7 @@ export function createLocalCampaignRuns(deps: LocalCampaignRunsDeps) {
   return {
     start,
     resumeDue,
+    startScheduled,
     /** Every run still going, for a shutdown to wait for. */
     settled: () => Promise.all([...running.values()].map((r) => r.result)),
   };
@@ -184,20 +210,31 @@ export type LocalCampaignRuns = ReturnType<typeof createLocalCampaignRuns>;
 const named = (name: string, message: string) => Object.assign(new Error(message), { name });
 
 const LOOP_MS = 60_000;
+/** How far back the first pass looks for schedule firings: a run missed by a restart within the hour still starts. */
+const FIRST_LOOKBACK_MS = 60 * 60_000;
 
 /**
- * Each minute (and once at start), resumes the runs whose attribution window is over, for every
- * tenant of the registry; stopping waits for the executions going on.
+ * Each minute (and once at start), for every tenant of the registry: starts the runs of saved
+ * campaigns whose schedule fired since the last pass, and resumes the runs whose attribution window
+ * is over; stopping waits for the executions going on.
  */
-export function startCampaignLoop(deps: { runs: LocalCampaignRuns; tenants: TenantDirectory; log: Log }) {
+export function startCampaignLoop(deps: { runs: LocalCampaignRuns; tenants: TenantDirectory; clock: Clock; log: Log }) {
   let stopped = false;
   let pass: Promise<unknown> = Promise.resolve();
+  let checkedUntil = deps.clock.now() - FIRST_LOOKBACK_MS;
   const tick = () => {
     pass = (async () => {
+      const after = checkedUntil;
+      checkedUntil = deps.clock.now();
       try {
-        await deps.runs.resumeDue((await deps.tenants.all()).map((t) => t.id));
+        const tenants = await deps.tenants.all();
+        await Promise.all([
+          deps.runs.startScheduled(tenants, after, checkedUntil),
+          deps.runs.resumeDue(tenants.map((t) => t.id)),
+        ]);
       } catch (e) {
-        deps.log.warn('campaign runs could not be resumed; the next minute tries again', {
+        checkedUntil = Math.min(checkedUntil, after);
+        deps.log.warn('campaign runs could not be started or resumed; the next minute tries again', {
           reason: (e as Error).message,
         });
       }

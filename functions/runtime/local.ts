@@ -201,7 +201,7 @@ export async function startLocal(options: LocalOptions) {
   // The tenants of the registry as each run finds them: one added while this runs has its pass at the next run.
   const daily = options.daily === false ? undefined : startDailySchedule({ store, dailyRun, tenants, clock });
   const erasures = startTenantErasures({ worker: createTenantErasure({ store, clock, log }) });
-  const campaignLoop = startCampaignLoop({ runs: campaignRuns, tenants, log });
+  const campaignLoop = startCampaignLoop({ runs: campaignRuns, tenants, clock, log });
 
   return {
     url,

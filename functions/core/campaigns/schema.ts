@@ -12,6 +12,7 @@ import { Channel, EVENT_TYPES, Money } from '../events/schemas';
 import { Action, Duration, Id } from '../journeys/schema';
 import { STAGES } from '../scoring/stages';
 import { IanaTimeZone } from '../time-zone';
+import { parseCron } from './cron';
 
 const ValueTier = z.enum(['high', 'mid', 'low']);
 const Tag = z.string().min(1).max(64);
@@ -52,10 +53,14 @@ export const Cron = z
   .string()
   .max(128)
   .regex(CRON, 'must be an EventBridge Scheduler cron expression such as cron(0 10 ? * MON *)')
-  .refine((text) => {
-    const fields = text.slice(5, -1).split(' ');
-    return !CRON.test(text) || (fields[2] === '?') !== (fields[4] === '?');
-  }, 'exactly one of day-of-month and day-of-week must be "?"');
+  .superRefine((text, ctx) => {
+    if (!CRON.test(text)) return;
+    try {
+      parseCron(text);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+    }
+  });
 
 export const CampaignBudget = z.strictObject({
   /** Offers sent per run and in total. */

@@ -21,6 +21,7 @@ import { INGEST_SOURCE } from '../../../../functions/routes';
 import { createLocalCampaignRuns } from '../../../../functions/runtime/campaign-runs';
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const NOW = Date.parse('2026-06-01T10:00:00Z');
 const tenant = { id: 'shop', timezone: 'Europe/Berlin', currency: 'EUR' };
 const recall = Campaign.parse(
@@ -156,6 +157,24 @@ describe('a campaign run on the state machine', () => {
     expect(again.events.some((e) => e.type === 'StateEntered' && e.state?.name === 'AlreadyReported')).toBe(true);
     expect(w.sent).toHaveLength(queued);
     expect(reports(w.bus)).toHaveLength(1);
+  });
+
+  it('starts a run when the schedule fires, in the tenant time zone, named by the firing: a firing seen twice sends once', async () => {
+    const w = await world(due);
+    // Monday 1 June 2026, 10:00 in Berlin (cron(0 10 ? * MON *)) is 08:00 UTC; NOW is 10:00 UTC.
+    expect(await w.runs.startScheduled([tenant], NOW - 3 * HOUR, NOW - 2 * HOUR - 1)).toEqual([]);
+    expect(await w.runs.startScheduled([tenant], NOW - 3 * HOUR, NOW)).toEqual([
+      { status: 'waiting', measureAt: new Date(NOW + 14 * DAY).toISOString() },
+    ]);
+    const queued = w.sent.length;
+    expect(queued).toBe(due.filter((c) => !isHeldOut(recall, c.id)).length);
+    expect(await w.runRecord('scheduled-20260601T0800Z')).toMatchObject({ status: 'offered' });
+    await w.runs.startScheduled([tenant], NOW - 3 * HOUR, NOW);
+    expect(w.sent).toHaveLength(queued);
+    // A campaign without a schedule is never started by it.
+    await w.save({ ...recall, id: 'by-hand', schedule: undefined });
+    await w.runs.startScheduled([tenant], NOW - 3 * HOUR, NOW);
+    expect(await w.runRecord('scheduled-20260601T0800Z', 'by-hand')).toBeUndefined();
   });
 
   it('with now, measures at once and says so', async () => {
