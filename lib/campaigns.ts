@@ -3,12 +3,14 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { table as tableDesign } from '../functions/table';
 import { type CampaignRunSubstitutions, campaignRunAsl } from '../functions/workflows/campaign-run';
 import { HandlerFunction } from './function';
+import { resourceName } from './stage';
 
 export type CampaignsProps = {
   table: dynamodb.ITable;
@@ -25,11 +27,15 @@ export type CampaignsProps = {
  * of its Lambda states (functions/handlers/campaign-steps.ts): select the audience from the table's
  * indexes into pages, offer each page on the actions queue, record the offers, measure the lift.
  * The state machine reads and writes the run record itself and puts campaign.report and
- * campaign.failed on the bus.
+ * campaign.failed on the bus. Saved campaigns with a schedule start it through EventBridge
+ * Scheduler: one schedule per campaign in the stage's campaign group, kept by the admin function.
  */
 export class Campaigns extends Construct {
   readonly handler: HandlerFunction;
   readonly stateMachine: sfn.StateMachine;
+  readonly scheduleGroupName: string;
+  /** The role EventBridge Scheduler takes to start runs. */
+  readonly schedulerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: CampaignsProps) {
     super(scope, id);
@@ -96,11 +102,50 @@ export class Campaigns extends Construct {
       }),
     );
     props.bus.grantPutEventsTo(this.stateMachine);
+
+    this.scheduleGroupName = resourceName(this, 'campaigns');
+    new scheduler.CfnScheduleGroup(this, 'Schedules', { name: this.scheduleGroupName });
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'growthloop: lets EventBridge Scheduler start the scheduled campaign runs',
+    });
+    this.stateMachine.grantStartExecution(this.schedulerRole);
     Validations.of(this.stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'Step Functions needs "*" for its own tracing and log delivery: xray:PutTraceSegments, xray:PutTelemetryRecords, ' +
         'xray:GetSamplingRules, xray:GetSamplingTargets and the logs:*LogDelivery actions support no resource-level permissions.',
+    });
+  }
+
+  /** Lets a function start runs and keep the campaigns' schedules (create, update, delete in the campaign group). */
+  grantRunsAndSchedules(handler: HandlerFunction): void {
+    const { fn, role } = handler;
+    this.stateMachine.grantStartExecution(fn);
+    fn.addEnvironment('CAMPAIGN_STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
+    fn.addEnvironment('CAMPAIGN_SCHEDULE_GROUP', this.scheduleGroupName);
+    fn.addEnvironment('CAMPAIGN_SCHEDULER_ROLE_ARN', this.schedulerRole.roleArn);
+    const schedules = Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.scheduleGroupName}/*`,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+        resources: [schedules],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [this.schedulerRole.roleArn] }),
+    );
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${this.scheduleGroupName}/*]`,
+      reason:
+        'Each saved campaign with a schedule has its own schedule, named from tenant and campaign when it is saved: ' +
+        `the admin function may create, update and delete schedules only in the ${this.scheduleGroupName} group of this account and region.`,
     });
   }
 }

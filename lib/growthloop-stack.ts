@@ -104,8 +104,7 @@ export class GrowthloopStack extends Stack {
       actions: routing.queues.actions,
       actionsDeadLetters: routing.deadLetters.actions,
     });
-    campaigns.stateMachine.grantStartExecution(this.admin.handler.fn);
-    this.admin.handler.fn.addEnvironment('CAMPAIGN_STATE_MACHINE_ARN', campaigns.stateMachine.stateMachineArn);
+    campaigns.grantRunsAndSchedules(this.admin.handler);
     grantTenantRegistry(campaigns.handler.fn, table);
     this.webhooks = new Webhooks(this, 'Webhooks', {
       bus,

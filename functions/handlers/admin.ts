@@ -2,13 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import packageJson from '../../package.json' with { type: 'json' };
-import { awsQueue, awsStore } from '../adapters/aws/environment';
+import { awsCampaignSchedules, awsQueue, awsStore } from '../adapters/aws/environment';
 import { sdkDefaults } from '../adapters/aws/sdk';
 import { createStepFunctionsCampaignRuns } from '../adapters/aws/step-functions';
 import type { OutboxPage } from '../adapters/channels/outbox';
 import { systemClock } from '../adapters/clock';
 import { createWorkerRenderer } from '../adapters/templates/worker-renderer';
-import { type CampaignRequest, type CampaignRunStarter, campaignRoutes } from '../app/campaigns/routes';
+import {
+  type CampaignRequest,
+  type CampaignRunStarter,
+  type CampaignScheduler,
+  campaignRoutes,
+} from '../app/campaigns/routes';
 import { couponRoutes } from '../app/coupons/routes';
 import { reopenFailedSend } from '../app/dispatch/dead-letters';
 import { createManageJourneys, type JourneyRequest } from '../app/manage-journeys/run';
@@ -52,6 +57,7 @@ export type AdminDeps = {
   random?: RandomBytes;
   /** Starts campaign runs; without it POST /v1/campaigns/{campaignId}/runs answers 503. */
   campaignRuns?: CampaignRunStarter;
+  campaignSchedules?: CampaignScheduler;
 };
 
 /** The longest id a path may name (the canonical schema's): longer ones are refused before any read. */
@@ -73,7 +79,11 @@ export function createAdminFunction(deps: AdminDeps) {
   const quarantine = quarantineRoutes(parked);
   const templates = templateRoutes(deps);
   const coupons = couponRoutes(deps);
-  const campaigns = campaignRoutes({ ...deps, ...(deps.campaignRuns ? { runs: deps.campaignRuns } : {}) });
+  const campaigns = campaignRoutes({
+    ...deps,
+    ...(deps.campaignRuns ? { runs: deps.campaignRuns } : {}),
+    ...(deps.campaignSchedules ? { schedules: deps.campaignSchedules } : {}),
+  });
   /** A route for the tenant whose admin key the request carries: only its own data is reachable. */
   const route = (run: (tenant: TenantRecord, event: HttpEvent) => Promise<Answer>) =>
     middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
@@ -251,6 +261,7 @@ export const handler = lambdaEntry('admin', (observed) =>
             stateMachineArn: process.env.CAMPAIGN_STATE_MACHINE_ARN,
             now: systemClock.now,
           }),
+          campaignSchedules: awsCampaignSchedules(process.env.CAMPAIGN_STATE_MACHINE_ARN),
         }
       : {}),
     ...observed,

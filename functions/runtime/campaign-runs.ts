@@ -7,7 +7,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { type CampaignStepsDeps, createCampaignSteps, type RunRef, stepError } from '../app/campaigns/steps';
-import { firings, parseCron } from '../core/campaigns/cron';
+import { firings, parseCron, scheduledRunId } from '../core/campaigns/cron';
 import { CampaignDefinitionItem, campaignDefinitionKey, campaignRunKey } from '../core/campaigns/runs';
 import type { TenantDirectory, TenantRecord } from '../core/config/tenants';
 import { decodeItem } from '../core/stored-item';
@@ -169,8 +169,8 @@ export function createLocalCampaignRuns(deps: LocalCampaignRunsDeps) {
 
   /**
    * Starts a run of every saved campaign of these tenants whose schedule fired in (`after`, `until`],
-   * read in the campaign's time zone or the tenant's. The run id is the firing's UTC minute
-   * (`scheduled-20261207T0900Z`), so a firing started twice is carried out once.
+   * read in the campaign's time zone or the tenant's. The run id is the firing's time, as EventBridge
+   * Scheduler names it in AWS (`scheduled-2026-12-07T09:00:00Z`), so a firing started twice is carried out once.
    */
   async function startScheduled(tenants: readonly TenantRecord[], after: number, until: number) {
     const starts: LocalExecution[] = [];
@@ -181,7 +181,7 @@ export function createLocalCampaignRuns(deps: LocalCampaignRunsDeps) {
         if (!campaign.schedule) continue;
         const timeZone = campaign.schedule.timezone ?? tenant.timezone;
         for (const at of firings(parseCron(campaign.schedule.cron), timeZone, after, until)) {
-          const runId = `scheduled-${new Date(at).toISOString().slice(0, 16).replace(/[-:]/g, '')}Z`;
+          const runId = scheduledRunId(new Date(at).toISOString().replace(/\.\d+Z$/, 'Z'));
           log.info('scheduled campaign run', { tenantId: tenant.id, campaignId: campaign.id, runId });
           starts.push(start({ tenantId: tenant.id, campaignId: campaign.id, runId }));
         }

@@ -8,6 +8,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { systemClock } from '../clock';
+import { createCampaignSchedules } from './campaign-schedules';
 import { channelClientConfig, createSesEmailSender, createSmsSender, createSnsPushSender } from './channels';
 import { createTableDataKeys } from './data-keys';
 import { createDynamoStore } from './dynamodb';
@@ -98,3 +99,12 @@ export const awsSmsSender = () => {
 
 /** Mobile push on SNS platform endpoints. */
 export const awsPushSender = () => createSnsPushSender({ client: new SNSClient(channelClientConfig()) });
+
+/** Campaign schedules in CAMPAIGN_SCHEDULE_GROUP, started as the state machine by CAMPAIGN_SCHEDULER_ROLE_ARN. */
+export const awsCampaignSchedules = (stateMachineArn: string) =>
+  createCampaignSchedules({
+    client: new SchedulerClient(sdkDefaults),
+    groupName: required('CAMPAIGN_SCHEDULE_GROUP'),
+    stateMachineArn,
+    roleArn: required('CAMPAIGN_SCHEDULER_ROLE_ARN'),
+  });

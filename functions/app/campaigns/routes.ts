@@ -14,6 +14,7 @@ import {
   campaignDefinitionKey,
   campaignRunKey,
 } from '../../core/campaigns/runs';
+import type { Campaign } from '../../core/campaigns/schema';
 import { validateCampaign } from '../../core/campaigns/validate';
 import type { TenantRecord } from '../../core/config/tenants';
 import { jsonPath } from '../../core/json-path';
@@ -27,6 +28,12 @@ export type CampaignRunStarter = {
   /** Whether `now` (measure without waiting for the attribution window) can be honoured. */
   measuresNow: boolean;
 };
+
+/** Where a campaign's schedule is kept so that it starts its runs (EventBridge Scheduler in AWS). */
+export interface CampaignScheduler {
+  /** Makes the campaign's schedule what the campaign says (none when it has no schedule). */
+  put(tenant: { id: string; timezone: string }, campaign: Campaign): Promise<void>;
+}
 
 export type CampaignRequest = {
   tenant: TenantRecord;
@@ -56,7 +63,13 @@ function jsonBody(
   return parsed.ok ? parsed : { ok: false, answer: parsed.rejection };
 }
 
-export function campaignRoutes(deps: { store: Store; clock: Clock; runs?: CampaignRunStarter }) {
+export function campaignRoutes(deps: {
+  store: Store;
+  clock: Clock;
+  runs?: CampaignRunStarter;
+  /** Absent on the local runtime, whose campaign loop reads the schedules from the definitions. */
+  schedules?: CampaignScheduler;
+}) {
   const { store, clock } = deps;
 
   async function definitionOf(tenantId: string, campaignId: string) {
@@ -106,6 +119,8 @@ export function campaignRoutes(deps: { store: Store; clock: Clock; runs?: Campai
             problems: [{ path: '$.id', message: `must be the path's id "${campaignId}"` }],
           },
         );
+      // The schedule first: a saved definition always has its schedule, and a save that failed is made again.
+      await deps.schedules?.put(request.tenant, campaign);
       const updatedAt = new Date(clock.now()).toISOString();
       await store.put({ ...campaignDefinitionKey(request.tenant.id, campaign.id), campaign, updatedAt });
       return answer(200, { campaign, updatedAt });

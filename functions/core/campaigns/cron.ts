@@ -147,3 +147,6 @@ export function firings(schedule: CronSchedule, timeZone: string, after: number,
   }
   return [...new Set(out)].sort((a, b) => a - b);
 }
+
+/** The run id of a schedule's firing at `scheduledTime` (ISO-8601 to the second, as EventBridge Scheduler's `<aws.scheduler.scheduled-time>`). */
+export const scheduledRunId = (scheduledTime: string): string => `scheduled-${scheduledTime}`;

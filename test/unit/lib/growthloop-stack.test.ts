@@ -411,12 +411,31 @@ describe('the growthloop stack', () => {
     const statements = resourcesOfType(resources, 'AWS::IAM::Policy').flatMap(
       ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
     );
+    // The admin function and the role EventBridge Scheduler takes for the campaigns' schedules.
     const starts = statements.filter((s) => [s.Action].flat().includes('states:StartExecution'));
-    expect(starts).toHaveLength(1);
-    expect(JSON.stringify(starts[0]?.Resource)).toContain(machineId);
+    expect(starts).toHaveLength(2);
+    for (const start of starts) expect(JSON.stringify(start.Resource)).toContain(machineId);
     const [, admin] =
       resourcesOfType(resources, 'AWS::Lambda::Function').find(([id]) => id.startsWith('AdminApi')) ?? [];
-    expect(JSON.stringify(prop(admin, 'Environment'))).toContain('CAMPAIGN_STATE_MACHINE_ARN');
+    const environment = JSON.stringify(prop(admin, 'Environment'));
+    for (const name of ['CAMPAIGN_STATE_MACHINE_ARN', 'CAMPAIGN_SCHEDULE_GROUP', 'CAMPAIGN_SCHEDULER_ROLE_ARN'])
+      expect(environment).toContain(name);
+  });
+
+  it("keeps the campaigns' schedules in a group of their own, which only the admin function may change", () => {
+    const groups = resourcesOfType(resources, 'AWS::Scheduler::ScheduleGroup').map(([, g]) => prop<string>(g, 'Name'));
+    expect(groups).toContain('growthloop-dev-campaigns');
+    const statements = resourcesOfType(resources, 'AWS::IAM::Policy').flatMap(
+      ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
+    );
+    const changes = statements.filter((s) => [s.Action].flat().includes('scheduler:UpdateSchedule'));
+    expect(changes).toHaveLength(1);
+    expect([changes[0]?.Action].flat().sort()).toEqual([
+      'scheduler:CreateSchedule',
+      'scheduler:DeleteSchedule',
+      'scheduler:UpdateSchedule',
+    ]);
+    expect(JSON.stringify(changes[0]?.Resource)).toContain('schedule/growthloop-dev-campaigns/*');
   });
 
   it('runs each tenant of the daily run in an invocation of its own, from one bus event per tenant', () => {

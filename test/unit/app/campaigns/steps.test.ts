@@ -168,13 +168,13 @@ describe('a campaign run on the state machine', () => {
     ]);
     const queued = w.sent.length;
     expect(queued).toBe(due.filter((c) => !isHeldOut(recall, c.id)).length);
-    expect(await w.runRecord('scheduled-20260601T0800Z')).toMatchObject({ status: 'offered' });
+    expect(await w.runRecord('scheduled-2026-06-01T08:00:00Z')).toMatchObject({ status: 'offered' });
     await w.runs.startScheduled([tenant], NOW - 3 * HOUR, NOW);
     expect(w.sent).toHaveLength(queued);
     // A campaign without a schedule is never started by it.
     await w.save({ ...recall, id: 'by-hand', schedule: undefined });
     await w.runs.startScheduled([tenant], NOW - 3 * HOUR, NOW);
-    expect(await w.runRecord('scheduled-20260601T0800Z', 'by-hand')).toBeUndefined();
+    expect(await w.runRecord('scheduled-2026-06-01T08:00:00Z', 'by-hand')).toBeUndefined();
   });
 
   it('with now, measures at once and says so', async () => {
