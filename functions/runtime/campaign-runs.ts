@@ -7,8 +7,9 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { type CampaignStepsDeps, createCampaignSteps, type RunRef, stepError } from '../app/campaigns/steps';
-import { firings, parseCron, scheduledRunId } from '../core/campaigns/cron';
+import { type CronSchedule, firings, parseCron, scheduledRunId } from '../core/campaigns/cron';
 import { CampaignDefinitionItem, campaignDefinitionKey, campaignRunKey } from '../core/campaigns/runs';
+import type { Campaign } from '../core/campaigns/schema';
 import type { TenantDirectory, TenantRecord } from '../core/config/tenants';
 import { decodeItem } from '../core/stored-item';
 import type { Bus, Clock, Item, Log } from '../ports';
@@ -177,10 +178,22 @@ export function createLocalCampaignRuns(deps: LocalCampaignRunsDeps) {
     for (const tenant of tenants) {
       const items = await store.query(campaignDefinitionKey(tenant.id, '').pk, { skPrefix: 'DEF#', consistent: true });
       for (const item of items) {
-        const { campaign } = decodeItem(CampaignDefinitionItem, item);
-        if (!campaign.schedule) continue;
-        const timeZone = campaign.schedule.timezone ?? tenant.timezone;
-        for (const at of firings(parseCron(campaign.schedule.cron), timeZone, after, until)) {
+        let campaign: Campaign;
+        let schedule: CronSchedule | undefined;
+        try {
+          campaign = decodeItem(CampaignDefinitionItem, item).campaign;
+          schedule = campaign.schedule && parseCron(campaign.schedule.cron);
+        } catch (e) {
+          // Saved before its schedule was refused: the other campaigns still run.
+          log.warn('a saved campaign cannot be read; save it again', {
+            tenantId: tenant.id,
+            reason: (e as Error).message,
+          });
+          continue;
+        }
+        if (!schedule) continue;
+        const timeZone = campaign.schedule?.timezone ?? tenant.timezone;
+        for (const at of firings(schedule, timeZone, after, until)) {
           const runId = scheduledRunId(new Date(at).toISOString().replace(/\.\d+Z$/, 'Z'));
           log.info('scheduled campaign run', { tenantId: tenant.id, campaignId: campaign.id, runId });
           starts.push(start({ tenantId: tenant.id, campaignId: campaign.id, runId }));

@@ -161,6 +161,8 @@ describe('a campaign run on the state machine', () => {
 
   it('starts a run when the schedule fires, in the tenant time zone, named by the firing: a firing seen twice sends once', async () => {
     const w = await world(due);
+    // A definition saved before its expression was refused: skipped, the others still run.
+    await w.save({ ...recall, id: 'unreadable', schedule: { cron: 'cron(0 25 ? * MON *)' } });
     // Monday 1 June 2026, 10:00 in Berlin (cron(0 10 ? * MON *)) is 08:00 UTC; NOW is 10:00 UTC.
     expect(await w.runs.startScheduled([tenant], NOW - 3 * HOUR, NOW - 2 * HOUR - 1)).toEqual([]);
     expect(await w.runs.startScheduled([tenant], NOW - 3 * HOUR, NOW)).toEqual([
