@@ -20,7 +20,6 @@ import * as migrations from '../core/migrations';
 import * as privacy from '../core/privacy/records';
 import * as sealed from '../core/privacy/sealed';
 import * as erasures from '../core/privacy/tenant-erasure';
-import * as audienceMigration from '../core/profiles/audience-migration';
 import * as profiles from '../core/profiles/items';
 import * as markers from '../core/profiles/markers';
 import * as parkedRefunds from '../core/profiles/parked-refunds';
@@ -41,11 +40,10 @@ export {
   JourneyStatsItem,
   JourneyVersionItem,
 } from '../core/journeys/items';
-export { BuyerBackfillItem } from '../core/migrations';
+export { IndexBackfillItem } from '../core/migrations';
 export { AuditItem, TombstoneItem } from '../core/privacy/records';
 export { DataKeyItem } from '../core/privacy/sealed';
 export { TenantErasureItem } from '../core/privacy/tenant-erasure';
-export { AudienceBackfillItem } from '../core/profiles/audience-migration';
 export {
   AliasItem,
   LedgerItem,
@@ -84,8 +82,8 @@ export function storedItemSchema(key: { pk: string; sk: string }): z.ZodType | u
   if (pk.startsWith(feedback.SMS_INDEX_PK_PREFIX)) return sk === 'SEND' ? feedback.SmsIndexItem : undefined;
   if (pk === erasures.ERASURES_PK) return sk.startsWith('TENANT#') ? erasures.TenantErasureItem : undefined;
   if (pk === migrations.MIGRATIONS_PK) {
-    if (sk === migrations.buyerBackfillKey.sk) return migrations.BuyerBackfillItem;
-    return sk === audienceMigration.audienceBackfillKey.sk ? audienceMigration.AudienceBackfillItem : undefined;
+    const backfills = [migrations.buyerBackfillKey.sk, migrations.audienceBackfillKey.sk];
+    return backfills.includes(sk) ? migrations.IndexBackfillItem : undefined;
   }
   if (pk.includes('#C#')) {
     if (sk === 'PROFILE') return markers.ProfileSlotItem;

@@ -10,11 +10,14 @@ export const MIGRATIONS_PK = 'MIGRATIONS';
 /** `MIGRATIONS` / `BUYER_INDEX`: how far the one-time backfill of the buyer index has read the table. */
 export const buyerBackfillKey: Key = { pk: MIGRATIONS_PK, sk: 'BUYER_INDEX' };
 
+/** `MIGRATIONS` / `AUDIENCE_INDEX`: how far the one-time backfill of the audience index has read the table. */
+export const audienceBackfillKey: Key = { pk: MIGRATIONS_PK, sk: 'AUDIENCE_INDEX' };
+
 /**
- * The buyer index backfill's place (functions/app/daily-run/buyer-backfill.ts): the scan's cursor
- * while it runs, `done` once the table was read to its end, and how many profiles it indexed.
+ * An index backfill's place (functions/app/daily-run/index-backfill.ts): the scan's cursor while it
+ * runs, `done` once the table was read to its end, and how many profiles it indexed.
  */
-export const BuyerBackfillItem = z.looseObject({
+export const IndexBackfillItem = z.looseObject({
   ...ItemKey,
   cursor: z.string().optional(),
   done: z.boolean(),

@@ -1,13 +1,13 @@
 import {
   CreateTableCommand,
   DescribeTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { createDynamoStore, ensureTable } from '../../functions/adapters/aws/dynamodb';
-import { localDynamoClient, startDynalite } from '../../functions/runtime/dynalite';
-import { awsClientConfig, describeWithEmulator, startMoto } from '../helpers/moto';
+import { describeWithEmulator } from '../helpers/moto';
+import { dynaliteClient, motoClient, type TestClient } from '../helpers/stores';
 
 // ensureTable on a table from before the audience index (with the due and buyer indexes only): it is
 // rebuilt with the index, keeping every item. The rebuilds of tables from before the due and buyer
@@ -52,7 +52,7 @@ async function tableBeforeAudienceIndex(client: DynamoDBClient, tableName: strin
   return store;
 }
 
-function upgradeSuite(start: () => Promise<{ client: DynamoDBClient; stop(): Promise<void> }>) {
+function upgradeSuite(start: () => Promise<TestClient>) {
   it('rebuilds a table that has the due and buyer indexes but not the audience index, keeping every item', async () => {
     const { client, stop } = await start();
     try {
@@ -99,29 +99,6 @@ function upgradeSuite(start: () => Promise<{ client: DynamoDBClient; stop(): Pro
   });
 }
 
-describe('ensureTable on dynalite, from before the audience index', () =>
-  upgradeSuite(async () => {
-    const server = await startDynalite({});
-    const client = localDynamoClient(server.endpoint);
-    return {
-      client,
-      async stop() {
-        client.destroy();
-        await server.close();
-      },
-    };
-  }));
+describe('ensureTable on dynalite, from before the audience index', () => upgradeSuite(dynaliteClient));
 
-describeWithEmulator('ensureTable on moto_server, from before the audience index', () =>
-  upgradeSuite(async () => {
-    const moto = await startMoto();
-    const client = new DynamoDBClient(awsClientConfig(moto.endpoint));
-    return {
-      client,
-      async stop() {
-        client.destroy();
-        await moto.stop();
-      },
-    };
-  }),
-);
+describeWithEmulator('ensureTable on moto_server, from before the audience index', () => upgradeSuite(motoClient));

@@ -4,15 +4,21 @@ import { join } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoStore, ensureTable } from '../../functions/adapters/aws/dynamodb';
 import type { Store } from '../../functions/ports';
-import { localDynamoClient, startDynalite } from '../../functions/runtime/dynalite';
-import { awsClientConfig, describeWithEmulator, startMoto } from '../helpers/moto';
-import { dynaliteStore, motoStore, type TestStore } from '../helpers/stores';
+import { describeWithEmulator } from '../helpers/moto';
+import {
+  dynaliteClient,
+  dynaliteStore,
+  motoClient,
+  motoStore,
+  type TestClient,
+  type TestStore,
+} from '../helpers/stores';
 import { type StoreContractOptions, storeContract } from './store.contract';
 
 function storeSuite(start: () => Promise<TestStore>, options: StoreContractOptions) {
@@ -99,7 +105,7 @@ async function expectRebuilt(client: DynamoDBClient, store: Store) {
   await expect(client.send(new DescribeTableCommand({ TableName: 'growthloop-old-rebuild' }))).rejects.toThrow();
 }
 
-function upgradeSuite(start: () => Promise<{ client: DynamoDBClient; stop(): Promise<void> }>) {
+function upgradeSuite(start: () => Promise<TestClient>) {
   it('rebuilds a table created without the due index, keeping every item and indexing the due ones', async () => {
     const { client, stop } = await start();
     try {
@@ -142,29 +148,6 @@ function upgradeSuite(start: () => Promise<{ client: DynamoDBClient; stop(): Pro
   });
 }
 
-describe('ensureTable on dynalite', () =>
-  upgradeSuite(async () => {
-    const server = await startDynalite({});
-    const client = localDynamoClient(server.endpoint);
-    return {
-      client,
-      async stop() {
-        client.destroy();
-        await server.close();
-      },
-    };
-  }));
+describe('ensureTable on dynalite', () => upgradeSuite(dynaliteClient));
 
-describeWithEmulator('ensureTable on moto_server', () =>
-  upgradeSuite(async () => {
-    const moto = await startMoto();
-    const client = new DynamoDBClient(awsClientConfig(moto.endpoint));
-    return {
-      client,
-      async stop() {
-        client.destroy();
-        await moto.stop();
-      },
-    };
-  }),
-);
+describeWithEmulator('ensureTable on moto_server', () => upgradeSuite(motoClient));

@@ -60,3 +60,30 @@ export function beforeFirstPut(store: Store, key: Key, before: () => Promise<unk
     return put(item, condition);
   };
 }
+
+/** A DynamoDB client on an emulator of its own, for tests of the table itself (ensureTable). */
+export type TestClient = { client: DynamoDBClient; stop(): Promise<void> };
+
+export async function dynaliteClient(): Promise<TestClient> {
+  const server = await startDynalite({});
+  const client = localDynamoClient(server.endpoint);
+  return {
+    client,
+    async stop() {
+      client.destroy();
+      await server.close();
+    },
+  };
+}
+
+export async function motoClient(): Promise<TestClient> {
+  const moto = await startMoto();
+  const client = new DynamoDBClient(awsClientConfig(moto.endpoint));
+  return {
+    client,
+    async stop() {
+      client.destroy();
+      await moto.stop();
+    },
+  };
+}

@@ -12,6 +12,7 @@ import {
   type GlobalSecondaryIndex,
   PutItemCommand,
   QueryCommand,
+  type QueryCommandInput,
   ResourceNotFoundException,
   ScanCommand,
   type ScanCommandOutput,
@@ -93,6 +94,31 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
     return found;
   }
   const read = coalescedReads(batchGet);
+
+  /** A page of the table keys under one key condition of a KEYS_ONLY index. */
+  async function indexKeys(
+    options: { cursor?: string; limit?: number } | undefined,
+    query: Pick<
+      QueryCommandInput,
+      'IndexName' | 'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<Page<Key>> {
+    const out = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        ...query,
+        ExclusiveStartKey: startOf(options?.cursor),
+        Limit: options?.limit,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    count('read', out.ConsumedCapacity);
+    const keys = (out.Items ?? []).map((entry) => {
+      const { pk, sk } = fromItem(entry);
+      return { pk, sk };
+    });
+    return pageWith(keys, cursorOf(out.LastEvaluatedKey));
+  }
 
   return {
     consumed,
@@ -282,53 +308,29 @@ export function createDynamoStore({ client, tableName }: { client: DynamoDBClien
     },
 
     async buyerKeys(shard, options) {
-      const out = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: table.buyerIndex.name,
-          KeyConditionExpression: '#shard = :shard',
-          ExpressionAttributeNames: { '#shard': table.buyerIndex.partitionKey },
-          ExpressionAttributeValues: toAttributes({ ':shard': shard }),
-          ExclusiveStartKey: startOf(options?.cursor),
-          Limit: options?.limit,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      count('read', out.ConsumedCapacity);
-      const keys = (out.Items ?? []).map((entry) => {
-        const { pk, sk } = fromItem(entry);
-        return { pk, sk };
+      return indexKeys(options, {
+        IndexName: table.buyerIndex.name,
+        KeyConditionExpression: '#shard = :shard',
+        ExpressionAttributeNames: { '#shard': table.buyerIndex.partitionKey },
+        ExpressionAttributeValues: toAttributes({ ':shard': shard }),
       });
-      return pageWith(keys, cursorOf(out.LastEvaluatedKey));
     },
 
     async audienceKeys(shard, range, options) {
       const { partitionKey, sortKey } = table.audienceIndex;
       const byPrefix = 'prefix' in range;
-      const out = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: table.audienceIndex.name,
-          KeyConditionExpression: byPrefix
-            ? '#shard = :shard AND begins_with(#key, :prefix)'
-            : '#shard = :shard AND #key BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#shard': partitionKey, '#key': sortKey },
-          ExpressionAttributeValues: toAttributes(
-            byPrefix
-              ? { ':shard': shard, ':prefix': range.prefix }
-              : { ':shard': shard, ':from': range.from, ':to': range.to },
-          ),
-          ExclusiveStartKey: startOf(options?.cursor),
-          Limit: options?.limit,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      count('read', out.ConsumedCapacity);
-      const keys = (out.Items ?? []).map((entry) => {
-        const { pk, sk } = fromItem(entry);
-        return { pk, sk };
+      return indexKeys(options, {
+        IndexName: table.audienceIndex.name,
+        KeyConditionExpression: byPrefix
+          ? '#shard = :shard AND begins_with(#key, :prefix)'
+          : '#shard = :shard AND #key BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#shard': partitionKey, '#key': sortKey },
+        ExpressionAttributeValues: toAttributes(
+          byPrefix
+            ? { ':shard': shard, ':prefix': range.prefix }
+            : { ':shard': shard, ':from': range.from, ':to': range.to },
+        ),
       });
-      return pageWith(keys, cursorOf(out.LastEvaluatedKey));
     },
 
     async dueKeys(shard, { upTo, limit }) {

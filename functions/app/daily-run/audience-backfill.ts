@@ -1,15 +1,13 @@
 import type { TenantDirectory } from '../../core/config/tenants';
-import { AudienceBackfillItem, audienceBackfillKey } from '../../core/profiles/audience-migration';
+import { audienceBackfillKey } from '../../core/migrations';
 import { fromProfileItem, type StoredProfile, toProfileItem } from '../../core/profiles/items';
 import { isMarker } from '../../core/profiles/markers';
 import { fromModelItem, modelKey } from '../../core/scoring/model-items';
 import { type ScoringContext, stageAtDue } from '../../core/scoring/profile-scores';
 import { scoringSettings } from '../../core/scoring/settings';
-import { decodeItem } from '../../core/stored-item';
-import { ConditionFailedError, type Item } from '../../ports';
+import type { Item } from '../../ports';
 import type { AppPorts } from '../common/ports';
-
-const SCAN_PAGE = 1000;
+import { createIndexBackfill, type IndexBackfillRun } from './index-backfill';
 
 export type AudienceBackfillDeps = Pick<AppPorts, 'store' | 'log'> & {
   tenants: Pick<TenantDirectory, 'byId'>;
@@ -17,16 +15,14 @@ export type AudienceBackfillDeps = Pick<AppPorts, 'store' | 'log'> & {
 };
 
 /**
- * The one-time backfill of the audience index in a table whose profiles were written before it: a
- * scan of the table, page by page, keeping its place in `MIGRATIONS` / `AUDIENCE_INDEX`, that writes
- * each profile with a lifecycle stage again with its index keys, on the version read (a profile
- * written meanwhile carries them already). A stored lifecycle from before `nextStage` is given the
+ * The one-time backfill of the audience index (its place in `MIGRATIONS` / `AUDIENCE_INDEX`): each
+ * profile with a lifecycle stage written again with its index keys. A stored lifecycle from before `nextStage` is given the
  * stage its `nextDueAt` leads to, under the tenant's current model, so that the customers due to
  * become at_risk are found before their next rescore. The daily pass alone would not do: it
  * rewrites only the customers due, and never those with nothing due (every customer without an order).
  */
-export function createAudienceBackfill(deps: AudienceBackfillDeps) {
-  const { store, log } = deps;
+export function createAudienceBackfill(deps: AudienceBackfillDeps): IndexBackfillRun {
+  const { store } = deps;
   const contexts = new Map<string, ScoringContext | undefined>();
 
   /** The tenant's scoring context, read once per backfill run; none for a tenant no longer configured. */
@@ -71,37 +67,5 @@ export function createAudienceBackfill(deps: AudienceBackfillDeps) {
     return toProfileItem(await withNextStage(stored));
   }
 
-  return async (options: { until?: number } = {}): Promise<{ done: boolean; indexed: number }> => {
-    const current = await store.get(audienceBackfillKey, { consistent: true });
-    let state = current
-      ? decodeItem(AudienceBackfillItem, current)
-      : { ...audienceBackfillKey, done: false, indexed: 0 };
-    while (!state.done) {
-      const page = await store.scanPage('', {
-        limit: SCAN_PAGE,
-        ...(state.cursor === undefined ? {} : { cursor: state.cursor }),
-      });
-      let indexed = 0;
-      for (const item of page.items) {
-        const next = await unindexed(item);
-        if (!next) continue;
-        try {
-          await store.put(next, { ifVersion: next.version as number });
-          indexed++;
-        } catch (e) {
-          if (!(e instanceof ConditionFailedError)) throw e;
-        }
-      }
-      const { cursor: _, ...rest } = state;
-      state = {
-        ...rest,
-        ...(page.next === undefined ? { done: true } : { cursor: page.next }),
-        indexed: state.indexed + indexed,
-      };
-      await store.put(state);
-      if (options.until !== undefined && deps.now() >= options.until) break;
-    }
-    if (state.done && !current?.done) log.info('audience index backfilled', { indexed: state.indexed });
-    return { done: state.done, indexed: state.indexed };
-  };
+  return createIndexBackfill(deps, { key: audienceBackfillKey, index: 'audience', rewrite: unindexed });
 }

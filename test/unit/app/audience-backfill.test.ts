@@ -8,8 +8,8 @@ import { createAudienceBackfill } from '../../../functions/app/daily-run/audienc
 import { storedItemSchema } from '../../../functions/contracts/stored';
 import { tenantDirectory } from '../../../functions/core/config/tenants';
 import type { CanonicalEvent } from '../../../functions/core/events/schemas';
+import { audienceBackfillKey, IndexBackfillItem } from '../../../functions/core/migrations';
 import { audienceShards } from '../../../functions/core/profiles/audience-index';
-import { AudienceBackfillItem, audienceBackfillKey } from '../../../functions/core/profiles/audience-migration';
 import { fromProfileItem, profileKey, toProfileItem } from '../../../functions/core/profiles/items';
 import { erasedMarker, mergedMarker } from '../../../functions/core/profiles/markers';
 import { foldEvents, type Profile } from '../../../functions/core/profiles/profile';
@@ -111,8 +111,8 @@ describe('the audience index backfill', () => {
     }
 
     const marker = (await store.get(audienceBackfillKey, { consistent: true })) as Item;
-    expect(storedItemSchema(marker)).toBe(AudienceBackfillItem);
-    expect(decodeItem(AudienceBackfillItem, marker)).toMatchObject({ done: true, indexed: customers.length - 1 });
+    expect(storedItemSchema(marker)).toBe(IndexBackfillItem);
+    expect(decodeItem(IndexBackfillItem, marker)).toMatchObject({ done: true, indexed: customers.length - 1 });
     const before = pages;
     expect(await backfill()).toEqual(state);
     expect(pages).toBe(before);

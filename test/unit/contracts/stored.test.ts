@@ -22,10 +22,10 @@ import { createRegistryDirectory } from '../../../functions/app/tenants/director
 import { addTenant, rotateKey } from '../../../functions/app/tenants/registry';
 import type { QueueRecord } from '../../../functions/contracts/messages';
 import {
-  BuyerBackfillItem,
   DataKeyItem,
   decodeCounters,
   decodeItem,
+  IndexBackfillItem,
   JourneyStateItem,
   KeyLookupItem,
   ProfileItem,
@@ -427,7 +427,7 @@ describe('the items outside every tenant: registry, erasure jobs, migrations; an
       },
       TenantErasureItem,
     ],
-    [{ ...buyerBackfillKey, cursor: 'abc', done: false, indexed: 12 }, BuyerBackfillItem],
+    [{ ...buyerBackfillKey, cursor: 'abc', done: false, indexed: 12 }, IndexBackfillItem],
     [
       { pk: profileKey(tenantId, 'ada').pk, sk: DATA_KEY_SK, wrapped: 'AAAA', wrappedBy: 'kms', createdAt: iso },
       DataKeyItem,
@@ -578,7 +578,7 @@ describe('every item the use cases write', () => {
       requests: 1,
       version: expect.any(Number),
     });
-    expect(decodeItem(BuyerBackfillItem, at(buyerBackfillKey)!).done).toBe(true);
+    expect(decodeItem(IndexBackfillItem, at(buyerBackfillKey)!).done).toBe(true);
     const dataKeyItems = items.filter((i) => i.pk.includes('#C#') && i.sk === DATA_KEY_SK);
     expect(dataKeyItems.map((i) => i.pk)).toEqual([profileKey(tenantId, 'ada').pk]);
     expect(decodeItem(DataKeyItem, dataKeyItems[0]!).wrappedBy).toBe('local');
