@@ -1,11 +1,12 @@
 /**
  * `growthloop import FILE`: a history of canonical events (one JSON object a line, as `growthloop
- * simulate` writes them) into a running growthloop through its ingest API, in batches, so every
- * event takes the same path as a live one. Events are folded once by their ids: importing a file
- * twice gives the same profiles as once.
+ * simulate` writes them) or Shopify's orders export (CSV) into a running growthloop through its
+ * ingest API, in batches, so every event takes the same path as a live one. Events are folded once
+ * by their ids: importing a file twice gives the same profiles as once.
  */
 import { readFileSync } from 'node:fs';
 import { MAX_BATCH, MAX_BODY_BYTES } from '../core/events/ingest';
+import { shopifyCustomerIds, shopifyOrderExportEvents } from '../platforms/shopify-order-export';
 import { CliError, parseOptions, reportFailure, UsageError, wantsHelp } from './command';
 import { type Io, processIo } from './io';
 import { IMPORT_USAGE } from './usage';
@@ -13,6 +14,7 @@ import { IMPORT_USAGE } from './usage';
 const OPTIONS = {
   url: { type: 'string', default: 'http://127.0.0.1:3000' },
   'api-key': { type: 'string' },
+  customers: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -22,16 +24,62 @@ const RETRIES = 5;
 
 type Line = { line: number; text: string };
 type Problem = { line: number; message: string };
-export type ImportReport = { file: string; lines: number; accepted: number; rejected: number; problems: Problem[] };
+export type ImportReport = {
+  file: string;
+  lines: number;
+  accepted: number;
+  rejected: number;
+  problems: Problem[];
+  /** Orders of a CSV export left out on purpose (e.g. without an e-mail to attribute them to). */
+  skipped: Problem[];
+};
+type ReadFile = { events: Line[]; problems: Problem[]; skipped: Problem[]; lines: number };
 
-/** The file's events as lines, and the lines that are not JSON objects. */
-function readLines(file: string): { events: Line[]; problems: Problem[] } {
-  let text: string;
+function readText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
     throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
   }
+}
+
+/** A file whose first character is not `{` is read as a CSV export. */
+function readHistory(file: string, customersFile: string | undefined): ReadFile {
+  const text = readText(file);
+  if (/^\uFEFF?\s*\{/.test(text) || text.trim() === '') {
+    if (customersFile !== undefined) throw new UsageError('--customers applies to a Shopify orders export only');
+    return readLines(text);
+  }
+  let customerIds: Map<string, string> | undefined;
+  if (customersFile !== undefined) {
+    try {
+      customerIds = shopifyCustomerIds(readText(customersFile));
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      throw new CliError(`${customersFile}: ${(e as Error).message}`);
+    }
+  }
+  let found: ReturnType<typeof shopifyOrderExportEvents>;
+  try {
+    found = shopifyOrderExportEvents(text, customerIds);
+  } catch (e) {
+    throw new CliError(`${file} is neither JSON lines nor a readable CSV file: ${(e as Error).message}`);
+  }
+  if (found.events.length === 0 && found.problems[0]?.line === 1) {
+    throw new CliError(`${file}: ${found.problems[0].message}, nor JSON lines`);
+  }
+  const events = found.events.map(({ line, event }) => ({ line, text: JSON.stringify(event) }));
+  const orders = new Set(found.events.map((e) => e.line)).size;
+  return {
+    events,
+    problems: found.problems,
+    skipped: found.skipped,
+    lines: orders + found.problems.length + found.skipped.length,
+  };
+}
+
+/** The text's events as lines, and the lines that are not JSON objects. */
+function readLines(text: string): ReadFile {
   const events: Line[] = [];
   const problems: Problem[] = [];
   text.split('\n').forEach((raw, i) => {
@@ -46,7 +94,7 @@ function readLines(file: string): { events: Line[]; problems: Problem[] } {
       problems.push({ line: i + 1, message: `not JSON: ${(e as Error).message}` });
     }
   });
-  return { events, problems };
+  return { events, problems, skipped: [], lines: events.length + problems.length };
 }
 
 /** Batches of at most MAX_BATCH events whose request bodies fit the API's limit. */
@@ -104,11 +152,10 @@ async function post(url: string, key: string, batch: readonly Line[], sleep: (ms
 
 export async function importHistory(
   file: string,
-  options: { url: string; apiKey: string; io: Io; sleep?: (ms: number) => Promise<void> },
+  options: { url: string; apiKey: string; io: Io; customers?: string; sleep?: (ms: number) => Promise<void> },
 ): Promise<ImportReport> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const { events, problems } = readLines(file);
-  const lines = events.length + problems.length;
+  const { events, problems, skipped, lines } = readHistory(file, options.customers);
   const batches = batchesOf(events);
   let accepted = 0;
   let sent = 0;
@@ -129,7 +176,7 @@ export async function importHistory(
     }
   }
   problems.sort((a, b) => a.line - b.line);
-  return { file, lines, accepted, rejected: problems.length, problems };
+  return { file, lines, accepted, rejected: problems.length, problems, skipped };
 }
 
 /** Runs `import ARGS`; returns the exit code (0; 1 when a line was refused; 2 when the command cannot run). */
@@ -141,16 +188,23 @@ export async function runImportCli(args: readonly string[], io: Io = processIo):
     }
     const { values, positionals } = parseOptions({ args: [...args], options: OPTIONS, allowPositionals: true });
     const [file, ...extra] = positionals;
-    if (!file) throw new UsageError('name the file to import (one canonical event a line)');
+    if (!file) throw new UsageError('name the file to import (one canonical event a line, or a Shopify orders export)');
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const apiKey = values['api-key'] ?? process.env.GROWTHLOOP_API_KEY;
     if (!apiKey) throw new UsageError('the API key is needed: --api-key KEY or GROWTHLOOP_API_KEY');
-    const report = await importHistory(file, { url: values.url, apiKey, io });
+    const report = await importHistory(file, {
+      url: values.url,
+      apiKey,
+      io,
+      ...(values.customers === undefined ? {} : { customers: values.customers }),
+    });
     if (values.json) io.out(`${JSON.stringify(report)}\n`);
     else {
       io.out(`${file}: ${report.accepted} events accepted, ${report.rejected} refused\n`);
       for (const p of report.problems.slice(0, 20)) io.out(`  line ${p.line}: ${p.message}\n`);
       if (report.problems.length > 20) io.out(`  ... and ${report.problems.length - 20} more\n`);
+      if (report.skipped.length > 0)
+        io.out(`  ${report.skipped.length} orders left out, e.g. ${report.skipped[0]?.message}\n`);
     }
     return report.rejected === 0 ? 0 : 1;
   } catch (e) {

@@ -274,12 +274,15 @@ export const REPORT: UsageEntry = {
 };
 export const REPORT_USAGE = usageText([REPORT], API_NOTES);
 export const IMPORT: UsageEntry = {
-  synopsis: 'growthloop import FILE [--url URL] [--api-key KEY] [--json]',
+  synopsis: 'growthloop import FILE [--customers CUSTOMERS.csv] [--url URL] [--api-key KEY] [--json]',
   details: `      Sends a history of canonical events (one JSON object a line, as growthloop simulate writes
-      them) to a running growthloop's ingest API in batches: every event is folded as a live one,
-      once by its id, so importing a file twice gives the same profiles as once. --api-key or
-      GROWTHLOOP_API_KEY is the tenant's API key (default URL http://127.0.0.1:3000). Lines that
-      are not JSON or not valid events are reported with their numbers; exit code 1 if any.
+      them) or Shopify's orders export (orders_export.csv) to a running growthloop's ingest API in
+      batches: every event is folded as a live one, once by its id, so importing a file twice gives
+      the same profiles as once. Exported orders get the ids their webhooks give them; they belong
+      to email:<e-mail> unless --customers names Shopify's customers export, whose Customer ID
+      column then attributes them as the webhooks do. --api-key or GROWTHLOOP_API_KEY is the
+      tenant's API key (default URL http://127.0.0.1:3000). Lines that are not JSON, not valid
+      events or unreadable orders are reported with their numbers; exit code 1 if any.
 `,
 };
 export const IMPORT_USAGE = usageText([IMPORT]);

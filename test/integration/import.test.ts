@@ -63,4 +63,28 @@ describe('growthloop import', () => {
     expect(report.problems[0]?.message).toMatch(/^not JSON/);
     expect(report.problems[1]?.message).toBe('not a JSON object');
   });
+
+  it("imports Shopify's orders export: twice gives the same profiles as once", async () => {
+    const exports = join(import.meta.dirname, '../fixtures/exports');
+    const args = [
+      join(exports, 'shopify-orders-export.csv'),
+      '--customers',
+      join(exports, 'shopify-customers-export.csv'),
+    ];
+    const first = await run([...args, '--json']);
+    expect(first.code).toBe(1);
+    const report = JSON.parse(first.out) as { accepted: number; rejected: number; skipped: unknown[] };
+    expect(report).toMatchObject({ accepted: 9, rejected: 1 });
+    expect(report.skipped).toHaveLength(1);
+    await pipelineSettled(local.runtime, ['profile-updates']);
+    const ids = ['email:anna.schmidt@example.com', '7254678093903', 'email:li.wei@example.cn'];
+    const once = await profiles(ids);
+    expect(once[0]).toMatchObject({ orders: 1, consent: { email: false } });
+    expect(once[1]).toMatchObject({ orders: 1 });
+    expect(once[2]).toMatchObject({ orders: 1, consent: { email: true } });
+
+    expect((await run(args)).code).toBe(1);
+    await pipelineSettled(local.runtime, ['profile-updates']);
+    expect(await profiles(ids)).toEqual(once);
+  });
 });
