@@ -7,7 +7,7 @@ import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import type { StoredProfile } from '../../functions/core/profiles/items';
 import { toProfileItem } from '../../functions/core/profiles/items';
 import { foldEvents, type Profile } from '../../functions/core/profiles/profile';
-import { evaluateProfile, type LifecycleState } from '../../functions/core/scoring/profile-scores';
+import { rescore } from '../../functions/core/profiles/profile-changes';
 import { DEFAULT_SCORING_SETTINGS } from '../../functions/core/scoring/settings';
 import type { Item, Store } from '../../functions/ports';
 import { localDynamoClient, startDynalite } from '../../functions/runtime/dynalite';
@@ -83,19 +83,7 @@ function storedCustomer(i: number): Item {
   ].map((e) => ({ ...base, ...e }) as CanonicalEvent);
   const profile = foldEvents(undefined, events) as Profile;
   // The lifecycle as the rescore stores it, with the stage it is due to enter.
-  const { stage, since, reason, nextDueAt, nextStage } = evaluateProfile(
-    profile,
-    undefined,
-    context,
-    SCORED_AT,
-  ).lifecycle;
-  const lifecycle: LifecycleState = {
-    stage,
-    since,
-    reason,
-    ...(nextDueAt ? { nextDueAt } : {}),
-    ...(nextStage ? { nextStage } : {}),
-  };
+  const { lifecycle } = rescore({ profile, version: 1, seen: {} }, context, SCORED_AT);
   return toProfileItem({ profile, version: 1, seen: {}, lifecycle });
 }
 

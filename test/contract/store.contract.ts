@@ -249,6 +249,12 @@ export function storeContract(subject: () => Store, options: StoreContractOption
     } while (cursor !== undefined);
     return read;
   };
+  const audienceEntry = (p: string, shard: string, name: string, audienceKey: string) => ({
+    pk: `${p}#C#${name}`,
+    sk: 'PROFILE',
+    audienceShard: shard,
+    audienceKey,
+  });
   /** The audience index is eventually consistent: wait for it to show what was written. */
   const audiencePoll = (...args: Parameters<typeof audienceKeys>) =>
     expect.poll(() => audienceKeys(...args), { timeout: 10_000, interval: 100 });
@@ -256,12 +262,7 @@ export function storeContract(subject: () => Store, options: StoreContractOption
   it('finds the keys in the audience index by sort-key prefix, in sort-key order and in pages', async () => {
     const p = pk('audience');
     const shard = `${p}#AUD#0`;
-    const entry = (name: string, audienceKey: string) => ({
-      pk: `${p}#C#${name}`,
-      sk: 'PROFILE',
-      audienceShard: shard,
-      audienceKey,
-    });
+    const entry = (name: string, audienceKey: string) => audienceEntry(p, shard, name, audienceKey);
     await subject().putMany([
       entry('b', 'at_risk#dormant#2030-03-01'),
       entry('a', 'at_risk#-#-'),
@@ -287,12 +288,7 @@ export function storeContract(subject: () => Store, options: StoreContractOption
   it('finds the keys in the audience index between two sort keys, both included', async () => {
     const p = pk('audience-between');
     const shard = `${p}#AUD#0`;
-    const entry = (name: string, audienceKey: string) => ({
-      pk: `${p}#C#${name}`,
-      sk: 'PROFILE',
-      audienceShard: shard,
-      audienceKey,
-    });
+    const entry = (name: string, audienceKey: string) => audienceEntry(p, shard, name, audienceKey);
     await subject().putMany([
       entry('before', `repeat#at_risk#${day(-1)}`),
       entry('first', `repeat#at_risk#${day(0)}`),

@@ -390,29 +390,21 @@ const indexAttributes: AttributeDefinition[] = [
   { AttributeName: table.audienceIndex.sortKey, AttributeType: 'S' },
 ];
 
-const dueIndexDefinition: GlobalSecondaryIndex = {
-  IndexName: table.dueIndex.name,
-  KeySchema: [
-    { AttributeName: table.dueIndex.partitionKey, KeyType: 'HASH' },
-    { AttributeName: table.dueIndex.sortKey, KeyType: 'RANGE' },
-  ],
-  Projection: { ProjectionType: 'KEYS_ONLY' },
-};
+/** The indexes hold keys only: readers get the items they need by key. */
+function keysOnlyIndex(index: { name: string; partitionKey: string; sortKey?: string }): GlobalSecondaryIndex {
+  return {
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partitionKey, KeyType: 'HASH' },
+      ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }] : []),
+    ],
+    Projection: { ProjectionType: 'KEYS_ONLY' },
+  };
+}
 
-const buyerIndexDefinition: GlobalSecondaryIndex = {
-  IndexName: table.buyerIndex.name,
-  KeySchema: [{ AttributeName: table.buyerIndex.partitionKey, KeyType: 'HASH' }],
-  Projection: { ProjectionType: 'KEYS_ONLY' },
-};
-
-const audienceIndexDefinition: GlobalSecondaryIndex = {
-  IndexName: table.audienceIndex.name,
-  KeySchema: [
-    { AttributeName: table.audienceIndex.partitionKey, KeyType: 'HASH' },
-    { AttributeName: table.audienceIndex.sortKey, KeyType: 'RANGE' },
-  ],
-  Projection: { ProjectionType: 'KEYS_ONLY' },
-};
+const dueIndexDefinition = keysOnlyIndex(table.dueIndex);
+const buyerIndexDefinition = keysOnlyIndex(table.buyerIndex);
+const audienceIndexDefinition = keysOnlyIndex(table.audienceIndex);
 
 /** Every index the table needs: a table that lacks one of them is rebuilt (ensureTable). */
 const INDEX_NAMES = [table.dueIndex.name, table.buyerIndex.name, table.audienceIndex.name];

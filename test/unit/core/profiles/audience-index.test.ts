@@ -11,7 +11,7 @@ import {
 import { fromProfileItem, type StoredProfile, toProfileItem } from '../../../../functions/core/profiles/items';
 import { foldEvents, type Profile } from '../../../../functions/core/profiles/profile';
 import { rescore } from '../../../../functions/core/profiles/profile-changes';
-import { evaluateProfile, type LifecycleState, stageAtDue } from '../../../../functions/core/scoring/profile-scores';
+import { type LifecycleState, stageAtDue } from '../../../../functions/core/scoring/profile-scores';
 import { DEFAULT_SCORING_SETTINGS } from '../../../../functions/core/scoring/settings';
 import { type LifecycleInput, nextStage, STAGES, type Stage } from '../../../../functions/core/scoring/stages';
 
@@ -35,14 +35,8 @@ const context = { settings: DEFAULT_SCORING_SETTINGS, currency: 'EUR' };
 /** A customer who ordered `daysAgo`, with the lifecycle evaluated now with no model. */
 function scored(customerId: string, daysAgo: number): StoredProfile {
   const profile = foldEvents(undefined, [order(customerId, daysAgo)]) as Profile;
-  const { stage, since, reason, nextDueAt, nextStage } = evaluateProfile(profile, undefined, context, NOW).lifecycle;
-  const lifecycle: LifecycleState = {
-    stage,
-    since,
-    reason,
-    ...(nextDueAt ? { nextDueAt } : {}),
-    ...(nextStage ? { nextStage } : {}),
-  };
+  // The lifecycle as the rescore stores it, with the stage it is due to enter.
+  const { lifecycle } = rescore({ profile, version: 1, seen: {} }, context, NOW);
   return { profile, version: 1, seen: {}, lifecycle };
 }
 
