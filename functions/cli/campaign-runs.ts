@@ -23,7 +23,8 @@ type Report = {
     revenue: { currency: string; incremental: { amount: number } } | null;
     incentiveCost: { amount: number; currency: string } | null;
     roi: number | null;
-  };
+  } | null;
+  liftNote?: string | null;
 };
 type Run = {
   campaignId: string;
@@ -51,8 +52,9 @@ function formatRun(run: Run): string {
       `  treated ${run.offered.treated}, held out ${run.offered.heldOut}, offers ${run.offered.offers}${run.measureAt ? `; window ends ${run.measureAt}` : ''}`,
     );
   const report = run.report;
-  if (report) {
-    const { lift } = report;
+  if (report && !report.lift) lines.push(`  no lift: ${report.liftNote ?? 'no arm to measure'}`);
+  if (report?.lift) {
+    const lift = report.lift;
     const arm = (name: string, a: { n: number; conversions: number; rate: number }) =>
       `  ${name}: ${a.conversions} of ${a.n} converted (${pct(a.rate)})`;
     lines.push(

@@ -116,13 +116,26 @@ export const CAMPAIGNS = {
 } satisfies Record<string, UsageEntry>;
 
 export const SIMULATE: UsageEntry = {
-  synopsis: `growthloop simulate --customers N --days D --seed S [--start DATE] [--currency EUR]
-                     [--out history.jsonl] [--json]`,
+  synopsis: `growthloop simulate --customers N --days D --seed S [--effect PP] [--out history.jsonl] [--json]
+                     [--opt-in SHARE] [--campaign FILE]... [--journey FILE]... [--template FILE]...
+                     [--pool FILE]... [--start DATE] [--currency EUR] [--history-only]`,
   details: `      Simulates N shoppers over D days (BG/NBD with the CDNOW parameters: joins over the first third,
       a first order at joining, repeat orders at rate λ, dropout after repeats; Gamma-Gamma order
-      values; sessions, logins, identify and email/push consent) and writes their canonical events,
-      one a line in time order, to --out or stdout: the history journeys backtest --events reads.
-      The same seed gives the same file. A summary goes to stderr (--json: on stdout, with --out).
+      values; sessions, logins, identify and email/push consent) and plays them through the whole
+      pipeline on a fast clock, hour by hour: ingest, profiles, journeys, the daily run, the
+      campaigns on their schedules (the bundled weekly recall campaign unless --campaign is given)
+      and the dispatcher with its guardrails. An offer that reaches a member adds PP percentage
+      points to the chance they order within the attribution window (--effect, default 0). Prints
+      each campaign's runs pooled: treated and held-out members, recall rate, lift with its 95 %
+      interval, the true effect (PP over the members reached, averaged over the treated arm) and
+      ROI; --json as one JSON document. Progress goes to stderr. The same seed gives the same report.
+      --out FILE       every event posted, one a line (the orders offers caused among them)
+      --opt-in SHARE   share of shoppers who opt into e-mail and push (default 0.6 and 0.4)
+      --campaign FILE  a campaign to run instead of examples/campaigns/ (repeatable)
+      --journey FILE   a journey to publish (repeatable); --template, --pool: saved beside the
+                       bundled examples/templates/ and examples/coupon-pools/
+      --history-only   just write the history (to --out or stdout), without the pipeline: the
+                       input journeys backtest --events reads; --json then prints its summary
       --start DATE     the first day (YYYY-MM-DD or ISO-8601; default 2025-01-01)
       --currency CODE  the order totals' ISO 4217 currency (default EUR), in minor units
 `,

@@ -565,8 +565,18 @@ export const CampaignReport = z.object({
   audience: count,
   offered: CampaignOffered,
   offersToHoldout: count.describe("holdout members with a send record of this run's offers: 0, or the holdout broke"),
-  recallRate: z.number().describe('converted members of the treated arm / members of the treated arm'),
-  lift: LiftReport,
+  recallRate: z
+    .number()
+    .describe('converted members of the treated arm / members of the treated arm (0 when it has none)'),
+  lift: LiftReport.nullable().describe(
+    'the treated arm against the holdout; null when an arm has no member: see liftNote',
+  ),
+  liftNote: z
+    .string()
+    .nullable()
+    .describe(
+      'why there is no lift: the audience was empty, every member was held out, no member was held out; null when there is one',
+    ),
 });
 
 /** One run of a campaign as its record has it. */

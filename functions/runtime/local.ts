@@ -27,7 +27,7 @@ import { createIngestHandler } from '../handlers/ingest';
 import { createSegmentFunction } from '../handlers/segment';
 import { createWebhooksFunction } from '../handlers/webhooks';
 import { type FunctionName, httpRoutes } from '../http-routes';
-import type { Clock, Log, Metrics } from '../ports';
+import type { Clock, Log, Metrics, Store } from '../ports';
 import { consumers } from '../routes';
 import { createLocalCampaignRuns, startCampaignLoop } from './campaign-runs';
 import { startDailySchedule } from './daily';
@@ -60,6 +60,12 @@ export type LocalOptions = {
   metrics?: Metrics;
   /** Dispatch the actions queue (default true); tests of journeys alone read the queue themselves. */
   dispatch?: boolean;
+  /**
+   * The table; by default DynamoDB in an embedded dynalite. The simulator passes the in-memory store
+   * (functions/adapters/memory/store.ts, held to DynamoDB's semantics by the store contract), which
+   * plays months of a shop's history in minutes.
+   */
+  store?: Store;
   /** E-mail goes out through this SMTP server; to the outbox (`GET /v1/outbox`) without one. */
   smtp?: Omit<SmtpOptions, 'clock'>;
 };
@@ -81,21 +87,38 @@ export function localSecrets(
   };
 }
 
-/** The whole system on one machine: the same handlers as in AWS, with local adapters. */
-export async function startLocal(options: LocalOptions) {
-  const clock = options.clock ?? systemClock;
-  if (!options.memory) mkdirSync(options.dataDir, { recursive: true });
+/** The table in an embedded dynalite of its own process (on disk in the data dir, or in memory). */
+async function openTable(options: LocalOptions, log: Log) {
   const dynamo = await startDynalite({
     path: options.memory ? undefined : join(options.dataDir, 'table'),
     ownProcess: true,
   });
   const client = localDynamoClient(dynamo.endpoint);
   await ensureTable(client, TABLE_NAME);
-  const log = options.log ?? jsonLinesLog();
   // After an erasure the table's files are compacted, so no erased value stays on disk.
   const store = compactingAfterErasures(createDynamoStore({ client, tableName: TABLE_NAME }), dynamo.compact, (e) =>
     log.error('the table files could not be compacted after an erasure', { reason: (e as Error).message }),
   );
+  return {
+    store,
+    endpoint: dynamo.endpoint,
+    async close() {
+      await store.settled();
+      client.destroy();
+      await dynamo.close();
+    },
+  };
+}
+
+/** The whole system on one machine: the same handlers as in AWS, with local adapters. */
+export async function startLocal(options: LocalOptions) {
+  const clock = options.clock ?? systemClock;
+  if (!options.memory) mkdirSync(options.dataDir, { recursive: true });
+  const log = options.log ?? jsonLinesLog();
+  const table = options.store
+    ? { store: options.store, endpoint: undefined, close: async () => {} }
+    : await openTable(options, log);
+  const { store } = table;
   const masterKey = options.memory ? undefined : readOrCreateMasterKey(join(options.dataDir, MASTER_KEY_FILE));
   const dataKeys = createLocalDataKeys({ store, clock, masterKey });
   const queue = createLocalQueue({ dir: options.memory ? undefined : join(options.dataDir, 'queues'), clock });
@@ -152,12 +175,11 @@ export async function startLocal(options: LocalOptions) {
   } catch (e) {
     // A busy port: what was started so far stops, so the caller is left with nothing running.
     await queue.close();
-    client.destroy();
-    await dynamo.close();
+    await table.close();
     throw e;
   }
-  const endpointFile = options.memory ? undefined : join(options.dataDir, ENDPOINT_FILE);
-  if (endpointFile) writeFileSync(endpointFile, `${JSON.stringify({ endpoint: dynamo.endpoint, pid: process.pid })}\n`);
+  const endpointFile = options.memory || !table.endpoint ? undefined : join(options.dataDir, ENDPOINT_FILE);
+  if (endpointFile) writeFileSync(endpointFile, `${JSON.stringify({ endpoint: table.endpoint, pid: process.pid })}\n`);
   const timers = createLocalTimers({ store, queue, clock });
   const advance = createAdvanceJourneys({ store, queue, timers, clock, tenants, log, metrics, dataKeys });
   const journeys = (records: QueueRecord[]) => advance({ records });
@@ -207,8 +229,8 @@ export async function startLocal(options: LocalOptions) {
     url,
     store,
     queue,
-    /** The embedded DynamoDB endpoint, for tools and tests that read the table directly. */
-    dynamoEndpoint: dynamo.endpoint,
+    /** The embedded DynamoDB endpoint, for tools and tests that read the table directly (none with `store`). */
+    dynamoEndpoint: table.endpoint,
     /** Journey timers: `fireDue()` delivers those due by the runtime's clock (tests move a ManualClock). */
     timers,
     /** The daily model fit and lifecycle pass, now, for every tenant of the registry (or those named). */
@@ -229,10 +251,8 @@ export async function startLocal(options: LocalOptions) {
       await adminRenderer.close();
       if (options.memory) rmSync(outboxDir, { recursive: true, force: true });
       await queue.close();
-      await store.settled();
       if (endpointFile) rmSync(endpointFile, { force: true });
-      client.destroy();
-      await dynamo.close();
+      await table.close();
     },
   };
 }

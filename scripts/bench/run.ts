@@ -12,6 +12,7 @@ import { benchModels } from './models';
 import { benchPipeline } from './pipeline';
 import { benchPlatforms } from './platforms';
 import { printTable, type Results, writeResults } from './results';
+import { benchSimulate } from './simulate';
 import { benchStoredDecode } from './stored-decode';
 
 /**
@@ -35,6 +36,7 @@ const suites: { name: string; produces: string[]; run: () => Promise<Results> }[
   { name: 'journeys', produces: ['journeys.'], run: benchJourneys },
   { name: 'platforms', produces: ['platforms.'], run: benchPlatforms },
   { name: 'pipeline', produces: ['pipeline.', 'dynamodb.'], run: benchPipeline },
+  { name: 'simulate', produces: ['simulate.', 'import.'], run: benchSimulate },
   { name: 'hot customer', produces: ['pipeline.hot_customer'], run: benchHotCustomer },
   { name: 'heavy customer', produces: ['dynamodb.wcu_per_event_heavy'], run: benchHeavyCustomer },
   { name: 'lifecycle', produces: ['lifecycle.'], run: benchDuePass },

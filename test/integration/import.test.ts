@@ -32,7 +32,12 @@ async function profiles(ids: readonly string[]) {
 
 describe('growthloop import', () => {
   it('folds a history once: importing it twice gives the same profiles as once', async () => {
-    expect(runSimulateCli(['--customers', '200', '--days', '60', '--seed', '5', '--out', history], quiet)).toBe(0);
+    expect(
+      await runSimulateCli(
+        ['--history-only', '--customers', '200', '--days', '60', '--seed', '5', '--out', history],
+        quiet,
+      ),
+    ).toBe(0);
     const lines = readFileSync(history, 'utf8').trim().split('\n');
     const ids = [...new Set(lines.map((l) => (JSON.parse(l) as { customerId: string }).customerId))].slice(0, 25);
 

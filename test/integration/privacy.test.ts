@@ -41,7 +41,7 @@ async function post(batch: unknown[]) {
   await local.settled();
 }
 async function everyItem(): Promise<string[]> {
-  const client = localDynamoClient(local.runtime.dynamoEndpoint);
+  const client = localDynamoClient(String(local.runtime.dynamoEndpoint));
   const out = await client.send(new ScanCommand({ TableName: 'growthloop' }));
   client.destroy();
   return (out.Items ?? []).map((item) => JSON.stringify(item));

@@ -25,18 +25,28 @@ function capture() {
   };
 }
 
-function simulate(args: string[]) {
+/** The history alone (--history-only): the pipeline's run is in test/e2e/simulate-pipeline.test.ts. */
+async function simulate(args: string[]) {
   const { io, sink } = capture();
-  const code = runSimulateCli(args, sink);
+  const code = await runSimulateCli(['--history-only', ...args], sink);
   return { code, ...io };
 }
 
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
 
 describe('growthloop simulate', () => {
-  it("writes N customers' canonical events to --out, in time order, with a summary on stderr", () => {
+  it("writes N customers' canonical events to --out, in time order, with a summary on stderr", async () => {
     const out = join(dir, 'history.jsonl');
-    const { code, stdout, stderr } = simulate(['--customers', '120', '--days', '90', '--seed', '7', '--out', out]);
+    const { code, stdout, stderr } = await simulate([
+      '--customers',
+      '120',
+      '--days',
+      '90',
+      '--seed',
+      '7',
+      '--out',
+      out,
+    ]);
     expect(code).toBe(0);
     expect(stdout).toBe('');
     const events = lines(readFileSync(out, 'utf8')).map((l) => JSON.parse(l));
@@ -52,26 +62,36 @@ describe('growthloop simulate', () => {
     );
   });
 
-  it('the same seed writes the same bytes, to a file or stdout; another seed writes others', () => {
+  it('the same seed writes the same bytes, to a file or stdout; another seed writes others', async () => {
     const a = join(dir, 'a.jsonl');
     const b = join(dir, 'b.jsonl');
     const args = ['--customers', '80', '--days', '60', '--seed', '11', '--start', '2026-03-01', '--currency', 'USD'];
-    expect(simulate([...args, '--out', a]).code).toBe(0);
-    expect(simulate([...args, '--out', b]).code).toBe(0);
+    expect((await simulate([...args, '--out', a])).code).toBe(0);
+    expect((await simulate([...args, '--out', b])).code).toBe(0);
     const text = readFileSync(a, 'utf8');
     expect(readFileSync(b, 'utf8')).toBe(text);
     expect(text).toContain('"currency":"USD"');
     expect(lines(text)[0]).toMatch(/"occurredAt":"2026-03-0/);
-    const toStdout = simulate(args);
+    const toStdout = await simulate(args);
     expect(toStdout.code).toBe(0);
     expect(toStdout.stdout).toBe(text);
-    const other = simulate(['--customers', '80', '--days', '60', '--seed', '12', '--start', '2026-03-01']);
+    const other = await simulate(['--customers', '80', '--days', '60', '--seed', '12', '--start', '2026-03-01']);
     expect(other.stdout).not.toBe(text);
   });
 
-  it('--json with --out prints the summary as one JSON document on stdout', () => {
+  it('--json with --out prints the summary as one JSON document on stdout', async () => {
     const out = join(dir, 'json.jsonl');
-    const { code, stdout } = simulate(['--customers', '50', '--days', '30', '--seed', '1', '--out', out, '--json']);
+    const { code, stdout } = await simulate([
+      '--customers',
+      '50',
+      '--days',
+      '30',
+      '--seed',
+      '1',
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
     expect(report).toMatchObject({ customers: 50, days: 30, seed: 1, currency: 'EUR', out });
@@ -80,9 +100,9 @@ describe('growthloop simulate', () => {
     expect(report.aliveAtEnd).toBeLessThanOrEqual(50);
   });
 
-  it('a large run reports its progress every 10 % of the period on stderr', () => {
+  it('a large run reports its progress every 10 % of the period on stderr', async () => {
     const out = join(dir, 'large.jsonl');
-    const { code, stderr } = simulate(['--customers', '10000', '--days', '14', '--seed', '2', '--out', out]);
+    const { code, stderr } = await simulate(['--customers', '10000', '--days', '14', '--seed', '2', '--out', out]);
     expect(code).toBe(0);
     const progress = stderr.split('\n').filter((l) => l.startsWith('simulate: '));
     expect(progress.map((l) => /^simulate: (\d+) %/.exec(l)?.[1])).toEqual([
@@ -117,8 +137,12 @@ describe('growthloop simulate', () => {
     [['--customers', '10', '--days', '30', '--seed', '1', '--json'], '--json needs --out FILE'],
     [['--customers', '10', '--days', '30', '--seed', '1', '--bogus'], 'unknown option --bogus'],
     [['--customers', '10', '--days', '30', '--seed', '1', 'extra'], 'unexpected argument "extra"'],
-  ])('%j exits 2 with one line and the usage', (args, message) => {
-    const { code, stdout, stderr } = simulate(args);
+    [
+      ['--customers', '10', '--days', '30', '--seed', '1', '--effect', '5'],
+      '--effect plays through the pipeline: it does not go with --history-only',
+    ],
+  ])('%j exits 2 with one line and the usage', async (args, message) => {
+    const { code, stdout, stderr } = await simulate(args);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     const [first, blank, usage] = stderr.split('\n');
@@ -127,17 +151,17 @@ describe('growthloop simulate', () => {
     expect(usage).toBe('Usage:');
   });
 
-  it('an --out it cannot write exits 2 with one line', () => {
+  it('an --out it cannot write exits 2 with one line', async () => {
     const blocked = join(dir, 'a-directory');
     mkdirSync(blocked, { recursive: true });
-    const { code, stderr } = simulate(['--customers', '5', '--days', '30', '--seed', '1', '--out', blocked]);
+    const { code, stderr } = await simulate(['--customers', '5', '--days', '30', '--seed', '1', '--out', blocked]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/^growthloop simulate: cannot write .*a-directory: .*\n$/);
   });
 
   it('journeys backtest reads the simulated history', async () => {
     const out = join(dir, 'backtest.jsonl');
-    expect(simulate(['--customers', '150', '--days', '120', '--seed', '3', '--out', out]).code).toBe(0);
+    expect((await simulate(['--customers', '150', '--days', '120', '--seed', '3', '--out', out])).code).toBe(0);
     const { io, sink } = capture();
     const journey = join(ROOT, 'examples/journeys/winback-no-login.json');
     const code = await runJourneysCli(['backtest', journey, '--events', out, '--json'], sink);

@@ -231,7 +231,7 @@ describe('Shopify webhooks', () => {
     expect(await profile('191167')).toBeDefined();
     const res = await deliver(body, shopifyHeaders('customers/redact', body));
     expect(res.status).toBe(200);
-    const client = localDynamoClient(runtime.dynamoEndpoint);
+    const client = localDynamoClient(String(runtime.dynamoEndpoint));
     const scan = await client.send(new ScanCommand({ TableName: 'growthloop' }));
     client.destroy();
     expect(itemsHolding(scan.Items ?? [], ['191167', 'john@example.com', '555-625-1199'])).toEqual([]);

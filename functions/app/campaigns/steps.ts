@@ -74,10 +74,26 @@ export type CampaignReport = {
   offered: Offered;
   /** Holdout members given an offer: 0, or the run broke its holdout. */
   offersToHoldout: number;
-  /** Converted members / members of the treated arm. */
+  /** Converted members / members of the treated arm (0 when it has none). */
   recallRate: number;
-  lift: LiftReport;
+  /** Null when an arm has no member: see liftNote. */
+  lift: LiftReport | null;
+  liftNote: string | null;
 };
+
+/** Why a run has no lift. */
+export const RUN_LIFT_NOTES = {
+  noAudience: 'the audience was empty',
+  noneTreated: 'every member was held out: there is no treated arm',
+  noneHeldOut: 'no member was held out',
+} as const;
+
+function liftNote(treated: number, heldOut: number): string | null {
+  if (treated === 0 && heldOut === 0) return RUN_LIFT_NOTES.noAudience;
+  if (treated === 0) return RUN_LIFT_NOTES.noneTreated;
+  if (heldOut === 0) return RUN_LIFT_NOTES.noneHeldOut;
+  return null;
+}
 
 const SEND_CHUNK = 100;
 const READ_CHUNK = 100;
@@ -254,12 +270,16 @@ export function createCampaignSteps(deps: CampaignStepsDeps) {
     }
     const incentiveCost = await couponCost(ref, campaign, members, tenant.currency);
     const revenue = (amount: number) => ({ amount, currency: tenant.currency });
-    const lift = measureLift({
-      treated: { n: arms.t.n, conversions: arms.t.conversions, revenue: revenue(arms.t.revenue) },
-      holdout: { n: arms.h.n, conversions: arms.h.conversions, revenue: revenue(arms.h.revenue) },
-      expectedHoldoutShare: campaign.holdout.percent / 100,
-      ...(incentiveCost > 0 ? { incentiveCost: revenue(incentiveCost) } : {}),
-    });
+    const note = liftNote(arms.t.n, arms.h.n);
+    const lift =
+      note === null
+        ? measureLift({
+            treated: { n: arms.t.n, conversions: arms.t.conversions, revenue: revenue(arms.t.revenue) },
+            holdout: { n: arms.h.n, conversions: arms.h.conversions, revenue: revenue(arms.h.revenue) },
+            expectedHoldoutShare: campaign.holdout.percent / 100,
+            ...(incentiveCost > 0 ? { incentiveCost: revenue(incentiveCost) } : {}),
+          })
+        : null;
     const now = clock.now();
     const report: CampaignReport = {
       tenantId: ref.tenantId,
@@ -276,6 +296,7 @@ export function createCampaignSteps(deps: CampaignStepsDeps) {
       offersToHoldout,
       recallRate: arms.t.n === 0 ? 0 : arms.t.conversions / arms.t.n,
       lift,
+      liftNote: note,
     };
     await saveRun(ref, stored.item, { ...run, status: 'reported', report });
     return report;

@@ -11,7 +11,8 @@
  * - Order values follow the Gamma-Gamma spend model: ν ~ Gamma(q, rate γ) per customer, each
  *   order ~ Gamma(p, rate ν) in major units (mean p/ν), rounded to minor units (at least 1).
  * - At joining: session_started 6 min before the first order, identify (first_name, email,
- *   timezone) and consent_changed for email and push (granted with probability `optIn`).
+ *   timezone; a push endpoint for those who opt into push) and consent_changed for email and
+ *   push (granted with probability `optIn`).
  * - Before each repeat order: session_started 2–30 min earlier (uniform) and a login 30 s after
  *   it (never before the previous order).
  * - While alive, background sessions: a Poisson process of `sessionsPerWeek` from joining until
@@ -239,6 +240,10 @@ function* purchases(s: ResolvedOptions, profile: Profile, random: Random): Gener
   }
 }
 
+/** The SNS platform endpoint of a customer who opted into push: their app registered a device. */
+const pushEndpoint = (customerId: string) =>
+  `arn:aws:sns:eu-central-1:000000000000:endpoint/GCM/growthloop-simulator/${customerId}`;
+
 const purchaseStream = (index: number) => 2 * index;
 const browsingStream = (index: number) => 2 * index + 1;
 
@@ -283,7 +288,11 @@ function* purchaseTimeline(s: ResolvedOptions, profile: Profile, random: Random)
     yield { at: sessionAt, type: 'session_started', properties };
     if (n === 0) {
       const signUp = Math.min(purchase.at, sessionAt + MINUTE);
-      const traits = { first_name: profile.firstName, email: `${profile.customerId}@example.com` };
+      const traits = {
+        first_name: profile.firstName,
+        email: `${profile.customerId}@example.com`,
+        ...(profile.push ? { push_endpoint: pushEndpoint(profile.customerId) } : {}),
+      };
       yield { at: signUp, type: 'identify', properties: { traits, timezone: profile.timeZone } };
       yield { at: signUp, type: 'consent_changed', properties: { channel: 'email', granted: profile.email } };
       yield { at: signUp, type: 'consent_changed', properties: { channel: 'push', granted: profile.push } };

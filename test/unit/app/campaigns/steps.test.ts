@@ -80,14 +80,15 @@ async function world(customers: { id: string; ordersDaysAgo: number[] }[]) {
 
 const due = Array.from({ length: 60 }, (_, i) => ({ id: `due-${i}`, ordersDaysAgo: [120, 60, 25] }));
 const later = Array.from({ length: 10 }, (_, i) => ({ id: `later-${i}`, ordersDaysAgo: [120, 60, 10] }));
-const once = Array.from({ length: 10 }, (_, i) => ({ id: `once-${i}`, ordersDaysAgo: [25] }));
+// Already at_risk: past the early warning.
+const lapsed = Array.from({ length: 10 }, (_, i) => ({ id: `lapsed-${i}`, ordersDaysAgo: [120, 60, 35] }));
 
 const reports = (bus: ReturnType<typeof createMemoryBus>) =>
   bus.events.filter((e) => e.detailType === 'campaign.report');
 
 describe('a campaign run on the state machine', () => {
   it('offers each treated member of the early-warning audience their rung, gives the holdout nothing, and waits', async () => {
-    const w = await world([...due, ...later, ...once]);
+    const w = await world([...due, ...later, ...lapsed]);
     expect(await w.runs.start(w.ref('2026-06-01')).result).toEqual({
       status: 'waiting',
       measureAt: new Date(NOW + 14 * DAY).toISOString(),
@@ -183,6 +184,18 @@ describe('a campaign run on the state machine', () => {
     const w = await world(due);
     expect(await w.runs.start(w.ref('now'), { now: true }).result).toEqual({ status: 'reported' });
     expect(reports(w.bus)[0]?.detail).toMatchObject({ early: true, runId: 'now' });
+  });
+
+  it('reports a run with an empty audience, with no lift and why, instead of failing it', async () => {
+    const w = await world(later);
+    expect(await w.runs.start(w.ref('empty'), { now: true }).result).toEqual({ status: 'reported' });
+    expect(w.sent).toEqual([]);
+    expect(reports(w.bus)[0]?.detail).toMatchObject({
+      audience: 0,
+      recallRate: 0,
+      lift: null,
+      liftNote: 'the audience was empty',
+    });
   });
 
   it('keeps to maxAudience, the same members every time', async () => {

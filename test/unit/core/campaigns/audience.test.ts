@@ -60,7 +60,7 @@ const facts = (over: Partial<CampaignFacts> = {}): CampaignFacts => ({
 });
 
 describe('campaign audiences', () => {
-  it('finds the early warning: a repeat customer due to become at_risk within 7 days, not one due later', () => {
+  it('finds the early warning: a customer due to become at_risk within 7 days, first-time buyers too, not one due later', () => {
     const soon = campaignFacts(customer('soon', [120, 60, 25]), undefined, context, NOW);
     expect(soon.stage).toBe('repeat');
     // At risk 30 days after the last order: 5 days from now.
@@ -72,7 +72,10 @@ describe('campaign audiences', () => {
     expect(meets(recall.audience, later, NOW)).toBe(false);
     const once = campaignFacts(customer('once', [25]), undefined, context, NOW);
     expect(once.stage).toBe('activated');
-    expect(meets(recall.audience, once, NOW)).toBe(false);
+    expect(meets(recall.audience, once, NOW)).toBe(true);
+    const lapsed = campaignFacts(customer('lapsed', [120, 60, 35]), undefined, context, NOW);
+    expect(lapsed.stage).toBe('at_risk');
+    expect(meets(recall.audience, lapsed, NOW)).toBe(false);
   });
 
   it('holds each criterion as written; one the facts cannot answer does not hold', () => {

@@ -142,6 +142,11 @@ describe('simulateShoppers', () => {
         { channel: 'email', granted: expect.any(Boolean) },
         { channel: 'push', granted: expect.any(Boolean) },
       ]);
+      // A push endpoint (the app registered a device) for those who opt into push, and only them.
+      const pushGranted = mine.find((e) => e.type === 'consent_changed' && e.properties.channel === 'push')?.properties;
+      const traits = (mine.find((e) => e.type === 'identify')?.properties as { traits: Record<string, unknown> })
+        .traits;
+      expect(typeof traits.push_endpoint === 'string').toBe((pushGranted as { granted: boolean }).granted);
       if (truth.diedAt !== null) {
         dead++;
         expect(truth.aliveAtEnd).toBe(false);
