@@ -243,7 +243,6 @@ export async function simulatePipeline(options: PipelineSimulationOptions): Prom
       const sent = new Map<string, number>();
       for (let i = 0; i < keys.length; i += 100) {
         for (const record of await runtime.store.getMany(keys.slice(i, i + 100))) {
-          process.stderr.write(`send ${record.state} ${record.reason} ${record.rule} ${record.channel}\n`);
           if (record.state !== 'sent' || typeof record.customerId !== 'string') continue;
           const at = Date.parse(String(record.sentAt));
           sent.set(record.customerId, Math.min(at, sent.get(record.customerId) ?? at));
