@@ -1,12 +1,15 @@
 /**
  * `growthloop import FILE`: a history of canonical events (one JSON object a line, as `growthloop
- * simulate` writes them) or Shopify's orders export (CSV) into a running growthloop through its
+ * simulate` writes them) or Shopify's or WooCommerce's order export (CSV) into a running growthloop through its
  * ingest API, in batches, so every event takes the same path as a live one. Events are folded once
  * by their ids: importing a file twice gives the same profiles as once.
  */
 import { readFileSync } from 'node:fs';
 import { MAX_BATCH, MAX_BODY_BYTES } from '../core/events/ingest';
+import { IANA_TIME_ZONE_MESSAGE, isIanaTimeZone } from '../core/time-zone';
+import { csvRows, type OrderExport } from '../platforms/order-export';
 import { shopifyCustomerIds, shopifyOrderExportEvents } from '../platforms/shopify-order-export';
+import { isWooCommerceOrderExport, wooCommerceOrderExportEvents } from '../platforms/woocommerce-order-export';
 import { CliError, parseOptions, reportFailure, UsageError, wantsHelp } from './command';
 import { type Io, processIo } from './io';
 import { IMPORT_USAGE } from './usage';
@@ -15,6 +18,7 @@ const OPTIONS = {
   url: { type: 'string', default: 'http://127.0.0.1:3000' },
   'api-key': { type: 'string' },
   customers: { type: 'string' },
+  'time-zone': { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -43,26 +47,21 @@ function readText(file: string): string {
   }
 }
 
-/** A file whose first character is not `{` is read as a CSV export. */
-function readHistory(file: string, customersFile: string | undefined): ReadFile {
+/** A file whose first character is not `{` is read as a CSV export: WooCommerce's or Shopify's. */
+function readHistory(file: string, options: { customers?: string; timeZone?: string }): ReadFile {
   const text = readText(file);
   if (/^\uFEFF?\s*\{/.test(text) || text.trim() === '') {
-    if (customersFile !== undefined) throw new UsageError('--customers applies to a Shopify orders export only');
+    if (options.customers !== undefined) throw new UsageError('--customers applies to a Shopify orders export only');
+    if (options.timeZone !== undefined) throw new UsageError('--time-zone applies to a WooCommerce order export only');
     return readLines(text);
   }
-  let customerIds: Map<string, string> | undefined;
-  if (customersFile !== undefined) {
-    try {
-      customerIds = shopifyCustomerIds(readText(customersFile));
-    } catch (e) {
-      if (e instanceof CliError) throw e;
-      throw new CliError(`${customersFile}: ${(e as Error).message}`);
-    }
-  }
-  let found: ReturnType<typeof shopifyOrderExportEvents>;
+  let found: OrderExport;
   try {
-    found = shopifyOrderExportEvents(text, customerIds);
+    found = isWooCommerceOrderExport(csvRows(text.slice(0, text.indexOf('\n') + 1 || undefined)).header)
+      ? wooCommerceExport(text, options)
+      : shopifyExport(text, options);
   } catch (e) {
+    if (e instanceof CliError) throw e;
     throw new CliError(`${file} is neither JSON lines nor a readable CSV file: ${(e as Error).message}`);
   }
   if (found.events.length === 0 && found.problems[0]?.line === 1) {
@@ -76,6 +75,30 @@ function readHistory(file: string, customersFile: string | undefined): ReadFile 
     skipped: found.skipped,
     lines: orders + found.problems.length + found.skipped.length,
   };
+}
+
+function wooCommerceExport(text: string, options: { customers?: string; timeZone?: string }): OrderExport {
+  if (options.customers !== undefined) throw new UsageError('--customers applies to a Shopify orders export only');
+  if (options.timeZone === undefined)
+    throw new UsageError(
+      "a WooCommerce order export gives order_date in the store's time zone (WordPress Settings → General): name it with --time-zone, such as Europe/Berlin",
+    );
+  if (!isIanaTimeZone(options.timeZone)) throw new UsageError(`--time-zone ${IANA_TIME_ZONE_MESSAGE}`);
+  return wooCommerceOrderExportEvents(text, options.timeZone);
+}
+
+function shopifyExport(text: string, options: { customers?: string; timeZone?: string }): OrderExport {
+  if (options.timeZone !== undefined) throw new UsageError('--time-zone applies to a WooCommerce order export only');
+  let customerIds: Map<string, string> | undefined;
+  if (options.customers !== undefined) {
+    try {
+      customerIds = shopifyCustomerIds(readText(options.customers));
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      throw new CliError(`${options.customers}: ${(e as Error).message}`);
+    }
+  }
+  return shopifyOrderExportEvents(text, customerIds);
 }
 
 /** The text's events as lines, and the lines that are not JSON objects. */
@@ -152,10 +175,17 @@ async function post(url: string, key: string, batch: readonly Line[], sleep: (ms
 
 export async function importHistory(
   file: string,
-  options: { url: string; apiKey: string; io: Io; customers?: string; sleep?: (ms: number) => Promise<void> },
+  options: {
+    url: string;
+    apiKey: string;
+    io: Io;
+    customers?: string;
+    timeZone?: string;
+    sleep?: (ms: number) => Promise<void>;
+  },
 ): Promise<ImportReport> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const { events, problems, skipped, lines } = readHistory(file, options.customers);
+  const { events, problems, skipped, lines } = readHistory(file, options);
   const batches = batchesOf(events);
   let accepted = 0;
   let sent = 0;
@@ -188,7 +218,10 @@ export async function runImportCli(args: readonly string[], io: Io = processIo):
     }
     const { values, positionals } = parseOptions({ args: [...args], options: OPTIONS, allowPositionals: true });
     const [file, ...extra] = positionals;
-    if (!file) throw new UsageError('name the file to import (one canonical event a line, or a Shopify orders export)');
+    if (!file)
+      throw new UsageError(
+        'name the file to import (one canonical event a line, or a Shopify or WooCommerce order export)',
+      );
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     const apiKey = values['api-key'] ?? process.env.GROWTHLOOP_API_KEY;
     if (!apiKey) throw new UsageError('the API key is needed: --api-key KEY or GROWTHLOOP_API_KEY');
@@ -197,6 +230,7 @@ export async function runImportCli(args: readonly string[], io: Io = processIo):
       apiKey,
       io,
       ...(values.customers === undefined ? {} : { customers: values.customers }),
+      ...(values['time-zone'] === undefined ? {} : { timeZone: values['time-zone'] }),
     });
     if (values.json) io.out(`${JSON.stringify(report)}\n`);
     else {

@@ -287,15 +287,20 @@ export const REPORT: UsageEntry = {
 };
 export const REPORT_USAGE = usageText([REPORT], API_NOTES);
 export const IMPORT: UsageEntry = {
-  synopsis: 'growthloop import FILE [--customers CUSTOMERS.csv] [--url URL] [--api-key KEY] [--json]',
+  synopsis: `growthloop import FILE [--customers CUSTOMERS.csv] [--time-zone ZONE] [--url URL] [--api-key KEY]
+                   [--json]`,
   details: `      Sends a history of canonical events (one JSON object a line, as growthloop simulate writes
-      them) or Shopify's orders export (orders_export.csv) to a running growthloop's ingest API in
-      batches: every event is folded as a live one, once by its id, so importing a file twice gives
-      the same profiles as once. Exported orders get the ids their webhooks give them; they belong
-      to email:<e-mail> unless --customers names Shopify's customers export, whose Customer ID
-      column then attributes them as the webhooks do. --api-key or GROWTHLOOP_API_KEY is the
-      tenant's API key (default URL http://127.0.0.1:3000). Lines that are not JSON, not valid
-      events or unreadable orders are reported with their numbers; exit code 1 if any.
+      them), Shopify's orders export (orders_export.csv) or WooCommerce's order export (Customer /
+      Order / Coupon Export, CSV) to a running growthloop's ingest API in batches: every event is
+      folded as a live one, once by its id, so importing a file twice gives the same profiles as
+      once. Exported orders get the ids their webhooks give them. Shopify's belong to
+      email:<e-mail> unless --customers names Shopify's customers export, whose Customer ID column
+      then attributes them as the webhooks do; WooCommerce's to their customer_id, or
+      email:<billing e-mail> for a guest, their order_date read in --time-zone (the store's
+      WordPress time zone, such as Europe/Berlin; required for that export). --api-key or
+      GROWTHLOOP_API_KEY is the tenant's API key (default URL http://127.0.0.1:3000). Lines that
+      are not JSON, not valid events or unreadable orders are reported with their numbers; exit
+      code 1 if any.
 `,
 };
 export const IMPORT_USAGE = usageText([IMPORT]);

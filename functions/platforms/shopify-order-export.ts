@@ -9,14 +9,8 @@
  * `email:<lower-case e-mail>` (as WooCommerce guest orders are), or to the Shopify customer id when
  * `customerIds` (from the customers export, see shopifyCustomerIds) knows the e-mail.
  */
-import { parse as parseCsvText } from 'csv-parse/sync';
 import type { CanonicalEvent } from '../core/events/schemas';
-import { toMinorUnits } from './money';
-
-type Input = Omit<CanonicalEvent, 'tenantId'> & { tenantId?: string };
-export type ExportEvent = { line: number; event: Input };
-export type ExportNote = { line: number; message: string };
-export type OrderExport = { events: ExportEvent[]; skipped: ExportNote[]; problems: ExportNote[] };
+import { csvRows, type Input, rowMoney as money, type OrderExport, type Row, RowProblem } from './order-export';
 
 const SOURCE = 'shopify';
 /** `2025-10-07 09:50:26 +0200`, as the export writes times (ISO 8601 is read too). */
@@ -25,27 +19,6 @@ const EXPORT_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}(?::\d{2})?)\s*(Z|[+-]\
 /** Whether a CSV header row is Shopify's orders export. */
 export function isShopifyOrderExport(header: readonly string[]): boolean {
   return ['Name', 'Email', 'Financial Status', 'Created at', 'Lineitem quantity'].every((c) => header.includes(c));
-}
-
-type Row = { line: number; get: (column: string) => string };
-
-/** The file's rows after its header, each with its 1-based line (a quoted value may span lines). */
-export function csvRows(text: string): { header: string[]; rows: Row[] } {
-  const records = parseCsvText(text, {
-    bom: true,
-    info: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-  }) as unknown as { record: string[]; info: { lines: number } }[];
-  const [first, ...rest] = records;
-  const header = (first?.record ?? []).map((c) => c.trim());
-  let line = first?.info.lines ?? 0;
-  const rows = rest.map(({ record, info }) => {
-    const row: Row = { line: line + 1, get: (column) => (record[header.indexOf(column)] ?? '').trim() };
-    line = info.lines;
-    return row;
-  });
-  return { header, rows };
 }
 
 function exportTime(text: string): string | undefined {
@@ -76,16 +49,6 @@ export function shopifyCustomerIds(text: string): Map<string, string> {
     if (/^\d{1,40}$/.test(id) && email !== '') ids.set(email, id);
   }
   return ids;
-}
-
-class RowProblem extends Error {}
-
-function money(text: string, currency: string, column: string) {
-  try {
-    return { amount: toMinorUnits(text.replace(/^-/, ''), currency), currency };
-  } catch (e) {
-    throw new RowProblem(`${column}: ${(e as Error).message}`);
-  }
 }
 
 /** The orders of an export, each as its canonical events; rows that cannot be read are named. */

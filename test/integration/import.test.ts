@@ -92,4 +92,26 @@ describe('growthloop import', () => {
     await pipelineSettled(local.runtime, ['profile-updates']);
     expect(await profiles(ids)).toEqual(once);
   });
+
+  it("imports WooCommerce's order export in the store's time zone: twice gives the same profiles as once", async () => {
+    const file = join(import.meta.dirname, '../fixtures/exports/woocommerce-orders-export.csv');
+    const missing = await run([file]);
+    expect(missing.code).toBe(2);
+    const first = await run([file, '--time-zone', 'Europe/Berlin', '--json']);
+    expect(first.code).toBe(1);
+    const report = JSON.parse(first.out) as { accepted: number; rejected: number; skipped: unknown[] };
+    expect(report).toMatchObject({ accepted: 6, rejected: 1 });
+    expect(report.skipped).toHaveLength(2);
+    await pipelineSettled(local.runtime, ['profile-updates']);
+    const ids = ['17', 'email:li.wei@example.cn', '31'];
+    const once = await profiles(ids);
+    expect(once[0]).toMatchObject({ orders: 2, lastOrderAt: '2025-10-26T00:30:00.000Z' });
+    // A guest, by billing e-mail (the Shopify export's Li Wei too).
+    expect(once[1]).toMatchObject({ customerId: 'email:li.wei@example.cn' });
+    expect(once[2]).toMatchObject({ orders: 1 });
+
+    expect((await run([file, '--time-zone', 'Europe/Berlin'])).code).toBe(1);
+    await pipelineSettled(local.runtime, ['profile-updates']);
+    expect(await profiles(ids)).toEqual(once);
+  });
 });

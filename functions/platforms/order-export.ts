@@ -1,0 +1,43 @@
+// What the readers of the platforms' order exports (CSV) share: the rows, the events they give and
+// the notes on rows left out or unreadable. Pure.
+import { parse as parseCsvText } from 'csv-parse/sync';
+import type { CanonicalEvent } from '../core/events/schemas';
+import { toMinorUnits } from './money';
+
+export type Input = Omit<CanonicalEvent, 'tenantId'> & { tenantId?: string };
+export type ExportEvent = { line: number; event: Input };
+export type ExportNote = { line: number; message: string };
+export type OrderExport = { events: ExportEvent[]; skipped: ExportNote[]; problems: ExportNote[] };
+
+export type Row = { line: number; get: (column: string) => string };
+
+/** The file's rows after its header, each with its 1-based line (a quoted value may span lines). */
+export function csvRows(text: string): { header: string[]; rows: Row[] } {
+  const records = parseCsvText(text, {
+    bom: true,
+    info: true,
+    relax_column_count: true,
+    skip_empty_lines: true,
+  }) as unknown as { record: string[]; info: { lines: number } }[];
+  const [first, ...rest] = records;
+  const header = (first?.record ?? []).map((c) => c.trim());
+  let line = first?.info.lines ?? 0;
+  const rows = rest.map(({ record, info }) => {
+    const row: Row = { line: line + 1, get: (column) => (record[header.indexOf(column)] ?? '').trim() };
+    line = info.lines;
+    return row;
+  });
+  return { header, rows };
+}
+
+/** A row that cannot be read: its order is named among the problems, the others go on. */
+export class RowProblem extends Error {}
+
+/** A money column (a sign dropped) in minor units of `currency`. */
+export function rowMoney(text: string, currency: string, column: string) {
+  try {
+    return { amount: toMinorUnits(text.replace(/^-/, ''), currency), currency };
+  } catch (e) {
+    throw new RowProblem(`${column}: ${(e as Error).message}`);
+  }
+}
