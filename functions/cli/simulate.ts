@@ -7,7 +7,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { type ShopperSummary, simulateShoppers, summarizeShoppers } from '../core/simulate/shoppers';
-import { type PipelineSimulationReport, simulatePipeline } from '../runtime/simulation';
+import { type PipelineSimulationReport, SetupRefused, simulatePipeline } from '../runtime/simulation';
 import { CliError, parseOptions, reportFailure, UsageError, wantsHelp } from './command';
 import { type Io, processIo } from './io';
 import { simulationSetup } from './simulation-setup';
@@ -203,6 +203,9 @@ export async function simulateThroughPipeline(values: Values, io: Io): Promise<P
     });
     if (target && buffer) target.write(buffer);
     return report;
+  } catch (e) {
+    if (e instanceof SetupRefused) throw new CliError(e.message);
+    throw e;
   } finally {
     target?.close();
   }

@@ -131,14 +131,20 @@ async function settled(runtime: LocalRuntime): Promise<void> {
   while (!queues.every((q) => runtime.queue.depth(q) === 0)) await new Promise((r) => setTimeout(r, 2));
 }
 
-async function call(runtime: LocalRuntime, key: string, method: string, path: string, body: unknown) {
+/** A definition of the setup that the admin API refused: the message names it and says why. */
+export class SetupRefused extends Error {
+  override name = 'SetupRefused';
+}
+
+async function call(runtime: LocalRuntime, key: string, what: string, method: string, path: string, body: unknown) {
   const res = await fetch(`${runtime.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${await res.text()}`);
-  return res.json() as Promise<Record<string, unknown>>;
+  const answer = (await res.json().catch(() => ({}))) as { message?: string };
+  if (res.status >= 300)
+    throw new SetupRefused(`${what} was refused (${res.status}): ${answer.message ?? 'no message'}`);
 }
 
 /** Each customer's order times in the simulated history (without injected orders), ascending. */
@@ -182,7 +188,8 @@ export async function simulatePipeline(options: PipelineSimulationOptions): Prom
     log: silentLog,
     metrics: noMetrics,
   });
-  const admin = (method: string, path: string, body: unknown) => call(runtime, tenant.adminKey, method, path, body);
+  const admin = (what: string, method: string, path: string, body: unknown) =>
+    call(runtime, tenant.adminKey, what, method, path, body);
   const records = tenantRecords(config);
   const pending: PendingRun[] = [];
   /** Runs already in `pending` (or checked): `campaign/run`. */
@@ -331,14 +338,20 @@ export async function simulatePipeline(options: PipelineSimulationOptions): Prom
   }
 
   try {
-    for (const template of options.setup.templates) await admin('POST', '/v1/templates', template);
+    const idOf = (definition: unknown) => encodeURIComponent(String((definition as { id?: unknown }).id));
+    for (const template of options.setup.templates)
+      await admin(`template ${idOf(template)}`, 'POST', '/v1/templates', template);
     for (const pool of options.setup.pools) {
-      await admin('POST', '/v1/coupon-pools', pool);
-      const { id, kind } = pool as { id?: unknown; kind?: unknown };
-      if (kind === 'generated') await admin('POST', `/v1/coupon-pools/${encodeURIComponent(String(id))}/generate`, {});
+      await admin(`coupon pool ${idOf(pool)}`, 'POST', '/v1/coupon-pools', pool);
+      if ((pool as { kind?: unknown }).kind === 'generated')
+        await admin(`coupon pool ${idOf(pool)}`, 'POST', `/v1/coupon-pools/${idOf(pool)}/generate`, {});
     }
-    for (const journey of options.setup.journeys) await admin('POST', '/v1/journeys', journey);
-    for (const campaign of options.setup.campaigns) await admin('PUT', `/v1/campaigns/${campaign.id}`, campaign);
+    for (const journey of options.setup.journeys) {
+      await admin(`journey ${idOf(journey)}`, 'POST', '/v1/journeys', journey);
+      await admin(`journey ${idOf(journey)}`, 'POST', `/v1/journeys/${idOf(journey)}/publish`, {});
+    }
+    for (const campaign of options.setup.campaigns)
+      await admin(`campaign ${campaign.id}`, 'PUT', `/v1/campaigns/${idOf(campaign)}`, campaign);
 
     const events = simulation.events();
     let next = events.next();

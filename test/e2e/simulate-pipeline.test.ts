@@ -81,8 +81,9 @@ describe('growthloop simulate through the pipeline', () => {
     [['--opt-in', '1.5'], '--opt-in must be a number from 0 to 1, not "1.5"'],
     [['--campaign', join(dir, 'missing.json')], `cannot read ${join(dir, 'missing.json')}: no such file`],
     [['--campaign', 'BAD'], 'is not a valid campaign: $'],
-  ])('%j exits 2 with one line before anything starts', async (extra, message) => {
-    const bad = join(dir, 'bad-campaign.json');
+    [['--journey', 'BAD'], 'journey x was refused (400): the journey has'],
+  ])('%j exits 2 with one line before the simulation starts', async (extra, message) => {
+    const bad = join(dir, 'bad-definition.json');
     writeFileSync(bad, JSON.stringify({ id: 'x' }));
     const args = extra.map((a) => (a === 'BAD' ? bad : a));
     const { code, stdout, stderr } = await simulate(['--customers', '10', '--days', '10', '--seed', '1', ...args]);
