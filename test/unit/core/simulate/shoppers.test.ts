@@ -143,10 +143,12 @@ describe('simulateShoppers', () => {
         { channel: 'push', granted: expect.any(Boolean) },
       ]);
       // A push endpoint (the app registered a device) for those who opt into push, and only them.
-      const pushGranted = mine.find((e) => e.type === 'consent_changed' && e.properties.channel === 'push')?.properties;
-      const traits = (mine.find((e) => e.type === 'identify')?.properties as { traits: Record<string, unknown> })
-        .traits;
-      expect(typeof traits.push_endpoint === 'string').toBe((pushGranted as { granted: boolean }).granted);
+      const granted = mine.find((e) => e.type === 'consent_changed' && e.properties.channel === 'push');
+      const identify = mine.find((e) => e.type === 'identify');
+      const traits = identify?.type === 'identify' ? (identify.properties.traits ?? {}) : {};
+      expect(typeof traits.push_endpoint === 'string').toBe(
+        granted?.type === 'consent_changed' && granted.properties.granted,
+      );
       if (truth.diedAt !== null) {
         dead++;
         expect(truth.aliveAtEnd).toBe(false);
