@@ -41,3 +41,35 @@ export function rowMoney(text: string, currency: string, column: string) {
     throw new RowProblem(`${column}: ${(e as Error).message}`);
   }
 }
+
+/**
+ * The orders of an export's rows, each read once on its first row (`repeats` tells the rows that
+ * only repeat an order already read): its events, or why it is left out, or why it cannot be read.
+ */
+export function readOrders(
+  rows: readonly Row[],
+  order: {
+    /** The order's name in notes, e.g. `#1001`; empty when the row has none. */
+    id: (row: Row) => string;
+    idColumn: string;
+    repeats: (row: Row, seen: ReadonlySet<string>) => boolean;
+    events: (row: Row) => Input[] | string;
+  },
+): OrderExport {
+  const out: OrderExport = { events: [], skipped: [], problems: [] };
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const id = order.id(row);
+    if (order.repeats(row, seen)) continue;
+    seen.add(id);
+    try {
+      const events = order.events(row);
+      if (typeof events === 'string') out.skipped.push({ line: row.line, message: events });
+      else for (const event of events) out.events.push({ line: row.line, event });
+    } catch (e) {
+      if (!(e instanceof RowProblem)) throw e;
+      out.problems.push({ line: row.line, message: `order ${id || `(no ${order.idColumn})`}: ${e.message}` });
+    }
+  }
+  return out;
+}

@@ -10,7 +10,15 @@
  * `customerIds` (from the customers export, see shopifyCustomerIds) knows the e-mail.
  */
 import type { CanonicalEvent } from '../core/events/schemas';
-import { csvRows, type Input, rowMoney as money, type OrderExport, type Row, RowProblem } from './order-export';
+import {
+  csvRows,
+  type Input,
+  rowMoney as money,
+  type OrderExport,
+  type Row,
+  RowProblem,
+  readOrders,
+} from './order-export';
 
 const SOURCE = 'shopify';
 /** `2025-10-07 09:50:26 +0200`, as the export writes times (ISO 8601 is read too). */
@@ -57,30 +65,17 @@ export function shopifyOrderExportEvents(
   customerIds: ReadonlyMap<string, string> = new Map(),
 ): OrderExport {
   const { header, rows } = csvRows(text);
-  const out: OrderExport = { events: [], skipped: [], problems: [] };
   if (!isShopifyOrderExport(header)) {
-    out.problems.push({
-      line: 1,
-      message: 'not a Shopify orders export (Name, Email, Financial Status, Created at, Lineitem quantity)',
-    });
-    return out;
+    const message = 'not a Shopify orders export (Name, Email, Financial Status, Created at, Lineitem quantity)';
+    return { events: [], skipped: [], problems: [{ line: 1, message }] };
   }
-  const seen = new Set<string>();
-  for (const row of rows) {
-    const name = row.get('Name');
+  return readOrders(rows, {
+    id: (row) => row.get('Name'),
+    idColumn: 'Name',
     // Line-item rows after an order's first carry no Created at; the export repeats nothing else needed.
-    if (row.get('Created at') === '' && seen.has(name)) continue;
-    seen.add(name);
-    try {
-      const order = orderEvents(row, customerIds);
-      if (typeof order === 'string') out.skipped.push({ line: row.line, message: order });
-      else for (const event of order) out.events.push({ line: row.line, event });
-    } catch (e) {
-      if (!(e instanceof RowProblem)) throw e;
-      out.problems.push({ line: row.line, message: `order ${name || '(no Name)'}: ${e.message}` });
-    }
-  }
-  return out;
+    repeats: (row, seen) => row.get('Created at') === '' && seen.has(row.get('Name')),
+    events: (row) => orderEvents(row, customerIds),
+  });
 }
 
 /** One order's events, or why it is left out. */

@@ -12,7 +12,15 @@
  */
 import type { CanonicalEvent } from '../core/events/schemas';
 import { fromLocal, type LocalDateTimeParts } from '../core/journeys/local-time';
-import { csvRows, type Input, rowMoney as money, type OrderExport, type Row, RowProblem } from './order-export';
+import {
+  csvRows,
+  type Input,
+  rowMoney as money,
+  type OrderExport,
+  type Row,
+  RowProblem,
+  readOrders,
+} from './order-export';
 
 const SOURCE = 'woocommerce';
 const REQUIRED = ['order_id', 'order_date', 'status', 'order_total', 'billing_email'] as const;
@@ -51,27 +59,20 @@ function couponCodes(text: string): string[] {
 /** The orders of an export, each as its canonical events; rows that cannot be read are named. */
 export function wooCommerceOrderExportEvents(text: string, timeZone: string): OrderExport {
   const { header, rows } = csvRows(text);
-  const out: OrderExport = { events: [], skipped: [], problems: [] };
   if (!isWooCommerceOrderExport(header)) {
-    out.problems.push({ line: 1, message: `not a WooCommerce order export (${REQUIRED.join(', ')})` });
-    return out;
+    return {
+      events: [],
+      skipped: [],
+      problems: [{ line: 1, message: `not a WooCommerce order export (${REQUIRED.join(', ')})` }],
+    };
   }
-  const seen = new Set<string>();
-  for (const row of rows) {
-    const id = row.get('order_id');
+  return readOrders(rows, {
+    id: (row) => row.get('order_id'),
+    idColumn: 'order_id',
     // One row per item repeats the order's columns: its first row says it all.
-    if (seen.has(id)) continue;
-    seen.add(id);
-    try {
-      const order = orderEvents(row, timeZone);
-      if (typeof order === 'string') out.skipped.push({ line: row.line, message: order });
-      else for (const event of order) out.events.push({ line: row.line, event });
-    } catch (e) {
-      if (!(e instanceof RowProblem)) throw e;
-      out.problems.push({ line: row.line, message: `order ${id || '(no order_id)'}: ${e.message}` });
-    }
-  }
-  return out;
+    repeats: (row, seen) => seen.has(row.get('order_id')),
+    events: (row) => orderEvents(row, timeZone),
+  });
 }
 
 /** One order's events, or why it is left out. */

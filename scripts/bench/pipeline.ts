@@ -66,7 +66,7 @@ async function postAtRate(url: string, apiKey: string, events: unknown[], perSec
 }
 
 /** Batches of 500 from 4 clients, as fast as they are accepted: a backlog. */
-async function postBacklog(url: string, apiKey: string, events: unknown[]) {
+export async function postBacklog(url: string, apiKey: string, events: readonly unknown[]) {
   let next = 0;
   const client = async () => {
     while (next < events.length) {

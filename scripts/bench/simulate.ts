@@ -8,6 +8,7 @@ import { type ShopperEvent, simulateShoppers } from '../../functions/core/simula
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
 import { simulatePipeline } from '../../functions/runtime/simulation';
+import { postBacklog } from './pipeline';
 import type { Results } from './results';
 
 const log = (message: string) => process.stderr.write(`  ${message}\n`);
@@ -30,24 +31,6 @@ const history = (seed: number, prefix: string): ShopperEvent[] => [
   ...simulateShoppers({ customers: 2000, days: 180, seed, idPrefix: prefix }).events(),
 ];
 
-/** The pipeline's own rate: batches of 500 from 4 clients at once, as fast as they are accepted. */
-async function postBacklog(url: string, apiKey: string, events: readonly ShopperEvent[]) {
-  let next = 0;
-  const client = async () => {
-    while (next < events.length) {
-      const batch = events.slice(next, next + 500);
-      next += 500;
-      const res = await fetch(`${url}/v1/events`, {
-        method: 'POST',
-        headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
-        body: JSON.stringify({ batch }),
-      });
-      if (res.status !== 202) throw new Error(`ingest answered ${res.status}`);
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, client));
-}
-
 /** `growthloop import` of a history file against the same events posted as a backlog, on one runtime (dynalite on disk). */
 async function importRates(dir: string) {
   const config = demoConfig();
@@ -62,6 +45,7 @@ async function importRates(dir: string) {
   try {
     const posted = history(21, 'posted');
     let started = performance.now();
+    // The pipeline's own rate: batches of 500 from 4 clients at once, as fast as they are accepted.
     await postBacklog(runtime.url, apiKey, posted);
     await settled(runtime);
     const pipeline = posted.length / seconds(started);
