@@ -24,12 +24,20 @@ type Level = {
   batch(operations: { type: 'put'; key: Buffer; value: Buffer }[]): Promise<void>;
 };
 type LevelClass = new (location: string, options: object) => Level;
+type TableCallback = (err: Error | null, table?: { TableStatus?: string }) => void;
+type TableStore = {
+  db: Level;
+  tableDb: Record<'put' | 'del', (key: string, ...rest: unknown[]) => unknown>;
+  getTable(name: string, checkStatus: boolean | TableCallback, cb?: TableCallback): void;
+};
 type DynaliteServer = ReturnType<typeof dynalite>;
 
 const requireHere = createRequire(import.meta.url);
 /** The LevelDB binding dynalite itself uses. */
 const LevelDb = (createRequire(requireHere.resolve('dynalite'))('level') as { Level: LevelClass }).Level;
 const UNCOMPRESSED = { keyEncoding: 'buffer', valueEncoding: 'buffer', compression: false };
+/** Fewer, larger flushes and a larger block cache than LevelDB's 4 and 8 MiB: compactions compete with requests for the cores. */
+const BUFFERS = { writeBufferSize: 64 * 1024 * 1024, cacheSize: 64 * 1024 * 1024 };
 const COPY_BATCH = 1_000;
 
 /** A rewrite that a crash interrupted: the old files back if the new ones were not in place yet. */
@@ -63,6 +71,34 @@ async function rewriteFiles(path: string) {
 }
 
 /**
+ * dynalite reads a table's description from LevelDB on every request. Item requests (which ask
+ * for an active table: no `checkStatus` argument) get it from memory instead; they only read it.
+ * Table requests read it as before (they change their copy), and any write of a description
+ * empties the memory.
+ */
+function rememberActiveTables(store: TableStore) {
+  const tables = new Map<string, { TableStatus?: string }>();
+  for (const method of ['put', 'del'] as const) {
+    const write = store.tableDb[method].bind(store.tableDb);
+    store.tableDb[method] = (key, ...rest) => {
+      tables.clear();
+      return write(key, ...rest);
+    };
+  }
+  const getTable = store.getTable.bind(store);
+  store.getTable = (name, checkStatus, cb) => {
+    if (typeof checkStatus !== 'function') return getTable(name, checkStatus, cb);
+    const done = checkStatus;
+    const known = tables.get(name);
+    if (known) return process.nextTick(done, null, known);
+    getTable(name, (err, table) => {
+      if (!err && table?.TableStatus === 'ACTIVE') tables.set(name, table);
+      done(err, table);
+    });
+  };
+}
+
+/**
  * dynalite's server with a handle on its LevelDB. LevelDB keeps a deleted or overwritten value in
  * its log and table files until compactions happen to rewrite them (and a compaction keeps what an
  * open iterator can still see, and dynalite leaves its iterators open); an erased customer must not
@@ -72,15 +108,16 @@ async function rewriteFiles(path: string) {
  */
 export function createDynaliteServer(path: string | undefined): { server: DynaliteServer; compact(): Promise<void> } {
   if (path) recoverRewrite(path);
-  const dbModule = requireHere('dynalite/db') as { create: (options: object) => { db: Level } };
+  const dbModule = requireHere('dynalite/db') as { create: (options: object) => TableStore };
   const create = dbModule.create;
   let level: Level | undefined;
   dbModule.create = (options: object) => {
     const store = create(options);
+    rememberActiveTables(store);
     const db = store.db;
     const open = db._open.bind(db);
     // the database opens in a microtask after its construction: this is in time
-    db._open = (openOptions: object) => open({ ...openOptions, compression: false });
+    db._open = (openOptions: object) => open({ ...openOptions, ...BUFFERS, compression: false });
     level = db;
     return store;
   };
