@@ -244,9 +244,12 @@ async function startInChild(path: string | undefined): Promise<Dynalite> {
 const UNCHECKED_SIGNATURE =
   'AWS4-HMAC-SHA256 Credential=local/20260101/local/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=0';
 
-/** A client for the embedded server. dynalite wants a signature but never checks it, so none is computed (SigV4 costs CPU). */
-export const localDynamoClient = (endpoint: string) =>
-  new DynamoDBClient({
+/**
+ * A client for the embedded server. dynalite wants a signature but never checks it, so none is
+ * computed (SigV4 costs CPU); nor does it read the user agent, which the SDK builds per request.
+ */
+export function localDynamoClient(endpoint: string) {
+  const client = new DynamoDBClient({
     ...sdkDefaults,
     endpoint,
     region: 'local',
@@ -260,6 +263,9 @@ export const localDynamoClient = (endpoint: string) =>
     },
     maxAttempts: 10,
   });
+  client.middlewareStack.remove('getUserAgentMiddleware');
+  return client;
+}
 
 /** How long after the last write of an erasure the table's files are compacted. */
 const COMPACT_AFTER_MS = 250;
