@@ -7,6 +7,7 @@ import type { JourneyIntent } from '../../core/journeys/customer';
 import { statsKey } from '../../core/journeys/items';
 import { PROFILES_SOURCE, type ProfileChange } from '../../core/profiles/profile-changes';
 import type { Bus, BusEvent, Metrics, Queue, Store, Timer, Timers } from '../../ports';
+import { addCounts } from './merged-counts';
 
 /** What an outbox holds: journey intents and profile changes (both told apart by `type`). */
 export type OutboxEntry = JourneyIntent | ProfileChange;
@@ -80,7 +81,7 @@ export async function carryOut(
   if (events.length > 0) await need(ports.bus, 'bus').put(events);
   if (actions.length > 0) await need(ports.queue, 'queue').send('actions', actions);
   if (timers.length > 0) await need(ports.timers, 'timers').set(timers);
-  for (const [journeyId, c] of counters) await ports.store.increment(statsKey(tenantId, journeyId), c);
+  await Promise.all([...counters].map(([journeyId, c]) => addCounts(ports.store, statsKey(tenantId, journeyId), c)));
   countMetrics(ports.metrics, actions.length, [...counters.values()]);
 }
 

@@ -5,6 +5,7 @@ import { type SendRecord, SendRecordItem, sendRecordKey } from '../../core/dispa
 import { statsKey } from '../../core/journeys/items';
 import { type Bus, ConditionFailedError, type Item, type Store } from '../../ports';
 import { DISPATCH_SOURCE } from '../../routes';
+import { addCounts } from '../common/merged-counts';
 
 export type MessageOutcome = {
   tenantId: string;
@@ -61,7 +62,7 @@ export async function announceOutcomes(ports: { store: Store; bus: Bus }, record
     byJourney.set(id, sum);
   }
   await Promise.all(
-    [...byJourney.values()].map((j) => ports.store.increment(statsKey(j.tenantId, j.journeyId), j.counters)),
+    [...byJourney.values()].map((j) => addCounts(ports.store, statsKey(j.tenantId, j.journeyId), j.counters)),
   );
 }
 
