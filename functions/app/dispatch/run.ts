@@ -287,10 +287,8 @@ export function createDispatch(deps: DispatchDeps) {
       return 'done';
     }
     const { testTo } = message;
-    const to =
-      testTo === undefined ? addressOf(profile, message.action) : isTestRecipient(tenant.dispatch, testTo) && testTo;
-    if (!to) {
-      skip({ reason: 'provider', rule: testTo === undefined ? `no_${channel}_address` : 'not_a_test_recipient' });
+    if (testTo !== undefined && !isTestRecipient(tenant.dispatch, testTo)) {
+      skip({ reason: 'provider', rule: 'not_a_test_recipient' });
       return 'done';
     }
     const verdict = await deps.guard({ message, profile, capsLog, channel, tenant, now });
@@ -300,6 +298,12 @@ export function createDispatch(deps: DispatchDeps) {
     }
     if (verdict.kind === 'defer') {
       await defer(held, record.body, verdict.until, verdict.decisions);
+      return 'done';
+    }
+    // After the guardrails, so a customer who never agreed is skipped for consent, whatever addresses they left.
+    const to = testTo ?? addressOf(profile, message.action);
+    if (!to) {
+      skip({ reason: 'provider', rule: `no_${channel}_address` }, verdict.decisions);
       return 'done';
     }
     const reserved = await verdict.reserve();

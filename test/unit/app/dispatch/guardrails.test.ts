@@ -38,6 +38,30 @@ describe('consent at send time', () => {
     ]);
     expect(await w.recordOf(action)).toMatchObject({ state: 'skipped', reason: 'consent' });
   });
+
+  it('skips a customer who never agreed for consent, not for the address they did not leave', async () => {
+    const w = guarded(noQuietHours);
+    await w.customer('bo', (p) => {
+      delete p.traits.pushEndpoint;
+    });
+    const action = pushAction(2, 'bo');
+    await w.dispatch({ records: [deliveryOf(action)] });
+    expect(await w.recordOf(action)).toMatchObject({ state: 'skipped', reason: 'consent' });
+  });
+
+  it('skips a customer who agreed but left no address for the provider, with the consent decision recorded', async () => {
+    const w = guarded(noQuietHours);
+    await w.customer('cy', (p) => {
+      delete p.traits.pushEndpoint;
+      p.consent = granted();
+    });
+    const action = pushAction(3, 'cy');
+    await w.dispatch({ records: [deliveryOf(action)] });
+    expect(w.calls).toHaveLength(0);
+    const record = await w.recordOf(action);
+    expect(record).toMatchObject({ state: 'skipped', reason: 'provider', rule: 'no_push_address' });
+    expect(record.decisions.map((d) => d.guardrail)).toContain('consent');
+  });
 });
 
 describe('frequency caps across journeys', () => {
