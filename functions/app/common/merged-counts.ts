@@ -12,31 +12,28 @@ const pending = new WeakMap<Store, Map<string, Waiting>>();
  * which, so an add that failed is made again by its caller's retry, as an add of its own would be.
  */
 export function addCounts(store: Store, key: Key, counters: Record<string, number>): Promise<void> {
-  let byItem = pending.get(store);
-  if (!byItem) {
-    byItem = new Map();
-    pending.set(store, byItem);
-  }
+  const byItem = pending.get(store) ?? new Map<string, Waiting>();
+  pending.set(store, byItem);
   const id = `${key.pk}\u0000${key.sk}`;
-  let waiting = byItem.get(id);
-  if (!waiting) {
-    const merged: Waiting = { key, counters: {}, settle: [] };
-    waiting = merged;
-    byItem.set(id, merged);
-    const items = byItem;
-    setImmediate(() => {
-      items.delete(id);
-      store.increment(merged.key, merged.counters).then(
-        () => {
-          for (const s of merged.settle) s.resolve();
-        },
-        (e: unknown) => {
-          for (const s of merged.settle) s.reject(e);
-        },
-      );
-    });
-  }
-  for (const [name, n] of Object.entries(counters)) waiting.counters[name] = (waiting.counters[name] ?? 0) + n;
-  const merged = waiting;
+  const merged = byItem.get(id) ?? startMerging(store, byItem, id, key);
+  for (const [name, n] of Object.entries(counters)) merged.counters[name] = (merged.counters[name] ?? 0) + n;
   return new Promise((resolve, reject) => merged.settle.push({ resolve, reject }));
+}
+
+/** A merged add of the item, made once this turn's callbacks have run. */
+function startMerging(store: Store, byItem: Map<string, Waiting>, id: string, key: Key): Waiting {
+  const merged: Waiting = { key, counters: {}, settle: [] };
+  byItem.set(id, merged);
+  setImmediate(() => {
+    byItem.delete(id);
+    store.increment(key, merged.counters).then(
+      () => {
+        for (const s of merged.settle) s.resolve();
+      },
+      (e: unknown) => {
+        for (const s of merged.settle) s.reject(e);
+      },
+    );
+  });
+  return merged;
 }
