@@ -43,6 +43,31 @@ export function rowMoney(text: string, currency: string, column: string) {
 }
 
 /**
+ * The refund an export's refunded-amount column tells of (none when it is empty or zero), with ids
+ * of its own: a refund webhook for the same order has the platform's refund id.
+ */
+export function exportRefund(
+  order: { id: string; eventId: string; customerId: string; source: string; occurredAt: string },
+  row: Row,
+  column: string,
+  currency: string,
+): Input | undefined {
+  const refunded = row.get(column);
+  if (refunded === '') return undefined;
+  const amount = rowMoney(refunded, currency, column);
+  if (amount.amount <= 0) return undefined;
+  const { id, eventId, customerId, source, occurredAt } = order;
+  return {
+    customerId,
+    source,
+    type: 'refund',
+    eventId: `${eventId}:export-refund`,
+    occurredAt,
+    properties: { orderId: id, refundId: `${id}-export`, amount },
+  };
+}
+
+/**
  * The orders of an export's rows, each read once on its first row (`repeats` tells the rows that
  * only repeat an order already read): its events, or why it is left out, or why it cannot be read.
  */

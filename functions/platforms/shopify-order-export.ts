@@ -12,6 +12,7 @@
 import type { CanonicalEvent } from '../core/events/schemas';
 import {
   csvRows,
+  exportRefund,
   type Input,
   rowMoney as money,
   type OrderExport,
@@ -134,15 +135,12 @@ function orderEvents(row: Row, customerIds: ReadonlyMap<string, string>): Input[
       properties: state,
     });
   }
-  const refunded = row.get('Refunded Amount');
-  if (refunded !== '' && money(refunded, currency, 'Refunded Amount').amount > 0) {
-    events.push({
-      ...base,
-      type: 'refund',
-      eventId: `${prefix}:export-refund`,
-      occurredAt: cancelledAt ?? placedAt,
-      properties: { orderId, refundId: `${orderId}-export`, amount: money(refunded, currency, 'Refunded Amount') },
-    });
-  }
+  const refund = exportRefund(
+    { ...base, id: orderId, eventId: prefix, occurredAt: cancelledAt ?? placedAt },
+    row,
+    'Refunded Amount',
+    currency,
+  );
+  if (refund) events.push(refund);
   return events;
 }

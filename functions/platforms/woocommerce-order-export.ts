@@ -14,6 +14,7 @@ import type { CanonicalEvent } from '../core/events/schemas';
 import { fromLocal, type LocalDateTimeParts } from '../core/journeys/local-time';
 import {
   csvRows,
+  exportRefund,
   type Input,
   rowMoney as money,
   type OrderExport,
@@ -117,15 +118,7 @@ function orderEvents(row: Row, timeZone: string): Input[] | string {
       properties: state,
     });
   }
-  const refunded = row.get('refunded_total');
-  if (refunded !== '' && money(refunded, currency, 'refunded_total').amount > 0) {
-    events.push({
-      ...base,
-      type: 'refund',
-      eventId: `${prefix}:export-refund`,
-      occurredAt: placedAt,
-      properties: { orderId: id, refundId: `${id}-export`, amount: money(refunded, currency, 'refunded_total') },
-    });
-  }
+  const refund = exportRefund({ ...base, id, eventId: prefix, occurredAt: placedAt }, row, 'refunded_total', currency);
+  if (refund) events.push(refund);
   return events;
 }
