@@ -14,7 +14,6 @@ import { systemClock } from '../../functions/adapters/clock';
 import { silentLog } from '../../functions/adapters/log';
 import { createMemoryBus } from '../../functions/adapters/memory/bus';
 import { createMemoryStore } from '../../functions/adapters/memory/store';
-import { noMetrics } from '../../functions/adapters/metrics';
 import { createWorkerRenderer } from '../../functions/adapters/templates/worker-renderer';
 import { createCouponIssuer } from '../../functions/app/dispatch/coupons';
 import { createGuard } from '../../functions/app/dispatch/guard';
@@ -28,8 +27,9 @@ import { emptyProfile } from '../../functions/core/profiles/profile';
 import type { Store } from '../../functions/ports';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { localDynamoClient, startDynalite } from '../../functions/runtime/dynalite';
-import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
+import type { LocalRuntime } from '../../functions/runtime/local';
 import type { Results } from './results';
+import { startBenchRuntime } from './runtime';
 
 const ACTIONS = 4000;
 /** Two pushes a customer: both within the default cap of two a day. */
@@ -185,13 +185,7 @@ async function triggerLatency() {
   const dir = mkdtempSync(join(tmpdir(), 'growthloop-bench-dispatch-'));
   const c = config();
   const tenant = c.tenants[0] as (typeof c.tenants)[number];
-  const runtime = await startLocal({
-    config: c,
-    dataDir: join(dir, 'runtime'),
-    port: 0,
-    daily: false,
-    metrics: noMetrics,
-  });
+  const runtime = await startBenchRuntime(dir, c);
   try {
     await signUps(runtime, tenant.apiKey, OFFERED_RATE * SECONDS);
     const renderer = createWorkerRenderer();

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../../functions/adapters/aws/dynamodb';
-import { noMetrics } from '../../functions/adapters/metrics';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { localDynamoClient, startDynalite } from '../../functions/runtime/dynalite';
-import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
+import type { LocalRuntime } from '../../functions/runtime/local';
 import { shopHistory } from '../workload';
 import type { Results } from './results';
+import { startBenchRuntime } from './runtime';
 
 const OFFERED_RATE = 1200;
 const SECONDS = 20;
@@ -127,13 +127,7 @@ export async function benchPipeline(): Promise<Results> {
     log('anchor: dynalite single-item updates…');
     const anchor = await dynaliteUpdatesPerSecond(dir, 8000);
     const config = demoConfig();
-    const runtime = await startLocal({
-      config,
-      dataDir: join(dir, 'runtime'),
-      port: 0,
-      daily: false,
-      metrics: noMetrics,
-    });
+    const runtime = await startBenchRuntime(dir, config);
     const apiKey = config.tenants[0]?.apiKey as string;
     const { url } = runtime;
 

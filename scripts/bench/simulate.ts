@@ -1,15 +1,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { noMetrics } from '../../functions/adapters/metrics';
 import { importHistory } from '../../functions/cli/import';
 import { simulationSetup } from '../../functions/cli/simulation-setup';
 import { type ShopperEvent, simulateShoppers } from '../../functions/core/simulate/shoppers';
 import { demoConfig } from '../../functions/runtime/config-file';
-import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
+import type { LocalRuntime } from '../../functions/runtime/local';
 import { simulatePipeline } from '../../functions/runtime/simulation';
 import { postBacklog } from './pipeline';
 import type { Results } from './results';
+import { startBenchRuntime } from './runtime';
 
 const log = (message: string) => process.stderr.write(`  ${message}\n`);
 const seconds = (since: number) => (performance.now() - since) / 1000;
@@ -35,13 +35,7 @@ const history = (seed: number, prefix: string): ShopperEvent[] => [
 async function importRates(dir: string) {
   const config = demoConfig();
   const apiKey = config.tenants[0]?.apiKey as string;
-  const runtime = await startLocal({
-    config,
-    dataDir: join(dir, 'runtime'),
-    port: 0,
-    daily: false,
-    metrics: noMetrics,
-  });
+  const runtime = await startBenchRuntime(dir, config);
   try {
     const posted = history(21, 'posted');
     let started = performance.now();
