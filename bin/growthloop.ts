@@ -18,6 +18,7 @@ const commands: Record<string, (args: string[], io: Io) => Promise<number>> = {
   campaigns: async (args, io) => (await import('../functions/cli/campaigns')).runCampaignsCli(args, io),
   report: async (args, io) => (await import('../functions/cli/report')).runReportCli(args, io),
   import: async (args, io) => (await import('../functions/cli/import')).runImportCli(args, io),
+  export: async (args, io) => (await import('../functions/cli/export')).runExportCli(args, io),
   simulate: async (args, io) => (await import('../functions/cli/simulate')).runSimulateCli(args, io),
   tenants: async (args, io) => (await import('../functions/cli/tenants')).runTenantsCli(args, io),
   quarantine: async (args, io) => (await import('../functions/cli/quarantine')).runQuarantineCli(args, io),

@@ -33,6 +33,7 @@ export type GrowthloopStackProps = StackProps & {
  */
 export class GrowthloopStack extends Stack {
   readonly stage: string;
+  readonly events: EventBus;
   readonly routing: Routing;
   readonly ingest: Ingest;
   readonly admin: AdminApi;
@@ -59,7 +60,8 @@ export class GrowthloopStack extends Stack {
     const tenantsJson = JSON.stringify(deployConfig.tenants);
 
     const { table } = new Storage(this, 'Storage');
-    const { bus } = new EventBus(this, 'Events');
+    this.events = new EventBus(this, 'Events');
+    const { bus } = this.events;
     const routing = new Routing(this, 'Routing', { bus });
     this.routing = routing;
     this.tenantSecrets = new TenantSecrets(this, 'TenantSecrets');
@@ -164,6 +166,20 @@ export class GrowthloopStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: http.url, description: 'Base URL of the growthloop HTTP API' });
     new CfnOutput(this, 'TableName', { value: table.tableName, description: 'The growthloop DynamoDB table' });
     new CfnOutput(this, 'EventBusName', { value: bus.eventBusName, description: 'The growthloop EventBridge bus' });
+    new CfnOutput(this, 'EventBusArn', { value: bus.eventBusArn, description: 'The growthloop EventBridge bus' });
+    new CfnOutput(this, 'EventArchiveArn', {
+      value: this.events.archive.archiveArn,
+      description: 'The archive of every event on the bus (a year), which growthloop export --events --aws replays',
+    });
+    new CfnOutput(this, 'ExportRuleArn', {
+      value: this.events.exportRule.ruleArn,
+      description: 'The rule an export replays the archive to',
+    });
+    new CfnOutput(this, 'ExportQueueUrl', {
+      value: this.events.exportQueue.queueUrl,
+      description: 'The queue growthloop export --events --aws drains',
+    });
+    new CfnOutput(this, 'DataKeyArn', { value: dataKeys.key.keyArn, description: 'The KMS key that wraps data keys' });
     new CfnOutput(this, 'TenantSecretsArn', {
       value: this.tenantSecrets.secretArn,
       description:

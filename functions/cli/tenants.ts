@@ -26,7 +26,7 @@ import { TENANTS, TENANTS_NOTES, TENANTS_USAGE } from './usage';
 
 export { TENANTS_USAGE };
 
-const WHERE = {
+export const WHERE = {
   'data-dir': { type: 'string', default: '.growthloop' },
   config: { type: 'string', default: 'growthloop.config.json' },
   aws: { type: 'boolean', default: false },
@@ -41,33 +41,36 @@ const OPTIONS = {
   'rotate-key': { ...WHERE, key: { type: 'string' }, 'previous-valid-until': { type: 'string' } },
 } as const;
 
-type Where = { 'data-dir': string; config: string; aws: boolean; table?: string; outputs?: string };
+export type Where = { 'data-dir': string; config: string; aws: boolean; table?: string; outputs?: string };
 type Registry = { store: Store; close(): Promise<void> };
 
 /** The table the command works on, and how to let it go. */
-async function openRegistry(where: Where): Promise<Registry> {
+export async function openRegistry(where: Where): Promise<Registry> {
   if (where.aws) return openAwsRegistry(where);
   if (where.table !== undefined || where.outputs !== undefined)
     throw new UsageError('--table and --outputs go with --aws');
   return openLocalRegistry(where);
 }
 
+/** The outputs of the one growthloop stack (the one with a TableName) in a `cdk deploy --outputs-file` file. */
+export function stackOutputs(file: string): Record<string, unknown> {
+  let outputs: unknown;
+  try {
+    outputs = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CliError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const stacks = Object.values((outputs ?? {}) as Record<string, Record<string, unknown>>).filter(
+    (stack) => typeof stack?.TableName === 'string',
+  );
+  if (stacks.length !== 1)
+    throw new CliError(`${file}: expected one stack with a TableName output, found ${stacks.length}`);
+  return stacks[0] as Record<string, unknown>;
+}
+
 function awsTableName(where: Where): string {
   if (where.table) return where.table;
-  if (where.outputs) {
-    let outputs: unknown;
-    try {
-      outputs = JSON.parse(readFileSync(where.outputs, 'utf8'));
-    } catch (e) {
-      throw new CliError(`cannot read ${where.outputs}: ${(e as Error).message}`);
-    }
-    const tables = Object.values((outputs ?? {}) as Record<string, Record<string, unknown>>)
-      .map((stack) => stack?.TableName)
-      .filter((name): name is string => typeof name === 'string');
-    if (tables.length !== 1)
-      throw new CliError(`${where.outputs}: expected one stack with a TableName output, found ${tables.length}`);
-    return tables[0] as string;
-  }
+  if (where.outputs) return stackOutputs(where.outputs).TableName as string;
   const fromEnv = process.env.GROWTHLOOP_TABLE;
   if (fromEnv) return fromEnv;
   throw new UsageError('--aws needs the table: --table NAME, --outputs FILE or GROWTHLOOP_TABLE');

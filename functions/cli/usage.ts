@@ -304,6 +304,26 @@ export const IMPORT: UsageEntry = {
 `,
 };
 export const IMPORT_USAGE = usageText([IMPORT]);
+export const EXPORT: UsageEntry = {
+  synopsis: `growthloop export --events --tenant ID [--from DATE] [--to DATE] [--out FILE] [WHERE]`,
+  details: `      Writes the tenant's ingested events as canonical JSON lines (what growthloop import reads),
+      each once, with their personal fields opened; the events of erased customers are left out, as
+      are personal fields whose key is gone. --from and --to (YYYY-MM-DD, a UTC day, both included;
+      or an ISO-8601 time) bound when the events occurred. To --out FILE (written whole or not at
+      all) or stdout; progress and a summary on stderr. Locally it reads the data dir's archive of
+      ingested events (kept a year), while growthloop start runs or not. With --aws --outputs FILE
+      it replays the stack's EventBridge archive (a year) to its export queue and drains it: AWS
+      credentials and region from the environment, permission to start a replay, receive from the
+      queue, read the table and decrypt with the data key.
+`,
+};
+export const EXPORT_NOTES = `WHERE (default: this machine's data dir):
+  --data-dir DIR    the local data (default .growthloop)
+  --config FILE     when no growthloop runs there, its tenants are registered first (default growthloop.config.json)
+  --aws             the deployed stack (AWS credentials and region from the environment)
+  --outputs FILE    with --aws: the file "cdk deploy --outputs-file FILE" wrote
+`;
+export const EXPORT_USAGE = usageText([EXPORT], EXPORT_NOTES);
 export const MODEL_USAGE = usageText(Object.values(MODEL), MODEL_NOTES);
 export const JOURNEYS_USAGE = usageText(Object.values(JOURNEYS));
 export const CAMPAIGNS_USAGE = usageText(Object.values(CAMPAIGNS), API_NOTES);
@@ -319,6 +339,7 @@ export function mainUsage(version?: string): string {
     ...Object.values(CAMPAIGNS),
     REPORT,
     IMPORT,
+    EXPORT,
     SIMULATE,
     ...Object.values(TENANTS),
     ...Object.values(QUARANTINE),

@@ -6,6 +6,7 @@ import { createDynamoStore, ensureTable } from '../adapters/aws/dynamodb';
 import { listOutbox } from '../adapters/channels/outbox';
 import type { SmtpOptions } from '../adapters/channels/smtp';
 import { systemClock } from '../adapters/clock';
+import { openLocalArchive } from '../adapters/local/archive';
 import { createLocalBus } from '../adapters/local/bus';
 import { createLocalDataKeys, MASTER_KEY_FILE, readOrCreateMasterKey } from '../adapters/local/data-keys';
 import { createLocalQueue } from '../adapters/local/queue';
@@ -28,7 +29,7 @@ import { createSegmentFunction } from '../handlers/segment';
 import { createWebhooksFunction } from '../handlers/webhooks';
 import { type FunctionName, httpRoutes } from '../http-routes';
 import type { Clock, Log, Metrics, Store } from '../ports';
-import { consumers } from '../routes';
+import { consumers, INGEST_SOURCE } from '../routes';
 import { createLocalCampaignRuns, startCampaignLoop } from './campaign-runs';
 import { startDailySchedule } from './daily';
 import { startLocalDispatch } from './dispatch';
@@ -42,6 +43,8 @@ export const TABLE_NAME = 'growthloop';
 const ACTIONS_POLLERS = 5;
 /** Where a running growthloop tells tools (`growthloop tenants`) its embedded DynamoDB endpoint, in the data dir. */
 export const ENDPOINT_FILE = 'dynamodb.json';
+/** The ingested events' archive (adapters/local/archive.ts), in the data dir. */
+export const ARCHIVE_DIR = 'archive';
 
 export type LocalOptions = {
   config: GrowthloopConfig;
@@ -122,7 +125,13 @@ export async function startLocal(options: LocalOptions) {
   const masterKey = options.memory ? undefined : readOrCreateMasterKey(join(options.dataDir, MASTER_KEY_FILE));
   const dataKeys = createLocalDataKeys({ store, clock, masterKey });
   const queue = createLocalQueue({ dir: options.memory ? undefined : join(options.dataDir, 'queues'), clock });
-  const bus = createLocalBus({ queue, clock });
+  // The ingested events are archived (sealed, as on the bus) for `growthloop export --events`.
+  const archive = options.memory ? undefined : openLocalArchive({ dir: join(options.dataDir, ARCHIVE_DIR), clock });
+  const bus = createLocalBus({
+    queue,
+    clock,
+    ...(archive ? { archive: (envelopes) => archive.record(envelopes.filter((e) => e.source === INGEST_SOURCE)) } : {}),
+  });
   // The config's tenants into the registry in the table, which the functions read (and re-read):
   // tenants added and keys rotated by `growthloop tenants` count without a restart.
   const names = new Map(options.config.tenants.map((t) => [t.id, t.name]));

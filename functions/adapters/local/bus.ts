@@ -44,7 +44,13 @@ function checkEvent(event: BusEvent, index: number): void {
   }
 }
 
-export function createLocalBus(options: { queue: Queue; clock: Clock; routes?: Route[] }): Bus {
+export function createLocalBus(options: {
+  queue: Queue;
+  clock: Clock;
+  routes?: Route[];
+  /** Sees every envelope before it is delivered, as the AWS bus's archive does. */
+  archive?: (envelopes: readonly EventEnvelope[]) => void;
+}): Bus {
   const { queue, clock } = options;
   const table = options.routes ?? defaultRoutes;
 
@@ -53,8 +59,8 @@ export function createLocalBus(options: { queue: Queue; clock: Clock; routes?: R
       // Validate everything first, so a bad entry delivers nothing.
       events.forEach(checkEvent);
       const byQueue = new Map<string, string[]>();
-      for (const event of events) {
-        const envelope: EventEnvelope = {
+      const envelopes = events.map(
+        (event): EventEnvelope => ({
           version: '0',
           id: randomUUID(),
           'detail-type': event.detailType,
@@ -64,7 +70,10 @@ export function createLocalBus(options: { queue: Queue; clock: Clock; routes?: R
           region: 'local',
           resources: [],
           detail: event.detail,
-        };
+        }),
+      );
+      options.archive?.(envelopes);
+      for (const envelope of envelopes) {
         const body = JSON.stringify(envelope);
         // Each matching rule delivers once, as EventBridge does (two rules to one queue: two copies).
         for (const route of table) {

@@ -271,12 +271,25 @@ describe('the growthloop stack', () => {
         if (dlq) deadLetterIds.add(dlq);
       }
     }
-    const working = queueIds.filter((id) => !deadLetterIds.has(id));
+    // The export queue is read by `growthloop export` alone (see the archive's test below).
+    const exportQueue = logicalId(stack.events.exportQueue);
+    const working = queueIds.filter((id) => !deadLetterIds.has(id) && id !== exportQueue);
     expect(working.length).toBe(Object.keys(queues).length);
     for (const id of working) expect(resources[id]?.Properties?.RedrivePolicy, id).toBeDefined();
     for (const id of queueIds) {
       expect(resources[id]?.Properties?.SqsManagedSseEnabled, id).toBe(true);
     }
+  });
+
+  it('replays the archive to the export queue only: its rule takes replayed ingested events, never live ones', () => {
+    const [, rule] =
+      resourcesOfType(resources, 'AWS::Events::Rule').find(([id]) => id.startsWith('EventsExportRule')) ?? [];
+    expect(rule?.Properties?.EventPattern).toEqual({ source: [INGEST_SOURCE], 'replay-name': [{ exists: true }] });
+    const [target] = prop<{ Arn: unknown }[]>(rule, 'Targets');
+    expect(getAttArn(target?.Arn)).toBe(logicalId(stack.events.exportQueue));
+    const outputs = deployed.template.toJSON().Outputs as Record<string, unknown>;
+    for (const name of ['EventArchiveArn', 'EventBusArn', 'ExportRuleArn', 'ExportQueueUrl', 'DataKeyArn', 'TableName'])
+      expect(outputs, name).toHaveProperty(name);
   });
 
   it('builds the profile-updates queue from the route table definition', () => {
@@ -308,7 +321,8 @@ describe('the growthloop stack', () => {
         r.Properties?.EventPattern &&
         !id.startsWith('Lifecycle') &&
         !id.startsWith('Feedback') &&
-        !id.startsWith('Observability'),
+        !id.startsWith('Observability') &&
+        !id.startsWith('EventsExport'),
     );
     expect(patternRules).toHaveLength(routes.length);
     const [ruleId, rule] = patternRules[0] ?? [];
@@ -959,7 +973,7 @@ describe('the alarms', () => {
   });
 
   it('go off when the oldest message of a work queue is older than that queue allows', () => {
-    const workQueues = queueIds.filter((id) => !deadLetters.has(id));
+    const workQueues = queueIds.filter((id) => !deadLetters.has(id) && id !== logicalId(stack.events.exportQueue));
     expect(workQueues).toHaveLength(Object.keys(queues).length);
     for (const name of Object.keys(queues) as QueueName[]) {
       const id = logicalId(stack.routing.queues[name]);
