@@ -10,6 +10,8 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   { method: 'DELETE', path: '/v1/customers/{customerId}', fn: 'admin' },
   { method: 'GET', path: '/v1/customers/{customerId}/export', fn: 'admin' },
   { method: 'GET', path: '/v1/customers/{customerId}/timeline', fn: 'admin' },
+  { method: 'GET', path: '/v1/customers/{customerId}/points', fn: 'admin' },
+  { method: 'POST', path: '/v1/customers/{customerId}/points/redemptions', fn: 'admin' },
   { method: 'GET', path: '/v1/model', fn: 'admin' },
   { method: 'GET', path: '/v1/metrics/kpis', fn: 'admin' },
   { method: 'GET', path: '/v1/outbox', fn: 'admin' },

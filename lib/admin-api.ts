@@ -10,7 +10,10 @@ export type AdminApiProps = {
   table: dynamodb.ITable;
   tenantsJson: string;
   /** Where quarantined messages are replayed to (by the queue they were parked from), and test sends queued (actions). */
-  queues: Record<'profile-updates' | 'journey-events' | 'actions', { queue: sqs.IQueue; deadLetters: sqs.IQueue }>;
+  queues: Record<
+    'profile-updates' | 'journey-events' | 'actions' | 'loyalty',
+    { queue: sqs.IQueue; deadLetters: sqs.IQueue }
+  >;
 };
 
 /**

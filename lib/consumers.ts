@@ -19,12 +19,15 @@ import { consumers, type QueueName } from '../functions/routes';
  *   few minutes instead of starving the other consumers, and a timer a minute late is harmless.
  * - actions 5: the dispatcher sends through providers with their own rate limits (SES sending rate, SMS
  *   throughput); more invocations would only be throttled by the provider and retried.
+ * - loyalty 5: a batch folds each customer's ledger (a query of their entries); points wait a few seconds
+ *   without harm, and fewer invocations race less on one customer's account.
  */
 export const MAX_CONCURRENCY = {
   'profile-updates': 10,
   'journey-events': 10,
   'journey-steps': 5,
   actions: 5,
+  loyalty: 5,
 } as const satisfies Record<QueueName, number>;
 
 /**

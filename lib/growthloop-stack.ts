@@ -11,6 +11,7 @@ import { Feedback } from './feedback';
 import { HttpApi } from './http-api';
 import { Ingest } from './ingest';
 import { Journeys } from './journeys';
+import { Loyalty } from './loyalty';
 import { Observability } from './observability';
 import { Profiles } from './profiles';
 import { Routing } from './routing';
@@ -43,6 +44,7 @@ export class GrowthloopStack extends Stack {
   readonly tenantErasure: TenantErasure;
   readonly journeys: Journeys;
   readonly actions: Actions;
+  readonly loyalty: Loyalty;
   readonly feedback: Feedback;
   readonly observability: Observability;
 
@@ -97,6 +99,7 @@ export class GrowthloopStack extends Stack {
           deadLetters: routing.deadLetters['journey-events'],
         },
         actions: { queue: routing.queues.actions, deadLetters: routing.deadLetters.actions },
+        loyalty: { queue: routing.queues.loyalty, deadLetters: routing.deadLetters.loyalty },
       },
     });
     const campaigns = new Campaigns(this, 'Campaigns', {
@@ -127,6 +130,15 @@ export class GrowthloopStack extends Stack {
       tenantSecretsArn: this.tenantSecrets.secretArn,
       ...channelSettingsFromContext(this),
     });
+    this.loyalty = new Loyalty(this, 'Loyalty', {
+      table,
+      bus,
+      queue: routing.queues.loyalty,
+      deadLetters: routing.deadLetters.loyalty,
+      timerGroupName,
+      tenantsJson,
+    });
+    grantTenantRegistry(this.loyalty.handler.fn, table);
     const { sesConfigurationSet } = channelSettingsFromContext(this);
     this.feedback = new Feedback(this, 'Feedback', {
       table,

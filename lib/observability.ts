@@ -27,12 +27,15 @@ import { resourceName } from './stage';
  *   and three receives take 3 x 180 s more; beyond that, waits end late enough for customers to notice.
  * - actions 15 min: coupons, points and messages go out within minutes of the journey deciding them; a quarter of
  *   an hour late breaks "9:00 local" sends and offers tied to what the customer just did. Three receives take 3 x 180 s.
+ * - loyalty 15 min: points shown at checkout or in the mini-program should match the order just placed. Three
+ *   receives take 3 x 120 s.
  */
 export const QUEUE_AGE_ALARM = {
   'profile-updates': Duration.minutes(10),
   'journey-events': Duration.minutes(15),
   'journey-steps': Duration.minutes(30),
   actions: Duration.minutes(15),
+  loyalty: Duration.minutes(15),
 } as const satisfies Record<QueueName, Duration>;
 
 /** The age alarm of a queue the table above does not know (one built outside the route table). */

@@ -1049,8 +1049,59 @@ export type OpenApiDocument = z.infer<typeof OpenApiDocument>;
  * Every schema that is a component of the OpenAPI document, under its export name. `input`:
  * rendered as what a client sends (defaults optional); the rest as what the API answers.
  */
+// ---- GET /v1/customers/{customerId}/points, POST /v1/customers/{customerId}/points/redemptions ----
+
+const points = z.int().describe('points');
+const PointsFigures = {
+  balance: points.describe('spendable points less any debt: negative when refunds took back points already spent'),
+  available: points.min(0).describe('points that can be spent now'),
+  pending: points.min(0).describe('points of orders still inside their return window'),
+  debt: points.min(0).describe('points taken back by refunds after they were spent, paid from points earned next'),
+};
+
+/** A customer's points account, folded from their ledger as of `asOf`. */
+export const PointsAccountView = z.object({
+  customerId: CustomerId,
+  ...PointsFigures,
+  earned: points.min(0),
+  redeemed: points.min(0),
+  expired: points.min(0),
+  clawedBack: points.min(0).describe('points refunds and cancellations took back'),
+  forgiven: points.min(0).describe('clawbacks written off under the forgive policy'),
+  streak: z
+    .object({ day: z.string(), length: z.int().min(1) })
+    .nullable()
+    .describe('the unbroken run of sign-in days up to the latest one (local days of the tenant)'),
+  expiring: z
+    .array(z.object({ at: Time, points: points.min(1) }))
+    .describe('points that will expire unless spent first, by the instant they do, soonest first'),
+  asOf: Time,
+});
+export type PointsAccountView = z.infer<typeof PointsAccountView>;
+
+export const RedemptionRequest = z.strictObject({
+  redemptionId: z
+    .string()
+    .min(1)
+    .max(100)
+    .describe('your id of this redemption: the same id again redeems nothing more and answers as the first time'),
+  points: z.int().min(1).max(1_000_000_000),
+  reason: z.string().max(256).optional(),
+});
+export type RedemptionRequest = z.infer<typeof RedemptionRequest>;
+
+export const RedemptionAnswer = z.object({
+  redemptionId: z.string(),
+  outcome: z.enum(['redeemed', 'replayed']),
+  ...PointsFigures,
+});
+
+/** 409 of a redemption the spendable points do not cover. */
+export const InsufficientPoints = ApiError.extend({ available: points.min(0) });
+
 export const requestSchemas = {
   IngestRequest,
+  RedemptionRequest,
   CampaignInput: Campaign,
   CampaignRunRequest,
   CanonicalEventBatch,
@@ -1078,6 +1129,9 @@ export const requestSchemas = {
 
 export const responseSchemas = {
   ApiError,
+  PointsAccountView,
+  RedemptionAnswer,
+  InsufficientPoints,
   KpiReport,
   ItemError,
   IngestAccepted,

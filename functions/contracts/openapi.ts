@@ -499,6 +499,45 @@ const OPERATIONS: Record<string, Operation> = {
     ],
   },
 
+  'GET /v1/customers/{customerId}/points': {
+    operationId: 'customerPoints',
+    tags: ['loyalty'],
+    summary: "A customer's points",
+    description:
+      'The points account folded from every entry of the ledger as of now: spendable, pending (orders inside their ' +
+      'return window), debt (refunds after the points were spent), lifetime totals, the sign-in streak and the ' +
+      'points that will expire, soonest first. A customer without points answers 200 with zeros.',
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.PointsAccountView, 'the account'),
+      ...customerPathFailures,
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'POST /v1/customers/{customerId}/points/redemptions': {
+    operationId: 'redeemPoints',
+    tags: ['loyalty'],
+    summary: 'Spend points',
+    description:
+      'Spends `points` of the spendable points, those that expire first, once per `redemptionId`: the same id ' +
+      'again answers 200 and spends nothing more. Two redemptions racing for the same points are both refused ' +
+      '(409); either may be sent again.',
+    security: 'adminKey',
+    body: { description: 'The redemption.', content: { 'application/json': api.RedemptionRequest } },
+    outcomes: [
+      outcome(201, api.RedemptionAnswer, 'the points are spent'),
+      outcome(200, api.RedemptionAnswer, 'this redemption was made before'),
+      invalidJson,
+      fail(400, 'invalid_request', 'the body is not {redemptionId, points, reason?}'),
+      ...customerPathFailures,
+      fail(409, 'insufficient_points', 'fewer points are spendable than asked', api.InsufficientPoints),
+      fail(413, 'payload_too_large', 'the body exceeds 4 KiB'),
+      internalError,
+    ],
+  },
+
   'GET /v1/model': {
     operationId: 'getModel',
     tags: ['model'],
@@ -1409,6 +1448,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
       { name: 'templates', description: 'Message templates: versions, previews (admin key)' },
       { name: 'campaigns', description: 'Scheduled recall campaigns, their runs and lift (admin key)' },
       { name: 'coupons', description: 'Coupon pools: settings, codes, stats (admin key)' },
+      { name: 'loyalty', description: 'Points: balances, redemptions (admin key)' },
       { name: 'webhooks', description: 'Store platform webhooks, signed by the platform' },
       { name: 'segment', description: 'The Segment-spec tracking API (Segment, RudderStack, Jitsu)' },
       { name: 'unsubscribe', description: 'One-click unsubscribe links of marketing messages (signed token)' },

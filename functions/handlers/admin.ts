@@ -16,6 +16,7 @@ import {
 } from '../app/campaigns/routes';
 import { couponRoutes } from '../app/coupons/routes';
 import { reopenFailedSend } from '../app/dispatch/dead-letters';
+import { pointsRoutes } from '../app/loyalty/routes';
 import { createManageJourneys, type JourneyRequest } from '../app/manage-journeys/run';
 import { kpiReport } from '../app/metrics/report';
 import { createPrivacy } from '../app/privacy/run';
@@ -68,7 +69,7 @@ const QUEUE_NAME = /^[a-z][a-z0-9-]{0,63}$/;
 const QUARANTINE_PAGE = 100;
 
 /**
- * The admin function: customers (profile, export, erasure), the tenant's model, journeys,
+ * The admin function: customers (profile, export, erasure, points), the tenant's model, journeys,
  * templates, coupon pools, the quarantine, and health.
  */
 export function createAdminFunction(deps: AdminDeps) {
@@ -79,6 +80,7 @@ export function createAdminFunction(deps: AdminDeps) {
   const quarantine = quarantineRoutes(parked);
   const templates = templateRoutes(deps);
   const coupons = couponRoutes(deps);
+  const points = pointsRoutes(deps);
   const campaigns = campaignRoutes({
     ...deps,
     ...(deps.campaignRuns ? { runs: deps.campaignRuns } : {}),
@@ -164,6 +166,8 @@ export function createAdminFunction(deps: AdminDeps) {
     'GET /v1/customers/{customerId}/timeline': route((t, e) =>
       reads.timeline({ tenantId: t.id, customerId: customerId(e) }),
     ),
+    'GET /v1/customers/{customerId}/points': route((t, e) => points.account(t, customerId(e))),
+    'POST /v1/customers/{customerId}/points/redemptions': route((t, e) => points.redeem(t, customerId(e), bodyText(e))),
     'GET /v1/model': route((t) => reads.model({ tenantId: t.id })),
     'GET /v1/metrics/kpis': route(async (t, e) => {
       const range = KpiRange.safeParse(e.queryStringParameters ?? {});

@@ -17,6 +17,7 @@ import { createWorkerRenderer } from '../adapters/templates/worker-renderer';
 import { createAdvanceJourneys } from '../app/advance-journeys/run';
 import { createDailyRun } from '../app/daily-run/run';
 import { createFoldProfiles } from '../app/fold-profiles/run';
+import { createLoyaltyConsumer } from '../app/loyalty/run';
 import { createTenantErasure } from '../app/privacy/erase-tenant';
 import { createRegistryDirectory } from '../app/tenants/directory';
 import { seedTenants } from '../app/tenants/registry';
@@ -193,6 +194,7 @@ export async function startLocal(options: LocalOptions) {
   const advance = createAdvanceJourneys({ store, queue, timers, clock, tenants, log, metrics, dataKeys });
   const journeys = (records: QueueRecord[]) => advance({ records });
   const fold = createFoldProfiles({ store, bus, clock, tenants, log, metrics, dataKeys });
+  const loyalty = createLoyaltyConsumer({ store, bus, timers, clock, tenants, log, metrics });
   const dispatcher = startLocalDispatch({
     store,
     bus,
@@ -216,6 +218,12 @@ export async function startLocal(options: LocalOptions) {
     }),
     startPoller({ queue, name: 'journey-events', handle: journeys, batchSize: consumers['journey-events'].batchSize }),
     startPoller({ queue, name: 'journey-steps', handle: journeys, batchSize: consumers['journey-steps'].batchSize }),
+    startPoller({
+      queue,
+      name: 'loyalty',
+      handle: (records) => loyalty({ records }),
+      batchSize: consumers.loyalty.batchSize,
+    }),
   ];
   if (options.dispatch !== false)
     for (let n = 0; n < ACTIONS_POLLERS; n++)

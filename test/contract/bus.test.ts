@@ -149,8 +149,8 @@ describe('local bus', () => {
         detail: { index },
       })),
     );
-    // Ingested events go to the profiles and to the journeys: one send to each queue.
-    expect(queue.sends.map((s) => s.queue).sort()).toEqual(['journey-events', 'profile-updates']);
+    // Ingested orders go to the profiles, the journeys and the points ledger: one send to each queue.
+    expect(queue.sends.map((s) => s.queue).sort()).toEqual(['journey-events', 'loyalty', 'profile-updates']);
     for (const send of queue.sends) expect(send.bodies).toHaveLength(25);
   });
 

@@ -47,7 +47,7 @@ export function startTestRuntime(options: TestRuntimeOptions = {}): TestRuntime 
 }
 
 /** The queues an event goes through, from ingest to the dispatcher. */
-export const PIPELINE_QUEUES = ['profile-updates', 'journey-events', 'journey-steps', 'actions'] as const;
+export const PIPELINE_QUEUES = ['profile-updates', 'journey-events', 'journey-steps', 'actions', 'loyalty'] as const;
 
 /**
  * Resolves once `queues` have been empty at five looks in a row, 20 ms apart: what a test posted has

@@ -35,6 +35,7 @@ import {
   ProviderError,
   type SendReceipt,
 } from '../../ports';
+import { DISPATCH_SOURCE, POINTS_GRANTED, type PointsGranted } from '../../routes';
 import type { AppPorts } from '../common/ports';
 import { readTogether } from '../common/read-together';
 import { writeVersioned } from '../common/versioned-write';
@@ -280,6 +281,21 @@ export function createDispatch(deps: DispatchDeps) {
     const profile = liveProfile(profileItem)?.profile;
     if (!tenant || !profile) {
       skip({ reason: 'consent', rule: tenant ? 'no_profile' : 'unknown_tenant' });
+      return 'done';
+    }
+    if (message.action.kind === 'points') {
+      // The loyalty function writes the points into the ledger, once by the action's key.
+      const { points, reason } = message.action;
+      const granted: PointsGranted = {
+        tenantId: message.tenantId,
+        customerId: message.customerId,
+        key: message.key,
+        points,
+        reason: reason ?? (message.campaignId ? `campaign:${message.campaignId}` : `journey:${message.journeyId}`),
+        at: new Date(now).toISOString(),
+      };
+      await deps.bus.put([{ source: DISPATCH_SOURCE, detailType: POINTS_GRANTED, detail: granted }]);
+      ended(toSent(held, clock.now(), { provider: 'points', providerMessageId: `action:${message.key}` }));
       return 'done';
     }
     if (!channel) {

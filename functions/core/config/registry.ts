@@ -17,6 +17,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Item, Key } from '../../ports';
 import { DispatchSettings } from '../dispatch/settings';
+import { LoyaltySettings } from '../loyalty/settings';
 import { KpiTargets } from '../metrics/kpi-alerts';
 import { ScoringSettings } from '../scoring/settings';
 import { decodeItem } from '../stored-item';
@@ -64,6 +65,7 @@ export const TenantEntry = z.strictObject({
   scoring: ScoringSettings.optional(),
   dispatch: DispatchSettings.optional(),
   kpiTargets: KpiTargets.optional(),
+  loyalty: LoyaltySettings.optional(),
   keys: z.strictObject({ api: RegisteredKey, admin: RegisteredKey, segment: RegisteredKey.optional() }),
   /** Where it came from: the config file (with the fingerprint of what it said) or the CLI. */
   source: z.union([z.strictObject({ config: z.string() }), z.literal('cli')]),
@@ -134,6 +136,7 @@ export const recordOf = (entry: TenantEntry): TenantRecord => ({
   ...(entry.scoring ? { scoring: entry.scoring } : {}),
   ...(entry.dispatch ? { dispatch: entry.dispatch } : {}),
   ...(entry.kpiTargets ? { kpiTargets: entry.kpiTargets } : {}),
+  ...(entry.loyalty ? { loyalty: entry.loyalty } : {}),
 });
 
 /** A fingerprint of what the config says of a tenant: when it changes, the config's version replaces the entry. */
@@ -151,6 +154,7 @@ export const configFingerprint = (record: TenantRecord): string =>
       ...(record.dispatch ? [record.dispatch] : []),
       // Appended only when set, so that the fingerprints of tenants without targets stay as they were.
       ...(record.kpiTargets ? [{ kpiTargets: record.kpiTargets }] : []),
+      ...(record.loyalty ? [{ loyalty: record.loyalty }] : []),
     ]),
   );
 
@@ -177,6 +181,7 @@ export function configEntry(
     ...(record.scoring ? { scoring: record.scoring } : {}),
     ...(record.dispatch ? { dispatch: record.dispatch } : {}),
     ...(record.kpiTargets ? { kpiTargets: record.kpiTargets } : {}),
+    ...(record.loyalty ? { loyalty: record.loyalty } : {}),
     keys: {
       api: { hash: saltedKeyHash(salt, record.apiKeySha256) },
       admin: { hash: saltedKeyHash(salt, record.adminKeySha256) },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DispatchSettings } from '../dispatch/settings';
+import { LoyaltySettings } from '../loyalty/settings';
 import { KpiTargets } from '../metrics/kpi-alerts';
 import { ScoringSettings } from '../scoring/settings';
 import { IanaTimeZone } from '../time-zone';
@@ -47,6 +48,8 @@ export const TenantConfig = z.strictObject({
   dispatch: DispatchSettings.optional(),
   /** KPI targets: the daily run emits `kpi.alert` once a day for each KPI below 80 % of its target. */
   kpiTargets: KpiTargets.optional(),
+  /** The points programme (earning, sign-in streaks, expiry, clawbacks): the defaults when absent. */
+  loyalty: LoyaltySettings.optional(),
 });
 export type TenantConfig = z.infer<typeof TenantConfig>;
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DispatchSettings } from '../dispatch/settings';
+import type { LoyaltySettings } from '../loyalty/settings';
 import type { KpiTargets } from '../metrics/kpi-alerts';
 import type { ScoringSettings } from '../scoring/settings';
 import type { GrowthloopConfig, TenantSecrets } from './schema';
@@ -19,6 +20,8 @@ export type TenantRecord = {
   /** Only when the tenant configured its dispatch; the defaults otherwise. */
   dispatch?: DispatchSettings;
   kpiTargets?: KpiTargets;
+  /** Only when the tenant configured its loyalty programme; the defaults otherwise. */
+  loyalty?: LoyaltySettings;
 };
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -35,6 +38,7 @@ export function tenantRecords(config: GrowthloopConfig): TenantRecord[] {
     ...(t.scoring ? { scoring: t.scoring } : {}),
     ...(t.dispatch ? { dispatch: t.dispatch } : {}),
     ...(t.kpiTargets ? { kpiTargets: t.kpiTargets } : {}),
+    ...(t.loyalty ? { loyalty: t.loyalty } : {}),
   }));
 }
 

@@ -144,6 +144,23 @@ export function entriesOf(event: CanonicalEvent, settings: PointsSettings, timeZ
   }
 }
 
+/** The entry of a points action the dispatcher carried out: available at once, once by the action's key. */
+export function grantEntry(
+  granted: { key: string; points: number; reason: string; at: string },
+  settings: PointsSettings,
+  timeZone: string,
+): PointsEntry {
+  const at = Date.parse(granted.at);
+  return {
+    kind: 'earn',
+    id: `action:${granted.key}`,
+    at: iso(at),
+    points: granted.points,
+    reason: granted.reason,
+    expiresAt: iso(expiryOf(at, settings, timeZone)),
+  };
+}
+
 /** The event types that make points entries: what the loyalty queue's route takes. */
 export const POINTS_EVENT_TYPES = [
   'order_placed',

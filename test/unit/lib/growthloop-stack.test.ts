@@ -140,6 +140,8 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'DELETE /v1/customers/{customerId}': 'admin',
   'GET /v1/customers/{customerId}/export': 'admin',
   'GET /v1/customers/{customerId}/timeline': 'admin',
+  'GET /v1/customers/{customerId}/points': 'admin',
+  'POST /v1/customers/{customerId}/points/redemptions': 'admin',
   'GET /v1/outbox': 'admin',
   'GET /v1/model': 'admin',
   'GET /v1/quarantine': 'admin',
@@ -361,7 +363,7 @@ describe('the growthloop stack', () => {
 
   it('runs every function on nodejs24.x arm64 with its own log group', () => {
     const functions = resourcesOfType(resources, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(11);
+    expect(functions).toHaveLength(12);
     for (const [id, fn] of functions) {
       expect(fn.Properties?.Runtime, id).toBe('nodejs24.x');
       expect(fn.Properties?.Architectures, id).toEqual(['arm64']);
@@ -382,10 +384,11 @@ describe('the growthloop stack', () => {
       ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
     );
     const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
-    // profiles, admin, webhooks, journeys, dispatch, feedback, tenant erasure, and the lifecycle run's and campaign
-    // steps' table and index statements, the campaign state machine's, the tenant-registry statements of ingest,
-    // Segment, profiles, feedback, the lifecycle run and the campaign steps, and the data-key statements of ingest and Segment
-    expect(onTable.length).toBe(20);
+    // profiles, admin, webhooks, journeys, dispatch, feedback, tenant erasure, loyalty, and the lifecycle run's and
+    // campaign steps' table and index statements, the campaign state machine's, the tenant-registry statements of
+    // ingest, Segment, profiles, feedback, loyalty, the lifecycle run and the campaign steps, and the data-key
+    // statements of ingest and Segment
+    expect(onTable.length).toBe(22);
     for (const statement of onTable) {
       for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
       expect(JSON.stringify(statement.Resource)).not.toContain('*');

@@ -1,0 +1,23 @@
+import middy from '@middy/core';
+import { awsBus, awsStore, awsTimers } from '../adapters/aws/environment';
+import { systemClock } from '../adapters/clock';
+import { createLoyaltyConsumer, type LoyaltyDeps } from '../app/loyalty/run';
+import { lambdaEntry, sqsBatch } from '../http/lambda';
+import { awsTenants } from './common/tenants';
+
+/** The loyalty function: points entries from the loyalty queue's events and account timers (partial batch failures). */
+export const createLoyaltyHandler = (deps: LoyaltyDeps) => {
+  const consume = createLoyaltyConsumer(deps);
+  return middy(sqsBatch((records) => consume({ records })));
+};
+
+export const handler = lambdaEntry('loyalty', (observed) =>
+  createLoyaltyHandler({
+    store: awsStore(),
+    bus: awsBus(),
+    timers: awsTimers(),
+    clock: systemClock,
+    tenants: awsTenants(),
+    ...observed,
+  }),
+);

@@ -1,0 +1,114 @@
+// The loyalty consumer over memory ports: events become ledger entries once, the account folds as
+// of the clock, its timer brings it back when points are released, near expiry and expired, and
+// the reminder and the expiry notice go on the bus once each, again if the bus refused them.
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../../functions/adapters/clock';
+import { silentLog } from '../../../../functions/adapters/log';
+import { createMemoryStore } from '../../../../functions/adapters/memory/store';
+import { createLoyaltyConsumer } from '../../../../functions/app/loyalty/run';
+import { tenantDirectory } from '../../../../functions/core/config/tenants';
+import { pointsAccountKey, storedAccountOf } from '../../../../functions/core/loyalty/items';
+import { tombstoneItem } from '../../../../functions/core/privacy/records';
+import type { Bus, BusEvent, Timer } from '../../../../functions/ports';
+import { LOYALTY_SOURCE } from '../../../../functions/routes';
+import { busDelivery, testEvent } from '../../../helpers/events';
+
+const tenant = { id: 'shop', timezone: 'Asia/Shanghai', currency: 'CNY' };
+
+function world(start: string) {
+  const store = createMemoryStore();
+  const clock = new ManualClock(start);
+  const told: BusEvent[] = [];
+  const timers: Timer[] = [];
+  let busDown = false;
+  const bus: Bus = {
+    async put(events) {
+      if (busDown) throw new Error('the bus is down');
+      told.push(...events);
+    },
+  };
+  const consume = createLoyaltyConsumer({
+    store,
+    bus,
+    clock,
+    tenants: tenantDirectory([tenant]),
+    log: silentLog,
+    timers: { set: async (list) => void timers.push(...list) },
+  });
+  let n = 0;
+  const deliver = (...events: ReturnType<typeof testEvent>[]) =>
+    consume({ records: events.map((e) => busDelivery(e, clock.now())) });
+  /** Fires the timers due by the clock, as the local timers do. */
+  const fireDue = async () => {
+    const due = timers.filter((t) => t.at <= clock.now());
+    for (const t of due) timers.splice(timers.indexOf(t), 1);
+    return consume({ records: due.map((t) => ({ id: `timer-${++n}`, body: t.body })) });
+  };
+  const account = async (customerId = 'c1') =>
+    storedAccountOf(await store.get(pointsAccountKey(tenant.id, customerId)));
+  const notices = () => told.filter((e) => e.source === LOYALTY_SOURCE);
+  return { store, clock, deliver, fireDue, account, notices, timers, setBusDown: (d: boolean) => (busDown = d) };
+}
+
+const at = (iso: string) => Date.parse(iso);
+const event = (type: string, when: string, properties: object, id?: string, customerId = 'c1') =>
+  testEvent(tenant.id, type, customerId, at(when), properties, id);
+const cny = (yuan: number) => ({ amount: yuan * 100, currency: 'CNY' });
+
+describe('the loyalty consumer', () => {
+  it('folds each entry once, releases an order at the end of its return window, and takes back a partial refund', async () => {
+    const w = world('2026-03-01T02:00:00Z');
+    const placed = event('order_placed', '2026-03-01T02:00:00Z', { orderId: 'o1', total: cny(200) }, 'e1');
+    expect(await w.deliver(placed, placed)).toEqual({ failedIds: [] });
+    expect(await w.account()).toMatchObject({ balance: 0, pending: 200, version: 1 });
+    await w.deliver(placed); // redelivered: nothing new, nothing written
+    expect((await w.account())?.version).toBe(1);
+    // The timer comes when the return window closes.
+    expect(w.timers.map((t) => new Date(t.at).toISOString())).toEqual(['2026-03-08T02:00:00.000Z']);
+    w.clock.set('2026-03-08T02:00:00Z');
+    await w.fireDue();
+    expect(await w.account()).toMatchObject({ balance: 200, pending: 0 });
+    const refund = event('refund', '2026-03-09T00:00:00Z', { orderId: 'o1', refundId: 'r1', amount: cny(50) }, 'e2');
+    w.clock.set('2026-03-09T00:00:00Z');
+    await w.deliver(refund, refund);
+    expect(await w.account()).toMatchObject({ balance: 150, clawedBack: 50 });
+  });
+
+  it("reminds 30 days before points expire and tells when they did, once each, in the tenant's time zone", async () => {
+    const w = world('2026-03-01T15:30:00Z'); // 23:30 in Shanghai
+    await w.deliver(event('points_earned', '2026-03-01T15:30:00Z', { points: 40 }, 'g1'));
+    // Expiring at the start of 2027-03-01 in Shanghai; the reminder at the start of 2027-01-30 there.
+    expect((await w.account())?.expiring).toEqual([{ at: '2027-02-28T16:00:00.000Z', points: 40 }]);
+    expect(w.timers.map((t) => new Date(t.at).toISOString())).toEqual(['2027-01-29T16:00:00.000Z']);
+    w.clock.set('2027-01-29T16:00:00Z');
+    w.setBusDown(true);
+    expect((await w.fireDue()).failedIds).toHaveLength(1);
+    expect((await w.account())?.unsent).toHaveLength(1);
+    w.setBusDown(false);
+    // The queue delivers the timer's message again: the reminder is told once.
+    w.timers.push({
+      id: 'again',
+      at: w.clock.now(),
+      queue: 'loyalty',
+      body: JSON.stringify({ type: 'points.due', tenantId: 'shop', customerId: 'c1' }),
+    });
+    await w.fireDue();
+    await w.fireDue();
+    expect(w.notices().map((e) => [e.detailType, (e.detail as { points: number }).points])).toEqual([
+      ['points.expiring', 40],
+    ]);
+    expect(w.timers.map((t) => new Date(t.at).toISOString())).toEqual(['2027-02-28T16:00:00.000Z']);
+    w.clock.set('2027-02-28T16:00:00Z');
+    await w.fireDue();
+    expect(await w.account()).toMatchObject({ balance: 0, expired: 40 });
+    expect(w.notices().map((e) => e.detailType)).toEqual(['points.expiring', 'points.expired']);
+    expect(w.notices()[1]?.detail).toMatchObject({ tenantId: 'shop', customerId: 'c1', points: 40, balance: 0 });
+  });
+
+  it('makes no points for an erased customer', async () => {
+    const w = world('2026-03-05T00:00:00Z');
+    await w.store.put(tombstoneItem(tenant.id, 'gone', at('2026-03-04T00:00:00Z')));
+    await w.deliver(event('points_earned', '2026-03-03T00:00:00Z', { points: 10 }, 'old', 'gone'));
+    expect(await w.account('gone')).toBeUndefined();
+  });
+});
