@@ -1,3 +1,5 @@
+import { MinHeap } from '../min-heap';
+
 /**
  * The points ledger of one customer, as lots (after Open Loyalty's account model): each earning is
  * a lot, pending until its return window closes, then spendable until it expires; spending takes
@@ -109,49 +111,56 @@ export function foldLedger(entries: readonly PointsEntry[], now: string): Points
     lots: [],
     expiredLots: [],
   };
-  const released = new Set<Lot>();
   const orders = new Map<string, { lot: Lot; total: number; refunded: number; clawed: number }>();
   const rewardedPerDay = new Map<string, number>();
   const signInDays = new Set<string>();
-
-  const spendable = (t: string) =>
-    lots.filter((l) => l.remaining > 0 && l.availableAt <= t && l.expiresAt > t).sort(bySpendOrder);
+  // Lots waiting for their release, lots by expiry, and the released lots in the order they are spent.
+  // A lot that is used up stays in a heap until it comes to the top, and is dropped then.
+  const pendingLots = new MinHeap<Lot>((a, b) => a.availableAt < b.availableAt);
+  const byExpiry = new MinHeap<Lot>((a, b) => a.expiresAt < b.expiresAt);
+  const spendable = new MinHeap<Lot>((a, b) => bySpendOrder(a, b) < 0);
 
   /** Takes up to `points` from the spendable lots, soonest to expire first; returns what it took. */
-  function consume(points: number, t: string): number {
+  function consume(points: number): number {
     let taken = 0;
-    for (const lot of spendable(t)) {
-      if (taken === points) break;
+    while (taken < points) {
+      const lot = spendable.peek();
+      if (!lot) break;
       const take = Math.min(lot.remaining, points - taken);
       lot.remaining -= take;
       taken += take;
+      if (lot.remaining === 0) spendable.pop();
     }
     return taken;
   }
 
-  function payDebt(t: string) {
-    if (account.debt > 0) account.debt -= consume(account.debt, t);
+  function payDebt() {
+    if (account.debt > 0) account.debt -= consume(account.debt);
   }
 
-  /** Releases and expires lots, in the order it happens, up to `t`. */
+  function release(lot: Lot) {
+    if (lot.remaining === 0) return;
+    spendable.push(lot);
+    payDebt();
+  }
+
+  /** Releases and expires lots, in the order it happens, up to `t` (a release before an expiry at the same instant). */
   function advance(t: string) {
     for (;;) {
-      let next: { at: string; lot: Lot; what: 'release' | 'expire' } | undefined;
-      for (const lot of lots) {
-        if (lot.remaining === 0) continue;
-        if (!released.has(lot) && lot.availableAt <= t && (!next || lot.availableAt < next.at))
-          next = { at: lot.availableAt, lot, what: 'release' };
-        if (lot.expiresAt <= t && (!next || lot.expiresAt < next.at)) next = { at: lot.expiresAt, lot, what: 'expire' };
+      const toRelease = pendingLots.peek();
+      const toExpire = byExpiry.peek();
+      const releaseAt = toRelease && toRelease.availableAt <= t ? toRelease.availableAt : undefined;
+      const expireAt = toExpire && toExpire.expiresAt <= t ? toExpire.expiresAt : undefined;
+      if (releaseAt === undefined && expireAt === undefined) return;
+      if (releaseAt !== undefined && (expireAt === undefined || releaseAt <= expireAt)) {
+        release(pendingLots.pop() as Lot);
+        continue;
       }
-      if (!next) return;
-      if (next.what === 'release') {
-        released.add(next.lot);
-        payDebt(next.at);
-      } else {
-        account.expired += next.lot.remaining;
-        account.expiredLots.push({ id: next.lot.id, points: next.lot.remaining, expiresAt: next.lot.expiresAt });
-        next.lot.remaining = 0;
-      }
+      const lot = byExpiry.pop() as Lot;
+      if (lot.remaining === 0) continue;
+      account.expired += lot.remaining;
+      account.expiredLots.push({ id: lot.id, points: lot.remaining, expiresAt: lot.expiresAt });
+      lot.remaining = 0;
     }
   }
 
@@ -160,22 +169,21 @@ export function foldLedger(entries: readonly PointsEntry[], now: string): Points
     const lot: Lot = { id: entry.id, points, remaining: points, at: entry.at, availableAt, expiresAt };
     if (orderId !== undefined) lot.orderId = orderId;
     lots.push(lot);
+    byExpiry.push(lot);
     account.earned += points;
-    if (availableAt <= entry.at) {
-      released.add(lot);
-      payDebt(entry.at);
-    }
+    if (availableAt <= entry.at) release(lot);
+    else pendingLots.push(lot);
     return lot;
   }
 
   /** Takes back `points` of an order: from its own lot first, then from the others; the rest by the policy. */
-  function clawBack(points: number, own: Lot, t: string, policy: ClawbackPolicy) {
+  function clawBack(points: number, own: Lot, policy: ClawbackPolicy) {
     if (points <= 0) return;
     account.clawedBack += points;
     const fromOwn = Math.min(own.remaining, points);
     own.remaining -= fromOwn;
     const rest = points - fromOwn;
-    const unmet = rest - consume(rest, t);
+    const unmet = rest - consume(rest);
     if (policy === 'negative') account.debt += unmet;
     else account.forgiven += unmet;
   }
@@ -210,7 +218,7 @@ export function foldLedger(entries: readonly PointsEntry[], now: string): Points
       }
       case 'redeem': {
         account.redeemed += entry.points;
-        account.debt += entry.points - consume(entry.points, entry.at);
+        account.debt += entry.points - consume(entry.points);
         break;
       }
       case 'refund': {
@@ -221,7 +229,7 @@ export function foldLedger(entries: readonly PointsEntry[], now: string): Points
         const share = order.total > 0 ? Math.min(1, order.refunded / order.total) : 1;
         const due = Math.min(order.lot.points, Math.floor(order.lot.points * share)) - order.clawed;
         order.clawed += Math.max(0, due);
-        clawBack(due, order.lot, entry.at, entry.spentClawback);
+        clawBack(due, order.lot, entry.spentClawback);
         break;
       }
       case 'cancel': {
@@ -229,7 +237,7 @@ export function foldLedger(entries: readonly PointsEntry[], now: string): Points
         if (!order) break;
         const due = order.lot.points - order.clawed;
         order.clawed = order.lot.points;
-        clawBack(due, order.lot, entry.at, entry.spentClawback);
+        clawBack(due, order.lot, entry.spentClawback);
         break;
       }
     }

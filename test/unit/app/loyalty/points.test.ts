@@ -105,6 +105,58 @@ describe('the loyalty consumer', () => {
     expect(w.notices()[1]?.detail).toMatchObject({ tenantId: 'shop', customerId: 'c1', points: 40, balance: 0 });
   });
 
+  it('gives the same balance for 10,000 entries delivered in random order, each more than once', async () => {
+    const w = world('2027-06-01T00:00:00Z');
+    const start = at('2026-01-01T00:00:00Z');
+    const events = Array.from({ length: 10_000 }, (_, n) => {
+      const when = new Date(start + n * 3_000_000).toISOString();
+      switch (n % 8) {
+        case 0:
+        case 1:
+          return event('order_placed', when, { orderId: `o${n}`, total: cny(10 + (n % 50)) }, `e${n}`);
+        case 2:
+          return event('refund', when, { orderId: `o${n - 2}`, refundId: `r${n}`, amount: cny(3) }, `e${n}`);
+        case 3:
+          return event('sign_in', when, {}, `e${n}`);
+        case 4:
+          return event('points_redeemed', when, { points: 12 }, `e${n}`);
+        case 5:
+          return event('share', when, {}, `e${n}`);
+        case 6:
+          return event('order_cancelled', when, { orderId: `o${n - 5}`, total: cny(1), placedAt: when }, `e${n}`);
+        default:
+          return event('points_earned', when, { points: 7 }, `e${n}`);
+      }
+    });
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const deliveries = [...events, ...events, ...events.filter(() => random() < 0.3)];
+    for (let i = deliveries.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [deliveries[i], deliveries[j]] = [
+        deliveries[j] as (typeof events)[number],
+        deliveries[i] as (typeof events)[number],
+      ];
+    }
+    for (let i = 0; i < deliveries.length; i += 100) {
+      expect((await w.deliver(...deliveries.slice(i, i + 100))).failedIds).toEqual([]);
+    }
+    const inOrder = world('2027-06-01T00:00:00Z');
+    for (let i = 0; i < events.length; i += 100) await inOrder.deliver(...events.slice(i, i + 100));
+    const [shuffled, ordered] = [await w.account(), await inOrder.account()];
+    expect(ordered?.earned).toBeGreaterThan(0);
+    expect(ordered?.clawedBack).toBeGreaterThan(0);
+    expect(ordered?.redeemed).toBeGreaterThan(0);
+    const figures = (a: typeof shuffled) => {
+      const { version: _v, updatedAt: _u, ...rest } = a ?? ({} as NonNullable<typeof a>);
+      return rest;
+    };
+    expect(figures(shuffled)).toEqual(figures(ordered));
+  }, 120_000);
+
   it('makes no points for an erased customer', async () => {
     const w = world('2026-03-05T00:00:00Z');
     await w.store.put(tombstoneItem(tenant.id, 'gone', at('2026-03-04T00:00:00Z')));
