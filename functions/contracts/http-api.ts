@@ -178,6 +178,14 @@ export type ProfileScores = z.infer<typeof ProfileScores>;
 export const CustomerProfile = ProfileView.extend({
   lifecycle: LifecycleState.nullable().describe('null until the profile has been scored'),
   scores: ProfileScores,
+  points: z
+    .object({
+      balance: z.int(),
+      available: z.int().min(0),
+      pending: z.int().min(0),
+      expiringNext: Time.nullable().describe('when the points that expire first do'),
+    })
+    .describe('the points account as last folded (GET /v1/customers/{customerId}/points folds it as of now)'),
 });
 export type CustomerProfile = z.infer<typeof CustomerProfile>;
 

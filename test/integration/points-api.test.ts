@@ -61,6 +61,9 @@ describe('points on the local runtime', () => {
     };
     await post(refund, refund);
     expect(await points('mei')).toMatchObject({ balance: -100, debt: 100, clawedBack: 150, redeemed: 250 });
+    // The profile carries the account as the loyalty function last folded it, as journeys see it.
+    const profile = (await admin('GET', '/v1/customers/mei')).body;
+    expect(profile.points).toEqual({ balance: -100, available: 0, pending: 0, expiringNext: null });
   });
 
   it("credits a journey's points action once, however often the action comes", async () => {

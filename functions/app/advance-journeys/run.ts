@@ -12,7 +12,7 @@ import {
   onCustomerEvent,
   onCustomerTimer,
 } from '../../core/journeys/customer';
-import { journeyCustomer, profileWith } from '../../core/journeys/facts';
+import { journeyCustomer, pointsFacts, profileWith } from '../../core/journeys/facts';
 import {
   catalogRevisionKey,
   catalogRevisionOf,
@@ -23,6 +23,7 @@ import {
   toCustomerJourneysItem,
 } from '../../core/journeys/items';
 import type { EntryRefusal, JourneyEvent } from '../../core/journeys/runtime';
+import { pointsAccountKey, storedAccountOf } from '../../core/loyalty/items';
 import { erasedAtOf, erasedEvent, tombstoneKey } from '../../core/privacy/records';
 import { profileKey } from '../../core/profiles/items';
 import { liveProfile } from '../../core/profiles/markers';
@@ -153,11 +154,14 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
     // The decision that creates the item, and the tombstone it read: what an erasure may have missed.
     let creation: { erasedAt: string | undefined } | undefined;
     // The state, the profile and the tombstone in one request; a decision made again reads them anew.
-    const [first, firstProfile, firstTombstone] = await readTogether(store, [
+    const [first, firstProfile, firstTombstone, pointsItem] = await readTogether(store, [
       key,
       profileKey(tenantId, customerId),
       tombstoneKey(tenantId, customerId),
+      pointsAccountKey(tenantId, customerId),
     ]);
+    const account = storedAccountOf(pointsItem);
+    const points = account ? pointsFacts(account) : undefined;
     const { result, item, written } = await writeVersioned<{ refusals: Refusal[]; failures: JourneyFailure[] }>(store, {
       key,
       first,
@@ -186,7 +190,7 @@ export function createAdvanceJourneys(deps: AdvanceJourneysDeps) {
           const now = clock.now();
           const canonical = input.kind === 'event' ? input.canonical : undefined;
           const profile = profileWith(storedProfile, canonical, tenantId, customerId, now);
-          const facts = journeyCustomer(profile, storedProfile?.lifecycle, scoring, now);
+          const facts = journeyCustomer(profile, storedProfile?.lifecycle, scoring, now, points);
           const step: CustomerStep =
             input.kind === 'event'
               ? onCustomerEvent(catalog, state, input.event, facts, now)

@@ -1,11 +1,14 @@
 import { type Answer, answer, reject } from '../../contracts/answers';
 import type { TenantDirectory } from '../../core/config/tenants';
+import { NO_POINTS, pointsFacts } from '../../core/journeys/facts';
+import { pointsAccountKey, storedAccountOf } from '../../core/loyalty/items';
 import { profileKey } from '../../core/profiles/items';
 import { liveProfile } from '../../core/profiles/markers';
 import { profileView } from '../../core/profiles/view';
 import { fromModelItem, modelKey } from '../../core/scoring/model-items';
 import { evaluateProfile } from '../../core/scoring/profile-scores';
 import type { Clock, Store } from '../../ports';
+import { readTogether } from '../common/read-together';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { customerSends } from '../dispatch/outcomes';
 
@@ -25,13 +28,17 @@ export function createCustomerReads(deps: ReadCustomerDeps) {
   return {
     /** The customer's profile, lifecycle stage as stored, and scores as of now against the tenant's latest model. */
     async profile(command: { tenantId: string; customerId: string }): Promise<Answer> {
-      const stored = liveProfile(
-        await deps.store.get(profileKey(command.tenantId, command.customerId), { consistent: true }),
-      );
+      const [profileItem, pointsItem] = await readTogether(deps.store, [
+        profileKey(command.tenantId, command.customerId),
+        pointsAccountKey(command.tenantId, command.customerId),
+      ]);
+      const stored = liveProfile(profileItem);
       if (!stored) return reject(404, 'not_found', `no profile for customer ${command.customerId}`, 'path.customerId');
       const { profile, lifecycle } = stored;
       const { scores } = evaluateProfile(profile, lifecycle, await contextOf(command.tenantId), deps.clock.now());
-      return answer(200, { ...profileView(profile), lifecycle: lifecycle ?? null, scores });
+      const account = storedAccountOf(pointsItem);
+      const points = account ? pointsFacts(account) : NO_POINTS;
+      return answer(200, { ...profileView(profile), lifecycle: lifecycle ?? null, scores, points });
     },
 
     /** The customer's sends and skips, latest first. */

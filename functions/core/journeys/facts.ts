@@ -14,11 +14,29 @@ import type { Customer } from './runtime';
  * segment), `value` (tier, highQuality, lifetimeValue) and `scores` (churnRisk, pAlive, pBuy90,
  * expectedPurchases, expectedOrderValue, clv) as of `now`; and the time zone waits use.
  */
+/** What journeys see of the points account: `profile.points.balance`, `.available`, `.pending`, `.expiringNext`. */
+export type PointsFacts = { balance: number; available: number; pending: number; expiringNext: string | null };
+export const NO_POINTS: PointsFacts = { balance: 0, available: 0, pending: 0, expiringNext: null };
+
+export const pointsFacts = (account: {
+  balance: number;
+  available: number;
+  pending: number;
+  expiring: readonly { at: string }[];
+}): PointsFacts => ({
+  balance: account.balance,
+  available: account.available,
+  pending: account.pending,
+  expiringNext: account.expiring[0]?.at ?? null,
+});
+
 export function journeyCustomer(
   profile: Profile,
   lifecycle: LifecycleState | undefined,
   context: ScoringContext & { timeZone: string },
   now: number,
+  /** The customer's points account as last folded (`profile.points.balance`...): zeros without one. */
+  points?: PointsFacts,
 ): Customer {
   const { scores } = evaluateProfile(profile, lifecycle, context, now);
   return {
@@ -28,6 +46,7 @@ export function journeyCustomer(
       value: scores.value,
       rfm: scores.rfm ?? null,
       scores: scores.model ?? null,
+      points: points ?? NO_POINTS,
     },
     // A zone stored under an earlier, looser rule falls back to the tenant's.
     timeZone: isIanaTimeZone(profile.timezone?.v) ? profile.timezone.v : context.timeZone,
