@@ -12,6 +12,7 @@ export const httpRoutes: readonly HttpRouteSpec[] = [
   { method: 'GET', path: '/v1/customers/{customerId}/timeline', fn: 'admin' },
   { method: 'GET', path: '/v1/customers/{customerId}/points', fn: 'admin' },
   { method: 'POST', path: '/v1/customers/{customerId}/points/redemptions', fn: 'admin' },
+  { method: 'POST', path: '/v1/customers/{customerId}/tier/memberships', fn: 'admin' },
   { method: 'GET', path: '/v1/model', fn: 'admin' },
   { method: 'GET', path: '/v1/metrics/kpis', fn: 'admin' },
   { method: 'GET', path: '/v1/outbox', fn: 'admin' },

@@ -75,7 +75,11 @@ export const PROFILES_SOURCE = 'growthloop.profiles';
 
 export const routes: Route[] = [
   { name: 'ingested-events-to-profiles', pattern: { source: [INGEST_SOURCE] }, queue: 'profile-updates' },
-  { name: 'events-to-journeys', pattern: { source: [INGEST_SOURCE, PROFILES_SOURCE] }, queue: 'journey-events' },
+  {
+    name: 'events-to-journeys',
+    pattern: { source: [INGEST_SOURCE, PROFILES_SOURCE, LOYALTY_SOURCE] },
+    queue: 'journey-events',
+  },
   {
     name: 'points-events-to-loyalty',
     pattern: { source: [INGEST_SOURCE], 'detail-type': [...POINTS_EVENT_TYPES] },

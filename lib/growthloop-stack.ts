@@ -130,14 +130,7 @@ export class GrowthloopStack extends Stack {
       tenantSecretsArn: this.tenantSecrets.secretArn,
       ...channelSettingsFromContext(this),
     });
-    this.loyalty = new Loyalty(this, 'Loyalty', {
-      table,
-      bus,
-      queue: routing.queues.loyalty,
-      deadLetters: routing.deadLetters.loyalty,
-      timerGroupName,
-      tenantsJson,
-    });
+    this.loyalty = new Loyalty(this, 'Loyalty', { table, bus, queue: routing.queues.loyalty, tenantsJson });
     grantTenantRegistry(this.loyalty.handler.fn, table);
     const { sesConfigurationSet } = channelSettingsFromContext(this);
     this.feedback = new Feedback(this, 'Feedback', {

@@ -9,6 +9,7 @@ import { type CanonicalEvent, CanonicalEventInput } from '../core/events/schemas
 import { Journey } from '../core/journeys/schema';
 import { validateJourney } from '../core/journeys/validate';
 import { jsonPath } from '../core/json-path';
+import type { LoyaltySettings } from '../core/loyalty/settings';
 import { scoringSettings } from '../core/scoring/settings';
 import { readConfig } from '../runtime/config-file';
 import { CliError, parseOptions, reportFailure, UsageError, usageText, wantsHelp } from './command';
@@ -105,7 +106,7 @@ export async function backtest(files: readonly string[], values: BacktestValues,
     // A backtest asks what the journey would do if it were live.
     return { ...(parsed.journey as Journey), status: 'live' as const };
   });
-  let tenant: { id: string; currency: string; timezone: string; scoring?: unknown } = {
+  let tenant: { id: string; currency: string; timezone: string; scoring?: unknown; loyalty?: LoyaltySettings } = {
     id: values.tenant ?? 'backtest',
     currency: 'EUR',
     timezone: 'UTC',
@@ -132,6 +133,7 @@ export async function backtest(files: readonly string[], values: BacktestValues,
     ...(from === undefined ? {} : { from }),
     ...(to === undefined ? {} : { to }),
     ...(couponValues ? { couponValues } : {}),
+    ...(tenant.loyalty ? { loyalty: tenant.loyalty } : {}),
   });
   return values.sends ? report : { ...report, sends: [] };
 }

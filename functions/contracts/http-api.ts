@@ -1083,6 +1083,20 @@ export const PointsAccountView = z.object({
   expiring: z
     .array(z.object({ at: Time, points: points.min(1) }))
     .describe('points that will expire unless spent first, by the instant they do, soonest first'),
+  tier: z.object({
+    level: z.string().describe('the level held now: the one qualified for, or a bought one while it lasts'),
+    since: Time,
+    reviewAt: Time.nullable().describe('when the level is looked at again: only then can it go down'),
+    qualified: z.string().describe('the level the 12 months behind qualify for'),
+    measure: z.number().describe('what those 12 months count: spend in major units, or points'),
+    paidUntil: Time.nullable().describe('until when a bought level holds'),
+    benefits: z.object({
+      pointsMultiplier: z.number(),
+      freeShipping: z.boolean(),
+      birthdayGift: z.string().nullable().describe('the coupon pool of the birthday gift'),
+      exclusiveCoupons: z.array(z.string()),
+    }),
+  }),
   asOf: Time,
 });
 export type PointsAccountView = z.infer<typeof PointsAccountView>;
@@ -1098,6 +1112,20 @@ export const RedemptionRequest = z.strictObject({
 });
 export type RedemptionRequest = z.infer<typeof RedemptionRequest>;
 
+export const MembershipRequest = z.strictObject({
+  membershipId: z
+    .string()
+    .min(1)
+    .max(100)
+    .describe('your id of this purchase: the same id again buys nothing more and answers as the first time'),
+});
+export const MembershipAnswer = z.object({
+  membershipId: z.string(),
+  outcome: z.enum(['bought', 'replayed']),
+  level: z.string(),
+  paidUntil: Time,
+});
+
 export const RedemptionAnswer = z.object({
   redemptionId: z.string(),
   outcome: z.enum(['redeemed', 'replayed']),
@@ -1110,6 +1138,7 @@ export const InsufficientPoints = ApiError.extend({ available: points.min(0) });
 export const requestSchemas = {
   IngestRequest,
   RedemptionRequest,
+  MembershipRequest,
   CampaignInput: Campaign,
   CampaignRunRequest,
   CanonicalEventBatch,
@@ -1139,6 +1168,7 @@ export const responseSchemas = {
   ApiError,
   PointsAccountView,
   RedemptionAnswer,
+  MembershipAnswer,
   InsufficientPoints,
   KpiReport,
   ItemError,

@@ -5,7 +5,7 @@ import { type CanonicalEvent, CanonicalEventInput } from '../core/events/schemas
 import { Action, QuietTime } from '../core/journeys/schema';
 import { ProfileChangeSchema } from '../core/profiles/items';
 import type { ProfileChange } from '../core/profiles/profile-changes';
-import { INGEST_SOURCE, PROFILES_SOURCE } from '../routes';
+import { INGEST_SOURCE, LOYALTY_SOURCE, PROFILES_SOURCE } from '../routes';
 
 const id = z.string().min(1);
 
@@ -57,10 +57,22 @@ export const IngestedDelivery = z.object({
   detail: IngestedEvent,
 });
 
-/** What the journey function reads from the bus: an ingested event, or a profile change. */
+/** What the loyalty function tells (core/loyalty/items.ts LoyaltyNotice), as journeys read it. */
+const LoyaltyEvent = z.object({
+  type: z.enum(['points.expiring', 'points.expired', 'tier.changed']),
+  tenantId: z.string().min(1),
+  customerId: z.string().min(1),
+  eventId: z.string().min(1),
+  occurredAt: z.iso.datetime(),
+  source: z.literal(LOYALTY_SOURCE),
+  properties: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
+});
+
+/** What the journey function reads from the bus: an ingested event, a profile change, or a loyalty event. */
 export const EventDelivery = z.discriminatedUnion('source', [
   IngestedDelivery,
   z.object({ source: z.literal(PROFILES_SOURCE), detail: ProfileChangeSchema.transform((c) => c as ProfileChange) }),
+  z.object({ source: z.literal(LOYALTY_SOURCE), detail: LoyaltyEvent }),
 ]);
 export type EventDelivery = z.infer<typeof EventDelivery>;
 

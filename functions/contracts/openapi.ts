@@ -538,6 +538,28 @@ const OPERATIONS: Record<string, Operation> = {
     ],
   },
 
+  'POST /v1/customers/{customerId}/tier/memberships': {
+    operationId: 'buyMembership',
+    tags: ['loyalty'],
+    summary: 'Buy the paid tier',
+    description:
+      "Gives the customer the tenant's paid level (loyalty.tiers.paid) for its months, from now or from the end of " +
+      'a membership still running, once per `membershipId`: the same id again answers 200 and buys nothing more. ' +
+      'The level holds until the membership ends, whatever the customer qualifies for.',
+    security: 'adminKey',
+    body: { description: 'The purchase.', content: { 'application/json': api.MembershipRequest } },
+    outcomes: [
+      outcome(201, api.MembershipAnswer, 'the membership is bought'),
+      outcome(200, api.MembershipAnswer, 'this purchase was made before'),
+      invalidJson,
+      fail(400, 'invalid_request', 'the body is not {membershipId}'),
+      ...customerPathFailures,
+      fail(409, 'no_paid_tier', "the tenant's tiers have no paid level"),
+      fail(413, 'payload_too_large', 'the body exceeds 4 KiB'),
+      internalError,
+    ],
+  },
+
   'GET /v1/model': {
     operationId: 'getModel',
     tags: ['model'],
@@ -1448,7 +1470,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
       { name: 'templates', description: 'Message templates: versions, previews (admin key)' },
       { name: 'campaigns', description: 'Scheduled recall campaigns, their runs and lift (admin key)' },
       { name: 'coupons', description: 'Coupon pools: settings, codes, stats (admin key)' },
-      { name: 'loyalty', description: 'Points: balances, redemptions (admin key)' },
+      { name: 'loyalty', description: 'Points and tiers: balances, redemptions, paid memberships (admin key)' },
       { name: 'webhooks', description: 'Store platform webhooks, signed by the platform' },
       { name: 'segment', description: 'The Segment-spec tracking API (Segment, RudderStack, Jitsu)' },
       { name: 'unsubscribe', description: 'One-click unsubscribe links of marketing messages (signed token)' },

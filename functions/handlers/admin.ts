@@ -16,7 +16,7 @@ import {
 } from '../app/campaigns/routes';
 import { couponRoutes } from '../app/coupons/routes';
 import { reopenFailedSend } from '../app/dispatch/dead-letters';
-import { pointsRoutes } from '../app/loyalty/routes';
+import { loyaltyRoutes } from '../app/loyalty/routes';
 import { createManageJourneys, type JourneyRequest } from '../app/manage-journeys/run';
 import { kpiReport } from '../app/metrics/report';
 import { createPrivacy } from '../app/privacy/run';
@@ -80,7 +80,7 @@ export function createAdminFunction(deps: AdminDeps) {
   const quarantine = quarantineRoutes(parked);
   const templates = templateRoutes(deps);
   const coupons = couponRoutes(deps);
-  const points = pointsRoutes(deps);
+  const loyalty = loyaltyRoutes(deps);
   const campaigns = campaignRoutes({
     ...deps,
     ...(deps.campaignRuns ? { runs: deps.campaignRuns } : {}),
@@ -166,8 +166,13 @@ export function createAdminFunction(deps: AdminDeps) {
     'GET /v1/customers/{customerId}/timeline': route((t, e) =>
       reads.timeline({ tenantId: t.id, customerId: customerId(e) }),
     ),
-    'GET /v1/customers/{customerId}/points': route((t, e) => points.account(t, customerId(e))),
-    'POST /v1/customers/{customerId}/points/redemptions': route((t, e) => points.redeem(t, customerId(e), bodyText(e))),
+    'GET /v1/customers/{customerId}/points': route((t, e) => loyalty.account(t, customerId(e))),
+    'POST /v1/customers/{customerId}/points/redemptions': route((t, e) =>
+      loyalty.redeem(t, customerId(e), bodyText(e)),
+    ),
+    'POST /v1/customers/{customerId}/tier/memberships': route((t, e) =>
+      loyalty.buyMembership(t, customerId(e), bodyText(e)),
+    ),
     'GET /v1/model': route((t) => reads.model({ tenantId: t.id })),
     'GET /v1/metrics/kpis': route(async (t, e) => {
       const range = KpiRange.safeParse(e.queryStringParameters ?? {});

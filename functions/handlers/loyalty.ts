@@ -1,11 +1,11 @@
 import middy from '@middy/core';
-import { awsBus, awsStore, awsTimers } from '../adapters/aws/environment';
+import { awsBus, awsStore } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
 import { createLoyaltyConsumer, type LoyaltyDeps } from '../app/loyalty/run';
 import { lambdaEntry, sqsBatch } from '../http/lambda';
 import { awsTenants } from './common/tenants';
 
-/** The loyalty function: points entries from the loyalty queue's events and account timers (partial batch failures). */
+/** The loyalty function: points entries from the loyalty queue's events (partial batch failures). */
 export const createLoyaltyHandler = (deps: LoyaltyDeps) => {
   const consume = createLoyaltyConsumer(deps);
   return middy(sqsBatch((records) => consume({ records })));
@@ -15,7 +15,6 @@ export const handler = lambdaEntry('loyalty', (observed) =>
   createLoyaltyHandler({
     store: awsStore(),
     bus: awsBus(),
-    timers: awsTimers(),
     clock: systemClock,
     tenants: awsTenants(),
     ...observed,

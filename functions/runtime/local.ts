@@ -194,7 +194,7 @@ export async function startLocal(options: LocalOptions) {
   const advance = createAdvanceJourneys({ store, queue, timers, clock, tenants, log, metrics, dataKeys });
   const journeys = (records: QueueRecord[]) => advance({ records });
   const fold = createFoldProfiles({ store, bus, clock, tenants, log, metrics, dataKeys });
-  const loyalty = createLoyaltyConsumer({ store, bus, timers, clock, tenants, log, metrics });
+  const loyalty = createLoyaltyConsumer({ store, bus, clock, tenants, log, metrics });
   const dispatcher = startLocalDispatch({
     store,
     bus,

@@ -10,6 +10,7 @@ import { backtest } from '../../functions/app/backtest/run';
 import type { ActionMessage } from '../../functions/contracts/messages';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { validateJourney } from '../../functions/core/journeys/validate';
+import { LoyaltySettings } from '../../functions/core/loyalty/settings';
 import { DEFAULT_SCORING_SETTINGS } from '../../functions/core/scoring/settings';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
@@ -19,21 +20,34 @@ const DAY = 86_400_000;
 const START = Date.parse('2026-06-01T00:00:00Z');
 const END = START + 92 * DAY;
 const EXAMPLES = join(import.meta.dirname, '../../examples/journeys');
-const config = demoConfig();
+// Points expire after two months here, so the points-expiry journey's reminder and push fall in the history.
+const loyalty = LoyaltySettings.parse({ points: { expiryMonths: 2 } });
+const demo = demoConfig();
+const config = { ...demo, tenants: [{ ...demo.tenants[0]!, loyalty }] };
 const tenant = config.tenants[0]!;
 const examples = readdirSync(EXAMPLES).map((f) => JSON.parse(readFileSync(join(EXAMPLES, f), 'utf8')));
-/** Some customers tell their birthday and when their points expire: the date-entry journeys start for them. */
+/** Some customers tell their birthday: the birthday journey starts for them. */
 const dates = Array.from({ length: 6 }, (_, i) => ({
   type: 'identify',
   eventId: `dates-${i}`,
   customerId: `c-${i}`,
   occurredAt: `2026-06-0${i + 2}T08:00:00.000Z`,
   source: 'api',
-  properties: { traits: { birthday: `1990-0${6 + (i % 3)}-1${i}`, pointsExpireAt: `2026-08-2${i}`, points: 100 * i } },
+  properties: { traits: { birthday: `1990-0${6 + (i % 3)}-1${i}` } },
 }));
+/** One customer spends enough for the silver tier: the tier-upgrade journey starts for them. */
+const bigOrder = {
+  type: 'order_placed',
+  eventId: 'big-order',
+  customerId: 'c-big',
+  occurredAt: '2026-07-01T12:00:00.000Z',
+  source: 'api',
+  properties: { orderId: 'big-1', total: { amount: 150_000, currency: tenant.currency } },
+};
 const history = [
   ...shopHistory({ customers: 25, events: 500, seed: 21, start: '2026-06-01T00:00:00Z', days: 90 }),
   ...dates,
+  bigOrder,
 ].map((e) => ({ ...e, tenantId: tenant.id }) as CanonicalEvent);
 
 let runtime: LocalRuntime;
@@ -45,7 +59,7 @@ afterAll(() => runtime.close());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function settled() {
-  const queues = ['profile-updates', 'journey-events', 'journey-steps'];
+  const queues = ['profile-updates', 'loyalty', 'journey-events', 'journey-steps'];
   for (let quiet = 0; quiet < 2; ) {
     quiet = queues.every((q) => runtime.queue.depth(q) === 0) ? quiet + 1 : 0;
     await sleep(5);
@@ -142,6 +156,7 @@ describe('the example journeys over a generated 90-day history', () => {
       scoring: { settings: DEFAULT_SCORING_SETTINGS, currency: tenant.currency, timeZone: tenant.timezone },
       from: START,
       to: END,
+      loyalty,
     });
     const backtested = report.sends.map((s) => ({
       at: s.at,
@@ -151,8 +166,12 @@ describe('the example journeys over a generated 90-day history', () => {
       key: `${tenant.id}:${s.key}`,
     }));
     expect(sent.length).toBeGreaterThan(20);
-    expect(new Set(sent.map((s) => s.kind))).toEqual(new Set(['push', 'coupon', 'email', 'points']));
+    expect(new Set(sent.map((s) => s.kind))).toEqual(new Set(['push', 'coupon', 'email', 'points', 'tags']));
     expect(sent.filter((s) => s.activity === 'card')).toHaveLength(6);
+    const journeyOf = (key: string) => key.split(':')[1];
+    const journeysSent = new Set(sent.map((s) => journeyOf(s.key)));
+    expect(journeysSent).toContain('points-expiry-reminder');
+    expect(journeysSent).toContain('tier-upgrade-thanks');
     expect(inOrder(sent)).toEqual(inOrder(backtested));
   });
 });

@@ -165,8 +165,13 @@ async function getProfile(url: string, customerId: string): Promise<ProfileView 
   });
   if (response.status === 404) return undefined;
   expect(response.status).toBe(200);
-  // The folded profile; the lifecycle and the scores beside it depend on when they were computed.
-  const { lifecycle: _lifecycle, scores: _scores, ...view } = (await response.json()) as Record<string, unknown>;
+  // The folded profile; the lifecycle, scores and points beside it depend on when they were computed.
+  const {
+    lifecycle: _lifecycle,
+    scores: _scores,
+    points: _points,
+    ...view
+  } = (await response.json()) as Record<string, unknown>;
   return view as ProfileView;
 }
 

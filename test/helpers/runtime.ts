@@ -17,7 +17,7 @@ export type TestRuntime = {
   tenant: GrowthloopConfig['tenants'][number];
   /** The running runtime; from the file's first test on. */
   readonly runtime: LocalRuntime;
-  /** Resolves once the profile-updates queue is empty, looking every `pollMs`. */
+  /** Resolves once the queues that take ingested events (profile updates, loyalty) are empty, looking every `pollMs`. */
   settled(pollMs?: number): Promise<void>;
 };
 
@@ -40,11 +40,15 @@ export function startTestRuntime(options: TestRuntimeOptions = {}): TestRuntime 
       return started;
     },
     async settled(pollMs = 10) {
-      while (local.runtime.queue.depth('profile-updates') > 0) await new Promise((r) => setTimeout(r, pollMs));
+      const busy = () => INGEST_QUEUES.some((q) => local.runtime.queue.depth(q) > 0);
+      while (busy()) await new Promise((r) => setTimeout(r, pollMs));
     },
   };
   return local;
 }
+
+/** The queues an ingested event lands on first. */
+export const INGEST_QUEUES = ['profile-updates', 'loyalty'] as const;
 
 /** The queues an event goes through, from ingest to the dispatcher. */
 export const PIPELINE_QUEUES = ['profile-updates', 'journey-events', 'journey-steps', 'actions', 'loyalty'] as const;

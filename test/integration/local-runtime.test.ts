@@ -11,13 +11,13 @@ const { tenant, settled } = local;
 
 const post = (body: unknown) => postEvents(local.runtime.url, tenant.apiKey, body);
 
-/** The profile as the admin API returns it: the folded view, and apart from it the lifecycle and scores. */
+/** The profile as the admin API returns it: the folded view, and apart from it the lifecycle, scores and points. */
 async function profile(customerId: string) {
   const res = await fetch(`${local.runtime.url}/v1/customers/${encodeURIComponent(customerId)}`, {
     headers: { authorization: `Bearer ${tenant.adminKey}` },
   });
-  const { lifecycle, scores, ...body } = (await res.json()) as Record<string, unknown>;
-  return { status: res.status, body, lifecycle, scores };
+  const { lifecycle, scores, points, ...body } = (await res.json()) as Record<string, unknown>;
+  return { status: res.status, body, lifecycle, scores, points };
 }
 
 const expected = (events: ReturnType<typeof shopHistory>, customerId: string) =>

@@ -428,7 +428,7 @@ describe('the HTTP API, sent 1,000 malformed requests', () => {
         headers: { authorization: `Bearer ${shopA.adminKey}` },
       });
       profile = read.status === 200 ? ((await read.json()) as Record<string, unknown>) : undefined;
-      if (profile && runtime.queue.depth(QUEUE) === 0) break;
+      if (profile && runtime.queue.depth(QUEUE) === 0 && runtime.queue.depth('loyalty') === 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(profile).toMatchObject({
@@ -445,10 +445,12 @@ describe('the HTTP API, sent 1,000 malformed requests', () => {
       headers: { authorization: `Bearer ${shopB.adminKey}` },
     });
     expect(otherTenant.status, "shop B's admin key reads shop A's customer").toBe(404);
-    // Only good-1's partition holds anything: its profile, which also records the three events as seen.
+    // Only good-1's partition holds anything: its profile, which also records the three events as
+    // seen, and the points its order earns.
     const items = await runtime.store.query(customerPk(shopA.id, 'good-1'), { consistent: true });
-    expect(items.map((i) => i.sk)).toEqual(['PROFILE']);
-    expect(Object.values(items[0]?.seen as Record<string, string>).join('')).toHaveLength(3 * HASH_LENGTH);
+    expect(items.map((i) => i.sk)).toEqual(['POINTS', 'POINTS#E#order:o-0-0', 'PROFILE']);
+    const stored = items.find((i) => i.sk === 'PROFILE');
+    expect(Object.values(stored?.seen as Record<string, string>).join('')).toHaveLength(3 * HASH_LENGTH);
     expect(await runtime.store.query(customerPk(shopB.id, 'good-1'), { consistent: true })).toEqual([]);
     for (const id of ['bad-0', 'bad-1']) expect(await runtime.store.query(customerPk(shopA.id, id))).toEqual([]);
   });

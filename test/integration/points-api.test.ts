@@ -3,13 +3,15 @@
 // spend leaving the balance the policy says; a journey's points action credited once.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../functions/adapters/clock';
+import { LoyaltySettings } from '../../functions/core/loyalty/settings';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { postEvents } from '../helpers/events';
 import { adminApi, pipelineSettled, startTestRuntime } from '../helpers/runtime';
 
 const DAY = 86_400_000;
 const demo = demoConfig();
-const config = { ...demo, tenants: [{ ...demo.tenants[0]!, timezone: 'Asia/Shanghai', currency: 'CNY' }] };
+const loyalty = LoyaltySettings.parse({ tiers: { paid: { level: 'gold', months: 12 } } });
+const config = { ...demo, tenants: [{ ...demo.tenants[0]!, timezone: 'Asia/Shanghai', currency: 'CNY', loyalty }] };
 const clock = new ManualClock('2026-05-01T02:00:00Z');
 const local = startTestRuntime({ config, clock, daily: false });
 const admin = adminApi(() => local.runtime, local.tenant.adminKey);
@@ -87,6 +89,35 @@ describe('points on the local runtime', () => {
     expect(await points('mei')).toMatchObject({ earned: before.earned + 25 });
     const timeline = (await admin('GET', '/v1/customers/mei/timeline')).body as { entries: { state: string }[] };
     expect(timeline.entries.filter((e) => e.state === 'sent')).toHaveLength(1);
+  });
+
+  it('moves a customer up a tier at once, multiplies their points from then on, and sells the paid tier once', async () => {
+    const tier = async (customerId: string) => ((await points(customerId)) as { tier: Record<string, unknown> }).tier;
+    expect(await tier('lan')).toMatchObject({ level: 'member', qualified: 'member', measure: 0, paidUntil: null });
+    const order = (n: number, yuan: number) => ({
+      type: 'order_placed',
+      eventId: `tier-order-${n}`,
+      customerId: 'lan',
+      occurredAt: new Date(clock.now()).toISOString(),
+      properties: { orderId: `T-${n}`, total: cny(yuan) },
+    });
+    await post(order(1, 1200));
+    expect(await tier('lan')).toMatchObject({
+      level: 'silver',
+      qualified: 'silver',
+      measure: 1200,
+      benefits: { pointsMultiplier: 1.2 },
+    });
+    await post(order(2, 100));
+    expect(await points('lan')).toMatchObject({ pending: 1200 + 120 });
+
+    const buy = () => admin('POST', '/v1/customers/lan/tier/memberships', { membershipId: 'm-1' });
+    const bought = await buy();
+    expect(bought).toMatchObject({ status: 201, body: { outcome: 'bought', level: 'gold' } });
+    expect(await buy()).toMatchObject({ status: 200, body: { outcome: 'replayed', level: 'gold' } });
+    expect(await tier('lan')).toMatchObject({ level: 'gold', qualified: 'silver', paidUntil: bought.body.paidUntil });
+    const badBody = await admin('POST', '/v1/customers/lan/tier/memberships', {});
+    expect(badBody).toMatchObject({ status: 400, body: { path: '$.membershipId' } });
   });
 
   it('answers zeros for a customer without points', async () => {

@@ -3,6 +3,7 @@ import type { GrowthloopConfig } from '../../functions/core/config/schema';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
 import { itemsHolding } from '../helpers/erasure';
+import { INGEST_QUEUES } from '../helpers/runtime';
 
 const [a] = demoConfig().tenants;
 const [b] = demoConfig().tenants;
@@ -24,7 +25,7 @@ const send = (path: string, body: unknown, key = shopA.secrets.segmentWriteKey) 
     body: JSON.stringify(body),
   });
 async function settled() {
-  while (runtime.queue.depth('profile-updates') > 0) await new Promise((r) => setTimeout(r, 10));
+  while (INGEST_QUEUES.some((q) => runtime.queue.depth(q) > 0)) await new Promise((r) => setTimeout(r, 10));
 }
 async function profile(customerId: string) {
   const res = await fetch(`${runtime.url}/v1/customers/${customerId}`, {

@@ -1,8 +1,9 @@
 /**
  * The backtester: replays an event history through the use cases the live system runs (ingest
- * onto the bus, profile fold with lifecycle rescoring, journeys with their timers, the daily model
- * fit and due pass at 00:15 UTC) over memory ports and a simulated clock, and reports what the
- * journeys would have done. It sends nothing. Backtest equals live by construction: no rule of
+ * onto the bus, profile fold with lifecycle rescoring, the points ledger with its expiry and tier
+ * notices, journeys with their timers, the daily model fit and due pass at 00:15 UTC) over memory
+ * ports and a simulated clock, and reports what the journeys would have done. It sends nothing
+ * (so the points a journey's action would grant are not in the ledger). Backtest equals live by construction: no rule of
  * its own. Deterministic: the same input gives the same report.
  */
 import { ManualClock } from '../../adapters/clock';
@@ -16,6 +17,7 @@ import { tenantDirectory } from '../../core/config/tenants';
 import type { CanonicalEvent } from '../../core/events/schemas';
 import { stateKey, statsKey, statsOf, versionKey } from '../../core/journeys/items';
 import type { Journey } from '../../core/journeys/schema';
+import type { LoyaltySettings } from '../../core/loyalty/settings';
 import { ownValue, setOwn } from '../../core/own';
 import { PROFILES_SOURCE, SEGMENT_ENTERED, STAGE_CHANGED } from '../../core/profiles/profile-changes';
 import { modelKey } from '../../core/scoring/model-items';
@@ -25,6 +27,7 @@ import { createAdvanceJourneys } from '../advance-journeys/run';
 import { createDailyRun } from '../daily-run/run';
 import { createFoldProfiles } from '../fold-profiles/run';
 import { publishEvents } from '../ingest/publish';
+import { createLoyaltyConsumer } from '../loyalty/run';
 
 const DAY = 86_400_000;
 /** The daily run starts at 00:15 UTC, as deployed. */
@@ -41,6 +44,8 @@ export type BacktestOptions = {
   to?: number;
   /** What one coupon of each pool costs, in minor units of the tenant's currency. */
   couponValues?: Record<string, number>;
+  /** The tenant's points and tiers (the defaults when absent). */
+  loyalty?: LoyaltySettings;
 };
 
 export type JourneyTotals = {
@@ -101,11 +106,20 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   const timers = createMemoryTimers({ queue, clock });
   const { settings, currency, timeZone, model } = options.scoring;
   const tenants = tenantDirectory([
-    { id: tenantId, timezone: timeZone, currency, apiKeySha256: '', adminKeySha256: '', scoring: settings },
+    {
+      id: tenantId,
+      timezone: timeZone,
+      currency,
+      apiKeySha256: '',
+      adminKeySha256: '',
+      scoring: settings,
+      ...(options.loyalty ? { loyalty: options.loyalty } : {}),
+    },
   ]);
   const deps = { store, bus, queue, timers, clock, tenants, log: silentLog };
   const fold = createFoldProfiles(deps);
   const advance = createAdvanceJourneys(deps);
+  const loyalty = createLoyaltyConsumer(deps);
   const daily = createDailyRun(deps);
 
   // The journeys as published, and the model in force, as the live table would hold them.
@@ -136,13 +150,14 @@ export async function backtest(options: BacktestOptions): Promise<BacktestReport
   async function drain() {
     for (let moved = true; moved; ) {
       moved = false;
-      for (const name of ['profile-updates', 'journey-events', 'journey-steps', 'actions'] as const) {
+      for (const name of ['profile-updates', 'loyalty', 'journey-events', 'journey-steps', 'actions'] as const) {
         const messages = await queue.receive(name, { max: name === 'actions' ? 500 : consumers[name].batchSize });
         if (messages.length === 0) continue;
         moved = true;
         const records: QueueRecord[] = messages.map((m) => ({ id: m.id, body: m.body }));
         let failed = new Set<string>();
         if (name === 'profile-updates') failed = new Set((await fold({ records })).failedIds);
+        else if (name === 'loyalty') failed = new Set((await loyalty({ records })).failedIds);
         else if (name === 'actions') for (const r of records) recordSend(r.body);
         else {
           const result = await advance({ records });

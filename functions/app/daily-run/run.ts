@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { forEachConcurrently } from '../../concurrently';
 import type { TenantRecord } from '../../core/config/tenants';
+import { isPointsAccountKey } from '../../core/loyalty/items';
 import type { KpiAlert } from '../../core/metrics/kpi-alerts';
 import { fromProfileItem, toProfileItem, withoutProfileOutbox } from '../../core/profiles/items';
 import { isMarker } from '../../core/profiles/markers';
@@ -13,6 +14,7 @@ import { carryOut, type OutboxEntry } from '../common/carry-out';
 import type { AppPorts } from '../common/ports';
 import { createScoringContexts } from '../common/scoring-contexts';
 import { writeWithOutbox } from '../common/versioned-write';
+import { createPointsLedger } from '../loyalty/points';
 import { kpiValuesOf, raiseKpiAlerts } from '../metrics/alerts';
 import { kpiReport } from '../metrics/report';
 import { removeErasedMarker } from '../privacy/run';
@@ -41,8 +43,12 @@ const SHARDS_IN_PARALLEL = 4;
  * that rescores the customers whose lifecycle is due to change (read through the sparse due
  * index, never by a scan).
  */
+/** The customer id of a partition key `<tenant>#C#<customer>`. */
+const customerOfPk = (tenantId: string, pk: string): string => pk.slice(`${tenantId}#C#`.length);
+
 export function createDailyRun(deps: DailyRunDeps) {
   const { store, clock, log } = deps;
+  const points = createPointsLedger(deps);
 
   /** Fits the tenant's models on its buyers' profiles (the buyer index) and stores them with their diagnostics. */
   async function fitModel(tenant: TenantRecord): Promise<ModelDiagnostics> {
@@ -54,8 +60,12 @@ export function createDailyRun(deps: DailyRunDeps) {
     return fit.diagnostics;
   }
 
-  /** Rescores every customer of the tenant whose due day has come, one shard at a time. */
+  /**
+   * Rescores every customer of the tenant whose due day has come, and folds again the points
+   * accounts due (points released or expiring, a reminder, a tier review), one shard at a time.
+   */
   async function duePass(tenantId: string): Promise<DuePassReport> {
+    const tenant = await deps.tenants.byId(tenantId);
     // A fresh context: the model may have just been fitted.
     const context = await createScoringContexts(deps)(tenantId);
     const report: DuePassReport = { tenantId, due: 0, changed: 0, stageChanges: 0, conflicts: 0 };
@@ -84,19 +94,30 @@ export function createDailyRun(deps: DailyRunDeps) {
         withoutProfileOutbox,
       );
 
+    /** One account that cannot be folded now (the bus refusing its notices) stays due; the others go on. */
+    async function refreshPoints(tenant: TenantRecord, customerId: string) {
+      try {
+        await points.refresh(tenant, customerId);
+      } catch (e) {
+        log.warn('a points account could not be folded; it stays due', { tenantId, reason: (e as Error).message });
+      }
+    }
+
     async function runShard(shard: number) {
       const seen = new Set<string>();
       // Rescored customers leave today's due keys; a page repeats only keys the index has not caught up on.
       for (;;) {
         const keys = (await store.dueKeys(dueShard(tenantId, shard), { upTo: today, limit: DUE_PAGE })).filter(
-          (key) => !seen.has(key.pk),
+          (key) => !seen.has(`${key.pk}\u0000${key.sk}`),
         );
         if (keys.length === 0) return;
-        for (const key of keys) seen.add(key.pk);
+        for (const key of keys) seen.add(`${key.pk}\u0000${key.sk}`);
         report.due += keys.length;
         for (const item of await store.getMany(keys)) {
           if (isMarker(item)) await removeErasedMarker(store, item);
-          else await rescoreDue({ pk: item.pk, sk: item.sk }, item);
+          else if (isPointsAccountKey(item)) {
+            if (tenant) await refreshPoints(tenant, customerOfPk(tenantId, item.pk));
+          } else await rescoreDue({ pk: item.pk, sk: item.sk }, item);
         }
       }
     }

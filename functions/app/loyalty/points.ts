@@ -1,6 +1,8 @@
 // The points ledger on the store: entries written once by id, the account folded from all of them
 // (core/loyalty/ledger.ts) and written on top of the version it read, its notices put on the bus
-// through the account (written first, cleared once told), and a timer for when it next changes.
+// through the account (written first, cleared once told). An account that changes by itself later
+// (points released or expiring, a reminder, a tier review) is in the due index for that day: the
+// daily run folds it again then.
 import type { TenantRecord } from '../../core/config/tenants';
 import { nextStoredAccount } from '../../core/loyalty/account';
 import { reminderOf } from '../../core/loyalty/entries';
@@ -8,27 +10,40 @@ import {
   accountItem,
   entryItem,
   entryOf,
+  type LoyaltyNotice,
   POINTS_ENTRY_PREFIX,
-  type PointsNotice,
   pointsAccountKey,
   type StoredAccount,
   storedAccountOf,
 } from '../../core/loyalty/items';
 import { foldLedger, type PointsEntry } from '../../core/loyalty/ledger';
-import { defaultPointsSettings, type PointsSettings } from '../../core/loyalty/settings';
+import {
+  defaultPointsSettings,
+  defaultTierSettings,
+  type PointsSettings,
+  type TierSettings,
+} from '../../core/loyalty/settings';
+import type { TierState } from '../../core/loyalty/tiers';
 import { ConditionFailedError, type Store } from '../../ports';
-import { LOYALTY_QUEUE, LOYALTY_SOURCE } from '../../routes';
+import { LOYALTY_SOURCE } from '../../routes';
 import type { AppPorts } from '../common/ports';
 
-export type PointsDeps = Pick<AppPorts, 'store' | 'bus' | 'timers' | 'clock' | 'log' | 'metrics'>;
+export type PointsDeps = Pick<AppPorts, 'store' | 'bus' | 'clock' | 'log' | 'metrics'>;
 
-/** The body of the timer that brings an account back when it changes by itself. */
+/** The message that has the loyalty function fold an account now (after a redemption, a purchase). */
 export type PointsDue = { type: 'points.due'; tenantId: string; customerId: string };
 
 const ATTEMPTS = 8;
 
 export const pointsSettingsOf = (tenant: TenantRecord): PointsSettings =>
   tenant.loyalty?.points ?? defaultPointsSettings();
+export const tierSettingsOf = (tenant: TenantRecord): TierSettings => tenant.loyalty?.tiers ?? defaultTierSettings();
+
+/** The account of the customer's ledger as of `now`: points and tier. */
+export function foldAccount(entries: readonly PointsEntry[], now: string, tiers: TierSettings) {
+  const points = foldLedger(entries, now, tiers);
+  return { points, tier: points.tier as TierState };
+}
 
 /** Every entry of the customer's ledger. */
 export async function ledgerEntries(store: Store, tenantId: string, customerId: string): Promise<PointsEntry[]> {
@@ -56,13 +71,13 @@ export async function addEntries(store: Store, tenantId: string, customerId: str
 export function createPointsLedger(deps: PointsDeps) {
   const { store, clock } = deps;
 
-  async function tell(tenantId: string, customerId: string, notices: readonly PointsNotice[], balance: number) {
+  async function tell(tenantId: string, customerId: string, notices: readonly LoyaltyNotice[]) {
     if (notices.length === 0) return;
     await deps.bus.put(
       notices.map((n) => ({
         source: LOYALTY_SOURCE,
         detailType: n.type,
-        detail: { tenantId, customerId, points: n.points, expiresAt: n.expiresAt, balance },
+        detail: { ...n, tenantId, customerId, source: LOYALTY_SOURCE },
       })),
     );
     deps.metrics?.count('PointsNotices', notices.length);
@@ -86,31 +101,31 @@ export function createPointsLedger(deps: PointsDeps) {
    */
   async function refresh(tenant: TenantRecord, customerId: string): Promise<StoredAccount> {
     const settings = pointsSettingsOf(tenant);
+    const tiers = tierSettingsOf(tenant);
+    const levels = tiers.levels.map((l) => l.id);
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       const previous = storedAccountOf(await store.get(pointsAccountKey(tenant.id, customerId), { consistent: true }));
       if (previous && previous.unsent.length > 0) {
         // Decided before and not told yet (a crash, a refused put): told first.
-        await tell(tenant.id, customerId, previous.unsent, previous.balance);
+        await tell(tenant.id, customerId, previous.unsent);
         const told = { ...previous, unsent: [], version: previous.version + 1 };
         await write(tenant.id, customerId, told, previous.version);
         continue;
       }
       const now = clock.now();
-      const fold = foldLedger(await ledgerEntries(store, tenant.id, customerId), new Date(now).toISOString());
-      const next = nextStoredAccount(previous, fold, now, (at) => reminderOf(at, settings, tenant.timezone));
+      const { points, tier } = foldAccount(
+        await ledgerEntries(store, tenant.id, customerId),
+        new Date(now).toISOString(),
+        tiers,
+      );
+      const remindAt = (at: number) => reminderOf(at, settings, tenant.timezone);
+      const next = nextStoredAccount(previous, points, tier, now, remindAt, levels);
       if (!(await write(tenant.id, customerId, next, previous?.version))) continue;
       let current = next;
       if (next.unsent.length > 0) {
-        await tell(tenant.id, customerId, next.unsent, next.balance);
+        await tell(tenant.id, customerId, next.unsent);
         const told = { ...next, unsent: [], version: next.version + 1 };
         if (await write(tenant.id, customerId, told, next.version)) current = told;
-      }
-      if (current.nextChangeAt) {
-        const at = Date.parse(current.nextChangeAt);
-        const body: PointsDue = { type: 'points.due', tenantId: tenant.id, customerId };
-        await deps.timers.set([
-          { id: `points:${tenant.id}:${customerId}:${at}`, at, queue: LOYALTY_QUEUE, body: JSON.stringify(body) },
-        ]);
       }
       return current;
     }

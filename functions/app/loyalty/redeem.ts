@@ -1,13 +1,13 @@
-// Spending points through the admin API: the redemption is written as an entry, the ledger folded
+// Spending points, and buying the paid tier, through the admin API: the redemption is written as an entry, the ledger folded
 // with it, and the entry taken back at once if it would overdraw the spendable points (two
 // redemptions racing for the same points are both taken back; either may be tried again). The
 // loyalty function folds the account afterwards, told through its queue.
 import type { TenantRecord } from '../../core/config/tenants';
 import { pointsEntryKey } from '../../core/loyalty/items';
-import { foldLedger, type PointsAccount, type RedeemEntry } from '../../core/loyalty/ledger';
+import { foldLedger, type MembershipEntry, type PointsAccount, type RedeemEntry } from '../../core/loyalty/ledger';
 import { LOYALTY_QUEUE } from '../../routes';
 import type { AppPorts } from '../common/ports';
-import { addEntries, ledgerEntries, type PointsDue } from './points';
+import { addEntries, ledgerEntries, type PointsDue, tierSettingsOf } from './points';
 
 export type RedeemDeps = Pick<AppPorts, 'store' | 'queue' | 'clock'>;
 
@@ -18,6 +18,50 @@ export type RedeemResult = {
 };
 
 const figures = ({ balance, available, pending, debt }: PointsAccount) => ({ balance, available, pending, debt });
+
+const MONTH_MS = 30 * 86_400_000;
+
+/**
+ * Buys the tenant's paid level for its months, from now or from the end of a membership still
+ * running; once per `membershipId`.
+ */
+export async function buyMembership(
+  deps: RedeemDeps,
+  tenant: TenantRecord,
+  customerId: string,
+  membershipId: string,
+): Promise<{ outcome: 'bought' | 'replayed'; level: string; paidUntil: string } | 'no_paid_tier'> {
+  const tiers = tierSettingsOf(tenant);
+  if (!tiers.paid) return 'no_paid_tier';
+  const now = deps.clock.now();
+  const id = `membership:${membershipId}`;
+  const entries = await ledgerEntries(deps.store, tenant.id, customerId);
+  const before = entries.find((e): e is MembershipEntry => e.kind === 'membership' && e.id === id);
+  if (before) return { outcome: 'replayed', level: before.level, paidUntil: before.until };
+  const running = entries
+    .filter((e): e is MembershipEntry => e.kind === 'membership')
+    .reduce((latest, e) => Math.max(latest, Date.parse(e.until)), now);
+  const entry: MembershipEntry = {
+    kind: 'membership',
+    id,
+    at: new Date(now).toISOString(),
+    level: tiers.paid.level,
+    until: new Date(running + tiers.paid.months * MONTH_MS).toISOString(),
+  };
+  if ((await addEntries(deps.store, tenant.id, customerId, [entry])) === 0) {
+    const written = (await ledgerEntries(deps.store, tenant.id, customerId)).find((e) => e.id === id);
+    const until = written?.kind === 'membership' ? written.until : entry.until;
+    return { outcome: 'replayed', level: entry.level, paidUntil: until };
+  }
+  await tellLoyalty(deps, tenant.id, customerId);
+  return { outcome: 'bought', level: entry.level, paidUntil: entry.until };
+}
+
+/** Has the loyalty function fold the account now (its notices, its next timer). */
+async function tellLoyalty(deps: RedeemDeps, tenantId: string, customerId: string) {
+  const due: PointsDue = { type: 'points.due', tenantId, customerId };
+  await deps.queue.send(LOYALTY_QUEUE, [JSON.stringify(due)]);
+}
 
 export async function redeemPoints(
   deps: RedeemDeps,
@@ -45,7 +89,6 @@ export async function redeemPoints(
     await deps.store.delete(pointsEntryKey(tenant.id, customerId, entry.id));
     return { outcome: 'insufficient', account: figures(without) };
   }
-  const due: PointsDue = { type: 'points.due', tenantId: tenant.id, customerId };
-  await deps.queue.send(LOYALTY_QUEUE, [JSON.stringify(due)]);
+  await tellLoyalty(deps, tenant.id, customerId);
   return { outcome: 'redeemed', account: figures(withIt) };
 }

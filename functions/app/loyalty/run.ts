@@ -60,7 +60,7 @@ export function createLoyaltyConsumer(deps: LoyaltyDeps) {
     const tombstone = await deps.store.get(tombstoneKey(item.tenantId, item.customerId), { consistent: true });
     const erasedAt = tombstone ? erasedAtOf(tombstone) : undefined;
     const kept = item.events.filter(({ event, receivedAt }) => !erasedAt || !erasedEvent(erasedAt, event, receivedAt));
-    // The timer of an erased customer's account has nothing left to fold.
+    // A due message of an erased customer's account has nothing left to fold.
     if (erasedAt && kept.length === 0) return;
     const settings = pointsSettingsOf(tenant);
     const entries = [

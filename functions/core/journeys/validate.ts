@@ -10,6 +10,7 @@
 import type { z } from 'zod';
 import { EVENT_TYPES } from '../events/schemas';
 import { jsonPath } from '../json-path';
+import { LOYALTY_NOTICE_TYPES } from '../loyalty/items';
 import { hasOwnKey, ownPath, ownValue } from '../own';
 import { conditionErrors } from './conditions';
 import { parseDuration } from './local-time';
@@ -21,7 +22,12 @@ import { type Activity, CHANNEL_OF, Journey } from './schema';
 export type Problem = { path: string; message: string };
 
 /** Event types journeys can name: the canonical ones and growthloop's own. */
-export const JOURNEY_EVENT_TYPES: readonly string[] = [...EVENT_TYPES, 'lifecycle.stage_changed', 'segment.entered'];
+export const JOURNEY_EVENT_TYPES: readonly string[] = [
+  ...EVENT_TYPES,
+  'lifecycle.stage_changed',
+  'segment.entered',
+  ...LOYALTY_NOTICE_TYPES,
+];
 
 /** What the input holds at a path (of an issue), own properties only. */
 const at = (value: unknown, path: readonly PropertyKey[]): unknown => ownPath(value, path);

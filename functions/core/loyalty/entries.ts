@@ -58,6 +58,7 @@ export function entriesOf(event: CanonicalEvent, settings: PointsSettings, timeZ
           pendingUntil: iso(placed + settings.returnWindowDays * DAY_MS),
           orderId,
           orderTotal: total.amount,
+          currency: total.currency,
         },
       ];
     }

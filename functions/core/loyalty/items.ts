@@ -2,7 +2,9 @@
 //   <tenant>#C#<customer> / POINTS#E#<entry id>   one item per entry, written once
 //   <tenant>#C#<customer> / POINTS                the account folded from them, with its notices
 import type { Item, Key } from '../../ports';
+import { dueDay, dueShardOf } from '../profiles/profile-changes';
 import type { PointsAccount, PointsEntry } from './ledger';
+import type { TierState } from './tiers';
 
 export const POINTS_ENTRY_PREFIX = 'POINTS#E#';
 const partition = (tenantId: string, customerId: string) => `${tenantId}#C#${customerId}`;
@@ -21,7 +23,7 @@ export const entryItem = (tenantId: string, customerId: string, entry: PointsEnt
   entry,
 });
 
-const KINDS = new Set(['earn', 'sign_in', 'activity', 'redeem', 'refund', 'cancel']);
+const KINDS = new Set(['earn', 'sign_in', 'activity', 'redeem', 'refund', 'cancel', 'membership']);
 
 /** The entry of an entry item; undefined for one that does not hold an entry. */
 export function entryOf(item: Item): PointsEntry | undefined {
@@ -35,8 +37,20 @@ export function entryOf(item: Item): PointsEntry | undefined {
   return ok ? (entry as PointsEntry) : undefined;
 }
 
-/** What the ledger tells on the bus (growthloop.loyalty): points about to expire, and points that did. */
-export type PointsNotice = { type: 'points.expiring' | 'points.expired'; points: number; expiresAt: string };
+/**
+ * What the ledger tells on the bus (growthloop.loyalty), shaped as an event journeys can start on:
+ * points about to expire, points that did, a tier reached, lost at a review, bought or run out.
+ */
+/** What the loyalty ledger tells the bus (journeys can start on each). */
+export const LOYALTY_NOTICE_TYPES = ['points.expiring', 'points.expired', 'tier.changed'] as const;
+
+export type LoyaltyNotice = {
+  type: (typeof LOYALTY_NOTICE_TYPES)[number];
+  /** Stable: the same notice told twice has the same id. */
+  eventId: string;
+  occurredAt: string;
+  properties: Record<string, string | number | null>;
+};
 
 /** The account as stored and shown: the fold's figures, the coming expiries by instant, and the notices. */
 export type StoredAccount = {
@@ -51,6 +65,7 @@ export type StoredAccount = {
   clawedBack: number;
   forgiven: number;
   streak?: { day: string; length: number };
+  tier?: TierState;
   /** Points that will expire, by the instant they do (the next 100 instants). */
   expiring: { at: string; points: number }[];
   /** When the account changes by itself next (points released or expiring, a reminder due). */
@@ -60,7 +75,7 @@ export type StoredAccount = {
   /** Expired lots are told up to this expiry instant. */
   expiredToldUntil?: string;
   /** Notices decided and not yet on the bus: put there before anything else is. */
-  unsent: PointsNotice[];
+  unsent: LoyaltyNotice[];
   updatedAt: string;
 };
 
@@ -75,17 +90,28 @@ export function expiringOf(account: PointsAccount): StoredAccount['expiring'] {
     .map(([at, points]) => ({ at, points }));
 }
 
-export const accountItem = (tenantId: string, customerId: string, account: StoredAccount): Item => ({
-  ...pointsAccountKey(tenantId, customerId),
-  ...account,
-});
+/**
+ * The account item; in the due index while it will change by itself (the day of its next change),
+ * and due today while it holds notices not yet told.
+ */
+export function accountItem(tenantId: string, customerId: string, account: StoredAccount): Item {
+  const day =
+    account.unsent.length > 0 ? account.updatedAt.slice(0, 10) : account.nextChangeAt && dueDay(account.nextChangeAt);
+  return {
+    ...pointsAccountKey(tenantId, customerId),
+    ...account,
+    ...(day ? { dueShard: dueShardOf(tenantId, customerId), dueDay: day } : {}),
+  };
+}
+
+export const isPointsAccountKey = (key: Key): boolean => key.sk === 'POINTS';
 
 const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** The stored account of an item; undefined for none (or one this version cannot read, written anew). */
 export function storedAccountOf(item: Item | undefined): StoredAccount | undefined {
   if (!item || !isNumber(item.version) || !isNumber(item.balance)) return undefined;
-  const { pk: _pk, sk: _sk, ...rest } = item;
+  const { pk: _pk, sk: _sk, dueShard: _shard, dueDay: _day, ...rest } = item;
   const account = rest as unknown as StoredAccount;
   return {
     ...account,

@@ -1,4 +1,6 @@
 import { MinHeap } from '../min-heap';
+import type { TierSettings } from './settings';
+import { createTierTracker, majorUnits, type TierState } from './tiers';
 
 /**
  * The points ledger of one customer, as lots (after Open Loyalty's account model): each earning is
@@ -14,6 +16,7 @@ type EntryBase = { id: string; at: string };
 /** Points credited: an order's (pending until `pendingUntil`), a grant, a journey action's. */
 export type EarnEntry = EntryBase & {
   kind: 'earn';
+  /** An order's points before the tier's multiplier, which the fold applies. */
   points: number;
   reason: string;
   expiresAt: string;
@@ -21,6 +24,8 @@ export type EarnEntry = EntryBase & {
   /** An order's points: its refunds and cancellation take them back, in proportion to `orderTotal`. */
   orderId?: string;
   orderTotal?: number;
+  /** The order's currency (its total in minor units of it), for the spend tiers count. */
+  currency?: string;
 };
 /** A day's sign-in (one per local day): its points, and the streak bonuses as they were that day. */
 export type SignInEntry = EntryBase & {
@@ -51,7 +56,17 @@ export type RefundEntry = EntryBase & {
 /** The order was cancelled: all its points go back. */
 export type CancelEntry = EntryBase & { kind: 'cancel'; orderId: string; spentClawback: ClawbackPolicy };
 
-export type PointsEntry = EarnEntry | SignInEntry | ActivityEntry | RedeemEntry | RefundEntry | CancelEntry;
+/** A paid tier bought: `level` until `until`. */
+export type MembershipEntry = EntryBase & { kind: 'membership'; level: string; until: string };
+
+export type PointsEntry =
+  | EarnEntry
+  | SignInEntry
+  | ActivityEntry
+  | RedeemEntry
+  | RefundEntry
+  | CancelEntry
+  | MembershipEntry;
 export type ClawbackPolicy = 'negative' | 'forgive';
 
 export type Lot = {
@@ -82,6 +97,10 @@ export type PointsAccount = {
   expiredLots: { id: string; points: number; expiresAt: string }[];
   /** The unbroken run of sign-in days up to the latest one. */
   streak?: { day: string; length: number };
+  /** The membership tier (with tier settings). */
+  tier?: TierState;
+  /** The time of the first entry dated after `now`, which the account does not count yet. */
+  nextEntryAt?: string;
 };
 
 const MAX_EXPIRED_LOTS = 50;
@@ -96,7 +115,7 @@ const bySpendOrder = (a: Lot, b: Lot) =>
 const nextDay = (day: string): string => new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
 
 /** The account as of `now` (ISO-8601 UTC) from every entry the customer has. */
-export function foldLedger(entries: readonly PointsEntry[], now: string): PointsAccount {
+export function foldLedger(entries: readonly PointsEntry[], now: string, tierSettings?: TierSettings): PointsAccount {
   const lots: Lot[] = [];
   const account: PointsAccount = {
     balance: 0,
@@ -111,6 +130,16 @@ export function foldLedger(entries: readonly PointsEntry[], now: string): Points
     lots: [],
     expiredLots: [],
   };
+  const tiers = tierSettings ? createTierTracker(tierSettings) : undefined;
+  const spent = new Map<string, { left: number; currency?: string }>();
+  /** Spend counted toward the tier: an order's total, less what refunds and a cancellation take back. */
+  function countSpend(t: string, orderId: string, minor: number) {
+    const order = spent.get(orderId);
+    if (tiers?.basis !== 'spend' || !order) return;
+    const taken = Math.min(order.left, minor);
+    order.left -= taken;
+    tiers.count(Date.parse(t), -majorUnits(taken, order.currency));
+  }
   const orders = new Map<string, { lot: Lot; total: number; refunded: number; clawed: number }>();
   const rewardedPerDay = new Map<string, number>();
   const signInDays = new Set<string>();
@@ -171,6 +200,7 @@ export function foldLedger(entries: readonly PointsEntry[], now: string): Points
     lots.push(lot);
     byExpiry.push(lot);
     account.earned += points;
+    if (tiers?.basis === 'points') tiers.count(Date.parse(entry.at), points);
     if (availableAt <= entry.at) release(lot);
     else pendingLots.push(lot);
     return lot;
@@ -188,15 +218,32 @@ export function foldLedger(entries: readonly PointsEntry[], now: string): Points
     else account.forgiven += unmet;
   }
 
-  for (const entry of [...entries].sort(byTimeThenId)) {
+  // An entry dated after `now` (a store's clock ahead of ours) counts from its time on.
+  const sorted = [...entries].sort(byTimeThenId);
+  const due = sorted.filter((e) => e.at <= now);
+  account.nextEntryAt = sorted[due.length]?.at;
+  if (account.nextEntryAt === undefined) delete account.nextEntryAt;
+  for (const entry of due) {
     advance(entry.at);
+    tiers?.advance(Date.parse(entry.at));
     switch (entry.kind) {
       case 'earn': {
-        const lot = credit(entry, entry.points, entry.expiresAt, entry.pendingUntil, entry.orderId);
-        if (entry.orderId !== undefined && !orders.has(entry.orderId))
+        const isOrder = entry.orderId !== undefined;
+        if (isOrder && orders.has(entry.orderId as string)) break;
+        const multiplier = isOrder && tiers ? tiers.levelAt(Date.parse(entry.at)).benefits.pointsMultiplier : 1;
+        const points = Math.floor(entry.points * multiplier);
+        const lot = credit(entry, points, entry.expiresAt, entry.pendingUntil, entry.orderId);
+        if (entry.orderId !== undefined) {
           orders.set(entry.orderId, { lot, total: entry.orderTotal ?? 0, refunded: 0, clawed: 0 });
+          const total = entry.orderTotal ?? 0;
+          spent.set(entry.orderId, { left: total, ...(entry.currency ? { currency: entry.currency } : {}) });
+          if (tiers?.basis === 'spend') tiers.count(Date.parse(entry.at), majorUnits(total, entry.currency));
+        }
         break;
       }
+      case 'membership':
+        tiers?.buy(Date.parse(entry.at), entry.level, Date.parse(entry.until));
+        break;
       case 'sign_in': {
         if (signInDays.has(entry.day)) break;
         signInDays.add(entry.day);
@@ -225,6 +272,7 @@ export function foldLedger(entries: readonly PointsEntry[], now: string): Points
         const order = orders.get(entry.orderId);
         if (!order) break;
         order.refunded += entry.amount;
+        countSpend(entry.at, entry.orderId, entry.amount);
         // Cumulative, so that partial refunds take back exactly the order's points in all.
         const share = order.total > 0 ? Math.min(1, order.refunded / order.total) : 1;
         const due = Math.min(order.lot.points, Math.floor(order.lot.points * share)) - order.clawed;
@@ -237,12 +285,17 @@ export function foldLedger(entries: readonly PointsEntry[], now: string): Points
         if (!order) break;
         const due = order.lot.points - order.clawed;
         order.clawed = order.lot.points;
+        countSpend(entry.at, entry.orderId, Number.MAX_SAFE_INTEGER);
         clawBack(due, order.lot, entry.spentClawback);
         break;
       }
     }
   }
   advance(now);
+  if (tiers) {
+    tiers.advance(Date.parse(now));
+    account.tier = tiers.state(Date.parse(now));
+  }
   for (const lot of lots) {
     if (lot.remaining === 0) continue;
     if (lot.availableAt <= now) account.available += lot.remaining;
@@ -256,7 +309,7 @@ export function foldLedger(entries: readonly PointsEntry[], now: string): Points
 
 /** The instant after `now` at which the account changes by itself (a lot released or expiring), if any. */
 export function nextChange(account: PointsAccount, now: string): string | undefined {
-  let next: string | undefined;
+  let next = account.nextEntryAt;
   for (const lot of account.lots) {
     for (const at of [lot.availableAt, lot.expiresAt]) if (at > now && (!next || at < next)) next = at;
   }

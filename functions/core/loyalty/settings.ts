@@ -48,9 +48,72 @@ export const PointsSettings = z.strictObject({
 export type PointsSettings = z.infer<typeof PointsSettings>;
 export type PointsSettingsInput = z.input<typeof PointsSettings>;
 
+const PoolId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'must be a coupon pool id');
+
+export const TierLevel = z.strictObject({
+  id: z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'must be 1-32 lower-case letters, digits, - or _'),
+  name: z.string().min(1).max(64).optional(),
+  /** What qualifies: 12-month spend in major units of the tenant's currency, or 12-month points earned. */
+  threshold: z.number().min(0).max(1e12),
+  benefits: z
+    .strictObject({
+      /** Order points are multiplied by this (rounded down). */
+      pointsMultiplier: z.number().min(0).max(100).default(1),
+      freeShipping: z.boolean().default(false),
+      /** The coupon pool of the birthday gift. */
+      birthdayGift: PoolId.optional(),
+      /** Coupon pools only this level may draw from. */
+      exclusiveCoupons: z.array(PoolId).max(20).default([]),
+    })
+    .default({ pointsMultiplier: 1, freeShipping: false, exclusiveCoupons: [] }),
+});
+export type TierLevel = z.infer<typeof TierLevel>;
+
+/**
+ * Membership tiers: a customer moves up as soon as the 12 months behind them qualify, and down
+ * only at the yearly review (12 months after they reached their tier), to what those 12 months
+ * qualify for then. A paid tier holds until its membership ends, whatever the customer qualifies for.
+ */
+export const TierSettings = z
+  .strictObject({
+    basis: z.enum(['spend', 'points']).default('spend'),
+    /** Lowest first; the first is where everyone starts (its threshold is 0). */
+    levels: z
+      .array(TierLevel)
+      .min(1)
+      .max(10)
+      .default([
+        { id: 'member', threshold: 0, benefits: { pointsMultiplier: 1, freeShipping: false, exclusiveCoupons: [] } },
+        {
+          id: 'silver',
+          threshold: 1000,
+          benefits: { pointsMultiplier: 1.2, freeShipping: true, exclusiveCoupons: [] },
+        },
+        { id: 'gold', threshold: 5000, benefits: { pointsMultiplier: 1.5, freeShipping: true, exclusiveCoupons: [] } },
+      ]),
+    /** A level customers may buy (POST /v1/customers/{id}/tier/memberships), for this many months at a time. */
+    paid: z.strictObject({ level: z.string(), months: z.int().min(1).max(120).default(12) }).optional(),
+  })
+  .superRefine((tiers, ctx) => {
+    tiers.levels.forEach((level, n) => {
+      if (n === 0 && level.threshold !== 0)
+        ctx.addIssue({ code: 'custom', path: ['levels', 0, 'threshold'], message: 'the first level starts at 0' });
+      const before = tiers.levels[n - 1];
+      if (before && level.threshold <= before.threshold)
+        ctx.addIssue({ code: 'custom', path: ['levels', n, 'threshold'], message: 'must be above the level before' });
+      if (tiers.levels.findIndex((l) => l.id === level.id) !== n)
+        ctx.addIssue({ code: 'custom', path: ['levels', n, 'id'], message: `repeats the level ${level.id}` });
+    });
+    if (tiers.paid && !tiers.levels.some((l) => l.id === tiers.paid?.level))
+      ctx.addIssue({ code: 'custom', path: ['paid', 'level'], message: 'must name one of the levels' });
+  });
+export type TierSettings = z.infer<typeof TierSettings>;
+
 export const LoyaltySettings = z.strictObject({
   points: PointsSettings.default(PointsSettings.parse({})),
+  tiers: TierSettings.default(TierSettings.parse({})),
 });
 export type LoyaltySettings = z.infer<typeof LoyaltySettings>;
 
 export const defaultPointsSettings = (): PointsSettings => PointsSettings.parse({});
+export const defaultTierSettings = (): TierSettings => TierSettings.parse({});

@@ -20,6 +20,7 @@ import {
 import { openApiDocument } from '../../../functions/contracts/openapi';
 import type { ApiError, ItemError as CoreItemError } from '../../../functions/core/events/ingest';
 import type { CanonicalEvent } from '../../../functions/core/events/schemas';
+import { NO_POINTS } from '../../../functions/core/journeys/facts';
 import { statsOf } from '../../../functions/core/journeys/items';
 import { journeyLift } from '../../../functions/core/journeys/lift';
 import type { Journey } from '../../../functions/core/journeys/schema';
@@ -429,7 +430,7 @@ describe('the response schemas match what the core produces today', () => {
     });
   }
 
-  it('a profile with its lifecycle and scores, and the fitted model, parse as documented', () => {
+  it('a profile with its lifecycle, scores and points, and the fitted model, parse as documented', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     const profiles = shop();
     const fit = fitTenantModel('shop', profiles, 'EUR', DEFAULT_SCORING_SETTINGS, now);
@@ -446,12 +447,15 @@ describe('the response schemas match what the core produces today', () => {
           ...profileView(profile),
           lifecycle: { stage: lifecycle.stage, since: lifecycle.since, reason: lifecycle.reason },
           scores,
+          points: { balance: 120, available: 80, pending: 40, expiringNext: '2027-01-01T00:00:00.000Z' },
         }),
       );
       expect(CustomerProfile.parse(body)).toEqual(body);
     }
     const { scores } = evaluateProfile(profiles[0] as Profile, undefined, { ...context, model: undefined }, now);
-    const unscored = JSON.parse(JSON.stringify({ ...profileView(profiles[0] as Profile), lifecycle: null, scores }));
+    const unscored = JSON.parse(
+      JSON.stringify({ ...profileView(profiles[0] as Profile), lifecycle: null, scores, points: NO_POINTS }),
+    );
     expect(CustomerProfile.parse(unscored)).toEqual(unscored);
   });
 

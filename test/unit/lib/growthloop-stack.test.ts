@@ -142,6 +142,7 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'GET /v1/customers/{customerId}/timeline': 'admin',
   'GET /v1/customers/{customerId}/points': 'admin',
   'POST /v1/customers/{customerId}/points/redemptions': 'admin',
+  'POST /v1/customers/{customerId}/tier/memberships': 'admin',
   'GET /v1/outbox': 'admin',
   'GET /v1/model': 'admin',
   'GET /v1/quarantine': 'admin',

@@ -1,15 +1,16 @@
 // The loyalty consumer over memory ports: events become ledger entries once, the account folds as
-// of the clock, its timer brings it back when points are released, near expiry and expired, and
-// the reminder and the expiry notice go on the bus once each, again if the bus refused them.
+// of the clock, the daily pass folds it again when points are released, near expiry and expired,
+// and the reminder and the expiry notice go on the bus once each, again if the bus refused them.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../functions/adapters/clock';
 import { silentLog } from '../../../../functions/adapters/log';
 import { createMemoryStore } from '../../../../functions/adapters/memory/store';
+import { createDailyRun } from '../../../../functions/app/daily-run/run';
 import { createLoyaltyConsumer } from '../../../../functions/app/loyalty/run';
 import { tenantDirectory } from '../../../../functions/core/config/tenants';
 import { pointsAccountKey, storedAccountOf } from '../../../../functions/core/loyalty/items';
 import { tombstoneItem } from '../../../../functions/core/privacy/records';
-import type { Bus, BusEvent, Timer } from '../../../../functions/ports';
+import type { Bus, BusEvent } from '../../../../functions/ports';
 import { LOYALTY_SOURCE } from '../../../../functions/routes';
 import { busDelivery, testEvent } from '../../../helpers/events';
 
@@ -19,7 +20,6 @@ function world(start: string) {
   const store = createMemoryStore();
   const clock = new ManualClock(start);
   const told: BusEvent[] = [];
-  const timers: Timer[] = [];
   let busDown = false;
   const bus: Bus = {
     async put(events) {
@@ -27,27 +27,17 @@ function world(start: string) {
       told.push(...events);
     },
   };
-  const consume = createLoyaltyConsumer({
-    store,
-    bus,
-    clock,
-    tenants: tenantDirectory([tenant]),
-    log: silentLog,
-    timers: { set: async (list) => void timers.push(...list) },
-  });
-  let n = 0;
+  const deps = { store, bus, clock, tenants: tenantDirectory([tenant]), log: silentLog };
+  const consume = createLoyaltyConsumer(deps);
+  const daily = createDailyRun(deps);
   const deliver = (...events: ReturnType<typeof testEvent>[]) =>
     consume({ records: events.map((e) => busDelivery(e, clock.now())) });
-  /** Fires the timers due by the clock, as the local timers do. */
-  const fireDue = async () => {
-    const due = timers.filter((t) => t.at <= clock.now());
-    for (const t of due) timers.splice(timers.indexOf(t), 1);
-    return consume({ records: due.map((t) => ({ id: `timer-${++n}`, body: t.body })) });
-  };
+  /** The daily run's pass over what is due, as it runs each day. */
+  const dailyPass = () => daily.run({ tenantIds: [tenant.id] });
   const account = async (customerId = 'c1') =>
     storedAccountOf(await store.get(pointsAccountKey(tenant.id, customerId)));
   const notices = () => told.filter((e) => e.source === LOYALTY_SOURCE);
-  return { store, clock, deliver, fireDue, account, notices, timers, setBusDown: (d: boolean) => (busDown = d) };
+  return { store, clock, deliver, dailyPass, account, notices, setBusDown: (d: boolean) => (busDown = d) };
 }
 
 const at = (iso: string) => Date.parse(iso);
@@ -63,13 +53,13 @@ describe('the loyalty consumer', () => {
     expect(await w.account()).toMatchObject({ balance: 0, pending: 200, version: 1 });
     await w.deliver(placed); // redelivered: nothing new, nothing written
     expect((await w.account())?.version).toBe(1);
-    // The timer comes when the return window closes.
-    expect(w.timers.map((t) => new Date(t.at).toISOString())).toEqual(['2026-03-08T02:00:00.000Z']);
-    w.clock.set('2026-03-08T02:00:00Z');
-    await w.fireDue();
+    // Due again when the return window closes: the daily pass of that day folds it.
+    expect(await w.store.get(pointsAccountKey(tenant.id, 'c1'))).toMatchObject({ dueDay: '2026-03-09' });
+    w.clock.set('2026-03-09T00:05:00Z');
+    await w.dailyPass();
     expect(await w.account()).toMatchObject({ balance: 200, pending: 0 });
-    const refund = event('refund', '2026-03-09T00:00:00Z', { orderId: 'o1', refundId: 'r1', amount: cny(50) }, 'e2');
-    w.clock.set('2026-03-09T00:00:00Z');
+    const refund = event('refund', '2026-03-09T01:00:00Z', { orderId: 'o1', refundId: 'r1', amount: cny(50) }, 'e2');
+    w.clock.set('2026-03-09T01:00:00Z');
     await w.deliver(refund, refund);
     expect(await w.account()).toMatchObject({ balance: 150, clawedBack: 50 });
   });
@@ -77,32 +67,36 @@ describe('the loyalty consumer', () => {
   it("reminds 30 days before points expire and tells when they did, once each, in the tenant's time zone", async () => {
     const w = world('2026-03-01T15:30:00Z'); // 23:30 in Shanghai
     await w.deliver(event('points_earned', '2026-03-01T15:30:00Z', { points: 40 }, 'g1'));
-    // Expiring at the start of 2027-03-01 in Shanghai; the reminder at the start of 2027-01-30 there.
+    // Expiring at the start of 2027-03-01 in Shanghai; the reminder at the start of 2027-01-30 there
+    // (16:00 UTC the day before), which the daily pass of 2027-01-30 tells.
     expect((await w.account())?.expiring).toEqual([{ at: '2027-02-28T16:00:00.000Z', points: 40 }]);
-    expect(w.timers.map((t) => new Date(t.at).toISOString())).toEqual(['2027-01-29T16:00:00.000Z']);
-    w.clock.set('2027-01-29T16:00:00Z');
+    expect(await w.store.get(pointsAccountKey(tenant.id, 'c1'))).toMatchObject({ dueDay: '2027-01-30' });
+    w.clock.set('2027-01-29T23:00:00Z');
+    await w.dailyPass();
+    expect(w.notices()).toEqual([]);
+    w.clock.set('2027-01-30T00:05:00Z');
     w.setBusDown(true);
-    expect((await w.fireDue()).failedIds).toHaveLength(1);
+    await w.dailyPass();
     expect((await w.account())?.unsent).toHaveLength(1);
     w.setBusDown(false);
-    // The queue delivers the timer's message again: the reminder is told once.
-    w.timers.push({
-      id: 'again',
-      at: w.clock.now(),
-      queue: 'loyalty',
-      body: JSON.stringify({ type: 'points.due', tenantId: 'shop', customerId: 'c1' }),
-    });
-    await w.fireDue();
-    await w.fireDue();
-    expect(w.notices().map((e) => [e.detailType, (e.detail as { points: number }).points])).toEqual([
-      ['points.expiring', 40],
-    ]);
-    expect(w.timers.map((t) => new Date(t.at).toISOString())).toEqual(['2027-02-28T16:00:00.000Z']);
-    w.clock.set('2027-02-28T16:00:00Z');
-    await w.fireDue();
+    // The next pass tells it, once.
+    await w.dailyPass();
+    await w.dailyPass();
+    expect(
+      w.notices().map((e) => [e.detailType, (e.detail as { properties: { points: number } }).properties.points]),
+    ).toEqual([['points.expiring', 40]]);
+    expect(await w.store.get(pointsAccountKey(tenant.id, 'c1'))).toMatchObject({ dueDay: '2027-03-01' });
+    w.clock.set('2027-03-01T00:05:00Z');
+    await w.dailyPass();
     expect(await w.account()).toMatchObject({ balance: 0, expired: 40 });
     expect(w.notices().map((e) => e.detailType)).toEqual(['points.expiring', 'points.expired']);
-    expect(w.notices()[1]?.detail).toMatchObject({ tenantId: 'shop', customerId: 'c1', points: 40, balance: 0 });
+    expect(w.notices()[1]?.detail).toMatchObject({
+      type: 'points.expired',
+      tenantId: 'shop',
+      customerId: 'c1',
+      source: LOYALTY_SOURCE,
+      properties: { points: 40, balance: 0 },
+    });
   });
 
   it('gives the same balance for 10,000 entries delivered in random order, each more than once', async () => {

@@ -306,21 +306,6 @@ describe('date entries', () => {
       ['2027-03-05T14:00:00.000Z', 'email'],
     ]);
   });
-
-  it('a points-expiry reminder a week before the expiry at 10:00, then a push the day before', async () => {
-    const identify = event('ada', T0, 'identify', { traits: { pointsExpireAt: '2026-04-01', points: 300 } });
-    const report = await backtest({
-      journeys: [journey('points-expiry-reminder')],
-      events: [identify],
-      scoring,
-      to: Date.parse('2026-05-01T00:00:00Z'),
-    });
-    // Europe/Berlin: 10:00 is 08:00 UTC in summer time (from 29 March), 09:00 UTC before.
-    expect(report.sends.map((s) => [s.at, s.kind])).toEqual([
-      ['2026-03-25T09:00:00.000Z', 'email'],
-      ['2026-03-31T08:00:00.000Z', 'push'],
-    ]);
-  });
 });
 
 describe('goals', () => {
