@@ -191,6 +191,40 @@ export type OutgoingMessage =
       body: string;
       /** Standard Webhooks signing secrets (`whsec_…`), each signs: two during a rotation. */
       secrets: readonly string[];
+    })
+  | (OutgoingBase & {
+      /** A mini-program subscribe message (subscribeMessage.send). */
+      channel: 'wechat_miniprogram';
+      /** The customer's openid in the mini-program. */
+      to: string;
+      templateId: string;
+      /** The mini-program page the message opens, with its query. */
+      page?: string;
+      /** The template's keywords: `{thing1: "…", time2: "…"}`, sent as `{thing1: {value: "…"}}`. */
+      data: Record<string, string>;
+      /** developer, trial or formal (default formal). */
+      state?: 'developer' | 'trial' | 'formal';
+      lang?: 'zh_CN' | 'en_US' | 'zh_HK' | 'zh_TW';
+    })
+  | (OutgoingBase & {
+      /** An official-account template message (message/template/send). */
+      channel: 'wechat_oa';
+      /** The customer's openid in the official account. */
+      to: string;
+      templateId: string;
+      url?: string;
+      /** The mini-program the message opens instead of `url` (when WeChat can). */
+      miniprogram?: { appid: string; pagepath?: string };
+      data: Record<string, string>;
+    })
+  | (OutgoingBase & {
+      /** A WeCom customer-contact message (externalcontact/add_msg_template, chat_type single). */
+      channel: 'wecom';
+      /** The customer's external_userid. */
+      to: string;
+      /** The member (userid) who sends it; any member the customer added when absent. */
+      sender?: string;
+      text: string;
     });
 
 export type ChannelName = OutgoingMessage['channel'];
@@ -212,11 +246,21 @@ export class ProviderError extends Error {
   readonly failure: ProviderFailure;
   /** How long the provider asked to wait (Retry-After), when it said. */
   readonly retryAfterMs?: number;
-  constructor(failure: ProviderFailure, message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
+  /**
+   * The recipient refused the channel (a WeChat user who declined or used up a subscription, or unfollowed):
+   * with a 'permanent' failure, the dispatcher revokes the customer's consent to the message's channel.
+   */
+  readonly revokesConsent?: boolean;
+  constructor(
+    failure: ProviderFailure,
+    message: string,
+    options: { retryAfterMs?: number; cause?: unknown; revokesConsent?: boolean } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'ProviderError';
     this.failure = failure;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options.revokesConsent) this.revokesConsent = true;
   }
 }
 

@@ -2,6 +2,7 @@
 // the local bus routes with it, so both worlds deliver the same events to the same queues.
 
 import { POINTS_EVENT_TYPES } from './core/loyalty/entries';
+import { REFERRAL_EVENT_TYPES } from './core/referrals/items';
 
 export const INGEST_SOURCE = 'growthloop.ingest';
 
@@ -22,6 +23,8 @@ export const queues = {
   actions: { visibilitySeconds: 180, maxReceiveCount: 5 },
   /** Events that earn, spend or take back points, and points accounts coming due (releases, expiries). */
   loyalty: { visibilitySeconds: 120, maxReceiveCount: 5 },
+  /** Group buying events (group_created, group_joined) and groups' deadlines coming due. */
+  groups: { visibilitySeconds: 120, maxReceiveCount: 5 },
 } as const satisfies Record<string, QueueDefinition>;
 
 export type QueueName = keyof typeof queues;
@@ -34,6 +37,7 @@ export const consumers = {
   /** Each action is a few guarded writes and a provider call: small batches, none held back. */
   actions: { batchSize: 10, batchingWindowSeconds: 0 },
   loyalty: { batchSize: 100, batchingWindowSeconds: 1 },
+  groups: { batchSize: 100, batchingWindowSeconds: 1 },
 } as const satisfies Partial<Record<QueueName, { batchSize: number; batchingWindowSeconds: number }>>;
 
 /** The subset of EventBridge event patterns growthloop uses: exact values and prefixes. */
@@ -70,6 +74,14 @@ export const LOYALTY_SOURCE = 'growthloop.loyalty';
 
 export const LOYALTY_QUEUE = 'loyalty' satisfies QueueName;
 
+/** Where the groups function tells every member of a group buy its outcome (group_completed, group_expired). */
+export const GROUPS_SOURCE = 'growthloop.groups';
+
+export const GROUPS_QUEUE = 'groups' satisfies QueueName;
+
+/** The events of group buying the groups function folds. */
+export const GROUP_EVENT_TYPES = ['group_created', 'group_joined'] as const;
+
 /** Where the profile function puts lifecycle stage changes. */
 export const PROFILES_SOURCE = 'growthloop.profiles';
 
@@ -77,13 +89,18 @@ export const routes: Route[] = [
   { name: 'ingested-events-to-profiles', pattern: { source: [INGEST_SOURCE] }, queue: 'profile-updates' },
   {
     name: 'events-to-journeys',
-    pattern: { source: [INGEST_SOURCE, PROFILES_SOURCE, LOYALTY_SOURCE] },
+    pattern: { source: [INGEST_SOURCE, PROFILES_SOURCE, LOYALTY_SOURCE, GROUPS_SOURCE] },
     queue: 'journey-events',
   },
   {
     name: 'points-events-to-loyalty',
-    pattern: { source: [INGEST_SOURCE], 'detail-type': [...POINTS_EVENT_TYPES] },
+    pattern: { source: [INGEST_SOURCE], 'detail-type': [...new Set([...POINTS_EVENT_TYPES, ...REFERRAL_EVENT_TYPES])] },
     queue: 'loyalty',
+  },
+  {
+    name: 'group-events-to-groups',
+    pattern: { source: [INGEST_SOURCE], 'detail-type': [...GROUP_EVENT_TYPES] },
+    queue: 'groups',
   },
   {
     name: 'points-granted-to-loyalty',

@@ -9,7 +9,7 @@ import { consumers, type QueueName } from '../functions/routes';
  * The cap keeps a backlog from taking the account's Lambda concurrency (1,000 by default, shared with the HTTP
  * API functions, which answer stores and must not be throttled) and from outrunning what sits behind the
  * consumer; the queue holds the rest, and its age alarm (lib/observability.ts) says when it falls behind.
- * All four together take at most 30.
+ * All of them together take at most 40.
  * - profile-updates 10: batches of up to 500 events, each a conditional write on a profile; 10 batches at once is
  *   about the write rate a new on-demand table takes without throttling (4,000 writes/s), and more would mostly
  *   raise version conflicts on the same customers' profiles.
@@ -21,6 +21,8 @@ import { consumers, type QueueName } from '../functions/routes';
  *   throughput); more invocations would only be throttled by the provider and retried.
  * - loyalty 5: a batch folds each customer's ledger (a query of their entries); points wait a few seconds
  *   without harm, and fewer invocations race less on one customer's account.
+ * - groups 5: a batch folds each group's joins into its one item; more invocations would mostly race on the
+ *   same popular group's version, and a join told a second later is harmless.
  */
 export const MAX_CONCURRENCY = {
   'profile-updates': 10,
@@ -28,6 +30,7 @@ export const MAX_CONCURRENCY = {
   'journey-steps': 5,
   actions: 5,
   loyalty: 5,
+  groups: 5,
 } as const satisfies Record<QueueName, number>;
 
 /**

@@ -1,15 +1,23 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DAILY_SOURCE, TENANT_DUE } from '../functions/app/daily-run/fan-out';
 import { DAILY_RUN_MINUTE_UTC } from '../functions/runtime/daily';
 import { table } from '../functions/table';
 import { HandlerFunction } from './function';
 
-export type DailyRunProps = { table: dynamodb.ITable; bus: events.IEventBus; tenantsJson: string };
+export type DailyRunProps = {
+  table: dynamodb.ITable;
+  bus: events.IEventBus;
+  /** Where the rewards of referrals coming due go, for the dispatcher. */
+  actions: sqs.IQueue;
+  actionsDeadLetters: sqs.IQueue;
+  tenantsJson: string;
+};
 
 /**
  * The daily run (functions/handlers/daily-run.ts): the schedule's invocation puts one
@@ -33,8 +41,12 @@ export class DailyRun extends Construct {
         TABLE_NAME: props.table.tableName,
         EVENT_BUS_NAME: props.bus.eventBusName,
         GROWTHLOOP_TENANTS: props.tenantsJson,
+        QUEUE_URLS: Stack.of(this).toJsonString({
+          actions: { url: props.actions.queueUrl, deadLetterUrl: props.actionsDeadLetters.queueUrl },
+        }),
       },
     });
+    props.actions.grantSendMessages(this.handler.fn);
     this.handler.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         // Scan: only the one-time backfill of the buyer index in a table from before it.
@@ -45,6 +57,8 @@ export class DailyRun extends Construct {
           // Query: the buyers' past order periods, for the KPIs; DeleteItem: a KPI alert marker whose alert could not go out.
           'dynamodb:Query',
           'dynamodb:PutItem',
+          // UpdateItem: a referral reward's claim on the inviter's cap.
+          'dynamodb:UpdateItem',
           'dynamodb:DeleteItem',
           'dynamodb:BatchWriteItem',
         ],

@@ -8,6 +8,7 @@ import { DailyRun } from './daily-run';
 import { DataKeys } from './data-keys';
 import { EventBus } from './event-bus';
 import { Feedback } from './feedback';
+import { Groups } from './groups';
 import { HttpApi } from './http-api';
 import { Ingest } from './ingest';
 import { Journeys } from './journeys';
@@ -45,6 +46,7 @@ export class GrowthloopStack extends Stack {
   readonly journeys: Journeys;
   readonly actions: Actions;
   readonly loyalty: Loyalty;
+  readonly groups: Groups;
   readonly feedback: Feedback;
   readonly observability: Observability;
 
@@ -76,7 +78,13 @@ export class GrowthloopStack extends Stack {
       tenantsJson,
     });
     // The id predates the class name; kept so that the synthesized logical ids do not change.
-    const daily = new DailyRun(this, 'Lifecycle', { table, bus, tenantsJson });
+    const daily = new DailyRun(this, 'Lifecycle', {
+      table,
+      bus,
+      actions: routing.queues.actions,
+      actionsDeadLetters: routing.deadLetters.actions,
+      tenantsJson,
+    });
     this.journeys = new Journeys(this, 'Journeys', {
       table,
       events: routing.queues['journey-events'],
@@ -130,8 +138,26 @@ export class GrowthloopStack extends Stack {
       tenantSecretsArn: this.tenantSecrets.secretArn,
       ...channelSettingsFromContext(this),
     });
-    this.loyalty = new Loyalty(this, 'Loyalty', { table, bus, queue: routing.queues.loyalty, tenantsJson });
+    this.loyalty = new Loyalty(this, 'Loyalty', {
+      table,
+      bus,
+      queue: routing.queues.loyalty,
+      actions: routing.queues.actions,
+      actionsDeadLetters: routing.deadLetters.actions,
+      tenantsJson,
+    });
     grantTenantRegistry(this.loyalty.handler.fn, table);
+    this.groups = new Groups(this, 'Groups', {
+      table,
+      bus,
+      queue: routing.queues.groups,
+      deadLetters: routing.deadLetters.groups,
+      actions: routing.queues.actions,
+      actionsDeadLetters: routing.deadLetters.actions,
+      timerGroupName,
+      tenantsJson,
+    });
+    grantTenantRegistry(this.groups.handler.fn, table);
     const { sesConfigurationSet } = channelSettingsFromContext(this);
     this.feedback = new Feedback(this, 'Feedback', {
       table,

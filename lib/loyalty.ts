@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -7,10 +7,24 @@ import { Construct } from 'constructs';
 import { queueConsumer } from './consumers';
 import { HandlerFunction } from './function';
 
-export type LoyaltyProps = { table: dynamodb.ITable; bus: events.IEventBus; queue: sqs.IQueue; tenantsJson: string };
+export type LoyaltyProps = {
+  table: dynamodb.ITable;
+  bus: events.IEventBus;
+  queue: sqs.IQueue;
+  /** Where referral rewards go, for the dispatcher to carry out. */
+  actions: sqs.IQueue;
+  actionsDeadLetters: sqs.IQueue;
+  tenantsJson: string;
+};
 
-/** Reads and writes points entries and accounts in the customers' partitions. */
-export const LOYALTY_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
+/** Reads and writes points entries and accounts, and referrals with their caps (atomic updates), in the customers' partitions. */
+export const LOYALTY_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+];
 
 /**
  * The loyalty function (functions/handlers/loyalty.ts) on the loyalty queue: points entries from
@@ -33,6 +47,9 @@ export class Loyalty extends Construct {
         TABLE_NAME: props.table.tableName,
         EVENT_BUS_NAME: props.bus.eventBusName,
         GROWTHLOOP_TENANTS: props.tenantsJson,
+        QUEUE_URLS: Stack.of(this).toJsonString({
+          actions: { url: props.actions.queueUrl, deadLetterUrl: props.actionsDeadLetters.queueUrl },
+        }),
       },
     });
     this.handler.role.addToPrincipalPolicy(
@@ -41,6 +58,7 @@ export class Loyalty extends Construct {
     this.handler.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['events:PutEvents'], resources: [props.bus.eventBusArn] }),
     );
+    props.actions.grantSendMessages(this.handler.fn);
     this.handler.fn.addEventSource(queueConsumer('loyalty', props.queue));
   }
 }

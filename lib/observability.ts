@@ -29,6 +29,8 @@ import { resourceName } from './stage';
  *   an hour late breaks "9:00 local" sends and offers tied to what the customer just did. Three receives take 3 x 180 s.
  * - loyalty 15 min: points shown at checkout or in the mini-program should match the order just placed. Three
  *   receives take 3 x 120 s.
+ * - groups 15 min: a member who just joined expects the group to show them and to complete at once; three
+ *   receives take 3 x 120 s.
  */
 export const QUEUE_AGE_ALARM = {
   'profile-updates': Duration.minutes(10),
@@ -36,6 +38,7 @@ export const QUEUE_AGE_ALARM = {
   'journey-steps': Duration.minutes(30),
   actions: Duration.minutes(15),
   loyalty: Duration.minutes(15),
+  groups: Duration.minutes(15),
 } as const satisfies Record<QueueName, Duration>;
 
 /** The age alarm of a queue the table above does not know (one built outside the route table). */

@@ -2,6 +2,8 @@
  * `growthloop templates list|get|create|preview|test`: the tenant's message templates, through the
  * admin API of a running growthloop (local or deployed).
  */
+
+import { TEMPLATE_CHANNELS } from '../core/templates/schema';
 import { API_OPTIONS, callAdmin, jsonLine, positiveInt, readJsonFile, runSubcommands, segment } from './admin-api';
 import { parseOptions, UsageError } from './command';
 import { type Io, processIo } from './io';
@@ -33,7 +35,7 @@ type Preview = {
 };
 
 const MAX_VERSION = 999_999;
-const CHANNELS = ['email', 'sms', 'push', 'webhook'];
+const CHANNELS: readonly string[] = TEMPLATE_CHANNELS;
 const TEST_CHANNELS = ['email', 'sms', 'push'];
 
 const indent = (text: string, by: string) => text.replace(/\n/g, `\n${by}`);

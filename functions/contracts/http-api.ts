@@ -259,7 +259,7 @@ export const CustomerTimeline = z.object({
 export const OutboxMessage = z.looseObject({
   id: z.string(),
   sentAt: z.string().describe('ISO-8601 UTC'),
-  channel: z.enum(['email', 'sms', 'push', 'webhook']),
+  channel: Channel,
   tenantId: z.string(),
   customerId: z.string(),
   key: z.string().describe('the action key'),
@@ -348,6 +348,36 @@ export const KpiRange = z
 const KpiRatio = z
   .object({ value: z.number().nullable(), numerator: z.int(), denominator: z.int() })
   .describe('numerator / denominator; value null when the denominator is 0');
+
+/** GET /v1/metrics/loyalty: the referral programme, points liability and tiers over the range. */
+export const LoyaltyReport = z.object({
+  tenantId: z.string(),
+  from: z.string(),
+  to: z.string(),
+  asOf: z.string(),
+  customers: z.int().describe('customers who ordered (the buyer index): the denominator of the per-customer rates'),
+  referrals: z.object({
+    invitesSent: z.int(),
+    invitesPerCustomer: KpiRatio,
+    inviteConversion: KpiRatio.describe('friends attributed per invite sent'),
+    kFactor: z.number().nullable().describe('invites per customer × invite conversion'),
+    participationRate: KpiRatio.describe('customers who sent an invite / customers'),
+    friendsAttributed: z.int(),
+    newCustomersPerReferrer: KpiRatio,
+    repurchase30: z
+      .object({ referred: KpiRatio, others: KpiRatio })
+      .describe('of first orders in the range (30 days before its end at the latest): a second order within 30 days'),
+    rewardCost: z.number().describe('the value of the referral rewards granted, less those clawed back'),
+    rewardCostPerAcquired: KpiRatio,
+  }),
+  points: z.object({
+    outstanding: z.int().describe("buyers' spendable and pending points, less debt"),
+    liability: Money.describe('the outstanding points at loyalty.points.valuePerPoint'),
+  }),
+  tiers: z
+    .array(z.object({ at: z.string(), counts: z.record(z.string(), z.int()) }))
+    .describe('buyers per level at each month end in the range and at its end'),
+});
 
 /** 200 of GET /v1/metrics/kpis (functions/app/metrics/report.ts KpiReport). */
 export const KpiReport = z.object({
@@ -737,7 +767,7 @@ export const TemplatePreviewRequest = z
     channels: z
       .array(z.enum(TEMPLATE_CHANNELS))
       .min(1)
-      .max(4)
+      .max(TEMPLATE_CHANNELS.length)
       .optional()
       .describe('every channel of the template when absent'),
     locale: Locale.optional().describe("the translation to use; the profile's locale when absent"),
@@ -764,6 +794,20 @@ const RenderedParts = z.union([
   z.object({ channel: z.literal('sms'), body: z.string() }),
   z.object({ channel: z.literal('push'), title: z.string().optional(), body: z.string() }),
   z.object({ channel: z.literal('webhook'), json: z.unknown() }),
+  z.object({
+    channel: z.literal('wechat_miniprogram'),
+    templateId: z.string(),
+    page: z.string().optional(),
+    data: z.record(z.string(), z.string()),
+  }),
+  z.object({
+    channel: z.literal('wechat_oa'),
+    templateId: z.string(),
+    url: z.string().optional(),
+    pagepath: z.string().optional(),
+    data: z.record(z.string(), z.string()),
+  }),
+  z.object({ channel: z.literal('wecom'), text: z.string() }),
 ]);
 
 /** 200 of the preview: each channel rendered, or the error that would skip its send. */
@@ -1112,6 +1156,80 @@ export const RedemptionRequest = z.strictObject({
 });
 export type RedemptionRequest = z.infer<typeof RedemptionRequest>;
 
+const RewardStatus = z.enum(['waiting', 'granted', 'cancelled', 'clawed_back', 'capped', 'daily_limit', 'rejected']);
+const RewardView = z.union([
+  z.object({ kind: z.literal('points'), points: z.int() }),
+  z.object({ kind: z.literal('coupon'), pool: z.string(), value: z.int() }),
+]);
+
+/** A referral: the friend, the inviter, the flags of the fraud checks, the review and where each reward stands. */
+export const ReferralView = z.object({
+  friendId: z.string(),
+  inviterId: z.string(),
+  code: z.string(),
+  acceptedAt: z.string().describe('when the friend accepted the invite'),
+  acceptDay: z
+    .string()
+    .describe("the tenant's local day of the acceptance: the day whose rewarded invites it counts toward"),
+  terms: z.object({
+    friendReward: RewardView,
+    friendRewardOn: z.enum(['accept', 'first_order']),
+    inviterReward: RewardView,
+    refundWindowDays: z.int(),
+    secondLevelReward: RewardView.optional(),
+  }),
+  flags: z
+    .array(z.string())
+    .describe('what the fraud checks found: self, shared_email, shared_device, inviter_velocity, ...'),
+  review: z.enum(['none', 'pending', 'approved', 'rejected']),
+  reviews: z.array(
+    z.object({
+      decision: z.enum(['approve', 'reject']),
+      reviewer: z.string(),
+      note: z.string().optional(),
+      at: z.string(),
+    }),
+  ),
+  firstOrder: z.object({ orderId: z.string(), at: z.string(), refundedAt: z.string().optional() }).optional(),
+  friend: RewardStatus,
+  inviter: RewardStatus,
+  secondInviterId: z.string().optional(),
+  second: RewardStatus.optional(),
+});
+
+export const CustomerReferralView = z.object({
+  code: z.string().optional().describe("the customer's invite code, once made"),
+  link: z.string().optional().describe('the invite link, when the programme has a linkBase'),
+  referredBy: ReferralView.optional().describe('the referral that brought the customer'),
+  friends: z
+    .array(z.object({ friendId: z.string(), acceptedAt: z.string() }))
+    .describe('the friends they brought (the latest 100)'),
+  rewardedFriends: z.int().describe("the friends whose reward counted toward the inviter's cap"),
+});
+
+export const InviteCodeAnswer = z.object({ code: z.string(), link: z.string().optional() });
+
+export const ReviewList = z.object({ referrals: z.array(ReferralView) });
+export const ReviewDecisionList = z.object({
+  decisions: z.array(
+    z.object({
+      friendId: z.string(),
+      inviterId: z.string(),
+      flags: z.array(z.string()),
+      decision: z.enum(['approve', 'reject']),
+      reviewer: z.string(),
+      note: z.string().optional(),
+      at: z.string(),
+    }),
+  ),
+});
+
+export const ReviewRequest = z.strictObject({
+  decision: z.enum(['approve', 'reject']),
+  reviewer: z.string().min(1).max(128).describe('who decided: kept with the decision'),
+  note: z.string().max(1000).optional(),
+});
+
 export const MembershipRequest = z.strictObject({
   membershipId: z
     .string()
@@ -1139,6 +1257,7 @@ export const requestSchemas = {
   IngestRequest,
   RedemptionRequest,
   MembershipRequest,
+  ReviewRequest,
   CampaignInput: Campaign,
   CampaignRunRequest,
   CanonicalEventBatch,
@@ -1169,6 +1288,12 @@ export const responseSchemas = {
   PointsAccountView,
   RedemptionAnswer,
   MembershipAnswer,
+  ReferralView,
+  CustomerReferralView,
+  LoyaltyReport,
+  InviteCodeAnswer,
+  ReviewList,
+  ReviewDecisionList,
   InsufficientPoints,
   KpiReport,
   ItemError,

@@ -5,7 +5,7 @@ import { type CanonicalEvent, CanonicalEventInput } from '../core/events/schemas
 import { Action, QuietTime } from '../core/journeys/schema';
 import { ProfileChangeSchema } from '../core/profiles/items';
 import type { ProfileChange } from '../core/profiles/profile-changes';
-import { INGEST_SOURCE, LOYALTY_SOURCE, PROFILES_SOURCE } from '../routes';
+import { GROUPS_SOURCE, INGEST_SOURCE, LOYALTY_SOURCE, PROFILES_SOURCE } from '../routes';
 
 const id = z.string().min(1);
 
@@ -68,11 +68,23 @@ const LoyaltyEvent = z.object({
   properties: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
 });
 
-/** What the journey function reads from the bus: an ingested event, a profile change, or a loyalty event. */
+/** What the groups function tells (core/groups/group.ts GroupNotice), as journeys read it. */
+const GroupEvent = z.object({
+  type: z.enum(['group_completed', 'group_expired']),
+  tenantId: z.string().min(1),
+  customerId: z.string().min(1),
+  eventId: z.string().min(1),
+  occurredAt: z.iso.datetime(),
+  source: z.literal(GROUPS_SOURCE),
+  properties: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
+});
+
+/** What the journey function reads from the bus: an ingested event, a profile change, a loyalty or a group event. */
 export const EventDelivery = z.discriminatedUnion('source', [
   IngestedDelivery,
   z.object({ source: z.literal(PROFILES_SOURCE), detail: ProfileChangeSchema.transform((c) => c as ProfileChange) }),
   z.object({ source: z.literal(LOYALTY_SOURCE), detail: LoyaltyEvent }),
+  z.object({ source: z.literal(GROUPS_SOURCE), detail: GroupEvent }),
 ]);
 export type EventDelivery = z.infer<typeof EventDelivery>;
 

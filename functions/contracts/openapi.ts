@@ -177,6 +177,7 @@ const PATH_PARAMETERS: Record<string, { schema: z.ZodType; description: string }
   poolId: { schema: api.PoolIdParam, description: "The coupon pool's id; an id no pool can have answers 404." },
   campaignId: { schema: z.string(), description: "The campaign's id; an id no campaign can have answers 404." },
   runId: { schema: z.string(), description: "The run's id, as POST /v1/campaigns/{campaignId}/runs answered it." },
+  friendId: { schema: api.CustomerId, description: 'The id of the customer the referral brought (the friend).' },
   token: {
     schema: api.UnsubscribeToken,
     description: 'The signed unsubscribe token of the link: it names the tenant, the customer and the channel.',
@@ -538,6 +539,80 @@ const OPERATIONS: Record<string, Operation> = {
     ],
   },
 
+  'GET /v1/customers/{customerId}/referral': {
+    operationId: 'customerReferral',
+    tags: ['referrals'],
+    summary: "A customer's invite code and referrals",
+    description:
+      'The invite code and link (once made), the referral that brought the customer with where its rewards stand, ' +
+      'and the friends they brought. 409 when the tenant runs no referral programme.',
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.CustomerReferralView, 'the referrals'),
+      ...customerPathFailures,
+      fail(409, 'no_referral_programme', 'the tenant config has no `referrals`'),
+      internalError,
+    ],
+  },
+
+  'POST /v1/customers/{customerId}/referral/code': {
+    operationId: 'makeInviteCode',
+    tags: ['referrals'],
+    summary: "The customer's invite code, made on first use",
+    description:
+      'An 8-character code (Crockford base32, 40 random bits, matched without regard to case) and its link; a ' +
+      'customer who has a code (made here, or sent by the store with invite_sent) gets the same one again.',
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.InviteCodeAnswer, 'the code'),
+      ...customerPathFailures,
+      fail(409, 'no_referral_programme', 'the tenant config has no `referrals`'),
+      internalError,
+    ],
+  },
+
+  'GET /v1/referrals/review': {
+    operationId: 'referralsToReview',
+    tags: ['referrals'],
+    summary: 'Referrals held for review',
+    description:
+      'Referrals a fraud check flagged (self-referral, shared e-mail, phone, device, card or address, velocity, ' +
+      'disposable e-mail, bursts of first orders), oldest first, their rewards held. `?decided=true` lists the ' +
+      'decisions made instead: the audit of every approval and rejection.',
+    security: 'adminKey',
+    outcomes: [
+      outcome(200, api.ReviewList, 'the referrals awaiting review'),
+      outcome(200, api.ReviewDecisionList, 'with decided=true: the decisions made'),
+      fail(400, 'invalid_request', 'decided is not true or false'),
+      adminUnauthorized,
+      fail(409, 'no_referral_programme', 'the tenant config has no `referrals`'),
+      internalError,
+    ],
+  },
+
+  'POST /v1/referrals/{friendId}/review': {
+    operationId: 'reviewReferral',
+    tags: ['referrals'],
+    summary: 'Approve or reject a held referral',
+    description:
+      'Approving releases the rewards that are due (the friend at once, the inviter once the first order is past ' +
+      'the refund window); rejecting pays neither. The decision, its reviewer and note are kept on the referral and ' +
+      'in the audit list.',
+    security: 'adminKey',
+    body: { description: 'The decision.', content: { 'application/json': api.ReviewRequest } },
+    outcomes: [
+      outcome(200, api.ReferralView, 'the referral as decided'),
+      invalidJson,
+      fail(400, 'invalid_request', 'the body is not {decision, reviewer, note?}'),
+      undecodablePath,
+      adminUnauthorized,
+      fail(404, 'not_found', 'the customer was brought by no referral'),
+      fail(409, 'not_awaiting_review', 'the referral is not held for review (decided already, or never flagged)'),
+      fail(413, 'payload_too_large', 'the body exceeds 4 KiB'),
+      internalError,
+    ],
+  },
+
   'POST /v1/customers/{customerId}/tier/memberships': {
     operationId: 'buyMembership',
     tags: ['loyalty'],
@@ -572,6 +647,30 @@ const OPERATIONS: Record<string, Operation> = {
       outcome(200, api.StoredModel, 'the model'),
       adminUnauthorized,
       fail(404, 'not_found', 'no model has been fitted for this tenant yet'),
+      bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'GET /v1/metrics/loyalty': {
+    operationId: 'getLoyaltyMetrics',
+    tags: ['referrals'],
+    summary: 'The loyalty programme over a range of days',
+    description:
+      "Referrals (K-factor, participation, new customers per referring customer, the referred cohort's 30-day " +
+      'repurchase against everyone else, reward cost per acquired customer), the points liability at ' +
+      '`loyalty.points.valuePerPoint`, and customers per tier at each month end, read from the buyers and the ' +
+      'invites and attributions kept by time. `from` and `to` are UTC days (YYYY-MM-DD); every ratio gives its ' +
+      'numerator and denominator, and null when that is 0.',
+    security: 'adminKey',
+    query: [
+      { name: 'from', required: true, description: 'The first day, YYYY-MM-DD (UTC).', schema: KpiDay },
+      { name: 'to', required: true, description: 'The last day, YYYY-MM-DD (UTC).', schema: KpiDay },
+    ],
+    outcomes: [
+      outcome(200, api.LoyaltyReport, 'the metrics'),
+      fail(400, 'invalid_request', 'from or to missing, not a day, or from after to'),
+      adminUnauthorized,
       bodyOverLimit,
       internalError,
     ],
@@ -1471,6 +1570,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
       { name: 'campaigns', description: 'Scheduled recall campaigns, their runs and lift (admin key)' },
       { name: 'coupons', description: 'Coupon pools: settings, codes, stats (admin key)' },
       { name: 'loyalty', description: 'Points and tiers: balances, redemptions, paid memberships (admin key)' },
+      { name: 'referrals', description: 'Invite codes, referrals, and the review of flagged ones (admin key)' },
       { name: 'webhooks', description: 'Store platform webhooks, signed by the platform' },
       { name: 'segment', description: 'The Segment-spec tracking API (Segment, RudderStack, Jitsu)' },
       { name: 'unsubscribe', description: 'One-click unsubscribe links of marketing messages (signed token)' },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
+import type { z } from 'zod';
 import packageJson from '../../package.json' with { type: 'json' };
 import { awsCampaignSchedules, awsQueue, awsStore } from '../adapters/aws/environment';
 import { sdkDefaults } from '../adapters/aws/sdk';
@@ -18,10 +19,12 @@ import { couponRoutes } from '../app/coupons/routes';
 import { reopenFailedSend } from '../app/dispatch/dead-letters';
 import { loyaltyRoutes } from '../app/loyalty/routes';
 import { createManageJourneys, type JourneyRequest } from '../app/manage-journeys/run';
+import { loyaltyReport } from '../app/metrics/loyalty-report';
 import { kpiReport } from '../app/metrics/report';
 import { createPrivacy } from '../app/privacy/run';
 import { createQuarantine, quarantineRoutes } from '../app/quarantine/run';
 import { createCustomerReads } from '../app/read-customer/run';
+import { referralRoutes } from '../app/referrals/routes';
 import { type TemplateRequest, templateRoutes } from '../app/templates/routes';
 import { type Answer, answer, parseJsonBody, reject } from '../contracts/answers';
 import { KpiRange, QuarantineReplayRequest } from '../contracts/http-api';
@@ -61,6 +64,17 @@ export type AdminDeps = {
   campaignSchedules?: CampaignScheduler;
 };
 
+/** A range of days that will not do: the first problem, at its query parameter. */
+function rangeRejection(error: z.ZodError): Answer {
+  const issue = error.issues[0];
+  return reject(
+    400,
+    'invalid_request',
+    issue?.message ?? 'from and to are days',
+    `query.${String(issue?.path[0] ?? 'from')}`,
+  );
+}
+
 /** The longest id a path may name (the canonical schema's): longer ones are refused before any read. */
 const MAX_PATH_ID = 128;
 /** As the quarantine's queue names (profile-updates, journey-events, actions...). */
@@ -81,6 +95,7 @@ export function createAdminFunction(deps: AdminDeps) {
   const templates = templateRoutes(deps);
   const coupons = couponRoutes(deps);
   const loyalty = loyaltyRoutes(deps);
+  const referrals = referralRoutes(deps);
   const campaigns = campaignRoutes({
     ...deps,
     ...(deps.campaignRuns ? { runs: deps.campaignRuns } : {}),
@@ -173,18 +188,21 @@ export function createAdminFunction(deps: AdminDeps) {
     'POST /v1/customers/{customerId}/tier/memberships': route((t, e) =>
       loyalty.buyMembership(t, customerId(e), bodyText(e)),
     ),
+    'GET /v1/customers/{customerId}/referral': route((t, e) => referrals.summary(t, customerId(e))),
+    'POST /v1/customers/{customerId}/referral/code': route((t, e) => referrals.code(t, customerId(e))),
+    'GET /v1/referrals/review': route((t, e) => referrals.reviewList(t, e.queryStringParameters ?? {})),
+    'POST /v1/referrals/{friendId}/review': route((t, e) =>
+      referrals.review(t, e.pathParameters?.friendId ?? '', bodyText(e)),
+    ),
     'GET /v1/model': route((t) => reads.model({ tenantId: t.id })),
+    'GET /v1/metrics/loyalty': route(async (t, e) => {
+      const range = KpiRange.safeParse(e.queryStringParameters ?? {});
+      if (!range.success) return rangeRejection(range.error);
+      return answer(200, await loyaltyReport({ store: deps.store, now: deps.clock.now() }, t, range.data));
+    }),
     'GET /v1/metrics/kpis': route(async (t, e) => {
       const range = KpiRange.safeParse(e.queryStringParameters ?? {});
-      if (!range.success) {
-        const issue = range.error.issues[0];
-        return reject(
-          400,
-          'invalid_request',
-          issue?.message ?? 'from and to are days',
-          `query.${String(issue?.path[0] ?? 'from')}`,
-        );
-      }
+      if (!range.success) return rangeRejection(range.error);
       return answer(200, await kpiReport({ store: deps.store, now: deps.clock.now() }, t, range.data));
     }),
     'GET /v1/outbox': route(async (t, e) => {

@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { awsBus, awsStore } from '../adapters/aws/environment';
+import { awsBus, awsQueue, awsStore } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
 import { createAudienceBackfill } from '../app/daily-run/audience-backfill';
 import { createBuyerBackfill } from '../app/daily-run/buyer-backfill';
@@ -19,6 +19,7 @@ export const handler = lambdaEntry('daily-run', (observed) => {
   const deps = {
     store: awsStore(),
     bus: awsBus(),
+    queue: awsQueue(),
     clock: systemClock,
     tenants: awsTenants({ seed: true }),
     ...observed,

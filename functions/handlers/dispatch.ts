@@ -12,6 +12,7 @@ import {
 } from '../adapters/aws/environment';
 import { type ChannelSender, createChannels } from '../adapters/channels/router';
 import { createWebhookSender } from '../adapters/channels/webhook';
+import { createWeChatSenders } from '../adapters/channels/wechat/senders';
 import { systemClock } from '../adapters/clock';
 import { createWorkerRenderer } from '../adapters/templates/worker-renderer';
 import { createCouponIssuer } from '../app/dispatch/coupons';
@@ -70,6 +71,9 @@ export const handler = lambdaEntry('dispatch', (observed) => {
   const store = awsStore();
   const clock = systemClock;
   const fallbackFrom = defaultEmailFrom();
+  const tenantSecrets = awsTenantSecrets();
+  // WeChat with each tenant's app credentials from the tenant secrets (a tenant without them: 'permanent').
+  const wechat = createWeChatSenders({ clock, credentialsOf: async (id) => (await tenantSecrets(id))?.wechat });
   return createDispatchHandler({
     store,
     bus: awsBus(),
@@ -81,7 +85,8 @@ export const handler = lambdaEntry('dispatch', (observed) => {
       email: awsEmailSender(),
       sms: indexedSmsSender(awsSmsSender(), { store, clock, ...observed }),
       push: awsPushSender(),
-      webhook: signedWithTenantSecrets(createWebhookSender({ clock, allowLoopbackHttp: false }), awsTenantSecrets()),
+      webhook: signedWithTenantSecrets(createWebhookSender({ clock, allowLoopbackHttp: false }), tenantSecrets),
+      ...wechat,
     }),
     guard: createGuard({ store, clock }),
     issueCoupon: createCouponIssuer({ store, clock }),

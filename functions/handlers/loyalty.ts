@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { awsBus, awsStore } from '../adapters/aws/environment';
+import { awsBus, awsQueue, awsStore } from '../adapters/aws/environment';
 import { systemClock } from '../adapters/clock';
 import { createLoyaltyConsumer, type LoyaltyDeps } from '../app/loyalty/run';
 import { lambdaEntry, sqsBatch } from '../http/lambda';
@@ -15,6 +15,7 @@ export const handler = lambdaEntry('loyalty', (observed) =>
   createLoyaltyHandler({
     store: awsStore(),
     bus: awsBus(),
+    queue: awsQueue(),
     clock: systemClock,
     tenants: awsTenants(),
     ...observed,

@@ -17,6 +17,7 @@ import { createWorkerRenderer } from '../adapters/templates/worker-renderer';
 import { createAdvanceJourneys } from '../app/advance-journeys/run';
 import { createDailyRun } from '../app/daily-run/run';
 import { createFoldProfiles } from '../app/fold-profiles/run';
+import { createGroupsConsumer } from '../app/groups/run';
 import { createLoyaltyConsumer } from '../app/loyalty/run';
 import { createTenantErasure } from '../app/privacy/erase-tenant';
 import { createRegistryDirectory } from '../app/tenants/directory';
@@ -72,6 +73,8 @@ export type LocalOptions = {
   store?: Store;
   /** E-mail goes out through this SMTP server; to the outbox (`GET /v1/outbox`) without one. */
   smtp?: Omit<SmtpOptions, 'clock'>;
+  /** Where the WeChat APIs are: WeChat's own by default (tests point them at a loopback fake). */
+  wechat?: { apiBase?: string; wecomBase?: string };
 };
 
 /**
@@ -194,7 +197,8 @@ export async function startLocal(options: LocalOptions) {
   const advance = createAdvanceJourneys({ store, queue, timers, clock, tenants, log, metrics, dataKeys });
   const journeys = (records: QueueRecord[]) => advance({ records });
   const fold = createFoldProfiles({ store, bus, clock, tenants, log, metrics, dataKeys });
-  const loyalty = createLoyaltyConsumer({ store, bus, clock, tenants, log, metrics });
+  const loyalty = createLoyaltyConsumer({ store, bus, queue, clock, tenants, log, metrics });
+  const groups = createGroupsConsumer({ store, bus, queue, timers, clock, tenants, log, metrics });
   const dispatcher = startLocalDispatch({
     store,
     bus,
@@ -206,6 +210,7 @@ export async function startLocal(options: LocalOptions) {
     outboxDir,
     dataKeys,
     ...(options.smtp ? { smtp: options.smtp } : {}),
+    ...(options.wechat ? { wechat: options.wechat } : {}),
     secretsOf: secrets,
     publicUrl: url,
   });
@@ -224,6 +229,12 @@ export async function startLocal(options: LocalOptions) {
       handle: (records) => loyalty({ records }),
       batchSize: consumers.loyalty.batchSize,
     }),
+    startPoller({
+      queue,
+      name: 'groups',
+      handle: (records) => groups({ records }),
+      batchSize: consumers.groups.batchSize,
+    }),
   ];
   if (options.dispatch !== false)
     for (let n = 0; n < ACTIONS_POLLERS; n++)
@@ -236,7 +247,7 @@ export async function startLocal(options: LocalOptions) {
         }),
       );
   timers.start();
-  const dailyRun = createDailyRun({ store, bus, clock, tenants, log, metrics });
+  const dailyRun = createDailyRun({ store, bus, queue, clock, tenants, log, metrics });
   // The tenants of the registry as each run finds them: one added while this runs has its pass at the next run.
   const daily = options.daily === false ? undefined : startDailySchedule({ store, dailyRun, tenants, clock });
   const erasures = startTenantErasures({ worker: createTenantErasure({ store, clock, log }) });

@@ -8,6 +8,7 @@ import { benchFold } from './fold';
 import { benchHeavyCustomer } from './heavy-customer';
 import { benchHotCustomer } from './hot-customer';
 import { benchJourneys } from './journeys';
+import { benchLoyalty } from './loyalty';
 import { benchModels } from './models';
 import { benchPipeline } from './pipeline';
 import { benchPlatforms } from './platforms';
@@ -43,6 +44,7 @@ const suites: { name: string; produces: string[]; run: () => Promise<Results> }[
   { name: 'model fit reads', produces: ['models.fit_reads'], run: benchFitReads },
   { name: 'campaign audience reads', produces: ['campaigns.reads_per_audience_member'], run: benchCampaigns },
   { name: 'dispatch', produces: ['dispatch.'], run: benchDispatch },
+  { name: 'loyalty', produces: ['points.', 'referrals.'], run: benchLoyalty },
 ];
 
 export async function runBench(args: string[]) {

@@ -17,7 +17,7 @@ export type TestRuntime = {
   tenant: GrowthloopConfig['tenants'][number];
   /** The running runtime; from the file's first test on. */
   readonly runtime: LocalRuntime;
-  /** Resolves once the queues that take ingested events (profile updates, loyalty) are empty, looking every `pollMs`. */
+  /** Resolves once the queues that take ingested events (profile updates, loyalty, groups) are empty, looking every `pollMs`. */
   settled(pollMs?: number): Promise<void>;
 };
 
@@ -48,10 +48,17 @@ export function startTestRuntime(options: TestRuntimeOptions = {}): TestRuntime 
 }
 
 /** The queues an ingested event lands on first. */
-export const INGEST_QUEUES = ['profile-updates', 'loyalty'] as const;
+export const INGEST_QUEUES = ['profile-updates', 'loyalty', 'groups'] as const;
 
 /** The queues an event goes through, from ingest to the dispatcher. */
-export const PIPELINE_QUEUES = ['profile-updates', 'journey-events', 'journey-steps', 'actions', 'loyalty'] as const;
+export const PIPELINE_QUEUES = [
+  'profile-updates',
+  'journey-events',
+  'journey-steps',
+  'actions',
+  'loyalty',
+  'groups',
+] as const;
 
 /**
  * Resolves once `queues` have been empty at five looks in a row, 20 ms apart: what a test posted has

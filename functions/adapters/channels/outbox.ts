@@ -113,6 +113,18 @@ function entryOf(message: OutgoingMessage, id: string, sentAt: string): OutboxEn
       const { url, body } = message;
       return { ...head, url, body, signatures: message.secrets.length };
     }
+    case 'wechat_miniprogram': {
+      const { to, templateId, page, data, state, lang } = message;
+      return { ...head, to, templateId, page, data, state, lang };
+    }
+    case 'wechat_oa': {
+      const { to, templateId, url, miniprogram, data } = message;
+      return { ...head, to, templateId, url, miniprogram, data };
+    }
+    case 'wecom': {
+      const { to, sender, text } = message;
+      return { ...head, to, sender, text };
+    }
   }
 }
 

@@ -28,6 +28,12 @@ export function createChannels(providers: ChannelProviders): Channels {
         return providers.push?.send(message);
       case 'webhook':
         return providers.webhook?.send(message);
+      case 'wechat_miniprogram':
+        return providers.wechat_miniprogram?.send(message);
+      case 'wechat_oa':
+        return providers.wechat_oa?.send(message);
+      case 'wecom':
+        return providers.wecom?.send(message);
     }
   };
   return {

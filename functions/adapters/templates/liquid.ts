@@ -218,6 +218,20 @@ export function createLiquidRenderer(limits: LiquidLimits = DEFAULT_LIQUID_LIMIT
     return String(out);
   }
 
+  /** A page path or link: one line, within WeChat's length. */
+  const renderLink = (part: string, source: string, context: TemplateContext): string =>
+    bounded(part, oneLine(renderPart(part, source, context)), MAX_RENDERED_CHARS.wechatLink);
+
+  /** A WeChat template message's keywords, each rendered on one line (entries copied: keywords are data). */
+  function renderData(channel: string, data: Record<string, string>, context: TemplateContext): Record<string, string> {
+    const out: Record<string, string> = Object.create(null);
+    for (const [keyword, source] of Object.entries(data)) {
+      const part = `${channel}.data.${keyword}`;
+      out[keyword] = bounded(part, oneLine(renderPart(part, source, context)), MAX_RENDERED_CHARS.wechatValue);
+    }
+    return { ...out };
+  }
+
   return {
     render({ channel, parts }, context) {
       switch (channel) {
@@ -246,6 +260,37 @@ export function createLiquidRenderer(limits: LiquidLimits = DEFAULT_LIQUID_LIMIT
             body: bounded('push.body', body, MAX_RENDERED_CHARS.pushBody),
           };
         }
+        case 'wechat_miniprogram': {
+          const page =
+            parts.page === undefined ? undefined : renderLink('wechat_miniprogram.page', parts.page, context);
+          return {
+            channel,
+            templateId: parts.templateId,
+            ...(page ? { page } : {}),
+            data: renderData(channel, parts.data, context),
+          };
+        }
+        case 'wechat_oa': {
+          const url = parts.url === undefined ? undefined : renderLink('wechat_oa.url', parts.url, context);
+          const pagepath =
+            parts.pagepath === undefined ? undefined : renderLink('wechat_oa.pagepath', parts.pagepath, context);
+          return {
+            channel,
+            templateId: parts.templateId,
+            ...(url ? { url } : {}),
+            ...(pagepath ? { pagepath } : {}),
+            data: renderData(channel, parts.data, context),
+          };
+        }
+        case 'wecom':
+          return {
+            channel,
+            text: bounded(
+              'wecom.text',
+              renderPart('wecom.text', parts.text, context).trim(),
+              MAX_RENDERED_CHARS.wecomText,
+            ),
+          };
         case 'webhook': {
           const out = bounded('webhook.json', renderPart('webhook.json', parts.json, context));
           try {

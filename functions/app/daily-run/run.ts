@@ -6,6 +6,7 @@ import type { KpiAlert } from '../../core/metrics/kpi-alerts';
 import { fromProfileItem, toProfileItem, withoutProfileOutbox } from '../../core/profiles/items';
 import { isMarker } from '../../core/profiles/markers';
 import { DUE_SHARDS, dueShard, lifecycleChanged, rescore } from '../../core/profiles/profile-changes';
+import { isReferralKey } from '../../core/referrals/items';
 import { fromModelItem, modelItems, modelKey } from '../../core/scoring/model-items';
 import { scoringSettings } from '../../core/scoring/settings';
 import { fitTenantModel, type ModelDiagnostics } from '../../core/scoring/tenant-model';
@@ -18,12 +19,15 @@ import { createPointsLedger } from '../loyalty/points';
 import { kpiValuesOf, raiseKpiAlerts } from '../metrics/alerts';
 import { kpiReport } from '../metrics/report';
 import { removeErasedMarker } from '../privacy/run';
+import { createReferrals } from '../referrals/referrals';
 import { readBuyers } from './buyers';
 
 export const DailyRunCommand = z.object({ tenantIds: z.array(z.string().min(1)).optional() });
 export type DailyRunCommand = z.infer<typeof DailyRunCommand>;
 
-export type DailyRunDeps = Pick<AppPorts, 'store' | 'bus' | 'clock' | 'tenants' | 'log' | 'metrics'>;
+/** Without `queue`, referrals coming due are left due (jobs that run no referral programme). */
+export type DailyRunDeps = Pick<AppPorts, 'store' | 'bus' | 'clock' | 'tenants' | 'log' | 'metrics'> &
+  Partial<Pick<AppPorts, 'queue'>>;
 
 export type DuePassReport = { tenantId: string; due: number; changed: number; stageChanges: number; conflicts: number };
 export type DailyRunResult = {
@@ -49,6 +53,8 @@ const customerOfPk = (tenantId: string, pk: string): string => pk.slice(`${tenan
 export function createDailyRun(deps: DailyRunDeps) {
   const { store, clock, log } = deps;
   const points = createPointsLedger(deps);
+  const queue = deps.queue;
+  const referrals = queue && createReferrals({ ...deps, queue });
 
   /** Fits the tenant's models on its buyers' profiles (the buyer index) and stores them with their diagnostics. */
   async function fitModel(tenant: TenantRecord): Promise<ModelDiagnostics> {
@@ -94,6 +100,22 @@ export function createDailyRun(deps: DailyRunDeps) {
         withoutProfileOutbox,
       );
 
+    /** A referral whose rewards cannot be sent now stays due; the others go on. */
+    async function referralDue(tenant: TenantRecord, friendId: string) {
+      if (!referrals) {
+        log.warn('a referral came due where no actions queue is given; it stays due', { tenantId });
+        return;
+      }
+      try {
+        await referrals.due(tenant, friendId);
+      } catch (e) {
+        log.warn('a referral could not be brought up to date; it stays due', {
+          tenantId,
+          reason: (e as Error).message,
+        });
+      }
+    }
+
     /** One account that cannot be folded now (the bus refusing its notices) stays due; the others go on. */
     async function refreshPoints(tenant: TenantRecord, customerId: string) {
       try {
@@ -117,6 +139,8 @@ export function createDailyRun(deps: DailyRunDeps) {
           if (isMarker(item)) await removeErasedMarker(store, item);
           else if (isPointsAccountKey(item)) {
             if (tenant) await refreshPoints(tenant, customerOfPk(tenantId, item.pk));
+          } else if (isReferralKey(item)) {
+            if (tenant) await referralDue(tenant, customerOfPk(tenantId, item.pk));
           } else await rescoreDue({ pk: item.pk, sk: item.sk }, item);
         }
       }

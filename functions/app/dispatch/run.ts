@@ -23,6 +23,7 @@ import {
   toSkipped,
 } from '../../core/dispatch/send-record';
 import { isTestRecipient } from '../../core/dispatch/settings';
+import type { CanonicalEvent, Channel } from '../../core/events/schemas';
 import type { MessageCoupon } from '../../core/incentives/coupon-pool';
 import { profileKey } from '../../core/profiles/items';
 import { liveProfile } from '../../core/profiles/markers';
@@ -39,6 +40,7 @@ import { DISPATCH_SOURCE, POINTS_GRANTED, type PointsGranted } from '../../route
 import type { AppPorts } from '../common/ports';
 import { readTogether } from '../common/read-together';
 import { writeVersioned } from '../common/versioned-write';
+import { publishEvents } from '../ingest/publish';
 import { park } from '../quarantine/run';
 import { ACTIONS_QUEUE } from './dead-letters';
 import { announceOutcomes, publishOutcome } from './outcomes';
@@ -173,7 +175,71 @@ export function createDispatch(deps: DispatchDeps) {
           }),
           secrets: deps.webhookSecrets(tenant),
         };
+      case 'wechat_miniprogram': {
+        const wechat = tenant.dispatch?.wechat;
+        return {
+          ...base,
+          channel,
+          to,
+          templateId: parts.templateId ?? '',
+          ...(parts.page ? { page: parts.page } : {}),
+          data: parts.data ?? {},
+          ...(wechat?.miniProgramState ? { state: wechat.miniProgramState } : {}),
+          ...(wechat?.lang ? { lang: wechat.lang } : {}),
+        };
+      }
+      case 'wechat_oa': {
+        const appid = tenant.dispatch?.wechat?.miniProgramAppId;
+        return {
+          ...base,
+          channel,
+          to,
+          templateId: parts.templateId ?? '',
+          ...(parts.url ? { url: parts.url } : {}),
+          ...(parts.pagepath && appid ? { miniprogram: { appid, pagepath: parts.pagepath } } : {}),
+          data: parts.data ?? {},
+        };
+      }
+      case 'wecom': {
+        const sender = tenant.dispatch?.wechat?.wecomSender;
+        return { ...base, channel, to, ...(sender ? { sender } : {}), text: parts.text ?? '' };
+      }
     }
+  }
+
+  /**
+   * The recipient refused the channel (ProviderError.revokesConsent): their consent to it is revoked through
+   * the bus, as any consent_changed event (the profile fold records it; later sends are skipped for consent),
+   * and this send is skipped for consent. The event id comes from the action key: a retry revokes once.
+   */
+  async function revokeConsent(record: SendRecord, reason: string, ended: Ended) {
+    const channel = record.channel as Channel;
+    const event: CanonicalEvent = {
+      tenantId: record.tenantId,
+      customerId: record.customerId,
+      eventId: `${channel}:refused:${record.key}`.slice(0, 128),
+      occurredAt: new Date(clock.now()).toISOString(),
+      source: 'dispatch',
+      type: 'consent_changed',
+      properties: { channel, granted: false },
+    };
+    try {
+      await publishEvents(deps, [event]);
+    } catch (e) {
+      // The send still ends: the customer's next send on the channel is refused again and revokes it then.
+      log.warn('a consent revocation could not be published', {
+        tenantId: record.tenantId,
+        channel,
+        reason: (e as Error).message,
+      });
+    }
+    log.info('the recipient refused the channel; its consent is revoked', {
+      tenantId: record.tenantId,
+      channel,
+      reason,
+    });
+    deps.metrics?.count('ConsentRevokedByProvider', 1, { channel });
+    ended(toSkipped(record, clock.now(), { reason: 'consent', rule: 'provider_refused' }));
   }
 
   /** The provider call, from a record written as `sending`; every way out writes the record's next state. */
@@ -183,6 +249,8 @@ export function createDispatch(deps: DispatchDeps) {
     body: string,
     release: () => Promise<void>,
     ended: Ended,
+    /** Whether a refusal may revoke the customer's consent: not for a test send, which went to someone else. */
+    revocable = true,
   ) {
     let receipt: SendReceipt;
     try {
@@ -201,6 +269,10 @@ export function createDispatch(deps: DispatchDeps) {
         return;
       }
       await release();
+      if (failure === 'permanent' && e instanceof ProviderError && e.revokesConsent && revocable && record.channel) {
+        await revokeConsent(record, e.message, ended);
+        return;
+      }
       if (failure === 'throttled' || failure === 'transient') {
         // A throttled call spends no attempt: the provider asked to wait, it did not refuse.
         const attempt = failure === 'throttled' ? 1 : record.attempts;
@@ -366,7 +438,14 @@ export function createDispatch(deps: DispatchDeps) {
       await reserved.release();
       return 'retry';
     }
-    await send(sending, outgoing(message, tenant, channel, to, parts), record.body, reserved.release, ended);
+    await send(
+      sending,
+      outgoing(message, tenant, channel, to, parts),
+      record.body,
+      reserved.release,
+      ended,
+      testTo === undefined,
+    );
     return 'done';
   }
 

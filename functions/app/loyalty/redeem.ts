@@ -4,7 +4,13 @@
 // loyalty function folds the account afterwards, told through its queue.
 import type { TenantRecord } from '../../core/config/tenants';
 import { pointsEntryKey } from '../../core/loyalty/items';
-import { foldLedger, type MembershipEntry, type PointsAccount, type RedeemEntry } from '../../core/loyalty/ledger';
+import {
+  foldLedger,
+  type MembershipEntry,
+  type PointsAccount,
+  type PointsEntry,
+  type RedeemEntry,
+} from '../../core/loyalty/ledger';
 import { LOYALTY_QUEUE } from '../../routes';
 import type { AppPorts } from '../common/ports';
 import { addEntries, ledgerEntries, type PointsDue, tierSettingsOf } from './points';
@@ -55,6 +61,11 @@ export async function buyMembership(
   }
   await tellLoyalty(deps, tenant.id, customerId);
   return { outcome: 'bought', level: entry.level, paidUntil: entry.until };
+}
+
+/** Writes entries made outside the loyalty function (each once by id) and has it fold them in. */
+export async function recordEntries(deps: RedeemDeps, tenantId: string, customerId: string, entries: PointsEntry[]) {
+  if ((await addEntries(deps.store, tenantId, customerId, entries)) > 0) await tellLoyalty(deps, tenantId, customerId);
 }
 
 /** Has the loyalty function fold the account now (its notices, its next timer). */

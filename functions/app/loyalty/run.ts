@@ -1,15 +1,17 @@
 // The loyalty queue's consumer: events that earn, spend or take back points become ledger entries
 // (core/loyalty/entries.ts), customer by customer; an account's timer folds it again when points
-// are released, come near their expiry or expire. Events of erased customers make nothing.
+// are released, come near their expiry or expire. Invites, and the orders and refunds of referred
+// friends, go to the referral programme (app/referrals). Events of erased customers make nothing.
 import { type BatchResult, IngestedDelivery, parseBody, type QueueRecord } from '../../contracts/messages';
 import type { CanonicalEvent } from '../../core/events/schemas';
 import { entriesOf, grantEntry } from '../../core/loyalty/entries';
 import { erasedAtOf, erasedEvent, tombstoneKey } from '../../core/privacy/records';
 import { DISPATCH_SOURCE, POINTS_GRANTED, type PointsGranted } from '../../routes';
 import type { AppPorts } from '../common/ports';
+import { createReferrals } from '../referrals/referrals';
 import { createPointsLedger, type PointsDeps, type PointsDue, pointsSettingsOf } from './points';
 
-export type LoyaltyDeps = PointsDeps & Pick<AppPorts, 'tenants'>;
+export type LoyaltyDeps = PointsDeps & Pick<AppPorts, 'tenants' | 'queue'>;
 
 type Work = {
   tenantId: string;
@@ -50,6 +52,7 @@ function ownMessageOf(body: string): { due: PointsDue } | { granted: PointsGrant
 
 export function createLoyaltyConsumer(deps: LoyaltyDeps) {
   const ledger = createPointsLedger(deps);
+  const referrals = createReferrals(deps);
 
   async function work(item: Work): Promise<void> {
     const tenant = await deps.tenants.byId(item.tenantId);
@@ -69,6 +72,10 @@ export function createLoyaltyConsumer(deps: LoyaltyDeps) {
     ];
     if (entries.length > 0) await ledger.record(tenant, item.customerId, entries);
     if (item.due) await ledger.refresh(tenant, item.customerId);
+    await referrals.record(
+      tenant,
+      kept.map(({ event }) => event),
+    );
   }
 
   return async function run(command: { records: readonly QueueRecord[] }): Promise<BatchResult> {

@@ -53,7 +53,7 @@ function monthsOf(from: string, to: string): string[] {
   return months;
 }
 
-async function historyOf(store: Store, profile: Profile): Promise<CustomerHistory> {
+export async function historyOf(store: Store, profile: Profile): Promise<CustomerHistory> {
   const periods = profile.pastOrders
     ? await store.query(customerPk(profile.tenantId, profile.customerId), { skPrefix: ORDER_PERIOD_PREFIX })
     : [];

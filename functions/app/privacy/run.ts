@@ -11,6 +11,7 @@ import {
   profileLinks,
 } from '../../core/profiles/items';
 import { erasedMarker, isMarker, profileSlot } from '../../core/profiles/markers';
+import { referralIndexKeys } from '../../core/referrals/items';
 import { storedVersion } from '../../core/stored-item';
 import { type Clock, ConditionFailedError, type Item, type Store } from '../../ports';
 import { writeVersioned } from '../common/versioned-write';
@@ -55,6 +56,7 @@ async function eraseId(store: Store, tenantId: string, customerId: string, now: 
     // The index item first: a retry after a crash in between still finds the record that names it.
     const smsIndex = smsIndexKeyOfSend(item);
     if (smsIndex) await store.delete(smsIndex);
+    for (const key of referralIndexKeys(tenantId, item)) await store.delete(key);
     await store.delete(item);
   }
   const orderIds = [...new Set([...links.orderIds, ...movedOrderIds(items)])];

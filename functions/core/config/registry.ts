@@ -17,8 +17,10 @@ import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Item, Key } from '../../ports';
 import { DispatchSettings } from '../dispatch/settings';
+import { GroupBuyingSettings } from '../groups/settings';
 import { LoyaltySettings } from '../loyalty/settings';
 import { KpiTargets } from '../metrics/kpi-alerts';
+import { ReferralSettings } from '../referrals/settings';
 import { ScoringSettings } from '../scoring/settings';
 import { decodeItem } from '../stored-item';
 import { IanaTimeZone } from '../time-zone';
@@ -66,6 +68,8 @@ export const TenantEntry = z.strictObject({
   dispatch: DispatchSettings.optional(),
   kpiTargets: KpiTargets.optional(),
   loyalty: LoyaltySettings.optional(),
+  referrals: ReferralSettings.optional(),
+  groupBuying: GroupBuyingSettings.optional(),
   keys: z.strictObject({ api: RegisteredKey, admin: RegisteredKey, segment: RegisteredKey.optional() }),
   /** Where it came from: the config file (with the fingerprint of what it said) or the CLI. */
   source: z.union([z.strictObject({ config: z.string() }), z.literal('cli')]),
@@ -137,6 +141,8 @@ export const recordOf = (entry: TenantEntry): TenantRecord => ({
   ...(entry.dispatch ? { dispatch: entry.dispatch } : {}),
   ...(entry.kpiTargets ? { kpiTargets: entry.kpiTargets } : {}),
   ...(entry.loyalty ? { loyalty: entry.loyalty } : {}),
+  ...(entry.referrals ? { referrals: entry.referrals } : {}),
+  ...(entry.groupBuying ? { groupBuying: entry.groupBuying } : {}),
 });
 
 /** A fingerprint of what the config says of a tenant: when it changes, the config's version replaces the entry. */
@@ -155,6 +161,8 @@ export const configFingerprint = (record: TenantRecord): string =>
       // Appended only when set, so that the fingerprints of tenants without targets stay as they were.
       ...(record.kpiTargets ? [{ kpiTargets: record.kpiTargets }] : []),
       ...(record.loyalty ? [{ loyalty: record.loyalty }] : []),
+      ...(record.referrals ? [{ referrals: record.referrals }] : []),
+      ...(record.groupBuying ? [{ groupBuying: record.groupBuying }] : []),
     ]),
   );
 
@@ -182,6 +190,8 @@ export function configEntry(
     ...(record.dispatch ? { dispatch: record.dispatch } : {}),
     ...(record.kpiTargets ? { kpiTargets: record.kpiTargets } : {}),
     ...(record.loyalty ? { loyalty: record.loyalty } : {}),
+    ...(record.referrals ? { referrals: record.referrals } : {}),
+    ...(record.groupBuying ? { groupBuying: record.groupBuying } : {}),
     keys: {
       api: { hash: saltedKeyHash(salt, record.apiKeySha256) },
       admin: { hash: saltedKeyHash(salt, record.adminKeySha256) },

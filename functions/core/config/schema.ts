@@ -1,9 +1,33 @@
 import { z } from 'zod';
 import { DispatchSettings } from '../dispatch/settings';
+import { CHANNELS } from '../events/schemas';
+import { GroupBuyingSettings } from '../groups/settings';
 import { LoyaltySettings } from '../loyalty/settings';
 import { KpiTargets } from '../metrics/kpi-alerts';
+import { ReferralSettings } from '../referrals/settings';
 import { ScoringSettings } from '../scoring/settings';
 import { IanaTimeZone } from '../time-zone';
+
+const WeChatApp = z.strictObject({
+  appId: z.string().regex(/^wx[0-9a-f]{16}$/, 'must be a WeChat app id such as wx0123456789abcdef'),
+  appSecret: z.string().regex(/^[0-9A-Za-z]{32}$/, 'must be the 32-character AppSecret'),
+});
+
+/** The WeChat apps a tenant sends through; the access tokens are fetched with these (never stored). */
+export const WeChatSecrets = z.strictObject({
+  /** subscribeMessage.send, for `wechat_miniprogram`. */
+  miniProgram: WeChatApp.optional(),
+  /** message/template/send, for `wechat_oa`. */
+  officialAccount: WeChatApp.optional(),
+  /** externalcontact/add_msg_template, for `wecom`: the corp id and the customer-contact (客户联系) secret. */
+  wecom: z
+    .strictObject({
+      corpId: z.string().regex(/^[A-Za-z0-9]{6,64}$/, 'must be the WeCom corp id (ww…)'),
+      corpSecret: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be the customer-contact secret'),
+    })
+    .optional(),
+});
+export type WeChatSecrets = z.infer<typeof WeChatSecrets>;
 
 /** Credentials the store platforms sign or authenticate with; all optional, per platform used. */
 export const TenantSecrets = z
@@ -25,6 +49,8 @@ export const TenantSecrets = z
      * tenant's marketing messages carry no unsubscribe link. Changing it breaks the links already sent.
      */
     unsubscribeSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** WeChat credentials: each app's id and secret (the WeCom corp id and its customer-contact secret). */
+    wechat: WeChatSecrets.optional(),
   })
   .refine((s) => !s.shopifyPreviousWebhookSecret || s.shopifyPreviousSecretValidUntil, {
     message: 'a previous Shopify secret needs shopifyPreviousSecretValidUntil: when the rotation grace period ends',
@@ -41,7 +67,7 @@ export const TenantConfig = z.strictObject({
   adminKey: z.string().min(24, 'must be at least 24 characters'),
   secrets: TenantSecrets.default({}),
   /** The channels the tenant sends on; journeys acting on others are refused at publish. Unchecked when absent. */
-  channels: z.array(z.enum(['email', 'sms', 'push', 'webhook'])).optional(),
+  channels: z.array(z.enum(CHANNELS)).optional(),
   /** Lifecycle thresholds, value tiers, RFM scheme, churn horizon and CLV: the defaults when absent. */
   scoring: ScoringSettings.optional(),
   /** Guardrails, provider rate limits and the e-mail sender of its actions: the defaults when absent. */
@@ -50,6 +76,10 @@ export const TenantConfig = z.strictObject({
   kpiTargets: KpiTargets.optional(),
   /** The points programme (earning, sign-in streaks, expiry, clawbacks): the defaults when absent. */
   loyalty: LoyaltySettings.optional(),
+  /** The referral programme (invite codes, double-sided rewards, caps, fraud checks): off when absent. */
+  referrals: ReferralSettings.optional(),
+  /** Group buying (拼团): group events are taken only when it is set. */
+  groupBuying: GroupBuyingSettings.optional(),
 });
 export type TenantConfig = z.infer<typeof TenantConfig>;
 

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { DispatchSettings } from '../dispatch/settings';
+import type { GroupBuyingSettings } from '../groups/settings';
 import type { LoyaltySettings } from '../loyalty/settings';
 import type { KpiTargets } from '../metrics/kpi-alerts';
+import type { ReferralSettings } from '../referrals/settings';
 import type { ScoringSettings } from '../scoring/settings';
 import type { GrowthloopConfig, TenantSecrets } from './schema';
 
@@ -22,6 +24,10 @@ export type TenantRecord = {
   kpiTargets?: KpiTargets;
   /** Only when the tenant configured its loyalty programme; the defaults otherwise. */
   loyalty?: LoyaltySettings;
+  /** Only when the tenant runs a referral programme: invites are attributed and rewarded only then. */
+  referrals?: ReferralSettings;
+  /** Only when the tenant runs group buying: group events are ignored otherwise. */
+  groupBuying?: GroupBuyingSettings;
 };
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -39,6 +45,8 @@ export function tenantRecords(config: GrowthloopConfig): TenantRecord[] {
     ...(t.dispatch ? { dispatch: t.dispatch } : {}),
     ...(t.kpiTargets ? { kpiTargets: t.kpiTargets } : {}),
     ...(t.loyalty ? { loyalty: t.loyalty } : {}),
+    ...(t.referrals ? { referrals: t.referrals } : {}),
+    ...(t.groupBuying ? { groupBuying: t.groupBuying } : {}),
   }));
 }
 

@@ -36,6 +36,22 @@ export const DispatchSettings = z.strictObject({
    * the HTTP API. Without it, the HTTP API's own URL (GROWTHLOOP_PUBLIC_URL in AWS; the listen URL locally).
    */
   publicUrl: PublicUrl.optional(),
+  /** How WeChat messages go out (the apps' credentials are secrets: TenantSecrets.wechat). */
+  wechat: z
+    .strictObject({
+      /** The mini-program version a subscribe message opens: developer, trial or formal (the default). */
+      miniProgramState: z.enum(['developer', 'trial', 'formal']).optional(),
+      /** The language of the mini-program's message (zh_CN when absent). */
+      lang: z.enum(['zh_CN', 'en_US', 'zh_HK', 'zh_TW']).optional(),
+      /** The WeCom member (userid) customer messages are sent as; any member the customer added when absent. */
+      wecomSender: z.string().min(1).max(64).optional(),
+      /** The mini-program an official-account message opens when its template gives a pagepath. */
+      miniProgramAppId: z
+        .string()
+        .regex(/^wx[0-9a-f]{16}$/)
+        .optional(),
+    })
+    .optional(),
   /** Where a template's test send may go: the team's own e-mail addresses, phones, push endpoints, webhook URLs. */
   testRecipients: z.array(z.string().min(1).max(2048)).max(50).optional(),
 });

@@ -13,7 +13,9 @@ export type Money = z.infer<typeof Money>;
 
 const id = z.string().min(1).max(128);
 const shortText = z.string().max(256);
-export const CHANNELS = ['email', 'sms', 'push', 'webhook'] as const;
+/** The WeChat channels: mini-program subscribe messages, official-account template messages, WeCom customer contact. */
+export const WECHAT_CHANNELS = ['wechat_miniprogram', 'wechat_oa', 'wecom'] as const;
+export const CHANNELS = ['email', 'sms', 'push', 'webhook', ...WECHAT_CHANNELS] as const;
 export const Channel = z.enum(CHANNELS);
 export type Channel = z.infer<typeof Channel>;
 
@@ -77,6 +79,10 @@ const OrderState = z.strictObject({
   /** When the order was placed (default for order_placed: occurredAt). */
   placedAt: z.iso.datetime({ offset: true }).optional(),
   updatedAt: z.iso.datetime({ offset: true }).optional(),
+  /** Opaque fingerprints the store computes (never the card or the address itself): they tell self-referrals. */
+  paymentFingerprint: id.optional(),
+  shippingAddressHash: id.optional(),
+  deviceId: id.optional(),
 });
 
 /** Properties of each event type. */
@@ -94,8 +100,23 @@ export const propertiesByType = {
   login: z.strictObject({ method: shortText.optional() }),
   sign_in: z.strictObject({ method: shortText.optional() }),
   share: z.strictObject({ channel: shortText.optional(), url: z.string().max(2048).optional() }),
+  /** The inviter shared their code (a store may send one it made: it becomes theirs if no one holds it). */
   invite_sent: z.strictObject({ inviteCode: id, channel: shortText.optional() }),
-  invite_accepted: z.strictObject({ inviteCode: id, inviterId: id.optional() }),
+  /** Someone opened an invite link: `customerId` is who clicked (an anonymous visitor id until they sign up). */
+  invite_clicked: z.strictObject({ inviteCode: id, deviceId: id.optional() }),
+  /** A new customer signed up with an invite code: the referral is attributed to the code's owner. */
+  invite_accepted: z.strictObject({ inviteCode: id, inviterId: id.optional(), deviceId: id.optional() }),
+  /** The leader opened a group buy (拼团): `size` members (the leader included) within `windowHours` unlock the offer. */
+  group_created: z.strictObject({
+    groupId: id,
+    size: z.int().min(2).max(100).optional(),
+    windowHours: z.int().min(1).max(720).optional(),
+    productId: id.optional(),
+    /** What the group unlocks, as the store names and prices it (told back in the group's notices). */
+    offer: z.strictObject({ offerId: id.optional(), price: Money.optional() }).optional(),
+  }),
+  /** A customer joined the group `groupId` (the leader need not join: opening it made them a member). */
+  group_joined: z.strictObject({ groupId: id }),
   review: z.strictObject({ productId: id.optional(), rating: z.int().min(1).max(5) }),
   points_earned: z.strictObject({ points: z.int().min(1), reason: shortText.optional() }),
   points_redeemed: z.strictObject({ points: z.int().min(1), reason: shortText.optional() }),

@@ -11,12 +11,15 @@
  *   Messaging's opt-out list refuses every later message to that number anyway).
  *   Addresses that bounced hard or complained are kept off by the SES account suppression list,
  *   not here.
+ * - A WeChat channel revoked (the user refused or used up a mini-program subscription, unfollowed the
+ *   official account, or the store reported so) blocks every purpose too: WeChat refuses every later
+ *   message to that user until they subscribe again (errcode 43101 / 43004), whatever it is for.
  * - The rules are the same on every channel, webhooks included: a webhook that reaches the
  *   customer (a WeCom bot, a mini-program) is marketing; one to the store's own systems should
  *   be declared transactional by its journey.
  */
 import { z } from 'zod';
-import type { Channel } from '../events/schemas';
+import { type Channel, WECHAT_CHANNELS } from '../events/schemas';
 import { ownValue } from '../own';
 import type { Profile } from '../profiles/profile';
 
@@ -38,7 +41,8 @@ export type ConsentRule =
   | 'marketing_no_opt_in'
   | 'marketing_opted_out'
   | 'transactional'
-  | 'transactional_sms_opted_out';
+  | 'transactional_sms_opted_out'
+  | 'wechat_subscription_revoked';
 
 /** Whether `channel` may carry a message of `purpose` to a customer with these registers (rules above). */
 export function consentDecision(
@@ -47,6 +51,8 @@ export function consentDecision(
   purpose: Purpose,
 ): ConsentDecision {
   const granted = ownValue(consent as Record<string, { v: boolean }> | undefined, channel)?.v;
+  if (granted === false && (WECHAT_CHANNELS as readonly string[]).includes(channel))
+    return { allowed: false, rule: 'wechat_subscription_revoked' };
   if (purpose === 'transactional') {
     return channel === 'sms' && granted === false
       ? { allowed: false, rule: 'transactional_sms_opted_out' }

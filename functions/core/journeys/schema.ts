@@ -111,6 +111,10 @@ export const Action = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('push'), template: Template }),
   z.strictObject({ kind: z.literal('sms'), template: Template }),
   z.strictObject({ kind: z.literal('email'), template: Template }),
+  /** WeChat: a mini-program subscribe message, an official-account template message, a WeCom contact message. */
+  z.strictObject({ kind: z.literal('wechat_miniprogram'), template: Template }),
+  z.strictObject({ kind: z.literal('wechat_oa'), template: Template }),
+  z.strictObject({ kind: z.literal('wecom'), template: Template }),
   z.strictObject({ kind: z.literal('webhook'), url: z.url({ protocol: /^https$/ }), template: Template.optional() }),
   z.strictObject({
     kind: z.literal('tags'),
@@ -127,6 +131,9 @@ export const CHANNEL_OF: Partial<Record<ActionKind, string>> = {
   sms: 'sms',
   email: 'email',
   webhook: 'webhook',
+  wechat_miniprogram: 'wechat_miniprogram',
+  wechat_oa: 'wechat_oa',
+  wecom: 'wecom',
 };
 
 // ---- activities -----------------------------------------------------------------------------

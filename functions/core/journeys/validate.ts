@@ -9,6 +9,7 @@
 
 import type { z } from 'zod';
 import { EVENT_TYPES } from '../events/schemas';
+import { GROUP_NOTICE_TYPES } from '../groups/group';
 import { jsonPath } from '../json-path';
 import { LOYALTY_NOTICE_TYPES } from '../loyalty/items';
 import { hasOwnKey, ownPath, ownValue } from '../own';
@@ -27,6 +28,7 @@ export const JOURNEY_EVENT_TYPES: readonly string[] = [
   'lifecycle.stage_changed',
   'segment.entered',
   ...LOYALTY_NOTICE_TYPES,
+  ...GROUP_NOTICE_TYPES,
 ];
 
 /** What the input holds at a path (of an issue), own properties only. */

@@ -162,6 +162,17 @@ export function grantEntry(
   };
 }
 
+/** Takes back what a points action granted (by the action's key), under the programme's clawback policy. */
+export function revokeEntry(grantKey: string, at: string, settings: PointsSettings): PointsEntry {
+  return {
+    kind: 'revoke',
+    id: `revoke:${grantKey}`,
+    at: iso(Date.parse(at)),
+    grantId: `action:${grantKey}`,
+    spentClawback: settings.spentClawback,
+  };
+}
+
 /** The event types that make points entries: what the loyalty queue's route takes. */
 export const POINTS_EVENT_TYPES = [
   'order_placed',

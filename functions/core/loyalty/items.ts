@@ -23,7 +23,7 @@ export const entryItem = (tenantId: string, customerId: string, entry: PointsEnt
   entry,
 });
 
-const KINDS = new Set(['earn', 'sign_in', 'activity', 'redeem', 'refund', 'cancel', 'membership']);
+const KINDS = new Set(['earn', 'sign_in', 'activity', 'redeem', 'refund', 'cancel', 'revoke', 'membership']);
 
 /** The entry of an entry item; undefined for one that does not hold an entry. */
 export function entryOf(item: Item): PointsEntry | undefined {

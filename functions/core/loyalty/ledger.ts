@@ -56,6 +56,9 @@ export type RefundEntry = EntryBase & {
 /** The order was cancelled: all its points go back. */
 export type CancelEntry = EntryBase & { kind: 'cancel'; orderId: string; spentClawback: ClawbackPolicy };
 
+/** Points a grant gave (its entry id) taken back, all of them: a referral reward whose order was refunded. */
+export type RevokeEntry = EntryBase & { kind: 'revoke'; grantId: string; spentClawback: ClawbackPolicy };
+
 /** A paid tier bought: `level` until `until`. */
 export type MembershipEntry = EntryBase & { kind: 'membership'; level: string; until: string };
 
@@ -66,6 +69,7 @@ export type PointsEntry =
   | RedeemEntry
   | RefundEntry
   | CancelEntry
+  | RevokeEntry
   | MembershipEntry;
 export type ClawbackPolicy = 'negative' | 'forgive';
 
@@ -141,6 +145,8 @@ export function foldLedger(entries: readonly PointsEntry[], now: string, tierSet
     tiers.count(Date.parse(t), -majorUnits(taken, order.currency));
   }
   const orders = new Map<string, { lot: Lot; total: number; refunded: number; clawed: number }>();
+  const grants = new Map<string, Lot>();
+  const revoked = new Set<string>();
   const rewardedPerDay = new Map<string, number>();
   const signInDays = new Set<string>();
   // Lots waiting for their release, lots by expiry, and the released lots in the order they are spent.
@@ -233,6 +239,7 @@ export function foldLedger(entries: readonly PointsEntry[], now: string, tierSet
         const multiplier = isOrder && tiers ? tiers.levelAt(Date.parse(entry.at)).benefits.pointsMultiplier : 1;
         const points = Math.floor(entry.points * multiplier);
         const lot = credit(entry, points, entry.expiresAt, entry.pendingUntil, entry.orderId);
+        if (!isOrder) grants.set(entry.id, lot);
         if (entry.orderId !== undefined) {
           orders.set(entry.orderId, { lot, total: entry.orderTotal ?? 0, refunded: 0, clawed: 0 });
           const total = entry.orderTotal ?? 0;
@@ -278,6 +285,13 @@ export function foldLedger(entries: readonly PointsEntry[], now: string, tierSet
         const due = Math.min(order.lot.points, Math.floor(order.lot.points * share)) - order.clawed;
         order.clawed += Math.max(0, due);
         clawBack(due, order.lot, entry.spentClawback);
+        break;
+      }
+      case 'revoke': {
+        const lot = grants.get(entry.grantId);
+        if (!lot || revoked.has(entry.grantId)) break;
+        revoked.add(entry.grantId);
+        clawBack(lot.points, lot, entry.spentClawback);
         break;
       }
       case 'cancel': {

@@ -44,6 +44,8 @@ export const PointsSettings = z.strictObject({
    * zero, to be paid from the points they earn next; `forgive` takes what is there and writes off the rest.
    */
   spentClawback: z.enum(['negative', 'forgive']).default('negative'),
+  /** What a point is worth when spent, in minor units of the tenant's currency (1: 100 points = 1 yuan): the liability's value. */
+  valuePerPoint: z.number().min(0).max(1_000_000).default(1),
 });
 export type PointsSettings = z.infer<typeof PointsSettings>;
 export type PointsSettingsInput = z.input<typeof PointsSettings>;

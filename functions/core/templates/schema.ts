@@ -12,7 +12,9 @@
  * ```
  * - `channels` holds the default parts of each channel the template can send on (at least one):
  *   e-mail `{subject, html?, text}`, SMS `{body}`, push `{title?, body}`, webhook `{json}` (a
- *   Liquid text whose output must parse as JSON);
+ *   Liquid text whose output must parse as JSON), WeChat mini-program `{templateId, page?, data}`,
+ *   official account `{templateId, url?, pagepath?, data}` (`data`: each keyword's Liquid text, sent
+ *   as `{keyword: {value}}`; the template id is WeChat's, not Liquid) and WeCom `{text}`;
  * - `locales` (optional) holds translations by BCP 47 tag: for a customer whose `locale` trait
  *   names one, its parts replace the default ones, channel by channel (partsFor).
  *
@@ -44,6 +46,12 @@ export const MAX_RENDERED_CHARS = {
   pushTitle: 256,
   /** APNs and FCM take about 4 KB of payload in all. */
   pushBody: 3500,
+  /** One keyword of a WeChat template message (WeChat's own limits per keyword type are tighter: thing ≤ 20). */
+  wechatValue: 200,
+  /** A WeChat page path or link. */
+  wechatLink: 1024,
+  /** WeCom text content: at most 4000 bytes, about 1300 Chinese characters. */
+  wecomText: 1300,
 } as const;
 /** Blocks (`if`, `for`, `capture`…) nested in one another: deeper is refused before it is parsed. */
 export const MAX_NESTING_DEPTH = 32;
@@ -84,19 +92,57 @@ export const WebhookParts = z.strictObject({
   json: PartSource,
 });
 
+/** WeChat's id of a template (in the mini-program's or official account's template library). */
+const WeChatTemplateId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'expected a WeChat template id');
+/** A template message's keywords (`thing1`, `time2`, `first`, `remark`…) to their Liquid texts. */
+const WeChatData = z
+  .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/, 'expected a keyword such as thing1'), PartSource)
+  .refine((data) => {
+    const n = Object.keys(data).length;
+    return n >= 1 && n <= 20;
+  }, 'expected 1 to 20 keywords');
+export const WeChatMiniProgramParts = z.strictObject({
+  templateId: WeChatTemplateId,
+  /** The page the message opens, e.g. `pages/order/detail?id={{ event.properties.orderId }}`. */
+  page: PartSource.optional(),
+  data: WeChatData,
+});
+export const WeChatOaParts = z.strictObject({
+  templateId: WeChatTemplateId,
+  url: PartSource.optional(),
+  /** A page of the tenant's mini-program (dispatch.wechat.miniProgramAppId) to open instead of `url`. */
+  pagepath: PartSource.optional(),
+  data: WeChatData,
+});
+export const WeComParts = z.strictObject({ text: PartSource });
+
 export const ChannelParts = z.strictObject({
   email: EmailParts.optional(),
   sms: SmsParts.optional(),
   push: PushParts.optional(),
   webhook: WebhookParts.optional(),
+  wechat_miniprogram: WeChatMiniProgramParts.optional(),
+  wechat_oa: WeChatOaParts.optional(),
+  wecom: WeComParts.optional(),
 });
 export type ChannelParts = z.infer<typeof ChannelParts>;
 export type EmailParts = z.infer<typeof EmailParts>;
 export type SmsParts = z.infer<typeof SmsParts>;
 export type PushParts = z.infer<typeof PushParts>;
 export type WebhookParts = z.infer<typeof WebhookParts>;
+export type WeChatMiniProgramParts = z.infer<typeof WeChatMiniProgramParts>;
+export type WeChatOaParts = z.infer<typeof WeChatOaParts>;
+export type WeComParts = z.infer<typeof WeComParts>;
 
-export const TEMPLATE_CHANNELS = ['email', 'sms', 'push', 'webhook'] as const;
+export const TEMPLATE_CHANNELS = [
+  'email',
+  'sms',
+  'push',
+  'webhook',
+  'wechat_miniprogram',
+  'wechat_oa',
+  'wecom',
+] as const;
 export type TemplateChannel = (typeof TEMPLATE_CHANNELS)[number];
 
 /** The parts of one channel, tagged with it: what a render takes. */
@@ -104,7 +150,10 @@ export type PartsOf =
   | { channel: 'email'; parts: EmailParts }
   | { channel: 'sms'; parts: SmsParts }
   | { channel: 'push'; parts: PushParts }
-  | { channel: 'webhook'; parts: WebhookParts };
+  | { channel: 'webhook'; parts: WebhookParts }
+  | { channel: 'wechat_miniprogram'; parts: WeChatMiniProgramParts }
+  | { channel: 'wechat_oa'; parts: WeChatOaParts }
+  | { channel: 'wecom'; parts: WeComParts };
 
 /** Every part's source, as `[path, text]` (`channels.email.subject`, `locales.zh-CN.push.body`). */
 export function partSources(template: Pick<TemplateInput, 'channels' | 'locales'>): [string, string][] {
@@ -113,8 +162,12 @@ export function partSources(template: Pick<TemplateInput, 'channels' | 'locales'
     for (const channel of TEMPLATE_CHANNELS) {
       const of = parts[channel];
       if (!of) continue;
-      for (const [name, text] of Object.entries(of))
+      for (const [name, text] of Object.entries(of)) {
         if (typeof text === 'string') out.push([`${prefix}.${channel}.${name}`, text]);
+        else if (name === 'data' && typeof text === 'object' && text !== null)
+          for (const [keyword, value] of Object.entries(text))
+            if (typeof value === 'string') out.push([`${prefix}.${channel}.data.${keyword}`, value]);
+      }
     }
   };
   add('channels', template.channels);
@@ -132,7 +185,7 @@ export const TemplateInput = z
     description: z.string().max(2000).optional(),
     channels: ChannelParts.refine(
       (parts) => TEMPLATE_CHANNELS.some((channel) => parts[channel] !== undefined),
-      'expected the parts of at least one channel (email, sms, push or webhook)',
+      'expected the parts of at least one channel (email, sms, push, webhook, wechat_miniprogram, wechat_oa or wecom)',
     ),
     /** Translations by language tag: each replaces the default parts of the channels it holds. */
     locales: z
@@ -334,4 +387,7 @@ export type RenderedTemplate =
   | { channel: 'email'; subject: string; text: string; html?: string }
   | { channel: 'sms'; body: string }
   | { channel: 'push'; title?: string; body: string }
-  | { channel: 'webhook'; json: unknown };
+  | { channel: 'webhook'; json: unknown }
+  | { channel: 'wechat_miniprogram'; templateId: string; page?: string; data: Record<string, string> }
+  | { channel: 'wechat_oa'; templateId: string; url?: string; pagepath?: string; data: Record<string, string> }
+  | { channel: 'wecom'; text: string };

@@ -143,6 +143,10 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'GET /v1/customers/{customerId}/points': 'admin',
   'POST /v1/customers/{customerId}/points/redemptions': 'admin',
   'POST /v1/customers/{customerId}/tier/memberships': 'admin',
+  'GET /v1/customers/{customerId}/referral': 'admin',
+  'POST /v1/customers/{customerId}/referral/code': 'admin',
+  'GET /v1/referrals/review': 'admin',
+  'POST /v1/referrals/{friendId}/review': 'admin',
   'GET /v1/outbox': 'admin',
   'GET /v1/model': 'admin',
   'GET /v1/quarantine': 'admin',
@@ -161,6 +165,7 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'POST /v1/templates/{templateId}/preview': 'admin',
   'POST /v1/templates/{templateId}/test': 'admin',
   'GET /v1/metrics/kpis': 'admin',
+  'GET /v1/metrics/loyalty': 'admin',
   'PUT /v1/campaigns/{campaignId}': 'admin',
   'GET /v1/campaigns': 'admin',
   'GET /v1/campaigns/{campaignId}': 'admin',
@@ -364,7 +369,7 @@ describe('the growthloop stack', () => {
 
   it('runs every function on nodejs24.x arm64 with its own log group', () => {
     const functions = resourcesOfType(resources, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(12);
+    expect(functions).toHaveLength(13);
     for (const [id, fn] of functions) {
       expect(fn.Properties?.Runtime, id).toBe('nodejs24.x');
       expect(fn.Properties?.Architectures, id).toEqual(['arm64']);
@@ -385,11 +390,11 @@ describe('the growthloop stack', () => {
       ([, p]) => prop<{ Statement: Statement[] }>(p, 'PolicyDocument').Statement,
     );
     const onTable = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${tableId}"`));
-    // profiles, admin, webhooks, journeys, dispatch, feedback, tenant erasure, loyalty, and the lifecycle run's and
-    // campaign steps' table and index statements, the campaign state machine's, the tenant-registry statements of
-    // ingest, Segment, profiles, feedback, loyalty, the lifecycle run and the campaign steps, and the data-key
+    // profiles, admin, webhooks, journeys, dispatch, feedback, tenant erasure, loyalty, groups, and the lifecycle run's
+    // and campaign steps' table and index statements, the campaign state machine's, the tenant-registry statements of
+    // ingest, Segment, profiles, feedback, loyalty, groups, the lifecycle run and the campaign steps, and the data-key
     // statements of ingest and Segment
-    expect(onTable.length).toBe(22);
+    expect(onTable.length).toBe(24);
     for (const statement of onTable) {
       for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
       expect(JSON.stringify(statement.Resource)).not.toContain('*');

@@ -4,8 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { reopenFailedSend } from '../../../../functions/app/dispatch/dead-letters';
 import { createQuarantine } from '../../../../functions/app/quarantine/run';
+import type { ActionMessage } from '../../../../functions/contracts/messages';
 import { PROVIDER_RETRY_SCHEDULE } from '../../../../functions/core/channels/retry-schedule';
 import { ProviderError } from '../../../../functions/ports';
+import { testTenants } from '../../../helpers/scoring';
 import { dispatchWorld, pushAction, tenantId } from './world';
 
 const HOUR = 3_600_000;
@@ -76,5 +78,65 @@ describe('a provider that answers 400', () => {
     await runFor(w, 24);
     expect(w.calls).toHaveLength(1);
     expect(await w.recordOf(action)).toMatchObject({ state: 'failed', attempts: 1 });
+  });
+});
+
+describe('a provider that says the recipient refused the channel', () => {
+  const refusing = async (): Promise<never> => {
+    throw new ProviderError('permanent', 'wechat-miniprogram: errcode 43101 (user refuse to accept the msg)', {
+      revokesConsent: true,
+    });
+  };
+  const miniAction = (n: number, customerId: string): ActionMessage => ({
+    ...pushAction(n, customerId),
+    action: { kind: 'wechat_miniprogram', template: 'restock' },
+  });
+
+  it('revokes that channel’s consent through the bus once, and skips the send for consent without parking it', async () => {
+    const w = dispatchWorld({
+      provider: refusing,
+      deps: {
+        render: async () => ({ templateId: 'tmpl', data: { thing1: 'Hi' } }),
+      },
+    });
+    await w.customer('mei', (p) => {
+      p.traits.wechat_miniprogram_openid = { v: 'oMeiOpenId0123456789abcdefg', at: p.firstSeenAt };
+    });
+    const action = miniAction(3, 'mei');
+    await w.queue.send('actions', [JSON.stringify(action), JSON.stringify(action)]);
+    await runFor(w, 2);
+    expect(w.calls).toHaveLength(1);
+    expect(w.calls[0]).toMatchObject({ channel: 'wechat_miniprogram', to: 'oMeiOpenId0123456789abcdefg' });
+    expect(await w.recordOf(action)).toMatchObject({ state: 'skipped', reason: 'consent', rule: 'provider_refused' });
+    const revocations = w.bus.events.filter((e) => e.detailType === 'consent_changed');
+    expect(revocations.map((e) => e.detail)).toEqual([
+      expect.objectContaining({
+        customerId: 'mei',
+        eventId: `wechat_miniprogram:refused:${action.key}`,
+        properties: { channel: 'wechat_miniprogram', granted: false },
+      }),
+    ]);
+    expect(await createQuarantine(w).list(tenantId)).toEqual([]);
+  });
+
+  it('revokes nothing for a test send, which went to a team member rather than the customer', async () => {
+    const w = dispatchWorld({
+      provider: refusing,
+      deps: {
+        tenants: testTenants([tenantId], { dispatch: { testRecipients: ['oTeamOpenId0123456789abcdefg'] } }),
+        render: async () => ({ templateId: 'tmpl', data: { thing1: 'Hi' } }),
+      },
+    });
+    await w.customer('mei');
+    const action = {
+      ...miniAction(4, 'mei'),
+      purpose: 'transactional' as const,
+      testTo: 'oTeamOpenId0123456789abcdefg',
+    };
+    await w.queue.send('actions', [JSON.stringify(action)]);
+    await runFor(w, 1);
+    expect(w.calls).toHaveLength(1);
+    expect(w.bus.events.filter((e) => e.detailType === 'consent_changed')).toEqual([]);
+    expect(await w.recordOf(action)).toMatchObject({ state: 'failed' });
   });
 });

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../functions/adapters/clock';
 import { silentLog } from '../../../../functions/adapters/log';
+import { createMemoryQueue } from '../../../../functions/adapters/memory/queue';
 import { createMemoryStore } from '../../../../functions/adapters/memory/store';
 import { createDailyRun } from '../../../../functions/app/daily-run/run';
 import { createLoyaltyConsumer } from '../../../../functions/app/loyalty/run';
@@ -27,7 +28,14 @@ function world(start: string) {
       told.push(...events);
     },
   };
-  const deps = { store, bus, clock, tenants: tenantDirectory([tenant]), log: silentLog };
+  const deps = {
+    store,
+    bus,
+    queue: createMemoryQueue({ clock }),
+    clock,
+    tenants: tenantDirectory([tenant]),
+    log: silentLog,
+  };
   const consume = createLoyaltyConsumer(deps);
   const daily = createDailyRun(deps);
   const deliver = (...events: ReturnType<typeof testEvent>[]) =>

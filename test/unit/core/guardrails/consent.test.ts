@@ -33,6 +33,17 @@ describe('consent', () => {
     expect(consentDecision({}, 'sms', 'transactional').allowed).toBe(true);
   });
 
+  it('a revoked WeChat channel (a refused or used-up subscription) blocks every purpose, as WeChat does', () => {
+    const wechat: ConsentRegisters = { wechat_miniprogram: { v: false, at }, wecom: { v: true, at } };
+    for (const purpose of ['marketing', 'transactional'] as const)
+      expect(consentDecision(wechat, 'wechat_miniprogram', purpose)).toEqual({
+        allowed: false,
+        rule: 'wechat_subscription_revoked',
+      });
+    expect(consentDecision(wechat, 'wecom', 'marketing')).toEqual({ allowed: true, rule: 'marketing_opt_in' });
+    expect(consentDecision(wechat, 'wechat_oa', 'marketing').rule).toBe('marketing_no_opt_in');
+  });
+
   it('reads only the registers the profile holds itself', () => {
     const inherited = Object.create({ email: { v: true, at } }) as ConsentRegisters;
     expect(consentDecision(inherited, 'email', 'marketing').allowed).toBe(false);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
-import { entriesOf, expiryOf, reminderOf } from '../../../../functions/core/loyalty/entries';
+import { entriesOf, expiryOf, grantEntry, reminderOf, revokeEntry } from '../../../../functions/core/loyalty/entries';
 import { foldLedger } from '../../../../functions/core/loyalty/ledger';
 import { defaultPointsSettings, PointsSettings } from '../../../../functions/core/loyalty/settings';
 import { testEvent } from '../../../helpers/events';
@@ -153,6 +153,21 @@ describe('the points ledger', () => {
     expect(iso(expiryOf(earnedAt, settings, 'Europe/Berlin'))).toBe('2027-02-28T23:00:00.000Z');
     // 31 January plus 12 months is 31 January; 29 February plus 12 months is 28 February.
     expect(iso(expiryOf(Date.parse('2028-02-29T04:00:00Z'), settings, TZ))).toBe('2029-02-27T16:00:00.000Z');
+  });
+
+  it('takes back all of a revoked grant once, and what was spent of it by the policy', () => {
+    const grant = grantEntry({ key: 'k1', points: 50, reason: 'referral_inviter', at: iso(t0) }, settings, TZ);
+    const spend = event('points_redeemed', t0 + DAY, { points: 30 }, 'r1');
+    const revoke = revokeEntry('k1', iso(t0 + 2 * DAY), settings);
+    const kept = foldLedger([grant, ...entries(order('o1', t0, 10))], iso(t0 + 8 * DAY));
+    const revoked = foldLedger([grant, revoke, revoke, ...entries(order('o1', t0, 10), spend)], iso(t0 + 8 * DAY));
+    expect(kept.balance).toBe(60);
+    // 30 of the 50 were spent: the 20 left come off the grant and 30 are owed, of which the order's
+    // 10 points pay 10 when its return window closes.
+    expect(revoked).toMatchObject({ balance: -20, clawedBack: 50, debt: 20 });
+    const forgiving = revokeEntry('k1', iso(t0 + 2 * DAY), PointsSettings.parse({ spentClawback: 'forgive' }));
+    const forgiven = foldLedger([grant, forgiving, ...entries(order('o1', t0, 10), spend)], iso(t0 + 8 * DAY));
+    expect(forgiven).toMatchObject({ balance: 10, forgiven: 30, debt: 0 });
   });
 
   it('spends the points that expire first', () => {

@@ -15,6 +15,7 @@ import { sampleContext } from '../../../../functions/core/templates/sample';
 import {
   MAX_PART_BYTES,
   MAX_TEMPLATE_BYTES,
+  partSources,
   partsFor,
   TemplateContext,
   TemplateInput,
@@ -30,6 +31,35 @@ describe('a template as posted', () => {
       expect(TemplateInput.safeParse({ id, channels: push }).success, id).toBe(false);
     }
     expect(TemplateInput.safeParse({ id: 't', channels: {} }).success).toBe(false);
+  });
+
+  it('takes a WeChat message as a template id, a page or link and Liquid keywords, each checked as a part', () => {
+    const wechat = {
+      id: 'restock',
+      channels: {
+        wechat_miniprogram: {
+          templateId: 'tmpl-1',
+          page: 'pages/p?id=1',
+          data: { thing1: '{{ profile.customerId }}' },
+        },
+        wechat_oa: { templateId: 'tmpl-2', url: 'https://shop.example.com', data: { first: 'Hi' } },
+        wecom: { text: 'Hello {{ profile.traits.first_name }}' },
+      },
+    };
+    const parsed = TemplateInput.parse(wechat);
+    expect(partSources(parsed).map(([path]) => path)).toEqual(
+      expect.arrayContaining([
+        'channels.wechat_miniprogram.page',
+        'channels.wechat_miniprogram.data.thing1',
+        'channels.wechat_oa.data.first',
+        'channels.wecom.text',
+      ]),
+    );
+    const bad = (parts: unknown) =>
+      TemplateInput.safeParse({ id: 't', channels: { wechat_miniprogram: parts } }).success;
+    expect(bad({ templateId: 'tmpl-1', data: {} })).toBe(false);
+    expect(bad({ templateId: 'tmpl-1', data: { '1thing': 'x' } })).toBe(false);
+    expect(bad({ templateId: '{{ x }}', data: { thing1: 'x' } })).toBe(false);
   });
 
   it('refuses unknown fields, empty parts and an e-mail without its text', () => {
