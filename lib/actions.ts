@@ -6,6 +6,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { queueConsumer } from './consumers';
 import { HandlerFunction, RENDER_WORKER } from './function';
+import { schedulerDeliveryRole } from './scheduler-role';
 
 /** Where the providers' settings come from: optional, each also settable with `-c <name>=...`. */
 export type ChannelSettings = {
@@ -76,15 +77,12 @@ export class Actions extends Construct {
   constructor(scope: Construct, id: string, props: ActionsProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-      description: 'growthloop: lets EventBridge Scheduler deliver deferred actions to the actions queue',
-    });
+    this.schedulerRole = schedulerDeliveryRole(
+      this,
+      'growthloop: lets EventBridge Scheduler deliver deferred actions to the actions queue',
+      [props.actions, props.actionsDeadLetters],
+    );
     const schedulerRole = this.schedulerRole;
-    props.actions.grantSendMessages(schedulerRole);
-    props.actionsDeadLetters.grantSendMessages(schedulerRole);
 
     this.handler = new HandlerFunction(this, 'Dispatch', {
       entry: 'functions/handlers/dispatch.ts',

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { table as tableDesign } from '../functions/table';
 import { type CampaignRunSubstitutions, campaignRunAsl } from '../functions/workflows/campaign-run';
 import { HandlerFunction } from './function';
+import { schedulerDeliveryRole } from './scheduler-role';
 import { resourceName } from './stage';
 
 export type CampaignsProps = {
@@ -105,12 +106,11 @@ export class Campaigns extends Construct {
 
     this.scheduleGroupName = resourceName(this, 'campaigns');
     new scheduler.CfnScheduleGroup(this, 'Schedules', { name: this.scheduleGroupName });
-    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: 'growthloop: lets EventBridge Scheduler start the scheduled campaign runs',
-    });
+    this.schedulerRole = schedulerDeliveryRole(
+      this,
+      'growthloop: lets EventBridge Scheduler start the scheduled campaign runs',
+      [],
+    );
     this.stateMachine.grantStartExecution(this.schedulerRole);
     Validations.of(this.stateMachine.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -6,6 +6,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { queueConsumer } from './consumers';
 import { HandlerFunction } from './function';
+import { schedulerDeliveryRole } from './scheduler-role';
 
 export type GroupsProps = {
   table: dynamodb.ITable;
@@ -38,15 +39,12 @@ export class Groups extends Construct {
   constructor(scope: Construct, id: string, props: GroupsProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-      description: "growthloop: lets EventBridge Scheduler deliver groups' deadlines to the groups queue",
-    });
+    this.schedulerRole = schedulerDeliveryRole(
+      this,
+      "growthloop: lets EventBridge Scheduler deliver groups' deadlines to the groups queue",
+      [props.queue, props.deadLetters],
+    );
     const schedulerRole = this.schedulerRole;
-    props.queue.grantSendMessages(schedulerRole);
-    props.deadLetters.grantSendMessages(schedulerRole);
 
     this.handler = new HandlerFunction(this, 'Groups', {
       entry: 'functions/handlers/groups.ts',

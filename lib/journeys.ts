@@ -6,6 +6,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { queueConsumer } from './consumers';
 import { HandlerFunction } from './function';
+import { schedulerDeliveryRole } from './scheduler-role';
 import { resourceName } from './stage';
 
 export type JourneysProps = {
@@ -36,15 +37,12 @@ export class Journeys extends Construct {
     // group, the second stage's timer would meet the first one's schedule and be taken as already set.
     const timerGroupName = resourceName(this, 'timers');
     this.timerGroup = new scheduler.CfnScheduleGroup(this, 'Timers', { name: timerGroupName });
-    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-      description: 'growthloop: lets EventBridge Scheduler deliver journey timers to the journey-steps queue',
-    });
+    this.schedulerRole = schedulerDeliveryRole(
+      this,
+      'growthloop: lets EventBridge Scheduler deliver journey timers to the journey-steps queue',
+      [props.steps, props.stepsDeadLetters],
+    );
     const schedulerRole = this.schedulerRole;
-    props.steps.grantSendMessages(schedulerRole);
-    props.stepsDeadLetters.grantSendMessages(schedulerRole);
 
     this.handler = new HandlerFunction(this, 'Journeys', {
       entry: 'functions/handlers/journeys.ts',

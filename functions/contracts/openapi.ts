@@ -242,6 +242,13 @@ const journeyUnsupportedType = fail(
 );
 const journeyTooLarge = fail(413, 'payload_too_large', `the body exceeds ${kib(api.MAX_JOURNEY_BYTES)}`);
 const invalidJson = fail(400, 'invalid_json', 'the body is not valid JSON');
+
+/** The query of the reports over a range of days, and its refusal. */
+const dayRange = [
+  { name: 'from', required: true, description: 'The first day, YYYY-MM-DD (UTC).', schema: KpiDay },
+  { name: 'to', required: true, description: 'The last day, YYYY-MM-DD (UTC).', schema: KpiDay },
+];
+const invalidDayRange = fail(400, 'invalid_request', 'from or to missing, not a day, or from after to');
 const invalidJourney = (what: string) =>
   fail(
     400,
@@ -663,13 +670,10 @@ const OPERATIONS: Record<string, Operation> = {
       'invites and attributions kept by time. `from` and `to` are UTC days (YYYY-MM-DD); every ratio gives its ' +
       'numerator and denominator, and null when that is 0.',
     security: 'adminKey',
-    query: [
-      { name: 'from', required: true, description: 'The first day, YYYY-MM-DD (UTC).', schema: KpiDay },
-      { name: 'to', required: true, description: 'The last day, YYYY-MM-DD (UTC).', schema: KpiDay },
-    ],
+    query: dayRange,
     outcomes: [
       outcome(200, api.LoyaltyReport, 'the metrics'),
-      fail(400, 'invalid_request', 'from or to missing, not a day, or from after to'),
+      invalidDayRange,
       adminUnauthorized,
       bodyOverLimit,
       internalError,
@@ -686,13 +690,10 @@ const OPERATIONS: Record<string, Operation> = {
       '(no order for 90 days), read from the profiles of the buyers. `from` and `to` are UTC days (YYYY-MM-DD), ' +
       'at most 3,660 days apart; every ratio gives its numerator and denominator, and null when that is 0.',
     security: 'adminKey',
-    query: [
-      { name: 'from', required: true, description: 'The first day, YYYY-MM-DD (UTC).', schema: KpiDay },
-      { name: 'to', required: true, description: 'The last day, YYYY-MM-DD (UTC).', schema: KpiDay },
-    ],
+    query: dayRange,
     outcomes: [
       outcome(200, api.KpiReport, 'the KPIs'),
-      fail(400, 'invalid_request', 'from or to missing, not a day, or from after to'),
+      invalidDayRange,
       adminUnauthorized,
       bodyOverLimit,
       internalError,
