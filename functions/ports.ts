@@ -158,6 +158,30 @@ export interface Metrics {
   count(name: string, value: number, dimensions?: Readonly<Record<string, string>>): void;
 }
 
+// ---- identity tokens ----------------------------------------------------------------------------
+
+/** Whose a bearer JWT says it is, before anything of it is checked: its `iss`, and its `aud` values and `client_id`. */
+export type TokenIssuer = { issuer: string; audiences: string[] };
+
+/** What a token must be signed and addressed by: the keys at `jwksUri`, its `iss`, and `aud` or `client_id`. */
+export type TokenExpectation = { issuer: string; audience: string; jwksUri: string };
+
+/**
+ * A token checked: its claims when it verifies; otherwise why not, a sentence for the caller (`unavailable` when
+ * the identity provider's keys could not be fetched, which is no fault of the token).
+ */
+export type TokenCheck =
+  | { ok: true; claims: Readonly<Record<string, unknown>> }
+  | { ok: false; reason: string; unavailable?: true };
+
+/** JWTs of the tenants' identity providers (Cognito user pools, OIDC issuers), as the admin API takes them. */
+export interface IdentityTokens {
+  /** Whose the token says it is; undefined when it is no JWT. Nothing is verified: it only finds the tenant. */
+  peek(token: string): TokenIssuer | undefined;
+  /** Verifies the token's signature, issuer, audience and times, at `now` (epoch ms). */
+  verify(token: string, expected: TokenExpectation, now: number): Promise<TokenCheck>;
+}
+
 // ---- channels -----------------------------------------------------------------------------------
 
 /** What every outgoing message carries: whose it is and the action key, the provider's correlation. */

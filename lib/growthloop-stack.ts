@@ -4,6 +4,7 @@ import { CAMPAIGNS_SOURCE, METRICS_SOURCE } from '../functions/routes';
 import { Actions, channelSettingsFromContext } from './actions';
 import { AdminApi } from './admin-api';
 import { Campaigns } from './campaigns';
+import { Console, consoleSettingsFromContext } from './console';
 import { DailyRun } from './daily-run';
 import { DataKeys } from './data-keys';
 import { EventBus } from './event-bus';
@@ -49,6 +50,7 @@ export class GrowthloopStack extends Stack {
   readonly groups: Groups;
   readonly feedback: Feedback;
   readonly observability: Observability;
+  readonly console: Console;
 
   constructor(scope: Construct, id: string, props: GrowthloopStackProps) {
     const { stage, ...stackProps } = props;
@@ -186,6 +188,11 @@ export class GrowthloopStack extends Stack {
 
     // Unsubscribe links in marketing messages point at the HTTP API (a tenant's dispatch.publicUrl overrides it).
     this.actions.handler.fn.addEnvironment('GROWTHLOOP_PUBLIC_URL', http.url);
+    // The console's files and sign-in (-c consoleUserPool=false: no user pool; -c consoleDist=<dir>: its build).
+    this.console = new Console(this, 'Console', {
+      apiEndpoint: http.api.apiEndpoint,
+      ...consoleSettingsFromContext(this),
+    });
 
     this.observability = new Observability(this, 'Observability', { stage, alertsEmail: deployConfig.alertsEmail });
     this.observability.notifyOf(bus, 'KpiAlerts', { source: [METRICS_SOURCE], detailType: ['kpi.alert'] });

@@ -35,7 +35,7 @@ const NO_GATEWAY_CREDENTIALS =
 const AUTH_IN_FUNCTION: Record<FunctionName, string> = {
   ingest: `Authentication happens inside the function: ingest checks the tenant API key (x-api-key header, compared by its salted hash in the tenant registry). ${NO_GATEWAY_CREDENTIALS}`,
   admin:
-    'Authentication happens inside the function: admin checks authorization: Bearer <adminKey> (compared by its salted hash in the tenant registry) and serves only that tenant.',
+    "Authentication happens inside the function: admin checks authorization: Bearer <adminKey> (compared by its salted hash in the tenant registry), or a JWT of the tenant's own identity provider (a Cognito user pool or OIDC issuer named in the tenant's config, verified against its JWKS, with the roles of its groups claim), and serves only that tenant. An API Gateway JWT authorizer takes one issuer per route, not one per tenant.",
   webhooks: `Authentication happens inside the function: each webhook is verified against its body with the tenant's platform signing secret (x-shopify-hmac-sha256, x-wc-webhook-signature) before anything is stored; a one-click unsubscribe (/u/{token}) is verified by the HMAC of its token under the tenant's unsubscribe secret. ${NO_GATEWAY_CREDENTIALS} Mailbox providers and recipients of a message cannot either.`,
   segment: `Authorization happens in the function: it checks the tenant's Segment write key sent as HTTP Basic user name (compared by its salted hash in the tenant registry). ${NO_GATEWAY_CREDENTIALS}`,
 };

@@ -4,9 +4,9 @@
  * subcommands that talk to a running growthloop are in campaign-runs.ts.
  */
 import { z } from 'zod';
+import { holdoutPower } from '../core/campaigns/estimate';
 import { Campaign } from '../core/campaigns/schema';
 import { validateCampaign } from '../core/campaigns/validate';
-import { minimumDetectableEffect } from '../core/metrics/power';
 import { CAMPAIGN_API_COMMANDS } from './campaign-runs';
 import { parseOptions, reportFailure, UsageError, usageText, wantsHelp } from './command';
 import { channelList, type FileReport, formatReports, validateFiles } from './definition-files';
@@ -38,8 +38,7 @@ function powerOf(campaign: Campaign, audience: number, baseRate: number): Power 
   const members = Math.min(audience, campaign.maxAudience ?? audience);
   const holdout = Math.round((members * campaign.holdout.percent) / 100);
   const treated = members - holdout;
-  const effect =
-    holdout > 0 && treated > 0 ? minimumDetectableEffect({ nTreated: treated, nHoldout: holdout, baseRate }) : null;
+  const effect = holdoutPower({ treated, heldOut: holdout }, baseRate).minimumDetectableEffect;
   return { holdout, treated, baseRate, minimumDetectableEffect: effect?.absolute ?? null };
 }
 

@@ -5,13 +5,19 @@
 import { type UsageEntry, usageText } from './command';
 
 export const START: UsageEntry = {
-  synopsis: 'growthloop start [--config FILE] [--port N] [--data-dir DIR] [--memory]',
+  synopsis: 'growthloop start [--config FILE] [--port N] [--data-dir DIR] [--memory] [--demo]',
   details: `      Runs the whole system locally (no AWS account needed) and prints every HTTP route with the
-      credential it takes. Ctrl-C (SIGINT) or SIGTERM stops it cleanly.
+      credential it takes. Ctrl-C (SIGINT) or SIGTERM stops it cleanly. When it writes the demo config,
+      it first seeds tenant "demo" with a simulated shop: 1,000 shoppers over the last 120 days played
+      through the pipeline on a fast clock, with the bundled templates, coupon pools, recall campaign
+      and journeys, so that KPIs, journey lift and campaign reports have data (30 to 40 s); once.
       --config FILE    tenants and keys (default growthloop.config.json; a demo one is written if missing)
       --port N         HTTP port on 127.0.0.1 (default 3000; 0 picks a free one)
       --data-dir DIR   where data lives between runs (default .growthloop); one growthloop at a time per directory
       --memory         keep nothing on disk
+      --demo           seed the simulated shop now, into tenant "demo" (else the config's first tenant),
+                       unless it has one already; a tenant with templates, pools, journeys or campaigns
+                       of its own is left as it is
 `,
 };
 

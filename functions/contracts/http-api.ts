@@ -16,6 +16,7 @@ import { CanonicalEventInput, Channel, EVENT_TYPES, Money, TraitsShape } from '.
 import { CouponBudget, CouponExpiry, CouponPoolSettings, CouponValue, PoolId } from '../core/incentives/coupon-pool';
 import { Condition } from '../core/journeys/condition-schema';
 import { JOURNEY_STATUSES, Journey } from '../core/journeys/schema';
+import { KpiName } from '../core/metrics/kpi-alerts';
 import { MAX_RANGE_DAYS } from '../core/metrics/kpi-daily';
 import { KpiDay } from '../core/metrics/kpi-input';
 import { MIN_ARM_MEMBERS, MIN_HOLDOUT_CONVERSIONS } from '../core/metrics/lift';
@@ -35,6 +36,9 @@ import { IanaTimeZone } from '../core/time-zone';
 
 /** The largest journey body the journeys admin API accepts, in bytes. */
 export const MAX_JOURNEY_BYTES = 256 * 1024;
+
+/** The most events one POST /v1/journeys/backtest replays (the history is held in memory and replayed in process). */
+export const MAX_BACKTEST_EVENTS = 500_000;
 
 // ---- shared ---------------------------------------------------------------------------------
 
@@ -228,7 +232,8 @@ export const TimelineEntry = z.object({
     .describe('unknown: the provider may have it (an unclear outcome), reconciled from provider feedback'),
   channel: z.string().optional(),
   journeyId: z.string().optional(),
-  activity: z.string().optional(),
+  campaignId: z.string().optional().describe("the campaign whose run's offer it is"),
+  activity: z.string().optional().describe("the journey's activity, or the campaign's offer rung"),
   reason: z
     .string()
     .optional()
@@ -250,9 +255,34 @@ export const TimelineEntry = z.object({
     .describe('every guardrail applied, in order'),
   updatedAt: z.string().describe('ISO-8601 UTC'),
 });
+/** One of the customer's latest events (functions/core/profiles/recent.ts RecentEvent). */
+export const TimelineEvent = z.object({
+  type: z
+    .string()
+    .describe(
+      'first_seen, order_placed, session_started (the last), login (the last), consent_changed, cart_updated, tags_updated, identify, lifecycle.stage_changed; journey_entered, journey_converted, journey_ended',
+    ),
+  at: z.string().describe('ISO-8601: when it happened'),
+  from: z.enum(['profile', 'journeys']).describe('profile: what the profile folded; journeys: what a journey did'),
+  summary: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .describe(
+      'what is not personal: orderId, total (minor units), currency and cancelled; channel and granted; sessions; value, itemCount or emptied; tag and has; traits (how many); stage and reason; journeyId, version, activity, waitingUntil, outcome, reason',
+    ),
+});
+
 export const CustomerTimeline = z.object({
   customerId: z.string(),
-  entries: z.array(TimelineEntry).describe('latest first, at most 200'),
+  entries: z
+    .array(TimelineEntry)
+    .describe(
+      'the messages: every action for the customer, sent or skipped with its reason, latest first, at most 200',
+    ),
+  events: z
+    .array(TimelineEvent)
+    .describe(
+      "the customer's events as the profile and the journeys keep them (the recent orders, the latest consent per channel, the last session...), latest first, at most 100; empty without a profile",
+    ),
 });
 
 /** One message the local runtime's outbox holds, as it would have gone to its provider. */
@@ -404,6 +434,66 @@ export const KpiReport = z.object({
     .describe('share of first-order cohorts whose window has ended with another order within N days'),
   repurchase: z.object({ within30: KpiRatio, within60: KpiRatio, within90: KpiRatio }),
   churn: z.array(z.object({ month: z.string(), churnAfterDays: z.int(), complete: z.boolean(), rate: KpiRatio })),
+  values: z
+    .partialRecord(KpiName, z.number().nullable())
+    .describe(
+      "each KPI's value as the daily alert check compares it with its target: the last day's counts and revenue, the rates as of asOf; null without a denominator",
+    ),
+  targets: z
+    .partialRecord(KpiName, z.number())
+    .describe("the tenant's KPI targets (churn's is a ceiling); {} when none are set"),
+  alerts: z
+    .array(
+      z.object({
+        id: z.string().describe('`<kpi>:<day>`'),
+        kpi: z.string(),
+        day: z.string().describe('the day the KPI was judged on, YYYY-MM-DD'),
+        value: z.number().nullable(),
+        target: z.number().nullable(),
+        achieved: z.number().nullable().describe('value / target (target / value where less is better)'),
+        raisedAt: Time,
+      }),
+    )
+    .describe(
+      'the kpi.alert events raised for days of the range (below 80 % of the target; remembered 90 days), by day',
+    ),
+  cohorts: z
+    .array(
+      z.object({
+        day: z.string().describe('the UTC day of the cohort’s first orders'),
+        customers: z.int(),
+        retention: z.object({ d1: KpiRatio, d7: KpiRatio, d30: KpiRatio, d60: KpiRatio }),
+      }),
+    )
+    .describe(
+      'retention of each first-order cohort of the range, oldest first (a window not over yet is left out of its denominator)',
+    ),
+  repurchaseByMonth: z
+    .array(
+      z.object({
+        month: z.string().describe('YYYY-MM of the first orders'),
+        customers: z.int(),
+        repurchase: z.object({ within30: KpiRatio, within60: KpiRatio, within90: KpiRatio }),
+      }),
+    )
+    .describe('repurchase of the first-order cohorts of each month the range touches, oldest first'),
+  recall: z
+    .array(
+      z.object({
+        campaignId: z.string(),
+        runId: z.string(),
+        measuredAt: Time,
+        treated: z.int(),
+        heldOut: z.int(),
+        recallRate: z.number().describe('converted treated members / treated members'),
+        holdoutRate: z.number().nullable().describe('the same for the holdout; null without a lift'),
+        absoluteLift: z
+          .object({ estimate: z.number(), lower: z.number(), upper: z.number() })
+          .nullable()
+          .describe('treated rate − holdout rate with its 95 % interval'),
+      }),
+    )
+    .describe('every campaign run measured on a day of the range, oldest first: the recall-rate trend'),
 });
 export type KpiReport = z.infer<typeof KpiReport>;
 
@@ -457,7 +547,24 @@ export const JourneySummary = z.object({
 export type JourneySummary = z.infer<typeof JourneySummary>;
 
 /** 200 of GET /v1/journeys. */
-export const JourneyList = z.object({ journeys: z.array(JourneySummary) });
+export const JourneyList = z.object({
+  journeys: z.array(
+    JourneySummary.extend({
+      stats: z
+        .object({
+          entered: count.describe('instances that entered (every version)'),
+          active: count.describe('customers waiting at one of its activities now'),
+          completed: count,
+          exited: count,
+          converted: count.describe('instances not held out that reached a goal'),
+          heldOut: count,
+          failed: count,
+          sent: count.describe('actions delivered to their provider'),
+        })
+        .describe('its counters (GET /v1/journeys/{journeyId} has them all); zeros before anyone entered'),
+    }),
+  ),
+});
 export type JourneyList = z.infer<typeof JourneyList>;
 
 /** A journey's counters (functions/core/journeys/items.ts statsOf). */
@@ -481,6 +588,16 @@ export const JourneyStats = z.object({
   couponsRedeemed: z.int().describe("orders that used a code one of the journey's actions gave"),
   couponsVoided: z.int().describe('of those, redemptions a refund or cancellation voided'),
   waiting: z.record(z.string(), z.int()).describe('customers waiting at each activity now, by activity id'),
+  reached: z
+    .record(z.string(), z.int())
+    .describe(
+      'how often each action was queued, each wait begun and each split or holdout passed (once per instance, for its first 20), by activity id; branches, exits and waits that end at once are not counted',
+    ),
+  arms: z
+    .record(z.string(), z.record(z.string(), z.object({ n: z.int(), conversions: z.int() })))
+    .describe(
+      'by split or holdout activity id, then arm (a path name; treated or holdout): instances that took it and those of them that reached a goal',
+    ),
 });
 export type JourneyStats = z.infer<typeof JourneyStats>;
 
@@ -572,6 +689,36 @@ export const JourneyDetail = JourneySummary.extend({
     .nullable()
     .describe(
       'why there is no lift: no holdout activity, more than one holdout activity, no customer has reached the holdout yet, ...; null when there is one',
+    ),
+  arms: z
+    .array(
+      z.object({
+        activity: z.string().describe('the split or holdout activity'),
+        type: z.enum(['holdout', 'split']),
+        arms: z
+          .array(
+            z.object({
+              name: z.string().describe("a split path's name; treated or holdout"),
+              percent: z.number().describe('the share of customers the activity sends this way'),
+              n: count.describe('instances that took it'),
+              conversions: count.describe('of those, instances that reached a goal within its attribution window'),
+            }),
+          )
+          .describe("in the journey's order: a split's paths; a holdout's treated arm, then its held-out arm"),
+        lifts: z
+          .array(
+            z.object({
+              arm: z.string(),
+              against: z.string().describe("the reference arm: the holdout's held-out arm, or the split's first path"),
+              lift: LiftReport.nullable().describe('null: see liftNote'),
+              liftNote: z.string().nullable(),
+            }),
+          )
+          .describe('each arm but the reference one, measured against it with 95 % intervals'),
+      }),
+    )
+    .describe(
+      "every split and holdout activity of the shown journey with each arm's counts and lift (counted for instances that entered since per-arm counting began)",
     ),
 });
 export type JourneyDetail = z.infer<typeof JourneyDetail>;
@@ -672,6 +819,51 @@ export const CampaignRunRequest = z.strictObject({
 /** 202 of POST /v1/campaigns/{campaignId}/runs. */
 export const CampaignRunStarted = z.object({ campaignId: z.string(), runId: z.string() });
 
+/** The body of POST /v1/campaigns/{campaignId}/estimate (optional: an empty body is `{}`). */
+export const CampaignEstimateRequest = z.strictObject({
+  baseRate: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .optional()
+    .describe(
+      "the members' expected conversion rate without an offer, e.g. 0.04; default: the holdout rate of the latest measured run",
+    ),
+});
+
+/** 200 of POST /v1/campaigns/{campaignId}/estimate: the audience a run would take now, and what its holdout detects. */
+export const CampaignEstimate = z.object({
+  campaignId: z.string(),
+  asOf: Time.describe('when the audience was counted'),
+  candidates: count.describe('profiles read to choose the audience'),
+  audience: count.describe('members a run started now would take (after maxAudience)'),
+  treated: count,
+  heldOut: count,
+  holdoutPercent: z.number(),
+  byRung: z.record(z.string(), count).describe('treated members by the rung of the offer ladder they would get'),
+  baseRate: z.number().nullable().describe('the base rate the power is computed at; null when none is known'),
+  baseRateFrom: z
+    .enum(['request', 'last_run'])
+    .nullable()
+    .describe("request: the body's baseRate; last_run: the holdout rate of the latest measured run"),
+  baseRateRunId: z.string().optional().describe('the run whose holdout rate is the base rate (baseRateFrom last_run)'),
+  alpha: z.number().describe('two-sided significance level, 0.05'),
+  power: z.number().describe('0.8'),
+  minimumDetectableEffect: z
+    .object({
+      absolute: z.number().describe('the smallest absolute lift detected (0.01 = one percentage point)'),
+      relative: z.number().describe('the same relative to the base rate'),
+    })
+    .nullable()
+    .describe('null: see note'),
+  note: z
+    .string()
+    .nullable()
+    .describe(
+      'why there is no minimum detectable effect (no base rate, an empty arm, too few members); null when there is one',
+    ),
+});
+
 /** A campaign refused: every problem at its JSON path. */
 export const CampaignError = ApiError.extend({
   problems: z.array(z.object({ path: z.string(), message: z.string() })),
@@ -684,6 +876,67 @@ export type JourneyProblem = z.infer<typeof JourneyProblem>;
 /** 400 invalid_journey: the first problem as the error, and every problem, sorted by path. */
 export const JourneyError = ApiError.extend({ problems: z.array(JourneyProblem).min(1) });
 export type JourneyError = z.infer<typeof JourneyError>;
+
+/** 200 of POST /v1/journeys/validate: every problem POST /v1/journeys would refuse the body for, sorted by path. */
+export const JourneyValidation = z.object({
+  valid: z.boolean().describe('no problem: POST /v1/journeys would take the body'),
+  problems: z.array(JourneyProblem).describe('empty when valid; at most 100 (the last one then tells how many more)'),
+});
+export type JourneyValidation = z.infer<typeof JourneyValidation>;
+
+/** The body of POST /v1/journeys/backtest. */
+export const JourneyBacktestRequest = z.strictObject({
+  /** A journey definition as POST /v1/journeys takes it (its status is ignored: it is backtested as live). */
+  journey: PostedJourneyDraft,
+  from: KpiDay.optional().describe('the first day of the history replayed, YYYY-MM-DD (UTC); default: its first event'),
+  to: KpiDay.optional().describe('the last day replayed, inclusive; default: a day after the last event'),
+});
+export type JourneyBacktestRequest = z.infer<typeof JourneyBacktestRequest>;
+
+const Counts = z.record(z.string(), count);
+
+/** What one journey would have done over the history (functions/app/backtest/run.ts JourneyTotals). */
+export const BacktestJourneyTotals = z.object({
+  entered: count,
+  refused: Counts.describe('entries refused, by reason (already_in, reentry_cap, outside_schedule, ...)'),
+  completed: count,
+  exited: count,
+  heldOut: count,
+  treated: count.describe('instances that passed a holdout into the journey'),
+  converted: count.describe('goals reached by instances not held out'),
+  holdoutConverted: count,
+  treatedConverted: count,
+  capped: count.describe('actions not sent because the journey had reached its daily cap'),
+  actions: Counts.describe('actions by kind'),
+  coupons: Counts.describe('coupons by pool'),
+});
+
+/** 200 of POST /v1/journeys/backtest: the report `growthloop journeys backtest --json` prints (without --sends). */
+export const BacktestReport = z.object({
+  from: Time,
+  to: Time,
+  events: count.describe('distinct events replayed'),
+  customers: count,
+  journeys: z.record(z.string(), BacktestJourneyTotals).describe('by journey id'),
+  actions: Counts.describe('every action the journeys would have sent, by kind'),
+  coupons: z.object({
+    issued: count,
+    byPool: Counts,
+    cost: z.int().nullable().describe('minor units; null: no coupon values were given'),
+  }),
+  sends: z
+    .array(
+      z.object({
+        at: Time,
+        journeyId: z.string(),
+        customerId: z.string(),
+        activity: z.string(),
+        kind: z.string(),
+        key: z.string(),
+      }),
+    )
+    .describe('empty: the sends one by one are for the CLI (--sends)'),
+});
 
 // ---- templates --------------------------------------------------------------------------------
 
@@ -1260,9 +1513,11 @@ export const requestSchemas = {
   ReviewRequest,
   CampaignInput: Campaign,
   CampaignRunRequest,
+  CampaignEstimateRequest,
   CanonicalEventBatch,
   CanonicalEventInput,
   JourneyDraft,
+  JourneyBacktestRequest,
   TemplateCreateRequest,
   TemplateInput,
   TemplateWithSample,
@@ -1317,6 +1572,7 @@ export const responseSchemas = {
   OutboxList,
   OutboxMessage,
   TimelineEntry,
+  TimelineEvent,
   ExportedItem,
   StoredModel,
   TenantModel,
@@ -1333,6 +1589,9 @@ export const responseSchemas = {
   Journey,
   JourneyError,
   JourneyProblem,
+  JourneyValidation,
+  BacktestReport,
+  BacktestJourneyTotals,
   Campaign,
   CampaignSaved,
   CampaignList,
@@ -1341,6 +1600,7 @@ export const responseSchemas = {
   CampaignReport,
   CampaignOffered,
   CampaignRunStarted,
+  CampaignEstimate,
   CampaignError,
   TemplateVersion,
   TemplateSummary,

@@ -8,6 +8,7 @@
  */
 
 import { z } from 'zod';
+import { ADMIN_ROUTE_PERMISSIONS, rolesWith } from '../core/auth/permissions';
 import { MAX_BATCH, MAX_BODY_BYTES } from '../core/events/ingest';
 import { TraitObject, Traits } from '../core/events/schemas';
 import { KpiDay } from '../core/metrics/kpi-input';
@@ -34,6 +35,17 @@ export const securitySchemes = {
     scheme: 'bearer',
     bearerFormat: 'tenant admin key',
     description: "`Authorization: Bearer <the tenant's admin key>`: only that tenant's data is reachable.",
+  },
+  identityToken: {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description:
+      "`Authorization: Bearer <ID or access token>` signed by the tenant's identity provider (a Cognito user pool " +
+      "or an OIDC issuer: the tenant's `auth` in the config). Its issuer and audience (`aud`, or `client_id`) name " +
+      'the tenant; its roles claim (`cognito:groups` by default) gives the roles: analyst reads, marketer also ' +
+      'writes journeys, campaigns, templates, coupon pools, referral reviews and points; engineer also exports and ' +
+      'erases customers and replays the quarantine. A role short of the route answers 403.',
   },
   shopifyHmac: {
     type: 'apiKey',
@@ -63,7 +75,7 @@ export type SecurityScheme = keyof typeof securitySchemes;
 /** The schemes each function's routes may use; besides, GET /health and GET /openapi.json need no credential. */
 export const SECURITY_BY_FUNCTION: Record<FunctionName, readonly SecurityScheme[]> = {
   ingest: ['ingestApiKey'],
-  admin: ['adminKey'],
+  admin: ['adminKey', 'identityToken'],
   webhooks: ['shopifyHmac', 'wooCommerceSignature'],
   segment: ['segmentWriteKey'],
 };
@@ -211,7 +223,30 @@ function unsubscribeOutcomes(ok: string): Outcome[] {
     page(500, 'an unexpected failure: the page says to try again; the details go to the log'),
   ];
 }
-const adminUnauthorized = unauthorized('`authorization` is missing or not `Bearer <a tenant admin key>`');
+const adminUnauthorized = unauthorized(
+  '`authorization` is missing or not `Bearer <a tenant admin key>`, or its JWT does not verify (expired, signed by ' +
+    "another key, or of an issuer and audience no tenant's identity provider names)",
+);
+
+/** What a route open to the admin key answers a signed-in user (identityToken) besides: roles short of it, keys unfetched. */
+function signedInOutcomes(key: string): Outcome[] {
+  const permission = ADMIN_ROUTE_PERMISSIONS.get(key);
+  const roles = permission === undefined ? [] : rolesWith(permission);
+  return [
+    fail(
+      403,
+      'forbidden',
+      roles.length === 0
+        ? 'the credential is a JWT: only the tenant admin key may call this route'
+        : `the credential is a JWT whose roles include none of ${roles.join(', ')}; the message names its roles and the route`,
+    ),
+    fail(
+      503,
+      'unavailable',
+      "the credential is a JWT and the identity provider's signing keys could not be fetched; retry",
+    ),
+  ];
+}
 
 /** What the HTTP layer answers before a function sees the request (the local runtime; API Gateway on AWS). */
 const bodyOverLimit = fail(
@@ -493,11 +528,14 @@ const OPERATIONS: Record<string, Operation> = {
   'GET /v1/customers/{customerId}/timeline': {
     operationId: 'customerTimeline',
     tags: ['customers'],
-    summary: "A customer's sends and skips",
+    summary: "A customer's events, sends and skips",
     description:
-      'Every action the dispatcher took for the customer, latest first: sent (with its provider), skipped with its ' +
-      'reason and rule, deferred until when, and the guardrails applied in order. A customer with no action ' +
-      'answers 200 with no entries.',
+      'The messages (`entries`): every action the dispatcher took for the customer, latest first: sent (with its ' +
+      'provider), skipped with its reason and rule, deferred until when, and the guardrails applied in order. The ' +
+      'events (`events`): what the profile and the journeys keep of them, latest first: the recent orders, the latest ' +
+      'consent per channel, the cart, tags, the last session and login, the lifecycle stage, each journey entered, ' +
+      'converted and ended; each with a summary that is not personal (order id and total, channel...). A customer ' +
+      'with nothing answers 200 with both empty.',
     security: 'adminKey',
     outcomes: [
       outcome(200, api.CustomerTimeline, 'the timeline'),
@@ -587,6 +625,14 @@ const OPERATIONS: Record<string, Operation> = {
       'disposable e-mail, bursts of first orders), oldest first, their rewards held. `?decided=true` lists the ' +
       'decisions made instead: the audit of every approval and rejection.',
     security: 'adminKey',
+    query: [
+      {
+        name: 'decided',
+        required: false,
+        description: '`true`: the decisions made instead of the referrals awaiting one',
+        schema: z.enum(['true', 'false']),
+      },
+    ],
     outcomes: [
       outcome(200, api.ReviewList, 'the referrals awaiting review'),
       outcome(200, api.ReviewDecisionList, 'with decided=true: the decisions made'),
@@ -687,8 +733,12 @@ const OPERATIONS: Record<string, Operation> = {
     description:
       'New and active customers (DAU, MAU) per day, revenue, orders and AOV per day in the tenant currency, ' +
       'D1/D7/D30/D60 retention of first-order cohorts, 30/60/90-day repurchase and churn per calendar month ' +
-      '(no order for 90 days), read from the profiles of the buyers. `from` and `to` are UTC days (YYYY-MM-DD), ' +
-      'at most 3,660 days apart; every ratio gives its numerator and denominator, and null when that is 0.',
+      '(no order for 90 days), read from the profiles of the buyers. For the overview besides: each KPI’s value ' +
+      'as the daily check judges it (`values`) against the tenant’s `targets`, the `kpi.alert`s raised for days ' +
+      'of the range (`alerts`), the retention of each first-order cohort day of the range (`cohorts`: the heatmap), ' +
+      'repurchase by first-order month (`repurchaseByMonth`) and the recall rate of every campaign run measured in ' +
+      'the range (`recall`). `from` and `to` are UTC days (YYYY-MM-DD), at most 3,660 days apart; every ratio ' +
+      'gives its numerator and denominator, and null when that is 0.',
     security: 'adminKey',
     query: dayRange,
     outcomes: [
@@ -790,11 +840,90 @@ const OPERATIONS: Record<string, Operation> = {
     ],
   },
 
+  'POST /v1/journeys/validate': {
+    operationId: 'validateJourney',
+    tags: ['journeys'],
+    summary: 'Check a journey without saving it',
+    description:
+      'The checks POST and PUT /v1/journeys make, and nothing saved: the journey schema, then (once the schema ' +
+      'holds) the static checks of its graph (activities that exist and are reachable, loops with a wait, branches ' +
+      'with a default, splits that add up to 100, known event types). Answers 200 whether or not the journey is ' +
+      'valid, with every problem at its JSON path into the body (`$.activities.wait-1h.for`), sorted by path, as ' +
+      '`growthloop journeys validate` reports them. The channels the tenant has set up are checked at publish. ' +
+      journeysDescription,
+    security: 'adminKey',
+    body: {
+      description: 'The journey, as POST /v1/journeys takes it.',
+      content: { 'application/json': api.JourneyDraft },
+    },
+    outcomes: [
+      outcome(200, api.JourneyValidation, 'the journey is checked: valid, or every problem'),
+      invalidJson,
+      adminUnauthorized,
+      journeyTooLarge,
+      bodyOverLimit,
+      journeyUnsupportedType,
+      internalError,
+    ],
+  },
+
+  'POST /v1/journeys/backtest': {
+    operationId: 'backtestJourney',
+    tags: ['journeys'],
+    summary: 'Backtest a journey over the stored event history',
+    description:
+      "Replays the tenant's own ingested events (the local runtime's event archive; erased customers left out) " +
+      'through the same use cases the live system runs, on a simulated clock, with the journey live: the report ' +
+      '`growthloop journeys backtest --json` prints (entered, refused, completed, exited, held out, conversions, ' +
+      'actions and coupons), sending nothing. `from` and `to` are UTC days; `to` is inclusive. At most ' +
+      `${api.MAX_BACKTEST_EVENTS.toLocaleString('en')} events are replayed: a range holding more is refused. A ` +
+      'deployed growthloop keeps its history in the EventBridge archive and answers 501: run `growthloop journeys ' +
+      'backtest --events FILE` over an export instead. ' +
+      journeysDescription,
+    security: 'adminKey',
+    body: {
+      description: 'The journey, and optionally the days to replay.',
+      content: { 'application/json': api.JourneyBacktestRequest },
+    },
+    outcomes: [
+      outcome(200, api.BacktestReport, 'what the journey would have done'),
+      invalidJson,
+      fail(
+        400,
+        'invalid_request',
+        'the body is not {journey, from?, to?}, a day is not YYYY-MM-DD, or from is after to',
+      ),
+      fail(
+        400,
+        'invalid_journey',
+        'the journey has problems: the first is the message and path (under $.journey), every one is in problems',
+        api.JourneyError,
+      ),
+      adminUnauthorized,
+      fail(413, 'payload_too_large', `the body exceeds ${kib(api.MAX_JOURNEY_BYTES + 1024)}`),
+      bodyOverLimit,
+      journeyUnsupportedType,
+      fail(
+        422,
+        'too_many_events',
+        `the days asked for hold more than ${api.MAX_BACKTEST_EVENTS.toLocaleString('en')} events: backtest fewer (from, to)`,
+      ),
+      internalError,
+      fail(
+        501,
+        'not_available',
+        'no event history here (a deployed growthloop): backtests in the console need the local runtime',
+      ),
+    ],
+  },
+
   'GET /v1/journeys': {
     operationId: 'listJourneys',
     tags: ['journeys'],
     summary: "The tenant's journeys",
-    description: `Every journey of the tenant, as a summary. ${journeysDescription}`,
+    description:
+      'Every journey of the tenant, as a summary with its status and its main counters: entered, active (customers ' +
+      `waiting at an activity now), completed, exited, goal conversions, held out, failed and sent. ${journeysDescription}`,
     security: 'adminKey',
     outcomes: [outcome(200, api.JourneyList, 'the journeys'), adminUnauthorized, bodyOverLimit, internalError],
   },
@@ -805,7 +934,10 @@ const OPERATIONS: Record<string, Operation> = {
     summary: 'A journey, its draft, versions and stats',
     description:
       'The summary, the draft as posted, every published version, the journey as it runs (the latest published ' +
-      `version with the current status, or the draft when none was published) and its counters. ${journeysDescription}`,
+      'version with the current status, or the draft when none was published) and its counters, with the customers ' +
+      'waiting at and having reached each activity, the lift of its one holdout (`lift`), and every split and ' +
+      'holdout activity with its arms’ members, goal conversions and lift against the reference arm with 95 % ' +
+      `intervals (\`arms\`). ${journeysDescription}`,
     security: 'adminKey',
     outcomes: [
       outcome(200, api.JourneyDetail, 'the journey'),
@@ -1102,6 +1234,39 @@ const OPERATIONS: Record<string, Operation> = {
       adminUnauthorized,
       fail(404, 'not_found', 'no campaign with this id, or it has no run with this id'),
       bodyOverLimit,
+      internalError,
+    ],
+  },
+
+  'POST /v1/campaigns/{campaignId}/estimate': {
+    operationId: 'estimateCampaign',
+    tags: ['campaigns'],
+    summary: 'Before launch: the audience a run would take and what its holdout can detect',
+    description:
+      'Chooses the audience as a run started now would (the same selection: criteria, offer ladder, maxAudience, ' +
+      'the stable holdout), writes nothing and sends nothing, and answers its size, treated and held-out members ' +
+      'and treated members by rung, with the smallest absolute lift the holdout detects at 80 % power and ' +
+      'α = 0.05 (two-sided two-proportion z test) over the base rate: the body’s `baseRate`, else the holdout ' +
+      'conversion rate of the campaign’s latest measured run, else none (minimumDetectableEffect null and a note). ' +
+      '`growthloop campaigns validate --audience N --base-rate R` computes the same from numbers given by hand. ' +
+      'The body may be empty. The runs themselves, latest first with their reports, are in ' +
+      `GET /v1/campaigns/{campaignId}. ${campaignsDescription}`,
+    security: 'adminKey',
+    body: {
+      description: 'Optional: the base rate.',
+      content: { 'application/json': api.CampaignEstimateRequest },
+    },
+    outcomes: [
+      outcome(200, api.CampaignEstimate, 'the estimate'),
+      invalidJson,
+      fail(400, 'invalid_request', 'the body is not {baseRate?}, or baseRate is not strictly between 0 and 1'),
+      campaignPathTooLong,
+      undecodablePath,
+      adminUnauthorized,
+      campaignNotFound,
+      fail(413, 'payload_too_large', 'the body exceeds 256 KiB'),
+      bodyOverLimit,
+      unsupportedJson,
       internalError,
     ],
   },
@@ -1514,7 +1679,11 @@ function operationOf(route: HttpRouteSpec, operation: Operation): Json {
     tags: operation.tags,
     summary: operation.summary,
     description: operation.description,
-    security: operation.security === 'none' ? [] : [{ [operation.security]: [] }],
+    // A route open to the admin key is open to the tenant's identity provider's JWTs too, by role.
+    security:
+      operation.security === 'none'
+        ? []
+        : [{ [operation.security]: [] }, ...(operation.security === 'adminKey' ? [{ identityToken: [] }] : [])],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(body
       ? {
@@ -1527,7 +1696,11 @@ function operationOf(route: HttpRouteSpec, operation: Operation): Json {
           },
         }
       : {}),
-    responses: responsesOf(operation.outcomes),
+    responses: responsesOf(
+      operation.security === 'adminKey'
+        ? [...operation.outcomes, ...signedInOutcomes(routeKey(route))]
+        : operation.outcomes,
+    ),
   };
 }
 

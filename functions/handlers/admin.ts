@@ -3,12 +3,15 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import type { z } from 'zod';
 import packageJson from '../../package.json' with { type: 'json' };
+import { createJwtVerifier } from '../adapters/auth/jwt';
 import { awsCampaignSchedules, awsQueue, awsStore } from '../adapters/aws/environment';
 import { sdkDefaults } from '../adapters/aws/sdk';
 import { createStepFunctionsCampaignRuns } from '../adapters/aws/step-functions';
 import type { OutboxPage } from '../adapters/channels/outbox';
 import { systemClock } from '../adapters/clock';
 import { createWorkerRenderer } from '../adapters/templates/worker-renderer';
+import { createAdminAccess } from '../app/admin-access/run';
+import { createJourneyBacktests, type EventHistory } from '../app/backtest/journey-request';
 import {
   type CampaignRequest,
   type CampaignRunStarter,
@@ -33,18 +36,17 @@ import type { TenantDirectory, TenantRecord } from '../core/config/tenants';
 import type { RandomBytes } from '../core/incentives/coupon-pool';
 import type { TemplateRenderer } from '../core/templates/renderer';
 import {
-  adminTenant,
+  bearerToken,
   bodyText,
   encode,
   type HttpEvent,
   type HttpResult,
   header,
-  isResult,
   jsonErrors,
   lambdaEntry,
   routeByKey,
 } from '../http/lambda';
-import type { Clock, Log, Queue, Store } from '../ports';
+import type { Clock, IdentityTokens, Log, Queue, Store } from '../ports';
 import { awsTenants } from './common/tenants';
 
 export type AdminDeps = {
@@ -62,6 +64,13 @@ export type AdminDeps = {
   /** Starts campaign runs; without it POST /v1/campaigns/{campaignId}/runs answers 503. */
   campaignRuns?: CampaignRunStarter;
   campaignSchedules?: CampaignScheduler;
+  /**
+   * The tenant's stored event history (the local runtime's event archive) for POST /v1/journeys/backtest;
+   * in AWS there is none and that route answers 501.
+   */
+  history?: EventHistory;
+  /** Verifies the JWTs of the tenants' identity providers (default: jose, fetching each provider's keys). */
+  identityTokens?: IdentityTokens;
 };
 
 /** A range of days that will not do: the first problem, at its query parameter. */
@@ -90,6 +99,7 @@ export function createAdminFunction(deps: AdminDeps) {
   const reads = createCustomerReads(deps);
   const privacy = createPrivacy(deps);
   const journeys = createManageJourneys(deps);
+  const backtests = createJourneyBacktests(deps.history ? { history: deps.history } : {});
   const parked = createQuarantine({ ...deps, beforeReplay: reopenFailedSend(deps) });
   const quarantine = quarantineRoutes(parked);
   const templates = templateRoutes(deps);
@@ -101,11 +111,20 @@ export function createAdminFunction(deps: AdminDeps) {
     ...(deps.campaignRuns ? { runs: deps.campaignRuns } : {}),
     ...(deps.campaignSchedules ? { schedules: deps.campaignSchedules } : {}),
   });
-  /** A route for the tenant whose admin key the request carries: only its own data is reachable. */
+  const access = createAdminAccess({
+    tenants: deps.tenants,
+    identityTokens: deps.identityTokens ?? createJwtVerifier(),
+    clock: deps.clock,
+  });
+  /**
+   * A route for the tenant whose admin key, or whose identity provider's JWT, the request carries: only its own
+   * data is reachable, and a signed-in user only by a role allowed the route (functions/core/auth/permissions.ts).
+   */
   const route = (run: (tenant: TenantRecord, event: HttpEvent) => Promise<Answer>) =>
     middy<HttpEvent, HttpResult>(async (event: HttpEvent) => {
-      const tenant = await adminTenant(deps.tenants, event);
-      if (isResult(tenant)) return tenant;
+      const granted = await access({ token: bearerToken(event), routeKey: event.routeKey });
+      if (!granted.ok) return encode(granted.rejection);
+      const { tenant } = granted.principal;
       const tooLong = Object.entries(event.pathParameters ?? {}).find(([, v]) => (v?.length ?? 0) > MAX_PATH_ID);
       if (tooLong) return encode(reject(400, 'invalid_id', `at most ${MAX_PATH_ID} characters`, `path.${tooLong[0]}`));
       return encode(await run(tenant, event));
@@ -261,7 +280,10 @@ export function createAdminFunction(deps: AdminDeps) {
     'GET /v1/campaigns/{campaignId}': campaignRoute(campaigns.read),
     'POST /v1/campaigns/{campaignId}/runs': campaignRoute(campaigns.startRun),
     'GET /v1/campaigns/{campaignId}/runs/{runId}': campaignRoute(campaigns.readRun),
+    'POST /v1/campaigns/{campaignId}/estimate': campaignRoute(campaigns.estimate),
     'POST /v1/journeys': journeyRoute(journeys.create),
+    'POST /v1/journeys/validate': journeyRoute(journeys.validate),
+    'POST /v1/journeys/backtest': journeyRoute(backtests),
     'GET /v1/journeys': journeyRoute(journeys.list),
     'GET /v1/journeys/{journeyId}': journeyRoute(journeys.read),
     'PUT /v1/journeys/{journeyId}': journeyRoute(journeys.update),

@@ -2,11 +2,12 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createDynamoStore, ensureTable } from '../adapters/aws/dynamodb';
 import { listOutbox } from '../adapters/channels/outbox';
 import type { SmtpOptions } from '../adapters/channels/smtp';
 import { systemClock } from '../adapters/clock';
-import { openLocalArchive } from '../adapters/local/archive';
+import { openLocalArchive, readLocalArchive } from '../adapters/local/archive';
 import { createLocalBus } from '../adapters/local/bus';
 import { createLocalDataKeys, MASTER_KEY_FILE, readOrCreateMasterKey } from '../adapters/local/data-keys';
 import { createLocalQueue } from '../adapters/local/queue';
@@ -16,6 +17,7 @@ import { noMetrics } from '../adapters/metrics';
 import { createWorkerRenderer } from '../adapters/templates/worker-renderer';
 import { createAdvanceJourneys } from '../app/advance-journeys/run';
 import { createDailyRun } from '../app/daily-run/run';
+import { exportEvents } from '../app/export-events/run';
 import { createFoldProfiles } from '../app/fold-profiles/run';
 import { createGroupsConsumer } from '../app/groups/run';
 import { createLoyaltyConsumer } from '../app/loyalty/run';
@@ -33,6 +35,7 @@ import { type FunctionName, httpRoutes } from '../http-routes';
 import type { Clock, Log, Metrics, Store } from '../ports';
 import { consumers, INGEST_SOURCE } from '../routes';
 import { createLocalCampaignRuns, startCampaignLoop } from './campaign-runs';
+import { consoleFiles } from './console-files';
 import { startDailySchedule } from './daily';
 import { startLocalDispatch } from './dispatch';
 import { compactingAfterErasures, localDynamoClient, startDynalite } from './dynalite';
@@ -47,6 +50,7 @@ const ACTIONS_POLLERS = 5;
 export const ENDPOINT_FILE = 'dynamodb.json';
 /** The ingested events' archive (adapters/local/archive.ts), in the data dir. */
 export const ARCHIVE_DIR = 'archive';
+const DAY_MS = 86_400_000;
 
 export type LocalOptions = {
   config: GrowthloopConfig;
@@ -75,7 +79,11 @@ export type LocalOptions = {
   smtp?: Omit<SmtpOptions, 'clock'>;
   /** Where the WeChat APIs are: WeChat's own by default (tests point them at a loopback fake). */
   wechat?: { apiBase?: string; wecomBase?: string };
+  /** The console's built files served at /console/ (default console/dist; false: none). */
+  console?: string | false;
 };
+
+const CONSOLE_DIST = fileURLToPath(new URL('../../console/dist/', import.meta.url));
 
 /**
  * The tenants' secrets on this machine: the config's, and for a tenant whose config gives no unsubscribeSecret
@@ -130,7 +138,8 @@ export async function startLocal(options: LocalOptions) {
   const dataKeys = createLocalDataKeys({ store, clock, masterKey });
   const queue = createLocalQueue({ dir: options.memory ? undefined : join(options.dataDir, 'queues'), clock });
   // The ingested events are archived (sealed, as on the bus) for `growthloop export --events`.
-  const archive = options.memory ? undefined : openLocalArchive({ dir: join(options.dataDir, ARCHIVE_DIR), clock });
+  const archiveDir = join(options.dataDir, ARCHIVE_DIR);
+  const archive = options.memory ? undefined : openLocalArchive({ dir: archiveDir, clock });
   const bus = createLocalBus({
     queue,
     clock,
@@ -168,6 +177,18 @@ export async function startLocal(options: LocalOptions) {
         start: async (ref, { now }) => void campaignRuns.start(ref, { now }),
         measuresNow: true,
       },
+      // Backtests in the console replay the archived events, as `growthloop export --events` reads them.
+      ...(archive
+        ? {
+            history: (tenantId, range) =>
+              exportEvents(
+                { store, dataKeys },
+                // Events are received after they occur: days before `from` hold none of them.
+                readLocalArchive(archiveDir, range.from === undefined ? undefined : range.from - DAY_MS),
+                { tenantId, ...range },
+              ),
+          }
+        : {}),
     }),
     webhooks: createWebhooksFunction({
       bus,
@@ -181,7 +202,10 @@ export async function startLocal(options: LocalOptions) {
     }),
     segment: createSegmentFunction({ bus, dataKeys, clock, tenants, log, metrics }),
   };
-  const server = createHttpServer(httpRoutes.map((route) => ({ ...route, handler: functions[route.fn] })));
+  const server = createHttpServer(
+    httpRoutes.map((route) => ({ ...route, handler: functions[route.fn] })),
+    options.console === false ? {} : { consoleFiles: consoleFiles(options.console ?? CONSOLE_DIST) },
+  );
   let url: string;
   try {
     url = await listen(server, options.port ?? 3000);

@@ -4,14 +4,18 @@ import type { AddressInfo } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../core/events/ingest';
 import { apiError, type HttpEvent, type HttpResult } from '../http/lambda';
+import { CONSOLE_PATH, type ConsoleFiles } from './console-files';
 
 export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResult>;
 export type HttpRoute = { method: string; path: string; handler: HttpHandler };
 
 const localContext = { functionName: 'local', awsRequestId: 'local' } as Context;
 
-/** Plays API Gateway's HTTP API: routes like "/v1/customers/{customerId}", payload format 2.0. */
-export function createHttpServer(routes: HttpRoute[]): Server {
+/**
+ * Plays API Gateway's HTTP API: routes like "/v1/customers/{customerId}", payload format 2.0; and,
+ * with `consoleFiles`, CloudFront's /console/ in front of the console's static files.
+ */
+export function createHttpServer(routes: HttpRoute[], options: { consoleFiles?: ConsoleFiles } = {}): Server {
   const compiled = routes.map((route) => ({
     ...route,
     names: [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string),
@@ -20,6 +24,9 @@ export function createHttpServer(routes: HttpRoute[]): Server {
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://local');
+    if (options.consoleFiles && (url.pathname === '/console' || url.pathname.startsWith(CONSOLE_PATH))) {
+      return options.consoleFiles(req, res, url.pathname);
+    }
     const candidates = compiled.filter((r) => r.pattern.test(url.pathname));
     const route = candidates.find((r) => r.method === req.method);
     if (!route) {

@@ -5,7 +5,8 @@
  * dispatcher, holdout) and measured when their attribution windows end. A known effect is
  * injected: a member an offer reached orders in the window with `effectPp` points more probability
  * (core/simulate/recall-effect.ts). What comes out is each campaign's measured lift beside that
- * truth.
+ * truth. By default it plays in a runtime of its own, in memory, for a tenant of its own; `growthloop
+ * start` plays the demo shop for the demo tenant into its data directory (functions/runtime/demo-shop.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { ManualClock } from '../adapters/clock';
@@ -17,7 +18,7 @@ import { offerKey } from '../core/campaigns/audience';
 import { firings, parseCron } from '../core/campaigns/cron';
 import { campaignRunKey, type PageMember, RunPageItem, runPageKey } from '../core/campaigns/runs';
 import type { Campaign } from '../core/campaigns/schema';
-import type { GrowthloopConfig } from '../core/config/schema';
+import type { GrowthloopConfig, TenantConfig } from '../core/config/schema';
 import { tenantRecords } from '../core/config/tenants';
 import { sendRecordKey } from '../core/dispatch/send-record';
 import { DispatchSettings } from '../core/dispatch/settings';
@@ -30,7 +31,7 @@ import { type ShopperEvent, type ShopperTruth, simulateShoppers } from '../core/
 import { decodeItem } from '../core/stored-item';
 import { consumers } from '../routes';
 import { DAILY_RUN_MINUTE_UTC } from './daily';
-import { type LocalRuntime, startLocal } from './local';
+import { type LocalOptions, type LocalRuntime, startLocal } from './local';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -39,7 +40,8 @@ const DAY = 24 * HOUR;
 const POST_BATCH = 500;
 /** How long after a run's offers the simulation looks at who they reached: quiet hours have ended everywhere by then. */
 const REACH_AFTER = DAY;
-const TENANT = 'sim';
+/** The tenant of a simulation given none. */
+const SIM_TENANT = 'sim';
 
 export interface SimulationSetup {
   /** Saved through the admin API before the first event: templates, coupon pools, journeys, campaigns. */
@@ -54,6 +56,9 @@ export interface PipelineSimulationOptions {
   days: number;
   seed: number;
   start?: string;
+  /** Shoppers join over the first this many days of the period (default a third of it). */
+  joinDays?: number;
+  /** The orders' currency (default the tenant's, EUR for a simulation's own). */
   currency?: string;
   /** Share of shoppers who opt into e-mail and push (the shoppers' defaults otherwise). */
   optIn?: { email?: number; push?: number };
@@ -64,6 +69,19 @@ export interface PipelineSimulationOptions {
   onEvent?: (event: ShopperEvent) => void;
   /** Called after each simulated day. */
   onDay?: (day: number, events: number) => void;
+  /**
+   * The tenant the shoppers shop at, its keys used to post their events and save the setup. Default:
+   * a tenant 'sim' of the simulation's own with fresh keys and the control group's salt from the seed.
+   */
+  tenant?: TenantConfig;
+  /** The config of the runtime played through (default: the tenant alone); it must list the tenant. */
+  config?: GrowthloopConfig;
+  /**
+   * Where the runtime played through keeps its data (LocalOptions' `dataDir`, `memory` and `store`):
+   * by default a fresh in-memory store, gone when the simulation ends. The runtime runs on a clock of
+   * its own, from the start to the end of the period, and is closed before the report is returned.
+   */
+  runtime?: Pick<LocalOptions, 'dataDir' | 'memory' | 'store'>;
 }
 
 export interface CampaignOutcome {
@@ -102,33 +120,45 @@ type PendingRun = { campaign: Campaign; runId: string; offeredAt: number; measur
 type Injected = { at: number; event: ShopperEvent };
 type Reach = { reached: number; effect: number };
 
-function simulationConfig(options: PipelineSimulationOptions): GrowthloopConfig {
+function simulationTenant(options: PipelineSimulationOptions): TenantConfig {
   const key = (prefix: string) => `${prefix}_${randomBytes(24).toString('base64url')}`;
   return {
-    tenants: [
-      {
-        id: TENANT,
-        name: 'Simulated store',
-        timezone: 'Europe/Berlin',
-        currency: options.currency ?? 'EUR',
-        apiKey: key('gl_api'),
-        adminKey: key('gl_admin'),
-        secrets: { unsubscribeSecret: randomBytes(32).toString('base64url') },
-        // The control group's salt from the seed, so that the same seed holds out the same customers.
-        dispatch: DispatchSettings.parse({
-          guardrails: {
-            controlGroup: { generations: [{ from: '2000-01-01', salt: `growthloop-simulation-${options.seed}` }] },
-          },
-        }),
+    id: SIM_TENANT,
+    name: 'Simulated store',
+    timezone: 'Europe/Berlin',
+    currency: options.currency ?? 'EUR',
+    apiKey: key('gl_api'),
+    adminKey: key('gl_admin'),
+    secrets: { unsubscribeSecret: randomBytes(32).toString('base64url') },
+    // The control group's salt from the seed, so that the same seed holds out the same customers.
+    dispatch: DispatchSettings.parse({
+      guardrails: {
+        controlGroup: { generations: [{ from: '2000-01-01', salt: `growthloop-simulation-${options.seed}` }] },
       },
-    ],
+    }),
   };
 }
 
 /** Resolves once every queue of the pipeline is empty (a step puts its work on the next queue before it acknowledges). */
 async function settled(runtime: LocalRuntime): Promise<void> {
   const queues = Object.keys(consumers);
-  while (!queues.every((q) => runtime.queue.depth(q) === 0)) await new Promise((r) => setTimeout(r, 2));
+  while (!queues.every((q) => runtime.queue.depth(q) === 0)) await new Promise((r) => setImmediate(r));
+}
+
+/**
+ * A fetch sent again, twice at most, when its connection was reset: a kept-alive socket that the
+ * server closed (idle for its keep-alive timeout while a long daily run held the event loop) fails
+ * the request sent on it. For the ingest API only, where posting the same events again is a no-op.
+ */
+async function postAgainIfReset(url: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (e) {
+      const code = (e as { cause?: { code?: unknown } }).cause?.code;
+      if (attempt >= 2 || !(code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE')) throw e;
+    }
+  }
 }
 
 /** A definition of the setup that the admin API refused: the message names it and says why. */
@@ -159,6 +189,8 @@ function naturalOrders(events: Iterable<ShopperEvent>): Map<string, number[]> {
   return orders;
 }
 
+const currencyOf = (options: PipelineSimulationOptions) => options.currency ?? options.tenant?.currency;
+
 const ordersIn = (times: readonly number[] | undefined, after: number, until: number) =>
   (times ?? []).some((t) => t > after && t <= until);
 
@@ -168,21 +200,24 @@ export async function simulatePipeline(options: PipelineSimulationOptions): Prom
     days: options.days,
     seed: options.seed,
     ...(options.start ? { start: options.start } : {}),
-    ...(options.currency ? { currency: options.currency } : {}),
+    ...(options.joinDays ? { joinDays: options.joinDays } : {}),
+    ...(currencyOf(options) ? { currency: currencyOf(options) } : {}),
     ...(options.optIn ? { optIn: options.optIn } : {}),
   });
   const { startMs, endMs, currency } = simulation.settings;
   const truths = new Map<string, ShopperTruth>(simulation.truth.map((t) => [t.customerId, t]));
   const natural = options.effectPp > 0 ? naturalOrders(simulation.events()) : new Map<string, number[]>();
-  const config = simulationConfig(options);
-  const tenant = config.tenants[0] as GrowthloopConfig['tenants'][number];
+  const tenant = options.tenant ?? simulationTenant(options);
+  const config = options.config ?? { tenants: [tenant] };
+  if (!config.tenants.some((t) => t.id === tenant.id))
+    throw new Error(`the simulation's config does not list its tenant ${tenant.id}`);
+  const tenantId = tenant.id;
   const clock = new ManualClock(startMs);
   const runtime = await startLocal({
     config,
-    dataDir: '',
-    memory: true,
-    store: createMemoryStore(),
+    ...(options.runtime ?? { dataDir: '', memory: true, store: createMemoryStore() }),
     port: 0,
+    console: false,
     clock,
     daily: false,
     log: silentLog,
@@ -203,7 +238,7 @@ export async function simulatePipeline(options: PipelineSimulationOptions): Prom
   async function post(batch: ShopperEvent[]) {
     if (batch.length === 0) return;
     clock.set(Math.max(clock.now(), Date.parse((batch.at(-1) as ShopperEvent).occurredAt)));
-    const res = await fetch(`${runtime.url}/v1/events`, {
+    const res = await postAgainIfReset(`${runtime.url}/v1/events`, {
       method: 'POST',
       headers: { 'x-api-key': tenant.apiKey, 'content-type': 'application/json' },
       body: JSON.stringify({ batch }),
@@ -215,7 +250,7 @@ export async function simulatePipeline(options: PipelineSimulationOptions): Prom
 
   /** The runs that came to their attribution wait: their offers' reach is looked at a day later. */
   async function noteOffered(campaign: Campaign) {
-    for (const item of await runtime.store.query(campaignRunKey(TENANT, campaign.id, '').pk, {
+    for (const item of await runtime.store.query(campaignRunKey(tenantId, campaign.id, '').pk, {
       skPrefix: 'RUN#',
       consistent: true,
     })) {
@@ -239,12 +274,14 @@ export async function simulatePipeline(options: PipelineSimulationOptions): Prom
     const rungs = new Map(run.campaign.offers.map((rung) => [rung.name, rung]));
     const reached: { member: PageMember; sentAt: number }[] = [];
     for (let page = 1; ; page++) {
-      const item = await runtime.store.get(runPageKey(TENANT, run.campaign.id, run.runId, page), { consistent: true });
+      const item = await runtime.store.get(runPageKey(tenantId, run.campaign.id, run.runId, page), {
+        consistent: true,
+      });
       if (!item) return reached;
       const treated = decodeItem(RunPageItem, item).members.filter((m) => m.arm === 't');
       const keys = treated.flatMap((m) =>
         (rungs.get(m.rung)?.actions ?? []).map((_, index) =>
-          sendRecordKey(TENANT, m.c, offerKey(TENANT, run.campaign.id, run.runId, m.c, index)),
+          sendRecordKey(tenantId, m.c, offerKey(tenantId, run.campaign.id, run.runId, m.c, index)),
         ),
       );
       const sent = new Map<string, number>();
@@ -318,7 +355,7 @@ export async function simulatePipeline(options: PipelineSimulationOptions): Prom
       await settled(runtime);
     }
     if (until % DAY === DAILY_RUN_MINUTE_UTC * MINUTE) {
-      await runtime.runDaily([TENANT]);
+      await runtime.runDaily([tenantId]);
       await settled(runtime);
     }
     if (schedules.some((s) => firings(s.cron, s.timeZone, after, until).length > 0)) {
@@ -331,7 +368,7 @@ export async function simulatePipeline(options: PipelineSimulationOptions): Prom
       await injectEffect(run);
     }
     if (waiting.some((at) => at <= until)) {
-      await runtime.campaignRuns.resumeDue([TENANT]);
+      await runtime.campaignRuns.resumeDue([tenantId]);
       await settled(runtime);
       waiting.splice(0, waiting.length, ...waiting.filter((at) => at > until));
     }
@@ -397,7 +434,9 @@ export async function simulatePipeline(options: PipelineSimulationOptions): Prom
       events: posted,
       injectedOrders,
       campaigns: Object.fromEntries(
-        await Promise.all(options.setup.campaigns.map(async (c) => [c.id, await outcomeOf(runtime, c, reachByRun)])),
+        await Promise.all(
+          options.setup.campaigns.map(async (c) => [c.id, await outcomeOf(runtime, tenantId, c, reachByRun)]),
+        ),
       ),
     };
   } finally {
@@ -408,12 +447,13 @@ export async function simulatePipeline(options: PipelineSimulationOptions): Prom
 /** A campaign's measured runs pooled into one lift. */
 async function outcomeOf(
   runtime: LocalRuntime,
+  tenantId: string,
   campaign: Campaign,
   reachByRun: ReadonlyMap<string, Reach>,
 ): Promise<CampaignOutcome> {
   type Measured = CampaignReport & { lift: LiftReport };
   const reports = (
-    await runtime.store.query(campaignRunKey(TENANT, campaign.id, '').pk, { skPrefix: 'RUN#', consistent: true })
+    await runtime.store.query(campaignRunKey(tenantId, campaign.id, '').pk, { skPrefix: 'RUN#', consistent: true })
   )
     .map((item) => (item.status === 'reported' ? (item.report as CampaignReport) : undefined))
     .filter((report): report is Measured => report?.lift != null);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { benchCampaigns } from './campaigns';
 import { benchConditions } from './conditions';
+import { benchConsoleOverview, benchConsoleSize } from './console';
 import { benchDispatch } from './dispatch';
 import { benchDuePass } from './due-pass';
 import { benchFitReads } from './fit-reads';
@@ -45,6 +46,8 @@ const suites: { name: string; produces: string[]; run: () => Promise<Results> }[
   { name: 'campaign audience reads', produces: ['campaigns.reads_per_audience_member'], run: benchCampaigns },
   { name: 'dispatch', produces: ['dispatch.'], run: benchDispatch },
   { name: 'loyalty', produces: ['points.', 'referrals.'], run: benchLoyalty },
+  { name: 'console size', produces: ['console.js_kb_gzip'], run: benchConsoleSize },
+  { name: 'console overview', produces: ['console.overview_ms'], run: benchConsoleOverview },
 ];
 
 export async function runBench(args: string[]) {

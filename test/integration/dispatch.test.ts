@@ -3,6 +3,7 @@
 // on the customer's timeline.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../functions/adapters/clock';
+import { CustomerTimeline } from '../../functions/contracts/http-api';
 import type { CanonicalEvent } from '../../functions/core/events/schemas';
 import { demoConfig } from '../../functions/runtime/config-file';
 import { type LocalRuntime, startLocal } from '../../functions/runtime/local';
@@ -137,6 +138,37 @@ describe('the dispatcher under npm start', () => {
     ]);
   });
 
+  it('shows li’s events beside the skipped messages on the timeline, latest first, no personal field', async () => {
+    const res = await admin('GET', '/v1/customers/li/timeline');
+    expect(res.status).toBe(200);
+    const timeline = CustomerTimeline.parse(await res.json());
+    // The login entered the journey, which ended once both its (skipped) actions were done.
+    expect(timeline.events.map((e) => [e.type, e.at, e.from])).toEqual([
+      ['journey_ended', new Date(T0).toISOString(), 'journeys'],
+      ['journey_entered', new Date(T0).toISOString(), 'journeys'],
+      ['lifecycle.stage_changed', new Date(T0).toISOString(), 'profile'],
+      ['login', new Date(T0).toISOString(), 'profile'],
+      ['consent_changed', new Date(T0 - 30_000).toISOString(), 'profile'],
+      ['consent_changed', new Date(T0 - 30_000).toISOString(), 'profile'],
+      ['first_seen', new Date(T0 - 60_000).toISOString(), 'profile'],
+      ['identify', new Date(T0 - 60_000).toISOString(), 'profile'],
+    ]);
+    expect(timeline.events[0]?.summary).toEqual({ journeyId: 'welcome', version: 1, outcome: 'completed' });
+    expect(timeline.events.filter((e) => e.type === 'consent_changed').map((e) => e.summary)).toEqual(
+      expect.arrayContaining([
+        { channel: 'email', granted: false },
+        { channel: 'push', granted: false },
+      ]),
+    );
+    // The identify's traits are personal: the timeline tells how many, never what.
+    expect(timeline.events.find((e) => e.type === 'identify')?.summary).toEqual({ traits: 3 });
+    expect(JSON.stringify(timeline)).not.toContain('li@example.com');
+    expect(timeline.entries.every((e) => e.state === 'skipped' && e.journeyId === 'welcome')).toBe(true);
+    // A customer nobody knows: both lists empty, not a 404.
+    const unknown = CustomerTimeline.parse(await (await admin('GET', '/v1/customers/nobody/timeline')).json());
+    expect(unknown).toEqual({ customerId: 'nobody', entries: [], events: [] });
+  });
+
   it('keeps no readable personal field of an erased customer in the outbox', async () => {
     expect((await admin('DELETE', '/v1/customers/ada')).status).toBe(200);
     clock.advance(61_000); // past the minute an unwrapped key stays in memory
@@ -144,5 +176,10 @@ describe('the dispatcher under npm start', () => {
     expect(ada).toHaveLength(2);
     for (const item of ada)
       expect(Object.keys(item).sort()).toEqual(['channel', 'customerId', 'id', 'key', 'sentAt', 'tenantId']);
+  });
+
+  it('shows an erased customer’s timeline empty', async () => {
+    const timeline = CustomerTimeline.parse(await (await admin('GET', '/v1/customers/ada/timeline')).json());
+    expect(timeline).toEqual({ customerId: 'ada', entries: [], events: [] });
   });
 });

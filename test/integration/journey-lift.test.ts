@@ -127,3 +127,114 @@ describe('the holdout lift of a journey, in its detail', () => {
     });
   });
 });
+
+describe('the lift of each split path and holdout arm, and the counts per activity, in the detail', () => {
+  const split: JourneyInput = {
+    id: 'cart-split',
+    name: 'Cart reminder: a holdout, then push or e-mail',
+    status: 'draft',
+    entry: { type: 'event', event: 'cart_updated' },
+    startActivity: 'control',
+    activities: {
+      control: { type: 'holdout', percent: 20, next: 'channel' },
+      channel: {
+        type: 'split',
+        paths: [
+          { name: 'push first', percent: 50, next: 'push' },
+          { name: 'email first', percent: 50, next: 'email' },
+        ],
+      },
+      push: { type: 'action', action: { kind: 'push', template: 'cart-reminder' } },
+      email: { type: 'action', action: { kind: 'email', template: 'cart-reminder' } },
+    },
+    goals: [{ event: 'order_placed', attributionWindow: '7d' }],
+  };
+  const shoppers = Array.from({ length: 60 }, (_, i) => `splitter-${i}`);
+  const cart = (customerId: string, at: number) => ({
+    type: 'cart_updated',
+    eventId: `${customerId}-cart`,
+    customerId,
+    occurredAt: new Date(at).toISOString(),
+    properties: { value: { amount: 3000, currency: 'EUR' }, itemCount: 1 },
+  });
+  const armsOf = async (customerId: string) => {
+    const stored = fromCustomerJourneysItem(await runtime.store.get(customerJourneysKey(tenant.id, customerId)));
+    return stored?.state.instances.find((i) => i.journeyId === split.id)?.arms ?? {};
+  };
+
+  it('counts every arm as the customers fell and its goal conversions, with each arm’s lift against its reference', async () => {
+    expect((await admin('POST', '/v1/journeys', split)).status).toBe(201);
+    expect((await admin('POST', `/v1/journeys/${split.id}/publish`)).status).toBe(200);
+    const start = clock.now();
+    await post(shoppers.map((c, i) => cart(c, start + i * 1000)));
+    const arms = await Promise.all(shoppers.map(armsOf));
+    const on = (activity: string, arm: string) => shoppers.filter((_, i) => arms[i]?.[activity] === arm);
+    const [held, treated, push, email] = [
+      on('control', 'holdout'),
+      on('control', 'treated'),
+      on('channel', 'push first'),
+      on('channel', 'email first'),
+    ];
+    expect(held.length + treated.length).toBe(60);
+    expect(push.length + email.length).toBe(treated.length);
+    expect(Math.min(held.length, push.length, email.length)).toBeGreaterThan(0);
+
+    // Two of each split path and one held-out customer order within the window.
+    clock.set(start + HOUR);
+    const buyers = [...push.slice(0, 2), ...email.slice(0, 2), ...held.slice(0, 1)];
+    await post(buyers.map((c) => ({ ...order(c, start + HOUR), eventId: `${c}-split-order` })));
+
+    const { body } = await admin('GET', `/v1/journeys/${split.id}`);
+    const shown = JourneyDetail.parse(body);
+    expect(shown.stats.reached).toEqual({
+      control: 60,
+      channel: treated.length,
+      push: push.length,
+      email: email.length,
+    });
+    expect(shown.arms).toEqual([
+      {
+        activity: 'control',
+        type: 'holdout',
+        arms: [
+          { name: 'treated', percent: 80, n: treated.length, conversions: 4 },
+          { name: 'holdout', percent: 20, n: held.length, conversions: 1 },
+        ],
+        lifts: [
+          {
+            arm: 'treated',
+            against: 'holdout',
+            lift: measureLift({
+              treated: { n: treated.length, conversions: 4 },
+              holdout: { n: held.length, conversions: 1 },
+              expectedHoldoutShare: 0.2,
+            }),
+            liftNote: null,
+          },
+        ],
+      },
+      {
+        activity: 'channel',
+        type: 'split',
+        arms: [
+          { name: 'push first', percent: 50, n: push.length, conversions: 2 },
+          { name: 'email first', percent: 50, n: email.length, conversions: 2 },
+        ],
+        lifts: [
+          {
+            arm: 'email first',
+            against: 'push first',
+            lift: measureLift({
+              treated: { n: email.length, conversions: 2 },
+              holdout: { n: push.length, conversions: 2 },
+              expectedHoldoutShare: 0.5,
+            }),
+            liftNote: null,
+          },
+        ],
+      },
+    ]);
+    // The one-holdout lift stays as it was.
+    expect(shown.lift).toMatchObject({ treated: { n: treated.length, conversions: 4 }, holdout: { n: held.length } });
+  });
+});

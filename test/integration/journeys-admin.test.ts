@@ -144,7 +144,9 @@ describe('the journeys admin API', () => {
     });
     const { status, body } = await list();
     expect(status).toBe(200);
-    expect(body.journeys).toContainEqual(created.body);
+    // With its counters: zero before anyone entered.
+    const stats = { entered: 0, active: 0, completed: 0, exited: 0, converted: 0, heldOut: 0, failed: 0, sent: 0 };
+    expect(body.journeys).toContainEqual({ ...(created.body as object), stats });
   });
 
   it('reads a draft journey with its draft as posted, no published version and zero stats', async () => {
@@ -299,6 +301,7 @@ describe('the journeys admin API', () => {
       'skipped#consent': 1,
       held_out: 1,
       'at#wait-23h': 2,
+      'in#wait-23h': 4,
     });
     expect((await get('with-stats')).body.stats).toEqual({
       entered: 5,
@@ -318,6 +321,22 @@ describe('the journeys admin API', () => {
       couponsRedeemed: 0,
       couponsVoided: 0,
       waiting: { 'wait-23h': 2 },
+      reached: { 'wait-23h': 4 },
+      arms: {},
+    });
+    // The list shows the main counters: active are the customers waiting at an activity now.
+    const listed = ((await list()).body.journeys as { id: string; stats: unknown }[]).find(
+      (j) => j.id === 'with-stats',
+    );
+    expect(listed?.stats).toEqual({
+      entered: 5,
+      active: 2,
+      completed: 0,
+      exited: 0,
+      converted: 0,
+      heldOut: 1,
+      failed: 0,
+      sent: 3,
     });
   });
 
@@ -467,5 +486,106 @@ describe('the journeys admin API', () => {
     const again = await create({ ...abandonedCheckout('duplicate'), name: 'Second' });
     expect(again).toMatchObject({ status: 409, body: { error: 'journey_exists', path: '$.id' } });
     expect((await get('duplicate')).body).toMatchObject({ name: 'Abandoned checkout' });
+  });
+});
+
+describe('validating a journey without saving it (POST /v1/journeys/validate)', () => {
+  const validate = (journey: unknown) => call('POST', '/v1/journeys/validate', { body: journey });
+
+  it('answers valid for the shipped examples, and stores nothing', async () => {
+    const dir = join(import.meta.dirname, '../../examples/journeys');
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      const journey = { ...JSON.parse(readFileSync(join(dir, file), 'utf8')), id: `validated-${file.slice(0, -5)}` };
+      expect(await validate(journey), file).toEqual({ status: 200, body: { valid: true, problems: [] } });
+    }
+    expect((await get('validated-abandoned-checkout')).status).toBe(404);
+  });
+
+  it('answers every problem POST /v1/journeys refuses, schema and graph, each at its JSON path', async () => {
+    const broken = abandonedCheckout('validate-broken');
+    broken.entry = { type: 'event', event: 'checkout_startd', correlationKey: 'checkoutId' };
+    broken.activities = { ...broken.activities, 'wait-1h': { type: 'wait', for: '1h', next: 'push-remindr' } };
+    broken.quietTime = { start: '21:00', end: '21:00' };
+    const checked = await validate(broken);
+    expect(checked.status).toBe(200);
+    expect(checked.body.valid).toBe(false);
+    const refusal = await create(broken);
+    expect(refusal.status).toBe(400);
+    expect(checked.body.problems).toEqual(refusal.body.problems);
+    expect((checked.body.problems as { path: string }[]).map((p) => p.path)).toEqual([
+      '$.activities.email-coupon',
+      '$.activities.push-reminder',
+      '$.activities.wait-1h.next',
+      '$.activities.wait-23h',
+      '$.entry.event',
+      '$.quietTime.end',
+    ]);
+    // The refusal's own path is its first problem's.
+    expect(refusal.body.path).toBe('$.activities.email-coupon');
+    expect((await get('validate-broken')).status).toBe(404);
+
+    const schema = { ...abandonedCheckout('validate-schema'), name: '' };
+    schema.activities = { ...schema.activities, 'wait-1h': { type: 'wait', for: 'soon', next: 'push-reminder' } };
+    const schemaProblems = await validate(schema);
+    expect(schemaProblems.body).toMatchObject({ valid: false });
+    expect((schemaProblems.body.problems as { path: string }[]).map((p) => p.path)).toEqual([
+      '$.activities.wait-1h.for',
+      '$.name',
+    ]);
+  });
+
+  it('a PUT refusal names the path of its first problem too', async () => {
+    await create(abandonedCheckout('put-refused'));
+    const bad = abandonedCheckout('put-refused');
+    bad.activities = { ...bad.activities, 'wait-1h': { type: 'wait', for: 'soon', next: 'push-reminder' } };
+    expect(await put('put-refused', bad)).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_journey', path: '$.activities.wait-1h.for' },
+    });
+  });
+
+  it('refuses what is no JSON as POST does: 400 at $, 415 for another media type, 401 without the key', async () => {
+    expect(await call('POST', '/v1/journeys/validate', { raw: '{"id": "x",' })).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_json', path: '$' },
+    });
+    expect(
+      await call('POST', '/v1/journeys/validate', {
+        raw: 'id=x',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      }),
+    ).toMatchObject({ status: 415, body: { path: 'headers.content-type' } });
+    expect((await call('POST', '/v1/journeys/validate', { key: null, body: abandonedCheckout() })).status).toBe(401);
+    // Not a journey at all: a problem at $, not a 5xx.
+    expect(await validate([1, 2])).toMatchObject({ status: 200, body: { valid: false, problems: [{ path: '$' }] } });
+  });
+});
+
+describe('backtesting a journey where there is no event history (POST /v1/journeys/backtest)', () => {
+  it('answers 501 not_available, telling the CLI to use, and still refuses bad input first with 4xx', async () => {
+    expect(await call('POST', '/v1/journeys/backtest', { body: { journey: abandonedCheckout() } })).toEqual({
+      status: 501,
+      body: {
+        error: 'not_available',
+        message: 'backtests in the console need the local runtime; run growthloop journeys backtest --events FILE',
+        path: 'path',
+      },
+    });
+    const broken = { ...abandonedCheckout(), name: '' };
+    expect(await call('POST', '/v1/journeys/backtest', { body: { journey: broken } })).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_journey', path: '$.journey.name', problems: [{ path: '$.journey.name' }] },
+    });
+    expect(
+      await call('POST', '/v1/journeys/backtest', { body: { journey: abandonedCheckout(), from: '2026-13-01' } }),
+    ).toMatchObject({ status: 400, body: { error: 'invalid_request', path: '$.from' } });
+    expect(
+      await call('POST', '/v1/journeys/backtest', {
+        body: { journey: abandonedCheckout(), from: '2026-02-01', to: '2026-01-01' },
+      }),
+    ).toMatchObject({ status: 400, body: { error: 'invalid_request', path: '$.to' } });
+    expect(
+      await call('POST', '/v1/journeys/backtest', { body: { journey: abandonedCheckout(), extra: 1 } }),
+    ).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
   });
 });

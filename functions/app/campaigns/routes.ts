@@ -5,7 +5,8 @@
  * tenant of the admin key. Refusals are `{error, message, path}` as the HTTP API documents them.
  */
 import { type Answer, answer, parseJsonBody, reject } from '../../contracts/answers';
-import { CampaignRunRequest } from '../../contracts/http-api';
+import { CampaignEstimateRequest, CampaignRunRequest } from '../../contracts/http-api';
+import { holdoutPower } from '../../core/campaigns/estimate';
 import {
   CAMPAIGNS_PK_SUFFIX,
   CampaignDefinitionItem,
@@ -16,11 +17,13 @@ import {
 } from '../../core/campaigns/runs';
 import type { Campaign } from '../../core/campaigns/schema';
 import { validateCampaign } from '../../core/campaigns/validate';
-import type { TenantRecord } from '../../core/config/tenants';
+import type { TenantDirectory, TenantRecord } from '../../core/config/tenants';
 import { jsonPath } from '../../core/json-path';
+import { ownValue, setOwn } from '../../core/own';
 import { decodeItem } from '../../core/stored-item';
 import type { Clock, Store } from '../../ports';
-import type { RunRef } from './steps';
+import { createScoringContexts } from '../common/scoring-contexts';
+import { chooseMembers, type RunRef } from './steps';
 
 /** Starts (or carries on) a run: its state machine in AWS, the local runner on this machine. */
 export type CampaignRunStarter = {
@@ -63,14 +66,26 @@ function jsonBody(
   return parsed.ok ? parsed : { ok: false, answer: parsed.rejection };
 }
 
+/** The holdout's conversion rate in the campaign's latest measured run that has one (runs latest first). */
+function lastHoldoutRate(runs: readonly CampaignRun[]): { rate: number; runId: string } | undefined {
+  for (const run of runs) {
+    const lift = (run.report as { lift?: { holdout?: { rate?: unknown } } | null } | undefined)?.lift;
+    const rate = lift?.holdout?.rate;
+    if (run.status === 'reported' && typeof rate === 'number') return { rate, runId: run.runId };
+  }
+  return undefined;
+}
+
 export function campaignRoutes(deps: {
   store: Store;
   clock: Clock;
+  tenants: TenantDirectory;
   runs?: CampaignRunStarter;
   /** Absent on the local runtime, whose campaign loop reads the schedules from the definitions. */
   schedules?: CampaignScheduler;
 }) {
   const { store, clock } = deps;
+  const scoringContexts = createScoringContexts(deps);
 
   async function definitionOf(tenantId: string, campaignId: string) {
     const item = await store.get(campaignDefinitionKey(tenantId, campaignId), { consistent: true });
@@ -171,6 +186,57 @@ export function campaignRoutes(deps: {
       const runId = parsed.data.runId ?? `manual-${new Date(clock.now()).toISOString().replace(/[-:]|\.\d+/g, '')}`;
       await deps.runs.start({ tenantId: request.tenant.id, campaignId, runId }, { now: parsed.data.now === true });
       return answer(202, { campaignId, runId });
+    },
+
+    /**
+     * Before launch: the audience a run would take now (members, treated and held out, by rung: the
+     * selection a run makes, nothing written), and the smallest lift its holdout detects at 80 %
+     * power over the base rate given, else the holdout rate of the latest measured run.
+     */
+    async estimate(request: CampaignRequest): Promise<Answer> {
+      const campaignId = request.campaignId ?? '';
+      const body = jsonBody(request, {});
+      if (!body.ok) return body.answer;
+      const parsed = CampaignEstimateRequest.safeParse(body.value);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return reject(
+          400,
+          'invalid_request',
+          issue?.message ?? 'not an estimate request',
+          jsonPath('$', issue?.path ?? []),
+        );
+      }
+      const stored = await definitionOf(request.tenant.id, campaignId);
+      if (!stored) return notFound(campaignId);
+      const { campaign } = stored;
+      const now = clock.now();
+      const { members, candidates } = await chooseMembers({ store, scoringContexts }, request.tenant, campaign, now);
+      const byRung: Record<string, number> = {};
+      let treated = 0;
+      for (const member of members) {
+        if (member.arm === 'h') continue;
+        treated++;
+        setOwn(byRung, member.rung, (ownValue(byRung, member.rung) ?? 0) + 1);
+      }
+      const heldOut = members.length - treated;
+      const last =
+        parsed.data.baseRate === undefined ? lastHoldoutRate(await runsOf(request.tenant.id, campaignId)) : undefined;
+      const baseRate = parsed.data.baseRate ?? last?.rate ?? null;
+      return answer(200, {
+        campaignId,
+        asOf: new Date(now).toISOString(),
+        candidates,
+        audience: members.length,
+        treated,
+        heldOut,
+        holdoutPercent: campaign.holdout.percent,
+        byRung,
+        baseRate,
+        baseRateFrom: parsed.data.baseRate !== undefined ? 'request' : last ? 'last_run' : null,
+        ...(last ? { baseRateRunId: last.runId } : {}),
+        ...holdoutPower({ treated, heldOut }, baseRate),
+      });
     },
 
     async readRun(request: CampaignRequest): Promise<Answer> {

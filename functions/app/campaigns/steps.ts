@@ -31,9 +31,9 @@ import { profileKey } from '../../core/profiles/items';
 import { liveProfile } from '../../core/profiles/markers';
 import type { Profile } from '../../core/profiles/profile';
 import { decodeItem } from '../../core/stored-item';
-import type { Item } from '../../ports';
+import type { Item, Store } from '../../ports';
 import type { AppPorts } from '../common/ports';
-import { createScoringContexts } from '../common/scoring-contexts';
+import { createScoringContexts, type ScoringContexts } from '../common/scoring-contexts';
 import { readBuyers } from '../daily-run/buyers';
 import { ACTIONS_QUEUE } from '../dispatch/dead-letters';
 import { readAudienceCandidates } from './audience-candidates';
@@ -142,30 +142,7 @@ export function createCampaignSteps(deps: CampaignStepsDeps) {
 
     const [tenant, campaign] = await Promise.all([tenantOf(ref.tenantId), campaignOf(ref)]);
     const now = clock.now();
-    const context = await scoringContexts(ref.tenantId);
-    const candidates =
-      (await readAudienceCandidates(store, ref.tenantId, campaign.audience, now)) ??
-      (await readBuyers(store, ref.tenantId));
-    const salt = campaign.salt ?? campaign.id;
-    let members = candidates.flatMap(({ profile, lifecycle }) => {
-      const assignment = assign(campaign, profile.customerId, campaignFacts(profile, lifecycle, context, now), now);
-      if (!assignment) return [];
-      const member: PageMember = {
-        c: profile.customerId,
-        arm: assignment.arm === 'treated' ? 't' : 'h',
-        rung: assignment.arm === 'treated' ? assignment.rung.name : '',
-        n: successEvents(profile, campaign),
-        g: gross(profile, tenant.currency),
-      };
-      return [member];
-    });
-    // Over maxAudience, the members first in the holdout order: the same ones on every run of the day's audience.
-    if (campaign.maxAudience !== undefined && members.length > campaign.maxAudience)
-      members = members
-        .map((m) => ({ m, at: holdoutPosition(`${salt}:cap`, m.c) }))
-        .sort((a, b) => a.at - b.at)
-        .slice(0, campaign.maxAudience)
-        .map(({ m }) => m);
+    const { members, candidates } = await chooseMembers({ store, scoringContexts }, tenant, campaign, now);
 
     const pages = Math.ceil(members.length / PAGE_MEMBERS);
     const expiresAt = Math.floor((now + parseDuration(campaign.attributionWindow) + PAGE_RETENTION_DAYS * DAY) / 1000);
@@ -182,11 +159,11 @@ export function createCampaignSteps(deps: CampaignStepsDeps) {
       status: 'selected',
       startedAt: stored?.run.startedAt ?? new Date(now).toISOString(),
       selectedAt: new Date(now).toISOString(),
-      candidates: candidates.length,
+      candidates,
       audience: members.length,
       pages,
     });
-    return { pages: numbered(pages), audience: members.length, candidates: candidates.length };
+    return { pages: numbered(pages), audience: members.length, candidates };
   }
 
   /** Puts each treated member's rung on the actions queue, as campaign actions: the dispatcher's guardrails apply. */
@@ -337,6 +314,43 @@ export function createCampaignSteps(deps: CampaignStepsDeps) {
 }
 
 export type CampaignSteps = ReturnType<typeof createCampaignSteps>;
+
+/**
+ * The members a run of the campaign would take now, with their arm and rung, and the candidates
+ * read to choose them: what a run's selection stores in its pages, and what an estimate counts.
+ */
+export async function chooseMembers(
+  deps: { store: Store; scoringContexts: ScoringContexts },
+  tenant: Pick<TenantRecord, 'id' | 'currency'>,
+  campaign: Campaign,
+  now: number,
+): Promise<{ members: PageMember[]; candidates: number }> {
+  const { store } = deps;
+  const context = await deps.scoringContexts(tenant.id);
+  const candidates =
+    (await readAudienceCandidates(store, tenant.id, campaign.audience, now)) ?? (await readBuyers(store, tenant.id));
+  const salt = campaign.salt ?? campaign.id;
+  let members = candidates.flatMap(({ profile, lifecycle }) => {
+    const assignment = assign(campaign, profile.customerId, campaignFacts(profile, lifecycle, context, now), now);
+    if (!assignment) return [];
+    const member: PageMember = {
+      c: profile.customerId,
+      arm: assignment.arm === 'treated' ? 't' : 'h',
+      rung: assignment.arm === 'treated' ? assignment.rung.name : '',
+      n: successEvents(profile, campaign),
+      g: gross(profile, tenant.currency),
+    };
+    return [member];
+  });
+  // Over maxAudience, the members first in the holdout order: the same ones on every run of the day's audience.
+  if (campaign.maxAudience !== undefined && members.length > campaign.maxAudience)
+    members = members
+      .map((m) => ({ m, at: holdoutPosition(`${salt}:cap`, m.c) }))
+      .sort((a, b) => a.at - b.at)
+      .slice(0, campaign.maxAudience)
+      .map(({ m }) => m);
+  return { members, candidates: candidates.length };
+}
 
 /** How many of the campaign's success events the profile has folded. */
 const successEvents = (profile: Profile, campaign: Campaign): number => profile.counts[campaign.successEvent] ?? 0;

@@ -70,9 +70,15 @@ export async function carryOut(
         break;
       }
       case 'metric':
+        // `in#<activity>`: the activity reached, told by the intents that name one (an action queued,
+        // a wait begun, an arm taken); a run through activities that do neither adds no intent for them.
+        if (entry.activity !== undefined && ['queued', 'waiting', 'arm'].includes(entry.metric))
+          count(entry.journeyId, `in#${entry.activity}`, 1);
         if (entry.metric === 'waiting' || entry.metric === 'left') {
           count(entry.journeyId, `at#${entry.activity}`, entry.metric === 'waiting' ? 1 : -1);
-        } else count(entry.journeyId, entry.metric, 1);
+        } else if (entry.metric === 'arm') count(entry.journeyId, `arm#${entry.activity}#${entry.arm}`, 1);
+        else if (entry.metric === 'arm_converted') count(entry.journeyId, `conv#${entry.activity}#${entry.arm}`, 1);
+        else count(entry.journeyId, entry.metric, 1);
         break;
       default:
         events.push({ source: PROFILES_SOURCE, detailType: entry.type, detail: entry });

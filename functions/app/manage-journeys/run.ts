@@ -37,7 +37,7 @@ import {
   statsOf,
   versionKey,
 } from '../../core/journeys/items';
-import { journeyLift } from '../../core/journeys/lift';
+import { armLifts, journeyLift } from '../../core/journeys/lift';
 import type { Journey, JourneyInput } from '../../core/journeys/schema';
 import { type Problem, validateJourney } from '../../core/journeys/validate';
 import { type Clock, ConditionFailedError, type Item, type Store } from '../../ports';
@@ -63,8 +63,29 @@ const TRANSITIONS: Record<Transition, { from: readonly JourneyStatus[]; to: Jour
 
 const article = (word: string) => (/^[aeiou]/.test(word) ? 'an' : 'a');
 
-/** One journey as the list shows it. */
+/** One journey as transitions answer it. */
 export type JourneySummary = { id: string; name: string; status: JourneyStatus; version: number; updatedAt: string };
+
+/** What the list shows of a journey's counters (statsOf): `active`, the customers waiting at an activity now. */
+export type JourneyListStats = {
+  entered: number;
+  active: number;
+  completed: number;
+  exited: number;
+  converted: number;
+  heldOut: number;
+  failed: number;
+  sent: number;
+};
+
+/** Journeys' stats items read per BatchGetItem. */
+const STATS_CHUNK = 100;
+
+function listStats(stats: ReturnType<typeof statsOf>): JourneyListStats {
+  const { entered, completed, exited, converted, heldOut, failed, sent } = stats;
+  const active = Object.values(stats.waiting).reduce((sum, n) => sum + Math.max(0, n), 0);
+  return { entered, active, completed, exited, converted, heldOut, failed, sent };
+}
 
 type PublishedItem = { version: number; publishedAt: string; journey: Journey };
 
@@ -165,6 +186,18 @@ function parseBody(request: JourneyRequest): Parsed<unknown> {
   return parsed.ok ? parsed : { ok: false, response: parsed.rejection };
 }
 
+/** Every problem of a posted journey (schema, then the static checks), sorted by path; `expectedId`: the path's id. */
+function draftProblems(value: unknown, expectedId?: string): Problem[] {
+  const problems = [...validateJourney(value).problems];
+  if (expectedId !== undefined) {
+    const id = (value as { id?: unknown } | null)?.id;
+    if (id !== expectedId) {
+      problems.push({ path: '$.id', message: `must be "${expectedId}", the journey id in the path` });
+    }
+  }
+  return problems.sort((a, b) => a.path.localeCompare(b.path));
+}
+
 /**
  * A posted draft: a valid journey whose id is `expectedId` if given. `status` and `version` belong
  * to the API (publish, pause, resume and archive set them): a file that carries them, such as the
@@ -173,17 +206,8 @@ function parseBody(request: JourneyRequest): Parsed<unknown> {
 function parseDraft(request: JourneyRequest, expectedId?: string): Parsed<JourneyInput & { id: string }> {
   const body = parseBody(request);
   if (!body.ok) return body;
-  const problems = [...validateJourney(body.value).problems];
-  if (expectedId !== undefined) {
-    const id = (body.value as { id?: unknown } | null)?.id;
-    if (id !== expectedId) {
-      problems.push({ path: '$.id', message: `must be "${expectedId}", the journey id in the path` });
-    }
-  }
-  if (problems.length > 0) {
-    problems.sort((a, b) => a.path.localeCompare(b.path));
-    return { ok: false, response: invalidJourney(problems, 'the journey') };
-  }
+  const problems = draftProblems(body.value, expectedId);
+  if (problems.length > 0) return { ok: false, response: invalidJourney(problems, 'the journey') };
   const { status: _status, version: _version, ...draft } = body.value as JourneyInput & { id: string };
   return { ok: true, value: draft };
 }
@@ -329,9 +353,28 @@ export function createManageJourneys(deps: ManageJourneysDeps) {
     return answer(200, summaryOf({ ...stored, state: next, published: [{ version, publishedAt, journey }] }));
   }
 
+  /**
+   * The checks POST and PUT make, without saving: every problem at its JSON path (the graph checks
+   * run once the schema holds). A body that is not JSON is refused as POST refuses it.
+   */
+  async function validate(request: JourneyRequest): Promise<Answer> {
+    const body = parseBody(request);
+    if (!body.ok) return body.response;
+    const problems = draftProblems(body.value);
+    return answer(200, { valid: problems.length === 0, problems });
+  }
+
   async function list(request: JourneyRequest): Promise<Answer> {
-    const journeys = fromItems(await store.query(journeysPk(request.tenant.id), { consistent: true }));
-    return answer(200, { journeys: [...journeys.values()].map(summaryOf) });
+    const tenantId = request.tenant.id;
+    const journeys = [...fromItems(await store.query(journeysPk(tenantId), { consistent: true })).values()];
+    const keys = journeys.map((j) => statsKey(tenantId, j.id));
+    const stats = new Map<string, Item>();
+    for (let i = 0; i < keys.length; i += STATS_CHUNK) {
+      for (const item of await store.getMany(keys.slice(i, i + STATS_CHUNK))) stats.set(item.sk, item);
+    }
+    return answer(200, {
+      journeys: journeys.map((j) => ({ ...summaryOf(j), stats: listStats(statsOf(stats.get(j.id))) })),
+    });
   }
 
   async function read(request: JourneyRequest): Promise<Answer> {
@@ -356,11 +399,13 @@ export function createManageJourneys(deps: ManageJourneysDeps) {
       journey: latest ? { ...latest.journey, status: state.status } : (stored.draft?.journey ?? null),
       stats: counters,
       ...journeyLift(shown, counters),
+      arms: armLifts(shown, counters.arms),
     });
   }
 
   return {
     create,
+    validate,
     list,
     read,
     update,

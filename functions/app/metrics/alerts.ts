@@ -14,7 +14,9 @@ import { METRICS_SOURCE } from '../../routes';
 import type { KpiReport } from './report';
 
 /** The report's values of its last day, by KPI name (those it does not compute are absent). */
-export function kpiValuesOf(report: KpiReport): KpiValues {
+export function kpiValuesOf(
+  report: Pick<KpiReport, 'days' | 'revenue' | 'retention' | 'repurchase' | 'churn'>,
+): KpiValues {
   const day = report.days.at(-1);
   const revenue = report.revenue.days.at(-1);
   return {
@@ -47,8 +49,12 @@ export async function raiseKpiAlerts(
 ): Promise<KpiAlert[]> {
   const raised: KpiAlert[] = [];
   for (const alert of kpiAlerts(values, targets, day)) {
+    // What was raised is kept with the marker: the KPI report lists the alerts of its range.
     const marker = {
       ...kpiAlertMarkerKey(tenantId, alert.id),
+      value: alert.value,
+      target: alert.target,
+      achieved: alert.achieved,
       raisedAt: new Date(deps.now).toISOString(),
       expiresAt: Math.floor(deps.now / 1000) + ALERT_MARKER_DAYS * 86_400,
     };

@@ -1,9 +1,11 @@
 import { type Answer, answer, reject } from '../../contracts/answers';
 import type { TenantDirectory } from '../../core/config/tenants';
 import { NO_POINTS, pointsFacts } from '../../core/journeys/facts';
+import { customerJourneysKey, fromCustomerJourneysItem } from '../../core/journeys/items';
 import { pointsAccountKey, storedAccountOf } from '../../core/loyalty/items';
 import { profileKey } from '../../core/profiles/items';
 import { liveProfile } from '../../core/profiles/markers';
+import { customerEvents } from '../../core/profiles/timeline';
 import { profileView } from '../../core/profiles/view';
 import { fromModelItem, modelKey } from '../../core/scoring/model-items';
 import { evaluateProfile } from '../../core/scoring/profile-scores';
@@ -41,15 +43,28 @@ export function createCustomerReads(deps: ReadCustomerDeps) {
       return answer(200, { ...profileView(profile), lifecycle: lifecycle ?? null, scores, points });
     },
 
-    /** The customer's sends and skips, latest first. */
+    /**
+     * The customer's messages (every send and skip, with its reason) and events (as the profile and
+     * the journeys keep them: core/profiles/timeline.ts), latest first.
+     */
     async timeline(command: { tenantId: string; customerId: string }): Promise<Answer> {
-      const records = await customerSends(deps.store, command.tenantId, command.customerId);
+      const [records, [profileItem, journeysItem]] = await Promise.all([
+        customerSends(deps.store, command.tenantId, command.customerId),
+        readTogether(deps.store, [
+          profileKey(command.tenantId, command.customerId),
+          customerJourneysKey(command.tenantId, command.customerId),
+        ]),
+      ]);
+      // Only a live profile's: an erased or merged-away id shows none.
+      const stored = liveProfile(profileItem);
+      const events = stored ? customerEvents(stored, fromCustomerJourneysItem(journeysItem)?.state.instances) : [];
       const entries = records.slice(0, TIMELINE_ENTRIES).map((r) => ({
         key: r.key,
         state: r.state,
         ...pick(r, [
           'channel',
           'journeyId',
+          'campaignId',
           'activity',
           'reason',
           'rule',
@@ -61,7 +76,7 @@ export function createCustomerReads(deps: ReadCustomerDeps) {
         decisions: r.decisions,
         updatedAt: r.updatedAt,
       }));
-      return answer(200, { customerId: command.customerId, entries });
+      return answer(200, { customerId: command.customerId, entries, events });
     },
 
     /** The tenant's fitted model, its diagnostics and those of the latest fit. */

@@ -4,6 +4,8 @@
  * a restart. A key or tenant id the cache does not know is looked up at once (a key by its lookup
  * item, one read), at most a few times a second, so a flood of bad keys is not a flood of reads.
  */
+
+import { identityProviderKey } from '../../core/auth/settings';
 import {
   acceptsKey,
   type KeyKind,
@@ -14,7 +16,7 @@ import {
   type TenantEntry,
 } from '../../core/config/registry';
 import type { TenantDirectory, TenantRecord } from '../../core/config/tenants';
-import { tenantDirectory } from '../../core/config/tenants';
+import { byIdentityProvider, tenantDirectory } from '../../core/config/tenants';
 import type { Clock, Store } from '../../ports';
 import { listEntries, readEntry, readSalt, seedTenants } from './registry';
 
@@ -104,9 +106,12 @@ export function createRegistryDirectory(options: RegistryDirectoryOptions): Tena
     return true;
   }
 
+  /** Counts the entries installed into a snapshot: what was indexed from it before is stale then. */
+  let installed = 0;
   function install(view: Snapshot, entry: TenantEntry) {
     view.entries.set(entry.id, entry);
     view.byHash = index(view.entries);
+    installed += 1;
   }
 
   async function byKey(kind: KeyKind, key: string | undefined): Promise<TenantRecord | undefined> {
@@ -143,11 +148,25 @@ export function createRegistryDirectory(options: RegistryDirectoryOptions): Tena
     return found && !view.entries.has(found.id) ? found : undefined;
   }
 
+  /** Every tenant: the registered ones, and the deployed ones the registry has no tenant of their id for. */
+  const recordsOf = (view: Snapshot): TenantRecord[] => [
+    ...[...view.entries.values()].map(recordOf),
+    ...fallback.filter((r) => !view.entries.has(r.id)),
+  ];
+  /** The tenants by identity provider, indexed once per snapshot read (and again once an entry is installed). */
+  let providers: { of: Snapshot; installed: number; index: Map<string, TenantRecord | null> } | undefined;
+
   return {
     async all() {
+      return recordsOf(await current());
+    },
+    // No read of its own on a miss: the registry is re-read every few seconds, so a provider added shows then.
+    async byIdentityProvider(issuer, audience) {
       const view = await current();
-      const registered = [...view.entries.values()].map(recordOf);
-      return [...registered, ...fallback.filter((r) => !view.entries.has(r.id))];
+      if (providers?.of !== view || providers.installed !== installed) {
+        providers = { of: view, installed, index: byIdentityProvider(recordsOf(view)) };
+      }
+      return providers.index.get(identityProviderKey(issuer, audience)) ?? undefined;
     },
     async byId(id) {
       const view = await current();

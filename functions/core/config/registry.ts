@@ -16,6 +16,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { z } from 'zod';
 import type { Item, Key } from '../../ports';
+import { TenantAuth } from '../auth/settings';
 import { DispatchSettings } from '../dispatch/settings';
 import { GroupBuyingSettings } from '../groups/settings';
 import { LoyaltySettings } from '../loyalty/settings';
@@ -70,6 +71,8 @@ export const TenantEntry = z.strictObject({
   loyalty: LoyaltySettings.optional(),
   referrals: ReferralSettings.optional(),
   groupBuying: GroupBuyingSettings.optional(),
+  /** The identity provider whose JWTs the admin API takes for this tenant. */
+  auth: TenantAuth.optional(),
   keys: z.strictObject({ api: RegisteredKey, admin: RegisteredKey, segment: RegisteredKey.optional() }),
   /** Where it came from: the config file (with the fingerprint of what it said) or the CLI. */
   source: z.union([z.strictObject({ config: z.string() }), z.literal('cli')]),
@@ -143,6 +146,7 @@ export const recordOf = (entry: TenantEntry): TenantRecord => ({
   ...(entry.loyalty ? { loyalty: entry.loyalty } : {}),
   ...(entry.referrals ? { referrals: entry.referrals } : {}),
   ...(entry.groupBuying ? { groupBuying: entry.groupBuying } : {}),
+  ...(entry.auth ? { auth: entry.auth } : {}),
 });
 
 /** A fingerprint of what the config says of a tenant: when it changes, the config's version replaces the entry. */
@@ -163,6 +167,7 @@ export const configFingerprint = (record: TenantRecord): string =>
       ...(record.loyalty ? [{ loyalty: record.loyalty }] : []),
       ...(record.referrals ? [{ referrals: record.referrals }] : []),
       ...(record.groupBuying ? [{ groupBuying: record.groupBuying }] : []),
+      ...(record.auth ? [{ auth: record.auth }] : []),
     ]),
   );
 
@@ -192,6 +197,7 @@ export function configEntry(
     ...(record.loyalty ? { loyalty: record.loyalty } : {}),
     ...(record.referrals ? { referrals: record.referrals } : {}),
     ...(record.groupBuying ? { groupBuying: record.groupBuying } : {}),
+    ...(record.auth ? { auth: record.auth } : {}),
     keys: {
       api: { hash: saltedKeyHash(salt, record.apiKeySha256) },
       admin: { hash: saltedKeyHash(salt, record.adminKeySha256) },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { identityProviderKey, TenantAuth } from '../auth/settings';
 import { DispatchSettings } from '../dispatch/settings';
 import { CHANNELS } from '../events/schemas';
 import { GroupBuyingSettings } from '../groups/settings';
@@ -80,6 +81,11 @@ export const TenantConfig = z.strictObject({
   referrals: ReferralSettings.optional(),
   /** Group buying (拼团): group events are taken only when it is set. */
   groupBuying: GroupBuyingSettings.optional(),
+  /**
+   * The identity provider the console's users sign in at (a Cognito user pool, or any OIDC issuer): the admin
+   * API accepts its JWTs for this tenant, with the roles of their groups claim. Admin key only when absent.
+   */
+  auth: TenantAuth.optional(),
 });
 export type TenantConfig = z.infer<typeof TenantConfig>;
 
@@ -97,6 +103,18 @@ export const GrowthloopConfig = z
         const first = seen.get(value);
         if (first) ctx.addIssue({ code: 'custom', path: ['tenants', index, field], message: `repeats ${first}` });
         else seen.set(value, `tenants[${index}].${field}`);
+      }
+      // A token names its tenant by its issuer and audience: two tenants cannot share them.
+      if (tenant.auth) {
+        const value = `auth:${identityProviderKey(tenant.auth.issuer, tenant.auth.audience)}`;
+        const first = seen.get(value);
+        if (first)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tenants', index, 'auth', 'audience'],
+            message: `repeats the issuer and audience of ${first}`,
+          });
+        else seen.set(value, `tenants[${index}].auth`);
       }
     });
   });

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { identityProviderKey, type TenantAuth } from '../auth/settings';
 import type { DispatchSettings } from '../dispatch/settings';
 import type { GroupBuyingSettings } from '../groups/settings';
 import type { LoyaltySettings } from '../loyalty/settings';
@@ -28,6 +29,8 @@ export type TenantRecord = {
   referrals?: ReferralSettings;
   /** Only when the tenant runs group buying: group events are ignored otherwise. */
   groupBuying?: GroupBuyingSettings;
+  /** Only when the console's users sign in at an identity provider: the admin API takes its JWTs then. */
+  auth?: TenantAuth;
 };
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -47,6 +50,7 @@ export function tenantRecords(config: GrowthloopConfig): TenantRecord[] {
     ...(t.loyalty ? { loyalty: t.loyalty } : {}),
     ...(t.referrals ? { referrals: t.referrals } : {}),
     ...(t.groupBuying ? { groupBuying: t.groupBuying } : {}),
+    ...(t.auth ? { auth: t.auth } : {}),
   }));
 }
 
@@ -60,6 +64,11 @@ export type TenantDirectory = {
   byApiKey(key: string | undefined): Promise<TenantRecord | undefined>;
   byAdminKey(key: string | undefined): Promise<TenantRecord | undefined>;
   bySegmentWriteKey(key: string | undefined): Promise<TenantRecord | undefined>;
+  /**
+   * The tenant whose identity provider is `issuer` with the app client `audience` (auth.issuer, auth.audience);
+   * none when no tenant, or more than one, names them.
+   */
+  byIdentityProvider(issuer: string, audience: string): Promise<TenantRecord | undefined>;
 };
 
 const byHash = (records: readonly TenantRecord[], hashOf: (r: TenantRecord) => string | undefined) =>
@@ -70,8 +79,23 @@ const byHash = (records: readonly TenantRecord[], hashOf: (r: TenantRecord) => s
     }),
   );
 
+/**
+ * The records by the key of their identity provider (issuer and audience); a key two records name maps to none
+ * (a registry may hold a tenant the config has since given the other's provider): such a token names no tenant.
+ */
+export function byIdentityProvider(records: Iterable<TenantRecord>): Map<string, TenantRecord | null> {
+  const found = new Map<string, TenantRecord | null>();
+  for (const record of records) {
+    if (!record.auth) continue;
+    const key = identityProviderKey(record.auth.issuer, record.auth.audience);
+    found.set(key, found.has(key) ? null : record);
+  }
+  return found;
+}
+
 /** A fixed directory of the records given (keys compared by SHA-256): tests, backtests, benchmarks. */
 export function tenantDirectory(records: readonly TenantRecord[]): TenantDirectory {
+  const providers = byIdentityProvider(records);
   const api = byHash(records, (r) => r.apiKeySha256);
   const admin = byHash(records, (r) => r.adminKeySha256);
   const segment = byHash(records, (r) => r.segmentWriteKeySha256);
@@ -82,6 +106,7 @@ export function tenantDirectory(records: readonly TenantRecord[]): TenantDirecto
     byApiKey: async (key) => (key ? api.get(sha256(key)) : undefined),
     byAdminKey: async (key) => (key ? admin.get(sha256(key)) : undefined),
     bySegmentWriteKey: async (key) => (key ? segment.get(sha256(key)) : undefined),
+    byIdentityProvider: async (issuer, audience) => providers.get(identityProviderKey(issuer, audience)) ?? undefined,
   };
 }
 

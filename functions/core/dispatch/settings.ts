@@ -21,6 +21,8 @@ export const PublicUrl = z
   .url({ protocol: /^https?$/ })
   .max(200)
   .refine((url) => {
+    // Refinements run even when .url() refused the value: one that is no URL must not throw here.
+    if (!URL.canParse(url)) return false;
     const { protocol, hostname, search, hash } = new URL(url);
     return (protocol === 'https:' || LOOPBACK_HOSTS.has(hostname)) && search === '' && hash === '';
   }, 'must be an https URL without query or fragment, such as https://shop.example.com');

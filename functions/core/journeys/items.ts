@@ -10,8 +10,19 @@
 
 import { z } from 'zod';
 import type { Item, Key } from '../../ports';
+import { ownValue, setOwn } from '../own';
 import { customerPk } from '../profiles/items';
-import { DataMap, decodeItem, ItemKey, isNumber, isObject, mapEntries, StringSet, Version } from '../stored-item';
+import {
+  DataMap,
+  decodeItem,
+  ItemKey,
+  isNumber,
+  isObject,
+  isString,
+  mapEntries,
+  StringSet,
+  Version,
+} from '../stored-item';
 import type { RefusedVersion } from './catalog';
 import type { CustomerJourneys, JourneyIntent } from './customer';
 import type { Enrollment, Metric, Outcome } from './runtime';
@@ -185,6 +196,7 @@ const InstanceSchema = z.looseObject({
   endedAt: Time.optional(),
   convertedAt: Time.optional(),
   arm: z.enum(['treated', 'holdout']).optional(),
+  arms: DataMap<string>().optional(),
   failure: z.looseObject({ reason: z.string(), at: Time }).optional(),
 });
 
@@ -192,7 +204,14 @@ const InstanceSchema = z.looseObject({
 export const CustomerJourneysSchema = z
   .looseObject({
     enrollments: DataMap<Enrollment>(),
-    instances: z.array(InstanceSchema.check(mapEntries([['visits', isNumber, 'a number']]))),
+    instances: z.array(
+      InstanceSchema.check(
+        mapEntries([
+          ['visits', isNumber, 'a number'],
+          ['arms', isString, 'a string'],
+        ]),
+      ),
+    ),
     dates: z.record(z.string(), z.looseObject({ at: Time, timerId: z.string() })).optional(),
     datesChecked: z.array(z.string()).optional(),
   })
@@ -212,6 +231,8 @@ const METRICS = [
   'capped',
   'waiting',
   'left',
+  'arm',
+  'arm_converted',
 ] as const satisfies readonly Metric[];
 const _everyMetric: Exclude<Metric, (typeof METRICS)[number]> extends never ? true : never = true;
 void _everyMetric;
@@ -238,6 +259,7 @@ export const JourneyIntentSchema = z.discriminatedUnion('type', [
     type: z.literal('metric'),
     metric: z.enum(METRICS),
     activity: z.string().optional(),
+    arm: z.string().optional(),
   }),
 ]);
 
@@ -281,6 +303,9 @@ export const dailySlotsKey = (tenantId: string, journeyId: string, now: number, 
 
 const Counter = z.number().optional();
 
+/** Counters named after data: `at#<activity>`, `in#<activity>`, `skipped#<reason>`, `arm#` and `conv#<activity>#<arm>`. */
+const COUNTER_PREFIXES = ['at#', 'in#', 'skipped#', 'arm#', 'conv#'] as const;
+
 /**
  * `<tenant>#JSTATS` / `<journeyId>`: counters, each absent until first added to, and
  * `at#<activity>`, the number of customers waiting at the activity now.
@@ -306,7 +331,7 @@ export const JourneyStatsItem = z
   })
   .check((ctx) => {
     for (const [name, value] of Object.entries(ctx.value)) {
-      if ((name.startsWith('at#') || name.startsWith('skipped#')) && !isNumber(value)) {
+      if (COUNTER_PREFIXES.some((prefix) => name.startsWith(prefix)) && !isNumber(value)) {
         ctx.issues.push({ code: 'custom', message: 'expected a number', input: value, path: [name] });
       }
     }
@@ -336,6 +361,27 @@ export function statsOf(item: Item | undefined) {
       name.startsWith('skipped#') && isNumber(n) && n !== 0 ? [[name.slice('skipped#'.length), n]] : [],
     ),
   );
+  const reached = Object.fromEntries(
+    Object.entries(stats ?? {}).flatMap(([name, n]) =>
+      name.startsWith('in#') && isNumber(n) && n !== 0 ? [[name.slice('in#'.length), n]] : [],
+    ),
+  );
+  // `arm#<activity>#<arm>` and `conv#<activity>#<arm>`: an activity id holds no `#`, an arm (a path's name) may.
+  const arms: Record<string, Record<string, { n: number; conversions: number }>> = {};
+  for (const [name, n] of Object.entries(stats ?? {})) {
+    const prefix = name.startsWith('arm#') ? 'arm#' : name.startsWith('conv#') ? 'conv#' : undefined;
+    if (!prefix || !isNumber(n)) continue;
+    const rest = name.slice(prefix.length);
+    const at = rest.indexOf('#');
+    if (at <= 0) continue;
+    const [activity, arm] = [rest.slice(0, at), rest.slice(at + 1)];
+    const byArm = ownValue(arms, activity) ?? {};
+    setOwn(arms, activity, byArm);
+    const counts = ownValue(byArm, arm) ?? { n: 0, conversions: 0 };
+    setOwn(byArm, arm, counts);
+    if (prefix === 'arm#') counts.n += n;
+    else counts.conversions += n;
+  }
   return {
     entered: stats?.entered ?? 0,
     completed: stats?.completed ?? 0,
@@ -354,6 +400,8 @@ export function statsOf(item: Item | undefined) {
     couponsRedeemed: stats?.coupons_redeemed ?? 0,
     couponsVoided: stats?.coupons_voided ?? 0,
     waiting,
+    reached,
+    arms,
   };
 }
 

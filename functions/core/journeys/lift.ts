@@ -7,6 +7,7 @@
  */
 
 import { type LiftReport, measureLift } from '../metrics/lift';
+import { ownValue } from '../own';
 import type { Journey } from './schema';
 
 /** The counters of both arms (statsOf's fields of the same names). */
@@ -74,4 +75,83 @@ export function journeyLift(journey: Pick<Journey, 'activities'> | undefined, co
     expectedHoldoutShare: holdout.percent / 100,
   });
   return { lift, liftNote: null };
+}
+
+/** Members and goal conversions of one arm of a split or holdout (statsOf's `arms`). */
+export type ArmCounts = { n: number; conversions: number };
+
+/** One arm's lift against the reference arm of its activity, or null and why there is none. */
+export type ArmComparison = {
+  arm: string;
+  /** The arm it is measured against: the holdout's held-out arm, or the split's first path. */
+  against: string;
+  lift: LiftReport | null;
+  liftNote: string | null;
+};
+
+/** The arms of one split or holdout activity of the journey, with their counts and lifts. */
+export type ActivityArms = {
+  activity: string;
+  type: 'holdout' | 'split';
+  /** Every arm the activity has, in the journey's order (a split's paths; treated, then holdout). */
+  arms: (ArmCounts & { name: string; percent: number })[];
+  /** Each arm but the reference one against it. */
+  lifts: ArmComparison[];
+};
+
+export const ARM_NOTES = {
+  noneOnArm: 'no customer has taken this arm yet',
+  noneOnReference: 'no customer has taken the arm it is measured against yet',
+  inconsistent: 'the counters are inconsistent (an arm has more conversions than customers, or a count is not one)',
+} as const;
+
+function compare(
+  arm: ArmCounts & { name: string; percent: number },
+  reference: ArmCounts & { name: string; percent: number },
+): ArmComparison {
+  const base = { arm: arm.name, against: reference.name };
+  const consistent =
+    [arm.n, arm.conversions, reference.n, reference.conversions].every(isCount) &&
+    arm.conversions <= arm.n &&
+    reference.conversions <= reference.n;
+  if (!consistent) return { ...base, lift: null, liftNote: ARM_NOTES.inconsistent };
+  if (arm.n === 0) return { ...base, lift: null, liftNote: ARM_NOTES.noneOnArm };
+  if (reference.n === 0) return { ...base, lift: null, liftNote: ARM_NOTES.noneOnReference };
+  const lift = measureLift({
+    treated: { n: arm.n, conversions: arm.conversions },
+    holdout: { n: reference.n, conversions: reference.conversions },
+    // The share the reference arm takes of the two, by the percentages the activity splits by.
+    expectedHoldoutShare: reference.percent / (reference.percent + arm.percent),
+  });
+  return { ...base, lift, liftNote: null };
+}
+
+/**
+ * Every split and holdout activity of `journey` with its arms' members and goal conversions (the
+ * `arm#` and `conv#` counters, counted for instances that entered since they were kept) and each
+ * arm's lift with its interval: a holdout's treated arm against its held-out arm, a split's paths
+ * after the first against the first. A holdout of 100 % has no treated arm to measure.
+ */
+export function armLifts(
+  journey: Pick<Journey, 'activities'> | undefined,
+  counts: Readonly<Record<string, Readonly<Record<string, ArmCounts>>>>,
+): ActivityArms[] {
+  const none: ArmCounts = { n: 0, conversions: 0 };
+  const out: ActivityArms[] = [];
+  for (const [activity, definition] of Object.entries(journey?.activities ?? {})) {
+    const byArm = ownValue(counts, activity) ?? {};
+    const countsOf = (name: string) => ownValue(byArm, name) ?? none;
+    if (definition.type === 'holdout') {
+      const treated = { name: 'treated', percent: 100 - definition.percent, ...countsOf('treated') };
+      const holdout = { name: 'holdout', percent: definition.percent, ...countsOf('holdout') };
+      const lifts = definition.percent >= 100 ? [] : [compare(treated, holdout)];
+      out.push({ activity, type: 'holdout', arms: [treated, holdout], lifts });
+    } else if (definition.type === 'split') {
+      const arms = definition.paths.map((p) => ({ name: p.name, percent: p.percent, ...countsOf(p.name) }));
+      const [reference, ...others] = arms;
+      const lifts = reference ? others.map((arm) => compare(arm, reference)) : [];
+      out.push({ activity, type: 'split', arms, lifts });
+    }
+  }
+  return out;
 }

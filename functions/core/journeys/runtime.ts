@@ -54,6 +54,11 @@ export type Instance = {
    * conversions counted apart, for the attribution window, so the two arms can be compared.
    */
   arm?: 'treated' | 'holdout';
+  /**
+   * The arm the instance took at each split (the path's name) and holdout (`treated` or `holdout`)
+   * it passed, by activity id: its goal conversions are counted for each (per-arm lift).
+   */
+  arms?: Record<string, string>;
   /** Why a failed instance could not run on, and when. */
   failure?: { reason: string; at: string };
 };
@@ -80,7 +85,11 @@ export type Metric =
   | 'queued'
   | 'capped'
   | 'waiting'
-  | 'left';
+  | 'left'
+  /** An instance took `arm` at the split or holdout `activity` (once per instance and activity). */
+  | 'arm'
+  /** An instance on `arm` of `activity` reached a goal (within the window, once per instance). */
+  | 'arm_converted';
 
 export type Intent =
   | {
@@ -93,7 +102,7 @@ export type Intent =
       dailyCap?: number;
     }
   | { type: 'set_timer'; timerId: string; at: string }
-  | { type: 'metric'; metric: Metric; activity?: string };
+  | { type: 'metric'; metric: Metric; activity?: string; arm?: string };
 
 export type Step = { instance: Instance; intents: Intent[] };
 
@@ -260,6 +269,8 @@ export function onEvent(
         // The treated arm's own count: `converted` also counts instances that never reached a holdout.
         if (next.arm === 'treated') intents.push({ type: 'metric', metric: 'treated_converted' });
       }
+      for (const [activity, arm] of Object.entries(next.arms ?? {}))
+        intents.push({ type: 'metric', metric: 'arm_converted', activity, arm });
     }
     if (goal.exit && next.outcome === undefined)
       return end(next, next.convertedAt ? 'converted' : 'exited', now, intents);
@@ -371,6 +382,22 @@ const atActivity = (instance: Instance, at: string | undefined, visits: Record<s
   visits,
 });
 
+/**
+ * The most splits and holdouts an instance keeps its arm of: a run through a long chain of them
+ * keeps the instance (stored with the customer) and its intents bounded; arms past these are not counted.
+ */
+export const MAX_ARMS_KEPT = 20;
+
+/** The instance on `arm` of the split or holdout `activity`: counted the first time only (a loop lands alike). */
+function onArm(instance: Instance, activity: string, arm: string, intents: Intent[]): Instance {
+  if (ownValue(instance.arms ?? {}, activity) !== undefined) return instance;
+  if (Object.keys(instance.arms ?? {}).length >= MAX_ARMS_KEPT) return instance;
+  intents.push({ type: 'metric', metric: 'arm', activity, arm });
+  const arms = { ...instance.arms };
+  setOwn(arms, activity, arm);
+  return { ...instance, arms };
+}
+
 /** Runs activities from `activityId` until the instance waits or ends. */
 function run(
   journey: Journey,
@@ -422,16 +449,19 @@ function run(
           upTo += p.percent;
           return at < upTo;
         });
-        id = (path ?? activity.paths.at(-1))?.next;
+        const taken = path ?? activity.paths.at(-1);
+        if (taken) instance = onArm(instance, id, taken.name, intents);
+        id = taken?.next;
         break;
       }
       case 'holdout':
         if (bucket(`${journey.id}:${id}:holdout`, instance.customerId) < activity.percent) {
-          return end({ ...atActivity(instance, current, visits), arm: 'holdout' }, 'held_out', now, intents);
+          const held = onArm(instance, id, 'holdout', intents);
+          return end({ ...atActivity(held, current, visits), arm: 'holdout' }, 'held_out', now, intents);
         }
         // Counted once per instance, as held_out is: a loop back through the holdout lands alike (bucket).
         if (instance.arm !== 'treated') intents.push({ type: 'metric', metric: 'treated' });
-        instance = { ...instance, arm: 'treated' };
+        instance = { ...onArm(instance, id, 'treated', intents), arm: 'treated' };
         id = activity.next;
         break;
       case 'wait':

@@ -93,17 +93,58 @@ export type RepurchaseRates = Record<`within${RepurchaseDays}`, Ratio>;
  */
 export function repurchaseRates(customers: readonly CustomerHistory[], asOf: string): RepurchaseRates {
   const asOfMs = instant('asOf', asOf);
-  const repeated = REPURCHASE_DAYS.map(() => 0);
-  const eligible = REPURCHASE_DAYS.map(() => 0);
-  for (const c of prepare(customers, asOfMs)) {
-    const [first, second] = c.orders;
-    if (!first) continue;
-    REPURCHASE_DAYS.forEach((n, i) => {
-      if (first.ms + n * DAY_MS > asOfMs) return;
-      eligible[i] = (eligible[i] ?? 0) + 1;
-      if (second && second.ms - first.ms <= n * DAY_MS) repeated[i] = (repeated[i] ?? 0) + 1;
-    });
-  }
-  const entries = REPURCHASE_DAYS.map((n, i) => [`within${n}`, ratio(repeated[i] ?? 0, eligible[i] ?? 0)]);
+  const counts = newRepurchaseCounts();
+  for (const c of prepare(customers, asOfMs)) countRepurchase(counts, c, asOfMs);
+  return repurchaseOf(counts);
+}
+
+type RepurchaseCounts = { customers: number; repeated: number[]; eligible: number[] };
+
+const newRepurchaseCounts = (): RepurchaseCounts => ({
+  customers: 0,
+  repeated: REPURCHASE_DAYS.map(() => 0),
+  eligible: REPURCHASE_DAYS.map(() => 0),
+});
+
+function countRepurchase(counts: RepurchaseCounts, c: Prepared, asOfMs: number) {
+  const [first, second] = c.orders;
+  if (!first) return;
+  counts.customers++;
+  REPURCHASE_DAYS.forEach((n, i) => {
+    if (first.ms + n * DAY_MS > asOfMs) return;
+    counts.eligible[i] = (counts.eligible[i] ?? 0) + 1;
+    if (second && second.ms - first.ms <= n * DAY_MS) counts.repeated[i] = (counts.repeated[i] ?? 0) + 1;
+  });
+}
+
+function repurchaseOf(counts: RepurchaseCounts): RepurchaseRates {
+  const entries = REPURCHASE_DAYS.map((n, i) => [
+    `within${n}`,
+    ratio(counts.repeated[i] ?? 0, counts.eligible[i] ?? 0),
+  ]);
   return Object.fromEntries(entries) as RepurchaseRates;
+}
+
+/** The repurchase rates of the customers whose first order fell in one UTC month. */
+export type RepurchaseCohort = { month: string; customers: number; repurchase: RepurchaseRates };
+
+/**
+ * repurchaseRates by first-order cohort month (`YYYY-MM`, UTC), oldest first: the trend of how
+ * often new customers come back. As there, a customer counts in a window's denominator only once
+ * the window has ended at `asOf`.
+ */
+export function repurchaseByMonth(customers: readonly CustomerHistory[], asOf: string): RepurchaseCohort[] {
+  const asOfMs = instant('asOf', asOf);
+  const byMonth = new Map<string, RepurchaseCounts>();
+  for (const c of prepare(customers, asOfMs)) {
+    const first = c.orders[0];
+    if (!first) continue;
+    const month = new Date(first.ms).toISOString().slice(0, 7);
+    const counts = byMonth.get(month) ?? newRepurchaseCounts();
+    byMonth.set(month, counts);
+    countRepurchase(counts, c, asOfMs);
+  }
+  return [...byMonth]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([month, counts]) => ({ month, customers: counts.customers, repurchase: repurchaseOf(counts) }));
 }

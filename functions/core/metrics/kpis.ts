@@ -23,10 +23,12 @@ export { CHURN_AFTER_DAYS, type MonthlyChurn, monthlyChurn } from './kpi-churn';
 export {
   REPURCHASE_DAYS,
   RETENTION_DAYS,
+  type RepurchaseCohort,
   type RepurchaseRates,
   type Retention,
   type RetentionCohort,
   type RetentionRates,
+  repurchaseByMonth,
   repurchaseRates,
   retention,
 } from './kpi-cohorts';

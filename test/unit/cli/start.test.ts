@@ -6,6 +6,7 @@ import { credentialOf, routeLines, runStartCli, type StartDeps } from '../../../
 import { httpRoutes } from '../../../functions/http-routes';
 import { demoConfig } from '../../../functions/runtime/config-file';
 import { LOCK_FILE } from '../../../functions/runtime/data-dir-lock';
+import { DemoShopRefused } from '../../../functions/runtime/demo-shop';
 
 const dir = mkdtempSync(join(tmpdir(), 'growthloop-start-'));
 const configPath = join(dir, 'config.json');
@@ -97,6 +98,101 @@ describe('runStartCli', () => {
     expect(await exit).toBe(0);
     expect(events).toEqual(['close, lock held: true']);
     expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+  });
+
+  it('seeds the demo shop only when the config was just written or with --demo, into tenant "demo"', async () => {
+    const calls: { tenantId: string; dataDir?: string }[] = [];
+    const deps = (started: object[]): Partial<StartDeps> => ({
+      startLocal: async (options) => {
+        started.push(options);
+        return { url: 'http://127.0.0.1:1', close: async () => {} };
+      },
+      seedDemoShop: async ({ tenantId, dataDir }) => {
+        calls.push({ tenantId, ...(dataDir ? { dataDir } : {}) });
+        return {
+          seeded: true,
+          tenantId,
+          from: '2026-01-01T00:00:00.000Z',
+          to: '2026-05-01T00:00:00.000Z',
+          customers: 3,
+          days: 120,
+          someBuyer: 'c',
+          copiedItems: 9,
+          seconds: 1,
+        };
+      },
+      onSignal: () => {},
+      exit: () => {},
+    });
+    const fresh = join(dir, 'fresh.json');
+    const dataDir = join(dir, 'seeded');
+    const first = io();
+    expect(await runStartCli(['--config', fresh, '--data-dir', dataDir], first.io, deps([]))).toBe(0);
+    expect(calls).toEqual([{ tenantId: 'demo', dataDir }]);
+    expect(first.out.join('')).toContain('demo shop: 3 customers over 120 days (2026-01-01 to 2026-05-01)');
+    // (each on a directory of its own: the mocked runtimes are never stopped, so their locks stay held)
+    expect(await runStartCli(['--config', fresh, '--data-dir', `${dataDir}-2`], io().io, deps([]))).toBe(0);
+    expect(calls).toHaveLength(1);
+    const started: { store?: unknown }[] = [];
+    const later = `${dataDir}-3`;
+    expect(await runStartCli(['--config', fresh, '--data-dir', later, '--demo'], io().io, deps(started))).toBe(0);
+    expect(calls).toEqual([
+      { tenantId: 'demo', dataDir },
+      { tenantId: 'demo', dataDir: later },
+    ]);
+    expect(started[0]?.store).toBeUndefined(); // on disk, the runtime opens the seeded table itself
+  });
+
+  it('with --memory, the runtime runs on the seeded in-memory store', async () => {
+    const store = { seeded: 'store' };
+    let given: unknown;
+    const { io: streams } = io();
+    const code = await runStartCli(['--config', configPath, '--memory', '--demo'], streams, {
+      startLocal: async (options) => {
+        given = options.store;
+        return { url: 'http://127.0.0.1:1', close: async () => {} };
+      },
+      seedDemoShop: async (options) => {
+        expect(options.dataDir).toBeUndefined();
+        return {
+          seeded: true,
+          tenantId: 'demo',
+          from: '',
+          to: '',
+          customers: 1,
+          days: 1,
+          someBuyer: '',
+          copiedItems: 0,
+          seconds: 0,
+          store: store as never,
+        };
+      },
+      onSignal: () => {},
+      exit: () => {},
+    });
+    expect(code).toBe(0);
+    expect(given).toBe(store);
+  });
+
+  it('a tenant with definitions of its own is not seeded: it says so and starts', async () => {
+    const { out, io: streams } = io();
+    let started = false;
+    const code = await runStartCli(['--config', configPath, '--data-dir', join(dir, 'refused'), '--demo'], streams, {
+      startLocal: async () => {
+        started = true;
+        return { url: 'http://127.0.0.1:1', close: async () => {} };
+      },
+      seedDemoShop: async () => {
+        throw new DemoShopRefused(
+          'tenant demo has journeys of its own: the demo shop is seeded only into a tenant without any',
+        );
+      },
+      onSignal: () => {},
+      exit: () => {},
+    });
+    expect(code).toBe(0);
+    expect(started).toBe(true);
+    expect(out.join('')).toContain('demo shop not seeded: tenant demo has journeys of its own');
   });
 
   it('--memory takes no lock', async () => {

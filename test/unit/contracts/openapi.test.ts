@@ -22,7 +22,7 @@ import type { ApiError, ItemError as CoreItemError } from '../../../functions/co
 import type { CanonicalEvent } from '../../../functions/core/events/schemas';
 import { NO_POINTS } from '../../../functions/core/journeys/facts';
 import { statsOf } from '../../../functions/core/journeys/items';
-import { journeyLift } from '../../../functions/core/journeys/lift';
+import { armLifts, journeyLift } from '../../../functions/core/journeys/lift';
 import type { Journey } from '../../../functions/core/journeys/schema';
 import { jsonPath } from '../../../functions/core/json-path';
 import { type LiftReport as CoreLiftReport, measureLift } from '../../../functions/core/metrics/lift';
@@ -157,10 +157,18 @@ describe('the OpenAPI document', () => {
         expect(operation.security, key).toEqual([]);
         continue;
       }
-      expect(operation.security, key).toEqual([{ [scheme]: [] }]);
+      // An admin route takes the tenant admin key or, by role, a JWT of the tenant's identity provider.
+      const alternatives = scheme === 'adminKey' ? [{ adminKey: [] }, { identityToken: [] }] : [{ [scheme]: [] }];
+      expect(operation.security, key).toEqual(alternatives);
       expect(doc.components.securitySchemes[scheme], key).toBeDefined();
       expect(operation.responses['401'], `${key} has no 401`).toBeDefined();
+      if (scheme === 'adminKey') expect(operation.responses['403'], `${key} has no 403`).toBeDefined();
     }
+    expect(doc.components.securitySchemes.identityToken).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
     expect(doc.components.securitySchemes.ingestApiKey).toMatchObject({
       type: 'apiKey',
       in: 'header',
@@ -479,6 +487,7 @@ describe('the response schemas match what the core produces today', () => {
       journey: draft,
       stats: statsOf(undefined),
       ...journeyLift(undefined, statsOf(undefined)),
+      arms: armLifts(undefined, statsOf(undefined).arms),
     };
     const parsed = JourneyDetail.parse(detail);
     expect(parsed.draft).toEqual(draft);
@@ -488,7 +497,16 @@ describe('the response schemas match what the core produces today', () => {
 
   it('a journey detail with a lift parses as documented', () => {
     const journey = {
-      activities: { control: { type: 'holdout', percent: 50, next: 'hello' } },
+      activities: {
+        control: { type: 'holdout', percent: 50, next: 'pick' },
+        pick: {
+          type: 'split',
+          paths: [
+            { name: 'A', percent: 50 },
+            { name: 'B', percent: 50 },
+          ],
+        },
+      },
     } as unknown as Pick<Journey, 'activities'>;
     const stats = {
       ...statsOf(undefined),
@@ -497,6 +515,10 @@ describe('the response schemas match what the core produces today', () => {
       heldOut: 18,
       treatedConverted: 5,
       holdoutConverted: 2,
+      arms: {
+        control: { treated: { n: 22, conversions: 5 }, holdout: { n: 18, conversions: 2 } },
+        pick: { A: { n: 12, conversions: 3 }, B: { n: 10, conversions: 2 } },
+      },
     };
     const detail = JSON.parse(
       JSON.stringify({
@@ -510,9 +532,14 @@ describe('the response schemas match what the core produces today', () => {
         journey: null,
         stats,
         ...journeyLift(journey, stats),
+        arms: armLifts(journey, stats.arms),
       }),
     );
     expect(detail.lift.status).toBe('insufficient_data');
+    expect(detail.arms.map((a: { activity: string; lifts: unknown[] }) => [a.activity, a.lifts.length])).toEqual([
+      ['control', 1],
+      ['pick', 1],
+    ]);
     expect(JourneyDetail.parse(detail)).toEqual(detail);
     expect(JourneyDetail.safeParse({ ...detail, liftNote: undefined }).success).toBe(false);
     expect(JourneyDetail.safeParse({ ...detail, lift: { ...detail.lift, status: 'won' } }).success).toBe(false);

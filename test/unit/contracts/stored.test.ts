@@ -334,7 +334,19 @@ describe('journeys', () => {
 
   it('counters decode, and a counter that is not a number fails', () => {
     const key = { pk: `${tenantId}#JSTATS`, sk: 'welcome' };
-    expect(statsOf(throughDynamo({ ...key, entered: 3, sent: 2, 'at#wait': 1, 'at#hello': 0 }))).toEqual({
+    const counters = {
+      ...key,
+      entered: 3,
+      sent: 2,
+      'at#wait': 1,
+      'at#hello': 0,
+      'in#wait': 3,
+      'arm#split#A': 2,
+      'arm#split#B #2': 1,
+      'conv#split#A': 1,
+      'arm#hold#holdout': 1,
+    };
+    expect(statsOf(throughDynamo(counters))).toEqual({
       entered: 3,
       completed: 0,
       exited: 0,
@@ -352,8 +364,15 @@ describe('journeys', () => {
       couponsRedeemed: 0,
       couponsVoided: 0,
       waiting: { wait: 1 },
+      // Per activity, and per arm of a split or holdout (a path's name may hold "#").
+      reached: { wait: 3 },
+      arms: {
+        split: { A: { n: 2, conversions: 1 }, 'B #2': { n: 1, conversions: 0 } },
+        hold: { holdout: { n: 1, conversions: 0 } },
+      },
     });
     expect(statsOf(undefined).entered).toBe(0);
+    expect(failure(() => statsOf({ ...key, 'arm#split#A': '2' })).message).toMatch(/expected a number$/);
     expect(failure(() => statsOf({ ...key, sent: '2' })).message).toMatch(/\$\.sent: /);
     expect(failure(() => statsOf({ ...key, 'at#wait': '1' })).message).toMatch(/\$\["at#wait"\]: expected a number$/);
     expect(storedVersion({ ...key, version: 3 })).toBe(3);

@@ -242,7 +242,12 @@ describe('journeys whose ids and activity ids are any names', () => {
         expect(instance?.activity).toBe(wait);
         expect(instance?.visits).toEqual(Object.fromEntries([[wait, 1]]));
         await carry(entered.intents);
-        expect(await stats()).toMatchObject({ entered: 1, queued: 0, waiting: Object.fromEntries([[wait, 1]]) });
+        expect(await stats()).toMatchObject({
+          entered: 1,
+          queued: 0,
+          waiting: Object.fromEntries([[wait, 1]]),
+          reached: Object.fromEntries([[wait, 1]]),
+        });
 
         // The state as the journey function stores and reads it.
         const item = toCustomerJourneysItem(TENANT, CUSTOMER, { state: entered.state, version: 1 });

@@ -61,7 +61,12 @@ function writeConfig(config: unknown): string {
 
 function synth(context: Record<string, unknown>, extend?: (stack: Stack) => void) {
   const outdir = tempDir();
-  const { app, stack } = createGrowthloopApp({ outdir, context: { ...cdkJson.context, ...context } });
+  // No console build unless a test gives one (test/unit/lib/console.test.ts does): whether console/dist was built
+  // on this machine changes nothing here.
+  const { app, stack } = createGrowthloopApp({
+    outdir,
+    context: { ...cdkJson.context, consoleDist: join(outdir, 'no-console-build'), ...context },
+  });
   extend?.(stack);
   const assembly = app.synth();
   const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
@@ -152,6 +157,8 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'GET /v1/quarantine': 'admin',
   'POST /v1/quarantine/replay': 'admin',
   'POST /v1/journeys': 'admin',
+  'POST /v1/journeys/validate': 'admin',
+  'POST /v1/journeys/backtest': 'admin',
   'GET /v1/journeys': 'admin',
   'GET /v1/journeys/{journeyId}': 'admin',
   'PUT /v1/journeys/{journeyId}': 'admin',
@@ -171,6 +178,7 @@ const EXPECTED_ROUTES: Record<string, HandlerName> = {
   'GET /v1/campaigns/{campaignId}': 'admin',
   'POST /v1/campaigns/{campaignId}/runs': 'admin',
   'GET /v1/campaigns/{campaignId}/runs/{runId}': 'admin',
+  'POST /v1/campaigns/{campaignId}/estimate': 'admin',
   'POST /v1/coupon-pools': 'admin',
   'GET /v1/coupon-pools': 'admin',
   'GET /v1/coupon-pools/{poolId}': 'admin',
@@ -1210,7 +1218,17 @@ describe('the queue consumers', () => {
 });
 
 /** Properties that name a resource inside another one (a role's inline policy, an API's stage), not account-wide. */
-const SCOPED_NAMES = new Set(['PolicyName', 'StageName', 'DisplayName', 'MetricName', 'IndexName', 'AttributeName']);
+const SCOPED_NAMES = new Set([
+  'PolicyName',
+  'StageName',
+  'DisplayName',
+  'MetricName',
+  'IndexName',
+  'AttributeName',
+  // A user pool's groups (the roles' names, which the tokens carry) and app clients.
+  'GroupName',
+  'ClientName',
+]);
 const explicitNames = (res: Record<string, Resource>): string[] =>
   Object.values(res).flatMap((r) =>
     Object.entries(r.Properties ?? {})

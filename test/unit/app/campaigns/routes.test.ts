@@ -5,6 +5,7 @@ import { ManualClock } from '../../../../functions/adapters/clock';
 import { createMemoryStore } from '../../../../functions/adapters/memory/store';
 import { type CampaignScheduler, campaignRoutes } from '../../../../functions/app/campaigns/routes';
 import type { Campaign } from '../../../../functions/core/campaigns/schema';
+import { tenantDirectory } from '../../../../functions/core/config/tenants';
 
 const recall = readFileSync(join(import.meta.dirname, '../../../../examples/campaigns/recall-at-risk.json'), 'utf8');
 const tenant = { id: 'shop', timezone: 'Asia/Shanghai', currency: 'CNY' };
@@ -13,7 +14,12 @@ function routes(schedules: CampaignScheduler) {
   const store = createMemoryStore();
   return {
     store,
-    routes: campaignRoutes({ store, clock: new ManualClock(Date.parse('2026-06-01T00:00:00Z')), schedules }),
+    routes: campaignRoutes({
+      store,
+      clock: new ManualClock(Date.parse('2026-06-01T00:00:00Z')),
+      tenants: tenantDirectory([tenant]),
+      schedules,
+    }),
   };
 }
 

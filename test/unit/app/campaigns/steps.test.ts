@@ -9,6 +9,7 @@ import { ManualClock } from '../../../../functions/adapters/clock';
 import { silentLog } from '../../../../functions/adapters/log';
 import { createMemoryBus } from '../../../../functions/adapters/memory/bus';
 import { createMemoryStore } from '../../../../functions/adapters/memory/store';
+import { campaignRoutes } from '../../../../functions/app/campaigns/routes';
 import { createFoldProfiles } from '../../../../functions/app/fold-profiles/run';
 import type { ActionMessage } from '../../../../functions/contracts/messages';
 import { isHeldOut } from '../../../../functions/core/campaigns/audience';
@@ -16,6 +17,7 @@ import { campaignDefinitionKey, campaignRunKey } from '../../../../functions/cor
 import { Campaign } from '../../../../functions/core/campaigns/schema';
 import { tenantDirectory } from '../../../../functions/core/config/tenants';
 import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
+import { minimumDetectableEffect } from '../../../../functions/core/metrics/power';
 import type { Queue } from '../../../../functions/ports';
 import { INGEST_SOURCE } from '../../../../functions/routes';
 import { createLocalCampaignRuns } from '../../../../functions/runtime/campaign-runs';
@@ -239,5 +241,94 @@ describe('a campaign run on the state machine', () => {
     expect((await w.runs.start(w.ref('r', 'not-saved-yet')).result).status).toBe('waiting');
     expect(await w.runRecord('r', 'not-saved-yet')).not.toHaveProperty('error');
     expect(w.sent.length).toBeGreaterThan(0);
+  });
+});
+
+describe('a campaign estimate before launch (POST /v1/campaigns/{campaignId}/estimate)', () => {
+  const estimateOf = (w: Awaited<ReturnType<typeof world>>, body?: unknown) =>
+    campaignRoutes({ store: w.store, clock: w.clock, tenants: tenantDirectory([tenant]) }).estimate({
+      tenant,
+      campaignId: recall.id,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+
+  it('counts the audience a run would take now, by arm and rung, with the smallest lift its holdout detects', async () => {
+    const w = await world([...due, ...later, ...lapsed]);
+    const heldOut = due.filter((c) => isHeldOut(recall, c.id)).length;
+    const answer = await estimateOf(w, { baseRate: 0.05 });
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({
+      campaignId: 'recall-at-risk',
+      candidates: 60,
+      audience: 60,
+      treated: 60 - heldOut,
+      heldOut,
+      holdoutPercent: 10,
+      baseRate: 0.05,
+      baseRateFrom: 'request',
+      alpha: 0.05,
+      power: 0.8,
+      note: null,
+    });
+    const body = answer.body as { byRung: Record<string, number>; minimumDetectableEffect: { absolute: number } };
+    expect(Object.values(body.byRung).reduce((s, n) => s + n, 0)).toBe(60 - heldOut);
+    const mde = minimumDetectableEffect({ nTreated: 60 - heldOut, nHoldout: heldOut, baseRate: 0.05 });
+    expect(body.minimumDetectableEffect).toEqual(mde);
+    // Nothing is written: no run, no page, no offer.
+    expect(await w.store.query(`${tenant.id}#CAMPAIGNS`, { skPrefix: 'RUN#' })).toEqual([]);
+    expect(w.sent).toEqual([]);
+    // A run started now takes the very audience the estimate counted.
+    await w.runs.start(w.ref('after-estimate')).result;
+    expect(await w.runRecord('after-estimate')).toMatchObject({
+      audience: 60,
+      offered: { heldOut, treated: 60 - heldOut, byRung: body.byRung },
+    });
+  });
+
+  it('takes the holdout rate of the latest measured run as the base rate when none is given', async () => {
+    const w = await world(due);
+    const none = await estimateOf(w);
+    expect(none.body).toMatchObject({ baseRate: null, baseRateFrom: null, minimumDetectableEffect: null });
+    expect((none.body as { note: string }).note).toMatch(/no base rate/);
+    await w.runs.start(w.ref('measured')).result;
+    const held = due.map((c) => c.id).filter((id) => isHeldOut(recall, id));
+    w.clock.advance(3 * DAY);
+    await w.foldAll([order(held[0] as string, -3)]);
+    w.clock.advance(11 * DAY);
+    expect(await w.runs.resumeDue([tenant.id])).toEqual([{ status: 'reported' }]);
+    // Two weeks on, the first audience has lapsed: new customers are due to become at_risk now.
+    const fresh = Array.from({ length: 40 }, (_, i) => `fresh-${i}`);
+    await w.foldAll(fresh.flatMap((id) => [consent(id), ...[106, 46, 11].map((d) => order(id, d))]));
+    const answer = await estimateOf(w);
+    expect(answer.body).toMatchObject({ audience: fresh.length });
+    expect(answer.body).toMatchObject({
+      baseRate: 1 / held.length,
+      baseRateFrom: 'last_run',
+      baseRateRunId: 'measured',
+      note: null,
+    });
+    expect(
+      (answer.body as { minimumDetectableEffect: { absolute: number } }).minimumDetectableEffect.absolute,
+    ).toBeGreaterThan(0);
+  });
+
+  it('refuses a base rate that is not one and a campaign that does not exist with 4xx at their paths', async () => {
+    const w = await world(due.slice(0, 3));
+    for (const baseRate of [0, 1, -0.1, '0.1']) {
+      expect(await estimateOf(w, { baseRate })).toMatchObject({
+        status: 400,
+        body: { error: 'invalid_request', path: '$.baseRate' },
+      });
+    }
+    expect(await estimateOf(w, { other: 1 })).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    const routes = campaignRoutes({ store: w.store, clock: w.clock, tenants: tenantDirectory([tenant]) });
+    expect(await routes.estimate({ tenant, campaignId: 'no-such', body: '' })).toMatchObject({
+      status: 404,
+      body: { error: 'not_found', path: 'path.campaignId' },
+    });
+    expect(await routes.estimate({ tenant, campaignId: recall.id, body: '{' })).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_json' },
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { holdoutOf, journeyLift, LIFT_NOTES } from '../../../../functions/core/journeys/lift';
+import { ARM_NOTES, armLifts, holdoutOf, journeyLift, LIFT_NOTES } from '../../../../functions/core/journeys/lift';
 import type { Journey, JourneyInput } from '../../../../functions/core/journeys/schema';
 import { validateJourney } from '../../../../functions/core/journeys/validate';
 import { measureLift } from '../../../../functions/core/metrics/lift';
@@ -117,5 +117,71 @@ describe('a journey’s holdout lift', () => {
     ]) {
       expect(journeyLift(withHoldout(50), bad)).toEqual({ lift: null, liftNote: LIFT_NOTES.inconsistent });
     }
+  });
+});
+
+describe('the lift of every arm of a journey’s splits and holdouts', () => {
+  const both = journey({
+    first: { type: 'holdout', percent: 10, next: 'pick' },
+    pick: {
+      type: 'split',
+      paths: [
+        { name: 'A', percent: 25, next: 'later' },
+        { name: 'B', percent: 25, next: 'later' },
+        { name: 'C', percent: 50, next: 'later' },
+      ],
+    },
+    later: { type: 'holdout', percent: 100 },
+  });
+
+  it('measures a holdout’s treated arm against its held-out one, and each split path after the first against the first', () => {
+    const counts = {
+      first: { treated: { n: 90, conversions: 9 }, holdout: { n: 10, conversions: 1 } },
+      pick: { A: { n: 20, conversions: 2 }, B: { n: 25, conversions: 5 }, C: { n: 45, conversions: 0 } },
+    };
+    const [first, pick, later] = armLifts(both, counts);
+    expect(first?.lifts).toEqual([
+      {
+        arm: 'treated',
+        against: 'holdout',
+        lift: measureLift({
+          treated: { n: 90, conversions: 9 },
+          holdout: { n: 10, conversions: 1 },
+          expectedHoldoutShare: 0.1,
+        }),
+        liftNote: null,
+      },
+    ]);
+    expect(pick?.arms.map((a) => [a.name, a.percent, a.n])).toEqual([
+      ['A', 25, 20],
+      ['B', 25, 25],
+      ['C', 50, 45],
+    ]);
+    expect(pick?.lifts.map((l) => [l.arm, l.against])).toEqual([
+      ['B', 'A'],
+      ['C', 'A'],
+    ]);
+    // C takes twice A's share: A is a third of the pair.
+    expect(pick?.lifts[1]?.lift).toEqual(
+      measureLift({
+        treated: { n: 45, conversions: 0 },
+        holdout: { n: 20, conversions: 2 },
+        expectedHoldoutShare: 1 / 3,
+      }),
+    );
+    // A holdout of everyone has no treated arm to measure.
+    expect(later).toMatchObject({ activity: 'later', type: 'holdout', lifts: [] });
+  });
+
+  it('says why an arm has no lift: empty arms, or counters that do not add up', () => {
+    const [first, pick] = armLifts(both, { pick: { A: { n: 3, conversions: 5 }, B: { n: 4, conversions: 1 } } });
+    expect(first?.lifts[0]).toMatchObject({ lift: null, liftNote: ARM_NOTES.noneOnArm });
+    expect(pick?.lifts).toEqual([
+      { arm: 'B', against: 'A', lift: null, liftNote: ARM_NOTES.inconsistent },
+      { arm: 'C', against: 'A', lift: null, liftNote: ARM_NOTES.inconsistent },
+    ]);
+    expect(armLifts(undefined, {})).toEqual([]);
+    const [, onlyArm] = armLifts(both, { pick: { B: { n: 4, conversions: 1 } } });
+    expect(onlyArm?.lifts[0]).toMatchObject({ liftNote: ARM_NOTES.noneOnReference });
   });
 });

@@ -6,7 +6,14 @@ import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
 import { createCatalog } from '../../../../functions/core/journeys/catalog';
 import { emptyCustomerJourneys, onCustomerEvent } from '../../../../functions/core/journeys/customer';
 import { localParts } from '../../../../functions/core/journeys/local-time';
-import { type Customer, enter, type Instance, onTimer } from '../../../../functions/core/journeys/runtime';
+import {
+  type Customer,
+  enter,
+  type Instance,
+  MAX_ARMS_KEPT,
+  onEvent,
+  onTimer,
+} from '../../../../functions/core/journeys/runtime';
 import type { Journey, JourneyInput } from '../../../../functions/core/journeys/schema';
 import { validateJourney } from '../../../../functions/core/journeys/validate';
 import { DEFAULT_SCORING_SETTINGS } from '../../../../functions/core/scoring/settings';
@@ -126,6 +133,42 @@ describe('splits and holdouts', () => {
     for (let i = 0; i < 100_000; i++) if (pathOf(`customer-${i}`) === 'a') a++;
     expect(Math.abs(a / 100_000 - 0.5)).toBeLessThan(0.01);
     for (let i = 0; i < 100; i++) expect(pathOf(`customer-${i}`)).toBe(pathOf(`customer-${i}`));
+  });
+
+  it('keeps the path a customer took at each split, counting it once, for the first MAX_ARMS_KEPT splits of a chain', () => {
+    const ids = Array.from({ length: MAX_ARMS_KEPT + 10 }, (_, i) => `s${i}`);
+    const activities = Object.fromEntries(
+      ids.map((id, i) => [
+        id,
+        {
+          type: 'split',
+          paths: [
+            { name: 'left', percent: 50, next: ids[i + 1] ?? 'end' },
+            { name: 'right', percent: 50, next: ids[i + 1] ?? 'end' },
+          ],
+        },
+      ]),
+    );
+    const chain = journey({
+      id: 'chain',
+      name: 'chain',
+      status: 'live',
+      entry: { type: 'event', event: 'session_started' },
+      startActivity: 's0',
+      activities: { ...activities, end: { type: 'action', action: { kind: 'email', template: 'a' } } },
+    } as JourneyInput);
+    const step = enter(chain, undefined, [], event('ada', T0, 'session_started'), customer, T0);
+    if ('refused' in step) throw new Error(step.refused);
+    const arms = step.intents.flatMap((i) => (i.type === 'metric' && i.metric === 'arm' ? [[i.activity, i.arm]] : []));
+    expect(arms).toHaveLength(MAX_ARMS_KEPT);
+    expect(Object.entries(step.instance.arms ?? {})).toEqual(arms);
+    expect(arms.map(([activity]) => activity)).toEqual(ids.slice(0, MAX_ARMS_KEPT));
+    // Its goal conversion is counted on every arm it kept.
+    const withGoal = { ...chain, goals: [{ event: 'order_placed', attributionWindow: '7d' }] } as Journey;
+    const converted = onEvent(withGoal, step.instance, order('ada', T0 + HOUR), customer, T0 + HOUR);
+    expect(converted.intents.filter((i) => i.type === 'metric' && i.metric === 'arm_converted')).toHaveLength(
+      MAX_ARMS_KEPT,
+    );
   });
 
   it('holdout customers get nothing and are counted', async () => {

@@ -9,6 +9,7 @@ import {
   kpiAlerts,
   monthlyChurn,
   recallRate,
+  repurchaseByMonth,
   repurchaseRates,
   retention,
 } from '../../../../functions/core/metrics/kpis';
@@ -132,6 +133,28 @@ describe('repurchase rate', () => {
     });
     expect(repurchaseRates([second('2025-01-31T00:00:00Z')], AS_OF).within30).toEqual(ratio(1, 1));
     expect(repurchaseRates([second('2025-01-31T00:00:00.001Z')], AS_OF).within30).toEqual(ratio(0, 1));
+  });
+
+  it('by first-order month: each month’s cohorts on their own, which pooled give the overall rates', () => {
+    const months = repurchaseByMonth(SHOP, AS_OF);
+    expect(months.map((m) => m.month)).toEqual([...months.map((m) => m.month)].sort());
+    expect(new Set(months.map((m) => m.month)).size).toBe(months.length);
+    const pooled = (days: 'within30' | 'within60' | 'within90') =>
+      months.reduce(
+        (sum, m) => ({
+          numerator: sum.numerator + m.repurchase[days].numerator,
+          denominator: sum.denominator + m.repurchase[days].denominator,
+        }),
+        { numerator: 0, denominator: 0 },
+      );
+    const overall = repurchaseRates(SHOP, AS_OF);
+    for (const days of ['within30', 'within60', 'within90'] as const)
+      expect(pooled(days)).toEqual({ numerator: overall[days].numerator, denominator: overall[days].denominator });
+    // H's first order was in 2024-11: its cohort month, with the one customer in it.
+    expect(months.find((m) => m.month === '2024-11')).toMatchObject({
+      customers: 1,
+      repurchase: { within90: ratio(1, 1) },
+    });
   });
 });
 

@@ -1,0 +1,47 @@
+// Who is signed in: the credential (a tenant admin key locally, or an identity provider's JWT on
+// AWS) is kept for the browser tab only, and every API call carries it.
+import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from 'react';
+import { type Api, createApi } from './api/client';
+
+const STORAGE_KEY = 'growthloop.token';
+
+type Session = { api: Api; signOut: () => void };
+const SessionContext = createContext<Session | null>(null);
+
+export function useSessionToken() {
+  const [token, setToken] = useState<string | null>(() => sessionStorage.getItem(STORAGE_KEY));
+  const signIn = useCallback((next: string) => {
+    sessionStorage.setItem(STORAGE_KEY, next);
+    setToken(next);
+  }, []);
+  const signOut = useCallback(() => {
+    sessionStorage.removeItem(STORAGE_KEY);
+    setToken(null);
+  }, []);
+  return { token, signIn, signOut };
+}
+
+export function SessionProvider({
+  token,
+  signOut,
+  children,
+}: {
+  token: string;
+  signOut: () => void;
+  children: ReactNode;
+}) {
+  const value = useMemo(() => ({ api: createApi(token), signOut }), [token, signOut]);
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useApi(): Api {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useApi outside SessionProvider');
+  return session.api;
+}
+
+export function useSignOut(): () => void {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useSignOut outside SessionProvider');
+  return session.signOut;
+}
