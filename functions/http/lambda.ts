@@ -11,7 +11,6 @@ import { powertools } from '../adapters/aws/powertools';
 import { errorFields } from '../adapters/log';
 import { type Answer, reject } from '../contracts/answers';
 import type { BatchResult, QueueRecord } from '../contracts/messages';
-import type { TenantDirectory, TenantRecord } from '../core/config/tenants';
 import type { Log, Metrics } from '../ports';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -62,16 +61,6 @@ export const headersOf = (event: HttpEvent): Record<string, string> =>
 
 export const bearerToken = (event: HttpEvent): string | undefined =>
   /^Bearer\s+(\S+)$/i.exec(header(event, 'authorization') ?? '')?.[1];
-
-/** The tenant whose admin key the request carries, or the 401 to answer. */
-export async function adminTenant(tenants: TenantDirectory, event: HttpEvent): Promise<TenantRecord | HttpResult> {
-  const tenant = await tenants.byAdminKey(bearerToken(event));
-  return (
-    tenant ??
-    apiError(401, 'unauthorized', 'authorization must be "Bearer <tenant admin key>"', 'headers.authorization')
-  );
-}
-export const isResult = (value: TenantRecord | HttpResult): value is HttpResult => 'statusCode' in value;
 
 /** Unexpected failures become a 500 JSON body; details go to the log, never to the caller. */
 export const jsonErrors = (log: Log): MiddlewareObj<HttpEvent, HttpResult> => ({

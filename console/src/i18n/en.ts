@@ -101,6 +101,7 @@ export const en = {
   'journeys.armAgainst': '{arm} against {against}',
   'journeys.skippedBy': 'Messages skipped, by reason',
   'stats.entered': 'Entered',
+  'stats.active': 'Active now',
   'stats.completed': 'Completed',
   'stats.exited': 'Exited',
   'stats.converted': 'Converted',

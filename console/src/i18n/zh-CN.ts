@@ -103,6 +103,7 @@ export const zhCN: Record<MessageKey, string> = {
   'journeys.armAgainst': '{arm} 相对 {against}',
   'journeys.skippedBy': '被跳过的消息（按原因）',
   'stats.entered': '进入',
+  'stats.active': '当前进行中',
   'stats.completed': '完成',
   'stats.exited': '退出',
   'stats.converted': '转化',

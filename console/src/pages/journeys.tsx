@@ -20,8 +20,10 @@ export function StatusBadge({ status }: { status: Status }) {
   );
 }
 
+const LIST_STATS = ['entered', 'active', 'converted', 'sent'] as const;
+
 export function JourneysPage() {
-  const { t, dateTime } = useI18n();
+  const { t, dateTime, number } = useI18n();
   const api = useApi();
   const list = useLoad(() => ok(api.GET('/v1/journeys')), [api]);
   return (
@@ -43,6 +45,9 @@ export function JourneysPage() {
                   <Table.Th>{t('field.name')}</Table.Th>
                   <Table.Th>{t('field.status')}</Table.Th>
                   <Table.Th>{t('field.version')}</Table.Th>
+                  {LIST_STATS.map((key) => (
+                    <Table.Th key={key}>{t(`stats.${key}`)}</Table.Th>
+                  ))}
                   <Table.Th>{t('field.updatedAt')}</Table.Th>
                 </Table.Tr>
               </Table.Thead>
@@ -59,6 +64,9 @@ export function JourneysPage() {
                       <StatusBadge status={j.status} />
                     </Table.Td>
                     <Table.Td>{j.version}</Table.Td>
+                    {LIST_STATS.map((key) => (
+                      <Table.Td key={key}>{number(j.stats[key])}</Table.Td>
+                    ))}
                     <Table.Td>{dateTime(j.updatedAt)}</Table.Td>
                   </Table.Tr>
                 ))}

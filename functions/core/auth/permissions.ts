@@ -73,7 +73,6 @@ export const ADMIN_ROUTE_PERMISSIONS: ReadonlyMap<string, Permission> = new Map<
   // Campaigns and their runs.
   ['GET /v1/campaigns', 'read'],
   ['GET /v1/campaigns/{campaignId}', 'read'],
-  ['GET /v1/campaigns/{campaignId}/runs', 'read'],
   ['GET /v1/campaigns/{campaignId}/runs/{runId}', 'read'],
   ['PUT /v1/campaigns/{campaignId}', 'marketing'],
   ['POST /v1/campaigns/{campaignId}/runs', 'marketing'],

@@ -90,7 +90,7 @@ describe('a marketer', () => {
     'POST /v1/journeys/validate',
     'POST /v1/journeys/backtest',
     'POST /v1/campaigns/{campaignId}/estimate',
-    'GET /v1/campaigns/{campaignId}/runs',
+    'GET /v1/campaigns/{campaignId}',
   ])('may call %s, a route that only computes or reads', (key) => {
     expect(may(['marketer'], key)).toBe(true);
     expect(may(['analyst'], key)).toBe(key.startsWith('GET '));
