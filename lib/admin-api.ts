@@ -20,7 +20,7 @@ export type AdminApiProps = {
  * Reads a profile, queries a customer's items (export, erasure), deletes them and writes a tombstone and an audit entry;
  * reads, queries and writes (conditional puts) journey drafts, versions and states, and reads journey stats;
  * lists quarantined messages and replays them (sends them to their queue, deletes them); queues template test sends;
- * reads the buyers' profiles (the buyer index) for the KPI report.
+ * reads the daily run's KPI snapshot, or the buyers' profiles (the buyer index), for the KPI report.
  */
 export const ADMIN_TABLE_ACTIONS = [
   'dynamodb:GetItem',

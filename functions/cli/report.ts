@@ -13,6 +13,7 @@ const OPTIONS = {
   from: { type: 'string' },
   to: { type: 'string' },
   csv: { type: 'boolean', default: false },
+  live: { type: 'boolean', default: false },
 } as const;
 
 type Ratio = { value: number | null; numerator: number; denominator: number };
@@ -26,7 +27,7 @@ function table(r: KpiReport): string {
   const sum = (pick: (d: KpiReport['days'][number]) => number) => r.days.reduce((s, d) => s + pick(d), 0);
   const last = r.days.at(-1);
   return [
-    `KPIs ${r.from} → ${r.to} (as of ${r.asOf}), ${r.customers} buyers`,
+    `KPIs ${r.from} → ${r.to} (as of ${r.asOf}${r.snapshotAt ? ", the daily run's snapshot" : ''}), ${r.customers} buyers`,
     `  new customers            ${sum((d) => d.newCustomers)}`,
     `  active customers (MAU)   ${last?.monthlyActiveCustomers ?? 0} on ${last?.day ?? r.to}`,
     `  revenue                  ${money(total.revenue, currency)} in ${total.orders} orders, AOV ${money(total.aov.value, currency)}`,
@@ -63,7 +64,7 @@ export async function runReportCli(args: readonly string[], io: Io = processIo):
     const { values } = parseOptions({ args: [...args], options: OPTIONS });
     if (!values.from || !values.to) throw new UsageError('--from DATE and --to DATE are required (YYYY-MM-DD)');
     if (values.csv && values.json) throw new UsageError('--csv and --json: choose one');
-    const query = new URLSearchParams({ from: values.from, to: values.to });
+    const query = new URLSearchParams({ from: values.from, to: values.to, ...(values.live ? { live: 'true' } : {}) });
     const report = (await callAdmin(values, 'GET', `/v1/metrics/kpis?${query}`)) as KpiReport;
     io.out(values.json ? jsonLine(report) : values.csv ? csv(report) : table(report));
     return 0;

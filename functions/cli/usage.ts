@@ -285,10 +285,12 @@ export const TENANTS_USAGE = usageText(Object.values(TENANTS), TENANTS_NOTES);
 export const QUARANTINE_USAGE = usageText(Object.values(QUARANTINE), QUARANTINE_NOTES);
 export const BENCH_USAGE = usageText([BENCH]);
 export const REPORT: UsageEntry = {
-  synopsis: 'growthloop report --from DATE --to DATE [API] [--csv | --json]',
+  synopsis: 'growthloop report --from DATE --to DATE [--live] [API] [--csv | --json]',
   details: `      The tenant's KPIs over the days DATE to DATE (UTC, YYYY-MM-DD): new and active customers,
       revenue, orders and AOV, D1/D7/D30/D60 retention of first-order cohorts, 30/60/90-day
-      repurchase and churn per month. --csv prints one row a day; --json the whole report.
+      repurchase and churn per month. --csv prints one row a day; --json the whole report. They
+      come from the daily run's snapshot of the buyers' orders (as of when it was taken); --live
+      reads every buyer's profile now instead.
 `,
 };
 export const REPORT_USAGE = usageText([REPORT], API_NOTES);

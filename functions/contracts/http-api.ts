@@ -375,6 +375,9 @@ export const KpiRange = z
     path: ['to'],
   });
 
+/** `live` of GET /v1/metrics/kpis: true reads every buyer's profile now instead of the daily run's snapshot. */
+export const KpiLive = z.enum(['true', 'false']).optional();
+
 const KpiRatio = z
   .object({ value: z.number().nullable(), numerator: z.int(), denominator: z.int() })
   .describe('numerator / denominator; value null when the denominator is 0');
@@ -414,7 +417,12 @@ export const KpiReport = z.object({
   tenantId: z.string(),
   from: z.string(),
   to: z.string(),
-  asOf: Time.describe('the end of `to`, or now if earlier: cohorts and churn are read as of then'),
+  asOf: Time.describe(
+    'the end of `to`, or now or when the snapshot was taken if earlier: cohorts and churn are read as of then',
+  ),
+  snapshotAt: Time.nullable().describe(
+    "when the daily run took the snapshot of the buyers' orders the figures come from; null: read from the profiles now",
+  ),
   customers: z.int().describe('buyers read'),
   days: z.array(
     z.object({

@@ -733,17 +733,27 @@ const OPERATIONS: Record<string, Operation> = {
     description:
       'New and active customers (DAU, MAU) per day, revenue, orders and AOV per day in the tenant currency, ' +
       'D1/D7/D30/D60 retention of first-order cohorts, 30/60/90-day repurchase and churn per calendar month ' +
-      '(no order for 90 days), read from the profiles of the buyers. For the overview besides: each KPI’s value ' +
+      '(no order for 90 days), from the order histories of the buyers: those of the daily run’s snapshot ' +
+      '(`snapshotAt`; the figures are as of then) when it is less than 26 hours old, else (none yet, or a customer ' +
+      'was erased since) and with `live=true` read from every buyer’s profile now. For the overview besides: each KPI’s value ' +
       'as the daily check judges it (`values`) against the tenant’s `targets`, the `kpi.alert`s raised for days ' +
       'of the range (`alerts`), the retention of each first-order cohort day of the range (`cohorts`: the heatmap), ' +
       'repurchase by first-order month (`repurchaseByMonth`) and the recall rate of every campaign run measured in ' +
       'the range (`recall`). `from` and `to` are UTC days (YYYY-MM-DD), at most 3,660 days apart; every ratio ' +
       'gives its numerator and denominator, and null when that is 0.',
     security: 'adminKey',
-    query: dayRange,
+    query: [
+      ...dayRange,
+      {
+        name: 'live',
+        required: false,
+        description: "true: read every buyer's profile now instead of the daily run's snapshot.",
+        schema: api.KpiLive,
+      },
+    ],
     outcomes: [
       outcome(200, api.KpiReport, 'the KPIs'),
-      invalidDayRange,
+      fail(400, 'invalid_request', 'from or to missing, not a day, or from after to; live not true or false'),
       adminUnauthorized,
       bodyOverLimit,
       internalError,

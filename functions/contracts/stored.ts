@@ -16,6 +16,7 @@ import * as sendRecords from '../core/dispatch/send-record';
 import { couponItemSchema } from '../core/incentives/items';
 import * as journeys from '../core/journeys/items';
 import * as kpiAlerts from '../core/metrics/kpi-alerts';
+import * as kpiSnapshot from '../core/metrics/kpi-snapshot';
 import * as migrations from '../core/migrations';
 import * as privacy from '../core/privacy/records';
 import * as sealed from '../core/privacy/sealed';
@@ -117,7 +118,11 @@ export function storedItemSchema(key: { pk: string; sk: string }): z.ZodType | u
     return sk.startsWith('DEF#') ? campaignRuns.CampaignDefinitionItem : undefined;
   }
   if (pk.includes('#CAMPAIGN#') && sk.startsWith('PAGE#')) return campaignRuns.RunPageItem;
-  if (pk.endsWith('#KPI')) return sk.startsWith('ALERT#') ? kpiAlerts.KpiAlertMarkerItem : undefined;
+  if (pk.endsWith('#KPI')) {
+    if (sk.startsWith('ALERT#')) return kpiAlerts.KpiAlertMarkerItem;
+    if (sk === 'SNAPSHOT') return kpiSnapshot.KpiSnapshotHeadItem;
+    return sk.startsWith('SNAPSHOT#') ? kpiSnapshot.KpiSnapshotChunkItem : undefined;
+  }
   if (pk.endsWith('#MODEL'))
     return sk === 'CURRENT' ? models.ModelItem : sk.startsWith('FIT#') ? models.ModelHistoryItem : undefined;
   if (pk.includes('#ORDER#') && sk === 'CUSTOMER') return profiles.OrderIndexItem;

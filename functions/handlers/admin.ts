@@ -30,7 +30,7 @@ import { createCustomerReads } from '../app/read-customer/run';
 import { referralRoutes } from '../app/referrals/routes';
 import { type TemplateRequest, templateRoutes } from '../app/templates/routes';
 import { type Answer, answer, parseJsonBody, reject } from '../contracts/answers';
-import { KpiRange, QuarantineReplayRequest } from '../contracts/http-api';
+import { KpiLive, KpiRange, QuarantineReplayRequest } from '../contracts/http-api';
 import { openApiDocument } from '../contracts/openapi';
 import type { TenantDirectory, TenantRecord } from '../core/config/tenants';
 import type { RandomBytes } from '../core/incentives/coupon-pool';
@@ -222,7 +222,12 @@ export function createAdminFunction(deps: AdminDeps) {
     'GET /v1/metrics/kpis': route(async (t, e) => {
       const range = KpiRange.safeParse(e.queryStringParameters ?? {});
       if (!range.success) return rangeRejection(range.error);
-      return answer(200, await kpiReport({ store: deps.store, now: deps.clock.now() }, t, range.data));
+      const live = KpiLive.safeParse(e.queryStringParameters?.live);
+      if (!live.success) return reject(400, 'invalid_request', 'live must be true or false', 'query.live');
+      const report = await kpiReport({ store: deps.store, now: deps.clock.now() }, t, range.data, {
+        live: live.data === 'true',
+      });
+      return answer(200, report);
     }),
     'GET /v1/outbox': route(async (t, e) => {
       if (!deps.outbox)

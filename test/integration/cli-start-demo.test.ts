@@ -54,7 +54,8 @@ async function startAndRead(args: string[]) {
   // The shop's buyers and orders (what the runtime does on its own clock meanwhile changes neither).
   const shop = seedings.find((s) => s.seeded);
   const range = `from=${shop?.from.slice(0, 10)}&to=${shop?.to.slice(0, 10)}`;
-  const kpis = (await get(`/v1/metrics/kpis?${range}`)) as {
+  // live: every buyer, those of the last simulated day too (its daily run took the snapshot before them).
+  const kpis = (await get(`/v1/metrics/kpis?${range}&live=true`)) as {
     customers: number;
     revenue: { total: { orders: number } };
   };

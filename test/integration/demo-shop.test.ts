@@ -63,8 +63,11 @@ describe('the demo shop', () => {
 
   it('answers the KPIs of every day of the period', async () => {
     const [from, to] = [seeded.from.slice(0, 10), seeded.to.slice(0, 10)];
-    const { status, body } = await admin('GET', `/v1/metrics/kpis?from=${from}&to=${to}`);
+    // live: every buyer, those of the last simulated day too (its daily run took the snapshot before them).
+    const { status, body } = await admin('GET', `/v1/metrics/kpis?from=${from}&to=${to}&live=true`);
     expect(status).toBe(200);
+    const snapshot = await admin('GET', `/v1/metrics/kpis?from=${from}&to=${to}`);
+    expect(Date.parse(seeded.to) - Date.parse(String(snapshot.body.snapshotAt))).toBeLessThanOrEqual(DAY);
     const kpis = body as {
       customers: number;
       days: { day: string; newCustomers: number; activeCustomers: number }[];

@@ -55,6 +55,12 @@ describe('GET /v1/metrics/kpis', () => {
     const churn = body.churn as { month: string; rate: { numerator: number; denominator: number } }[];
     expect(churn.find((c) => c.month === '2026-04')?.rate).toMatchObject({ numerator: 2, denominator: 3 });
     expect(churn.find((c) => c.month === '2026-05')?.rate).toMatchObject({ numerator: 1, denominator: 1 });
+    // No daily run has taken a snapshot: read from the profiles, which live=true asks for anyway.
+    expect(body.snapshotAt).toBeNull();
+    const live = await admin('GET', '/v1/metrics/kpis?from=2026-01-01&to=2026-06-30&live=true');
+    expect(live).toMatchObject({ status: 200, body: { customers: 3, snapshotAt: null } });
+    const bad = await admin('GET', '/v1/metrics/kpis?from=2026-01-01&to=2026-06-30&live=yes');
+    expect(bad).toMatchObject({ status: 400, body: { error: 'invalid_request', path: 'query.live' } });
   });
 
   it('growthloop report prints them as a table, CSV or JSON', async () => {

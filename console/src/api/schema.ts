@@ -253,7 +253,7 @@ export interface paths {
         };
         /**
          * The tenant's KPIs over a range of days
-         * @description New and active customers (DAU, MAU) per day, revenue, orders and AOV per day in the tenant currency, D1/D7/D30/D60 retention of first-order cohorts, 30/60/90-day repurchase and churn per calendar month (no order for 90 days), read from the profiles of the buyers. For the overview besides: each KPI’s value as the daily check judges it (`values`) against the tenant’s `targets`, the `kpi.alert`s raised for days of the range (`alerts`), the retention of each first-order cohort day of the range (`cohorts`: the heatmap), repurchase by first-order month (`repurchaseByMonth`) and the recall rate of every campaign run measured in the range (`recall`). `from` and `to` are UTC days (YYYY-MM-DD), at most 3,660 days apart; every ratio gives its numerator and denominator, and null when that is 0.
+         * @description New and active customers (DAU, MAU) per day, revenue, orders and AOV per day in the tenant currency, D1/D7/D30/D60 retention of first-order cohorts, 30/60/90-day repurchase and churn per calendar month (no order for 90 days), from the order histories of the buyers: those of the daily run’s snapshot (`snapshotAt`; the figures are as of then) when it is less than 26 hours old, else (none yet, or a customer was erased since) and with `live=true` read from every buyer’s profile now. For the overview besides: each KPI’s value as the daily check judges it (`values`) against the tenant’s `targets`, the `kpi.alert`s raised for days of the range (`alerts`), the retention of each first-order cohort day of the range (`cohorts`: the heatmap), repurchase by first-order month (`repurchaseByMonth`) and the recall rate of every campaign run measured in the range (`recall`). `from` and `to` are UTC days (YYYY-MM-DD), at most 3,660 days apart; every ratio gives its numerator and denominator, and null when that is 0.
          */
         get: operations["getKpis"];
         put?: never;
@@ -3040,9 +3040,11 @@ export interface components {
             to: string;
             /**
              * Format: date-time
-             * @description the end of `to`, or now if earlier: cohorts and churn are read as of then
+             * @description the end of `to`, or now or when the snapshot was taken if earlier: cohorts and churn are read as of then
              */
             asOf: string;
+            /** @description when the daily run took the snapshot of the buyers' orders the figures come from; null: read from the profiles now */
+            snapshotAt: string | null;
             /** @description buyers read */
             customers: number;
             days: {
@@ -5493,6 +5495,8 @@ export interface operations {
                 from: string;
                 /** @description The last day, YYYY-MM-DD (UTC). */
                 to: string;
+                /** @description true: read every buyer's profile now instead of the daily run's snapshot. */
+                live?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -5509,7 +5513,7 @@ export interface operations {
                     "application/json": components["schemas"]["KpiReport"];
                 };
             };
-            /** @description `invalid_request`: from or to missing, not a day, or from after to */
+            /** @description `invalid_request`: from or to missing, not a day, or from after to; live not true or false */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -1,4 +1,16 @@
-import { Alert, Badge, Card, Group, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  Group,
+  SegmentedControl,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
 import { useMemo, useState } from 'react';
 import { ok, type Schemas } from '../api/client';
 import { CohortHeatmap, TrendChart } from '../components/charts';
@@ -17,11 +29,12 @@ export function OverviewPage() {
   const { t } = useI18n();
   const api = useApi();
   const [days, setDays] = useState('90');
-  const range = useMemo(() => {
+  const [live, setLive] = useState(false);
+  const query = useMemo(() => {
     const to = Date.now();
-    return { from: dayOf(to - (Number(days) - 1) * DAY_MS), to: dayOf(to) };
-  }, [days]);
-  const kpis = useLoad(() => ok(api.GET('/v1/metrics/kpis', { params: { query: range } })), [api, range]);
+    return { from: dayOf(to - (Number(days) - 1) * DAY_MS), to: dayOf(to), ...(live ? { live: 'true' as const } : {}) };
+  }, [days, live]);
+  const kpis = useLoad(() => ok(api.GET('/v1/metrics/kpis', { params: { query } })), [api, query]);
   return (
     <Stack>
       <Group justify="space-between">
@@ -33,13 +46,13 @@ export function OverviewPage() {
           data={['30', '90', '180'].map((d) => ({ value: d, label: t('overview.lastDays', { days: d }) }))}
         />
       </Group>
-      <Show loaded={kpis}>{(report) => <KpiView report={report} />}</Show>
+      <Show loaded={kpis}>{(report) => <KpiView report={report} onLive={() => setLive(true)} />}</Show>
     </Stack>
   );
 }
 
-function KpiView({ report }: { report: Kpis }) {
-  const { t, number, percent, money } = useI18n();
+function KpiView({ report, onLive }: { report: Kpis; onLive: () => void }) {
+  const { t, number, percent, money, dateTime } = useI18n();
   const currency = report.revenue.currency;
   const ratio = (r: Ratio) => `${percent(r.value)} (${number(r.numerator)}/${number(r.denominator)})`;
   const days = useMemo(() => report.days.map((d) => d.day), [report]);
@@ -82,6 +95,16 @@ function KpiView({ report }: { report: Kpis }) {
   );
   return (
     <Stack data-testid="kpis">
+      <Group gap="xs">
+        <Text c="dimmed" size="sm" data-testid="kpis-as-of">
+          {t(report.snapshotAt ? 'overview.asOfSnapshot' : 'overview.asOf', { at: dateTime(report.asOf) })}
+        </Text>
+        {report.snapshotAt && (
+          <Button variant="subtle" size="compact-sm" onClick={onLive}>
+            {t('overview.recompute')}
+          </Button>
+        )}
+      </Group>
       <Targets report={report} />
       <SimpleGrid cols={{ base: 2, md: 4 }}>
         <Kpi label={t('kpi.customers')} value={number(report.customers)} />

@@ -3,7 +3,7 @@ import { forEachConcurrently } from '../../concurrently';
 import type { TenantRecord } from '../../core/config/tenants';
 import { isPointsAccountKey } from '../../core/loyalty/items';
 import type { KpiAlert } from '../../core/metrics/kpi-alerts';
-import { fromProfileItem, toProfileItem, withoutProfileOutbox } from '../../core/profiles/items';
+import { fromProfileItem, type StoredProfile, toProfileItem, withoutProfileOutbox } from '../../core/profiles/items';
 import { isMarker } from '../../core/profiles/markers';
 import { DUE_SHARDS, dueShard, lifecycleChanged, rescore } from '../../core/profiles/profile-changes';
 import { isReferralKey } from '../../core/referrals/items';
@@ -17,7 +17,8 @@ import { createScoringContexts } from '../common/scoring-contexts';
 import { writeWithOutbox } from '../common/versioned-write';
 import { createPointsLedger } from '../loyalty/points';
 import { kpiValuesOf, raiseKpiAlerts } from '../metrics/alerts';
-import { kpiReport } from '../metrics/report';
+import { writeKpiSnapshot } from '../metrics/kpi-snapshot';
+import { historiesOf, kpiReport } from '../metrics/report';
 import { removeErasedMarker } from '../privacy/run';
 import { createReferrals } from '../referrals/referrals';
 import { readBuyers } from './buyers';
@@ -57,8 +58,8 @@ export function createDailyRun(deps: DailyRunDeps) {
   const referrals = queue && createReferrals({ ...deps, queue });
 
   /** Fits the tenant's models on its buyers' profiles (the buyer index) and stores them with their diagnostics. */
-  async function fitModel(tenant: TenantRecord): Promise<ModelDiagnostics> {
-    const profiles = (await readBuyers(store, tenant.id)).map((stored) => stored.profile);
+  async function fitModel(tenant: TenantRecord, buyers?: StoredProfile[]): Promise<ModelDiagnostics> {
+    const profiles = (buyers ?? (await readBuyers(store, tenant.id))).map((stored) => stored.profile);
     const fit = fitTenantModel(tenant.id, profiles, tenant.currency, scoringSettings(tenant.scoring), clock.now());
     const previous = fromModelItem(await store.get(modelKey(tenant.id), { consistent: true }));
     await store.putMany(modelItems(tenant.id, fit, previous));
@@ -155,6 +156,15 @@ export function createDailyRun(deps: DailyRunDeps) {
     return report;
   }
 
+  /** The buyers' order histories as the KPI snapshot; a failure leaves the last one, which reports stop using after a day. */
+  async function snapshotKpis(tenantId: string, buyers: StoredProfile[]): Promise<void> {
+    try {
+      await writeKpiSnapshot(store, tenantId, await historiesOf(store, buyers), clock.now());
+    } catch (e) {
+      log.warn('the KPI snapshot could not be written', { tenantId, reason: (e as Error).message });
+    }
+  }
+
   /** Yesterday's KPIs (the last whole UTC day) against the tenant's targets: the alerts raised now. */
   async function checkKpis(tenant: TenantRecord): Promise<KpiAlert[]> {
     const now = clock.now();
@@ -171,13 +181,15 @@ export function createDailyRun(deps: DailyRunDeps) {
     return raised;
   }
 
-  /** The daily run for every tenant named (all by default): refit the models, then move the customers who are due. */
+  /** The daily run for every tenant named (all by default): refit the models, take the KPI snapshot, then move the customers who are due. */
   async function run(command: DailyRunCommand = {}): Promise<DailyRunResult> {
     const results: DailyRunResult = [];
     for (const tenantId of command.tenantIds ?? (await deps.tenants.all()).map((t) => t.id)) {
       const tenant = await deps.tenants.byId(tenantId);
       if (!tenant) throw new Error(`tenant ${tenantId} is not configured`);
-      const model = await fitModel(tenant);
+      const buyers = await readBuyers(store, tenant.id);
+      const model = await fitModel(tenant, buyers);
+      await snapshotKpis(tenant.id, buyers);
       const due = await duePass(tenantId);
       results.push({ tenantId, model, due, ...(tenant.kpiTargets ? { kpiAlerts: await checkKpis(tenant) } : {}) });
     }

@@ -1,7 +1,8 @@
-// The tenant's KPIs over a range of days, from the profiles of its buyers (the sparse buyer index:
-// nothing of other tenants, nor of customers who never ordered, is read) and their past order
-// periods. Revenue and AOV count the orders in the tenant's currency; a refund is not known per
-// order on a profile, so refunded orders still count in them.
+// The tenant's KPIs over a range of days, from the order histories of its buyers: those of the daily
+// run's snapshot (functions/app/metrics/kpi-snapshot.ts) when there is a recent one, else read from
+// their profiles (the sparse buyer index: nothing of other tenants, nor of customers who never
+// ordered, is read) and past order periods. Revenue and AOV count the orders in the tenant's
+// currency; a refund is not known per order on a profile, so refunded orders still count in them.
 
 import { CAMPAIGNS_PK_SUFFIX, CampaignRun, CampaignRunItem } from '../../core/campaigns/runs';
 import { KpiAlertMarkerItem } from '../../core/metrics/kpi-alerts';
@@ -23,20 +24,23 @@ import {
   repurchaseRates,
   retention,
 } from '../../core/metrics/kpis';
-import { customerPk, orderPeriodMembers } from '../../core/profiles/items';
+import { customerPk, orderPeriodMembers, type StoredProfile } from '../../core/profiles/items';
 import { ORDER_PERIOD_PREFIX, ordersOf, pastOrderBook } from '../../core/profiles/order-book';
 import type { Profile } from '../../core/profiles/profile';
 import { decodeItem } from '../../core/stored-item';
 import type { Store } from '../../ports';
 import { readBuyers } from '../daily-run/buyers';
 import { kpiValuesOf } from './alerts';
+import { readKpiSnapshot } from './kpi-snapshot';
 
 export type KpiReport = {
   tenantId: string;
   from: string;
   to: string;
-  /** The end of `to`: cohorts and churn are read as of then. */
+  /** The end of `to`, or when the snapshot was taken if that is earlier: cohorts and churn are read as of then. */
   asOf: string;
+  /** When the daily run took the snapshot the figures come from; null: read from the profiles now. */
+  snapshotAt: string | null;
   /** Buyers read. */
   customers: number;
   days: DailyActivity[];
@@ -107,6 +111,13 @@ export async function historyOf(store: Store, profile: Profile): Promise<Custome
   return { customerId: profile.customerId, orders };
 }
 
+/** The order histories of these buyers (their profiles and past order periods). */
+export async function historiesOf(store: Store, buyers: readonly StoredProfile[]): Promise<CustomerHistory[]> {
+  const histories: CustomerHistory[] = [];
+  for (const { profile } of buyers) histories.push(await historyOf(store, profile));
+  return histories;
+}
+
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 const inRange = (day: string, range: { from: string; to: string }) => day >= range.from && day <= range.to;
 
@@ -175,18 +186,18 @@ async function recallTrend(store: Store, tenantId: string, range: { from: string
 
 /**
  * The KPIs of the days `from` to `to` (UTC, `YYYY-MM-DD`; validated by the caller's contract), as of
- * the end of `to` or `now`, whichever is earlier.
+ * the end of `to` or `now`, whichever is earlier, from the snapshot unless `live` (or there is none).
  */
 export async function kpiReport(
   deps: { store: Store; now: number },
   tenant: { id: string; currency: string; kpiTargets?: KpiTargets },
   range: { from: string; to: string },
+  options: { live?: boolean } = {},
 ): Promise<KpiReport> {
-  const asOfMs = Math.min(deps.now, Date.parse(`${range.to}T00:00:00Z`) + DAY);
-  const asOf = new Date(asOfMs).toISOString();
-  const histories: CustomerHistory[] = [];
-  for (const { profile } of await readBuyers(deps.store, tenant.id))
-    histories.push(await historyOf(deps.store, profile));
+  const snapshot = options.live ? undefined : await readKpiSnapshot(deps.store, tenant.id, deps.now);
+  const histories = snapshot?.histories ?? (await historiesOf(deps.store, await readBuyers(deps.store, tenant.id)));
+  const takenAt = snapshot ? Date.parse(snapshot.takenAt) : Number.POSITIVE_INFINITY;
+  const asOf = new Date(Math.min(deps.now, Date.parse(`${range.to}T00:00:00Z`) + DAY, takenAt)).toISOString();
   const inCurrency = histories.map((h) => ({
     ...h,
     orders: h.orders.filter((o) => o.total.currency === tenant.currency),
@@ -202,6 +213,7 @@ export async function kpiReport(
     from: range.from,
     to: range.to,
     asOf,
+    snapshotAt: snapshot?.takenAt ?? null,
     customers: histories.length,
     days: dailyActivity(histories, range),
     revenue: dailyRevenue(inCurrency, range),

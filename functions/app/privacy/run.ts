@@ -15,6 +15,7 @@ import { referralIndexKeys } from '../../core/referrals/items';
 import { storedVersion } from '../../core/stored-item';
 import { type Clock, ConditionFailedError, type Item, type Store } from '../../ports';
 import { writeVersioned } from '../common/versioned-write';
+import { dropKpiSnapshot } from '../metrics/kpi-snapshot';
 
 export type CustomerExport = { tenantId: string; customerId: string; exportedAt: string; items: Omit<Item, 'pk'>[] };
 
@@ -97,6 +98,8 @@ export function createPrivacy(deps: { store: Store; clock: Clock }) {
         for (const merged of links.mergedFrom) ids.add(merged);
         for (const orderId of links.orderIds) await store.delete(orderIndexKey(tenantId, orderId));
       }
+      // The snapshot holds no ids but still the erased orders: reports read the profiles until the next daily run.
+      await dropKpiSnapshot(store, tenantId);
       await store.put(auditItem(tenantId, 'erase', customerId, requestedBy, now, { erasedItems }));
       return { erasedItems };
     },

@@ -7,11 +7,14 @@ import { silentLog } from '../../../../functions/adapters/log';
 import { createMemoryStore } from '../../../../functions/adapters/memory/store';
 import { createDailyRun } from '../../../../functions/app/daily-run/run';
 import { createFoldProfiles } from '../../../../functions/app/fold-profiles/run';
+import { readKpiSnapshot } from '../../../../functions/app/metrics/kpi-snapshot';
 import { kpiReport } from '../../../../functions/app/metrics/report';
+import { createPrivacy } from '../../../../functions/app/privacy/run';
 import { KpiReport } from '../../../../functions/contracts/http-api';
 import { campaignRunKey } from '../../../../functions/core/campaigns/runs';
 import { tenantDirectory } from '../../../../functions/core/config/tenants';
 import type { CanonicalEvent } from '../../../../functions/core/events/schemas';
+import { snapshotChunkKey } from '../../../../functions/core/metrics/kpi-snapshot';
 import { INGEST_SOURCE } from '../../../../functions/routes';
 
 const DAY = 86_400_000;
@@ -38,16 +41,19 @@ async function world(events: CanonicalEvent[]) {
   const store = createMemoryStore();
   const clock = new ManualClock(T0);
   const deps = { store, bus: { put: async () => {} }, clock, tenants: tenantDirectory([tenant]), log: silentLog };
-  const records = events.map((e, i) => ({
-    id: `r${i}`,
-    body: JSON.stringify({ 'detail-type': e.type, source: INGEST_SOURCE, detail: e }),
-  }));
-  expect(await createFoldProfiles(deps)({ records })).toEqual({ failedIds: [] });
-  return { store, clock, daily: createDailyRun(deps) };
+  const fold = async (more: CanonicalEvent[]) => {
+    const records = more.map((e, i) => ({
+      id: `r${i}`,
+      body: JSON.stringify({ 'detail-type': e.type, source: INGEST_SOURCE, detail: e }),
+    }));
+    expect(await createFoldProfiles(deps)({ records })).toEqual({ failedIds: [] });
+  };
+  await fold(events);
+  return { store, clock, fold, daily: createDailyRun(deps) };
 }
 
-const report = (w: Awaited<ReturnType<typeof world>>, from: string, to: string) =>
-  kpiReport({ store: w.store, now: w.clock.now() }, tenant, { from, to });
+const report = (w: Awaited<ReturnType<typeof world>>, from: string, to: string, live = false) =>
+  kpiReport({ store: w.store, now: w.clock.now() }, tenant, { from, to }, { live });
 
 describe('the KPI report of the overview', () => {
   it('lists the alerts raised for days of the range, with value, target and how much was achieved', async () => {
@@ -145,5 +151,65 @@ describe('the KPI report of the overview', () => {
       },
       expect.objectContaining({ runId: 'r2', recallRate: 0.2 }),
     ]);
+  });
+});
+
+describe("the daily run's KPI snapshot", () => {
+  const jan = (day: number, hour = 12) => Date.UTC(2026, 0, day, hour);
+  const history = [
+    order('ada', jan(5), 4_000),
+    order('ada', jan(8), 2_000),
+    order('bo', jan(5), 1_000),
+    order('cy', jan(20), 5_000),
+  ];
+  // Everything but when and from what the figures were read (and the alerts the daily run raised in between).
+  const figures = ({ asOf: _a, snapshotAt: _s, alerts: _r, ...rest }: Awaited<ReturnType<typeof report>>) => rest;
+
+  it('gives the figures the profiles give, as of when it was taken', async () => {
+    const w = await world(history);
+    const live = await report(w, '2026-01-01', '2026-03-10');
+    await w.daily.run();
+    w.clock.advance(3_600_000);
+    const fromSnapshot = await report(w, '2026-01-01', '2026-03-10');
+    expect(fromSnapshot.snapshotAt).toBe(new Date(T0).toISOString());
+    expect(fromSnapshot.asOf).toBe(new Date(T0).toISOString());
+    expect(live.snapshotAt).toBeNull();
+    expect(figures(fromSnapshot)).toEqual(figures(live));
+    expect(fromSnapshot.customers).toBe(3);
+  });
+
+  it('misses orders folded after it, which live=true reads, and is not used after 26 hours', async () => {
+    const w = await world(history);
+    await w.daily.run();
+    w.clock.advance(3_600_000);
+    await w.fold([order('dee', w.clock.now() - 60_000, 7_000)]);
+    expect((await report(w, '2026-03-01', '2026-03-10')).customers).toBe(3);
+    const live = await report(w, '2026-03-01', '2026-03-10', true);
+    expect(live).toMatchObject({ customers: 4, snapshotAt: null, asOf: new Date(w.clock.now()).toISOString() });
+    w.clock.advance(25 * 3_600_000 + 1);
+    expect(await report(w, '2026-03-01', '2026-03-11')).toMatchObject({ customers: 4, snapshotAt: null });
+  });
+
+  it('replaces the last one, deleting its chunks; one with a chunk missing is not used', async () => {
+    const w = await world(history);
+    await w.daily.run();
+    const first = String(T0);
+    expect(await w.store.get(snapshotChunkKey(tenant.id, first, 0))).toBeDefined();
+    w.clock.advance(86_400_000);
+    await w.fold([order('dee', w.clock.now() - 60_000, 7_000)]);
+    await w.daily.run();
+    expect(await w.store.get(snapshotChunkKey(tenant.id, first, 0))).toBeUndefined();
+    expect((await readKpiSnapshot(w.store, tenant.id, w.clock.now()))?.histories).toHaveLength(4);
+    await w.store.delete(snapshotChunkKey(tenant.id, String(w.clock.now()), 0));
+    expect(await readKpiSnapshot(w.store, tenant.id, w.clock.now())).toBeUndefined();
+    expect((await report(w, '2026-01-01', '2026-03-11')).customers).toBe(4);
+  });
+
+  it('is dropped when a customer is erased: the erased orders are gone from the next report', async () => {
+    const w = await world(history);
+    await w.daily.run();
+    await createPrivacy(w).erase(tenant.id, 'cy', 'admin_api');
+    expect(await readKpiSnapshot(w.store, tenant.id, w.clock.now())).toBeUndefined();
+    expect(await report(w, '2026-01-01', '2026-03-09')).toMatchObject({ customers: 2, snapshotAt: null });
   });
 });
