@@ -1,5 +1,5 @@
 // The shell: sign-in, the navigation and the page of the current hash route.
-import { AppShell, Burger, Button, Group, NavLink, Select, Title } from '@mantine/core';
+import { AppShell, Badge, Burger, Button, Group, NavLink, Select, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import type { ReactNode } from 'react';
 import type { MessageKey } from './i18n/en';
@@ -14,6 +14,7 @@ import { QuarantinePage } from './pages/quarantine';
 import { ReferralsPage } from './pages/referrals';
 import { SignIn } from './pages/sign-in';
 import { TemplatesPage } from './pages/templates';
+import { rolesOfCredential } from './roles';
 import { href, type Route, useRoute } from './router';
 import { SessionProvider, useSessionToken } from './session';
 
@@ -76,6 +77,8 @@ export function App() {
   );
   if (!token) return <SignIn onSignIn={signIn} languages={languages} />;
   const section = route.segments[0] ?? '';
+  const credentialRoles = rolesOfCredential(token);
+  const roles = credentialRoles === 'admin-key' ? [] : credentialRoles;
   return (
     <SessionProvider token={token} signOut={signOut}>
       <AppShell
@@ -90,6 +93,11 @@ export function App() {
               <Title order={3}>growthloop</Title>
             </Group>
             <Group>
+              {roles.length > 0 ? (
+                <Badge variant="light" data-testid="signed-in-roles">
+                  {t('app.roles', { roles: roles.join(', ') })}
+                </Badge>
+              ) : null}
               {languages}
               <Button variant="subtle" size="xs" onClick={signOut}>
                 {t('app.signOut')}

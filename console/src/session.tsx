@@ -2,10 +2,11 @@
 // AWS) is kept for the browser tab only, and every API call carries it.
 import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from 'react';
 import { type Api, createApi } from './api/client';
+import { mayCall, type Roles, rolesOfCredential } from './roles';
 
 const STORAGE_KEY = 'growthloop.token';
 
-type Session = { api: Api; signOut: () => void };
+type Session = { api: Api; signOut: () => void; roles: Roles };
 const SessionContext = createContext<Session | null>(null);
 
 export function useSessionToken() {
@@ -30,7 +31,7 @@ export function SessionProvider({
   signOut: () => void;
   children: ReactNode;
 }) {
-  const value = useMemo(() => ({ api: createApi(token), signOut }), [token, signOut]);
+  const value = useMemo(() => ({ api: createApi(token), signOut, roles: rolesOfCredential(token) }), [token, signOut]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 
@@ -44,4 +45,17 @@ export function useSignOut(): () => void {
   const session = useContext(SessionContext);
   if (!session) throw new Error('useSignOut outside SessionProvider');
   return session.signOut;
+}
+
+/** The roles signed in ('admin-key' for the tenant admin key). */
+export function useRoles(): Roles {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error('useRoles outside SessionProvider');
+  return session.roles;
+}
+
+/** Whether the signed-in roles may call a route ("POST /v1/journeys"): controls the API would refuse are disabled. */
+export function useMayCall(): (routeKey: string) => boolean {
+  const roles = useRoles();
+  return useCallback((routeKey: string) => mayCall(roles, routeKey), [roles]);
 }

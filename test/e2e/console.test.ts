@@ -2,8 +2,11 @@
 // runtime seeded with a simulated shop: every page loads and shows the shop's data, and one task per
 // page works end to end. The screenshots in the README are taken here (CONSOLE_SCREENSHOTS=docs/screenshots).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { silentLog } from '../../functions/adapters/log';
@@ -27,10 +30,15 @@ const tenant = {
   kpiTargets: { repurchase90: 0.2, retentionD30: 0.5, monthlyActiveCustomers: 120 },
 };
 const config = { tenants: [tenant] };
+const ISSUER = 'https://idp.example.test/console';
+const AUDIENCE = 'growthloop-console';
 const abandonedCheckout = readFileSync(join(ROOT, 'examples/journeys/abandoned-checkout.json'), 'utf8');
 
 let runtime: LocalRuntime;
 let browser: Browser;
+/** The tenant's identity provider: its signing keys served on loopback, and tokens signed with them. */
+let jwks: Server;
+let signIn: (groups: string[]) => Promise<string>;
 let page: Page;
 /** A customer of the simulated shop with orders. */
 let shopper = '';
@@ -52,6 +60,23 @@ async function open(section: string) {
 describeWithBrowser('the console in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const key = { ...(await exportJWK(publicKey)), kid: 'console-e2e', alg: 'RS256', use: 'sig' };
+    jwks = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [key] })),
+    );
+    await new Promise<void>((listening) => jwks.listen(0, '127.0.0.1', listening));
+    const jwksUri = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
+    Object.assign(tenant, { auth: { issuer: ISSUER, audience: AUDIENCE, jwksUri } });
+    signIn = (groups) =>
+      new SignJWT({ 'cognito:groups': groups, token_use: 'id' })
+        .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setSubject(`user-${groups.join('-')}`)
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(privateKey);
     const consoleDir = join(work, 'console');
     await buildConsole(consoleDir);
     // As `npm start` does: the simulated shop into a data directory, then the runtime over it.
@@ -117,6 +142,7 @@ describeWithBrowser('the console in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await runtime?.close();
+    jwks?.close();
     rmSync(work, { recursive: true, force: true });
   });
 
@@ -167,6 +193,28 @@ describeWithBrowser('the console in Chromium', () => {
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.getByRole('heading', { name: 'Abandoned checkout' }).waitFor();
     await expect.poll(() => page.getByText('Live', { exact: true }).count()).toBeGreaterThan(0);
+  });
+
+  it('offers an analyst signed in at the identity provider what the role may do: reads, not publishing', async () => {
+    const asRole = async (groups: string[]) => {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+      await context.addInitScript((token) => sessionStorage.setItem('growthloop.token', token), await signIn(groups));
+      const tab = await context.newPage();
+      await tab.goto(`${runtime.url}/console/#/journeys/winback-no-login`);
+      await tab.getByTestId('journey-graph').waitFor();
+      return { context, tab, pause: tab.getByRole('button', { name: 'Pause', exact: true }) };
+    };
+    const analyst = await asRole(['analyst']);
+    expect(await analyst.tab.getByTestId('signed-in-roles').textContent()).toBe('Signed in as analyst');
+    expect(await analyst.pause.isDisabled()).toBe(true);
+    expect(await analyst.tab.getByRole('link', { name: 'Edit', exact: true }).count()).toBe(0);
+    // The read the role may make is answered: the overview's KPIs.
+    await analyst.tab.goto(`${runtime.url}/console/#/`);
+    await analyst.tab.getByTestId('cohort-heatmap').waitFor();
+    await analyst.context.close();
+    const marketer = await asRole(['marketer']);
+    expect(await marketer.pause.isEnabled()).toBe(true);
+    await marketer.context.close();
   });
 
   it('previews the journey’s e-mail for one customer', async () => {

@@ -5684,7 +5684,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApiError"];
                 };
             };
-            /** @description `forbidden`: the credential is a JWT whose roles include none of marketer, analyst, engineer; the message names its roles and the route */
+            /** @description `forbidden`: the credential is a JWT whose roles include none of engineer; the message names its roles and the route */
             403: {
                 headers: {
                     [name: string]: unknown;

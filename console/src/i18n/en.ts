@@ -4,6 +4,7 @@ export const en = {
   'app.menu': 'Menu',
   'app.navigation': 'Sections',
   'app.signOut': 'Sign out',
+  'app.roles': 'Signed in as {roles}',
   'nav.overview': 'Overview',
   'nav.journeys': 'Journeys',
   'nav.campaigns': 'Campaigns',

@@ -5,6 +5,7 @@ export const zhCN: Record<MessageKey, string> = {
   'app.language': '语言',
   'app.menu': '菜单',
   'app.navigation': '栏目',
+  'app.roles': '当前角色：{roles}',
   'app.signOut': '退出登录',
   'nav.overview': '概览',
   'nav.journeys': '旅程',

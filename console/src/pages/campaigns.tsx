@@ -5,7 +5,7 @@ import { Figure, LiftBadge, LiftPanel } from '../components/lift';
 import { Empty, Failure, Show, useLoad } from '../components/load';
 import { useI18n } from '../i18n/i18n';
 import { href, navigate } from '../router';
-import { useApi } from '../session';
+import { useApi, useMayCall } from '../session';
 
 type Run = Schemas['CampaignRunView'];
 const RUN_COLOR: Record<Run['status'], string> = {
@@ -69,6 +69,7 @@ export function CampaignPage({ campaignId, runId }: { campaignId: string; runId:
   );
   const [failure, setFailure] = useState<unknown>(undefined);
   const [starting, setStarting] = useState(false);
+  const may = useMayCall();
   async function startRun() {
     setStarting(true);
     setFailure(undefined);
@@ -97,13 +98,13 @@ export function CampaignPage({ campaignId, runId }: { campaignId: string; runId:
           <Stack>
             <Group justify="space-between">
               <Title order={2}>{campaign.name}</Title>
-              <Button onClick={startRun} loading={starting}>
+              <Button onClick={startRun} loading={starting} disabled={!may('POST /v1/campaigns/{campaignId}/runs')}>
                 {t('campaigns.runNow')}
               </Button>
             </Group>
             {failure !== undefined ? <Failure error={failure} /> : null}
             {campaign.description ? <Text>{campaign.description}</Text> : null}
-            <CampaignEstimate campaignId={campaignId} />
+            {may('POST /v1/campaigns/{campaignId}/estimate') ? <CampaignEstimate campaignId={campaignId} /> : null}
             <Card withBorder>
               <Text fw={600} mb="xs">
                 {t('campaigns.runs')}

@@ -5,7 +5,7 @@ import { Figure } from '../components/lift';
 import { Empty, Failure, Show, useLoad } from '../components/load';
 import { useI18n } from '../i18n/i18n';
 import { navigate } from '../router';
-import { useApi } from '../session';
+import { useApi, useMayCall } from '../session';
 
 export function CustomersPage({ customerId }: { customerId: string | undefined }) {
   const { t } = useI18n();
@@ -124,6 +124,7 @@ function Profile({ profile: p }: { profile: Schemas['CustomerProfile'] }) {
 function Actions({ customerId, onErased }: { customerId: string; onErased: (items: number) => void }) {
   const { t } = useI18n();
   const api = useApi();
+  const may = useMayCall();
   const [confirming, setConfirming] = useState(false);
   const [failure, setFailure] = useState<unknown>(undefined);
   const params = { params: { path: { customerId } } };
@@ -155,10 +156,15 @@ function Actions({ customerId, onErased }: { customerId: string; onErased: (item
   return (
     <>
       <Group>
-        <Button variant="default" onClick={exportData}>
+        <Button variant="default" onClick={exportData} disabled={!may('GET /v1/customers/{customerId}/export')}>
           {t('customers.export')}
         </Button>
-        <Button color="red" variant="light" onClick={() => setConfirming(true)}>
+        <Button
+          color="red"
+          variant="light"
+          onClick={() => setConfirming(true)}
+          disabled={!may('DELETE /v1/customers/{customerId}')}
+        >
           {t('customers.erase')}
         </Button>
       </Group>

@@ -19,7 +19,7 @@ import { locatePath } from '../components/json-path';
 import { Failure, Show, useLoad } from '../components/load';
 import { useI18n } from '../i18n/i18n';
 import { href, navigate } from '../router';
-import { useApi } from '../session';
+import { useApi, useMayCall } from '../session';
 
 /** The bundled example journeys (examples/journeys), to start from. */
 const EXAMPLES = import.meta.glob<{ default: unknown }>('../../../examples/journeys/*.json', { eager: true });
@@ -49,6 +49,7 @@ export function JourneyEditorPage({ journeyId }: { journeyId?: string }) {
 function Editor({ journeyId, initial }: { journeyId: string | undefined; initial: string }) {
   const { t } = useI18n();
   const api = useApi();
+  const may = useMayCall();
   const [text, setText] = useState(initial);
   const [problems, setProblems] = useState<Problem[] | null>(null);
   const [backtest, setBacktest] = useState<Schemas['BacktestReport'] | null>(null);
@@ -161,16 +162,26 @@ function Editor({ journeyId, initial }: { journeyId: string | undefined; initial
         error={problems && problems.length > 0 ? t('editor.problemsN', { n: problems.length }) : undefined}
       />
       <Group>
-        <Button variant="default" onClick={validate} loading={busy === 'validate'}>
+        <Button
+          variant="default"
+          onClick={validate}
+          loading={busy === 'validate'}
+          disabled={!may('POST /v1/journeys/validate')}
+        >
           {t('action.validate')}
         </Button>
-        <Button variant="default" onClick={runBacktest} loading={busy === 'backtest'}>
+        <Button
+          variant="default"
+          onClick={runBacktest}
+          loading={busy === 'backtest'}
+          disabled={!may('POST /v1/journeys/backtest')}
+        >
           {t('action.backtest')}
         </Button>
-        <Button variant="light" onClick={saveDraft} loading={busy === 'save'}>
+        <Button variant="light" onClick={saveDraft} loading={busy === 'save'} disabled={!may('POST /v1/journeys')}>
           {t('action.saveDraft')}
         </Button>
-        <Button onClick={publish} loading={busy === 'publish'}>
+        <Button onClick={publish} loading={busy === 'publish'} disabled={!may('POST /v1/journeys/{journeyId}/publish')}>
           {t('action.publish')}
         </Button>
       </Group>

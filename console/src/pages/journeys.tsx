@@ -6,7 +6,7 @@ import { LiftPanel } from '../components/lift';
 import { Empty, Failure, Show, useLoad } from '../components/load';
 import { useI18n } from '../i18n/i18n';
 import { href } from '../router';
-import { useApi } from '../session';
+import { useApi, useMayCall } from '../session';
 
 type Status = Schemas['JourneySummary']['status'];
 const STATUS_COLOR: Record<Status, string> = { draft: 'gray', live: 'teal', paused: 'yellow', archived: 'dark' };
@@ -26,13 +26,16 @@ export function JourneysPage() {
   const { t, dateTime, number } = useI18n();
   const api = useApi();
   const list = useLoad(() => ok(api.GET('/v1/journeys')), [api]);
+  const may = useMayCall();
   return (
     <Stack>
       <Group justify="space-between">
         <Title order={2}>{t('journeys.title')}</Title>
-        <Button component="a" href={href('journeys', 'new')}>
-          {t('journeys.new')}
-        </Button>
+        {may('POST /v1/journeys') ? (
+          <Button component="a" href={href('journeys', 'new')}>
+            {t('journeys.new')}
+          </Button>
+        ) : null}
       </Group>
       <Show loaded={list}>
         {({ journeys }) =>
@@ -96,6 +99,7 @@ export function JourneyPage({ journeyId }: { journeyId: string }) {
   );
   const [failure, setFailure] = useState<unknown>(undefined);
   const [busy, setBusy] = useState<Transition | null>(null);
+  const may = useMayCall();
   async function change(transition: Transition) {
     setBusy(transition);
     setFailure(undefined);
@@ -122,15 +126,18 @@ export function JourneyPage({ journeyId }: { journeyId: string }) {
                 <Text c="dimmed">{t('journeys.versionN', { version: j.version })}</Text>
               </Group>
               <Group>
-                <Button component="a" variant="default" href={href('journeys', journeyId, 'edit')}>
-                  {t('action.edit')}
-                </Button>
+                {may('PUT /v1/journeys/{journeyId}') ? (
+                  <Button component="a" variant="default" href={href('journeys', journeyId, 'edit')}>
+                    {t('action.edit')}
+                  </Button>
+                ) : null}
                 {TRANSITIONS[j.status].map((transition) => (
                   <Button
                     key={transition}
                     variant={transition === 'publish' ? 'filled' : 'light'}
                     color={transition === 'archive' ? 'red' : undefined}
                     loading={busy === transition}
+                    disabled={!may(`POST /v1/journeys/{journeyId}/${transition}`)}
                     onClick={() => change(transition)}
                   >
                     {t(`action.${transition}`)}

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { ok } from '../api/client';
 import { Empty, Failure, Show, useLoad } from '../components/load';
 import { useI18n } from '../i18n/i18n';
-import { useApi } from '../session';
+import { useApi, useMayCall } from '../session';
 
 const QUEUES = ['', 'profile-updates', 'journey-events', 'journey-steps', 'actions', 'loyalty', 'groups'];
 
@@ -11,6 +11,7 @@ const QUEUES = ['', 'profile-updates', 'journey-events', 'journey-steps', 'actio
 export function QuarantinePage() {
   const { t, dateTime } = useI18n();
   const api = useApi();
+  const may = useMayCall();
   const [queue, setQueue] = useState('');
   const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [result, setResult] = useState<{ replayed: string[]; unknown: string[] } | null>(null);
@@ -55,7 +56,7 @@ export function QuarantinePage() {
           }}
           allowDeselect={false}
         />
-        <Button onClick={replay} disabled={chosen.size === 0}>
+        <Button onClick={replay} disabled={chosen.size === 0 || !may('POST /v1/quarantine/replay')}>
           {t('quarantine.replay', { n: chosen.size })}
         </Button>
       </Group>

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { ok, type Schemas } from '../api/client';
 import { Empty, Failure, Show, useLoad } from '../components/load';
 import { useI18n } from '../i18n/i18n';
-import { useApi } from '../session';
+import { useApi, useMayCall } from '../session';
 
 const REVIEWER_KEY = 'growthloop.reviewer';
 
@@ -32,6 +32,7 @@ export function ReferralsPage() {
 function PendingReviews() {
   const { t, dateTime } = useI18n();
   const api = useApi();
+  const mayDecide = useMayCall()('POST /v1/referrals/{friendId}/review');
   const [reviewer, setReviewer] = useState(() => localStorage.getItem(REVIEWER_KEY) ?? '');
   const [note, setNote] = useState('');
   const [failure, setFailure] = useState<unknown>(undefined);
@@ -102,7 +103,7 @@ function PendingReviews() {
                         <Button
                           size="xs"
                           color="teal"
-                          disabled={!reviewer.trim()}
+                          disabled={!reviewer.trim() || !mayDecide}
                           onClick={() => decide(r, 'approve')}
                           aria-label={t('referrals.approveFor', { id: r.friendId })}
                         >
@@ -112,7 +113,7 @@ function PendingReviews() {
                           size="xs"
                           color="red"
                           variant="light"
-                          disabled={!reviewer.trim()}
+                          disabled={!reviewer.trim() || !mayDecide}
                           onClick={() => decide(r, 'reject')}
                           aria-label={t('referrals.rejectFor', { id: r.friendId })}
                         >

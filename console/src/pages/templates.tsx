@@ -20,7 +20,7 @@ import { ok, type Schemas } from '../api/client';
 import { Empty, Failure, Show, useLoad } from '../components/load';
 import { useI18n } from '../i18n/i18n';
 import { href } from '../router';
-import { useApi } from '../session';
+import { useApi, useMayCall } from '../session';
 
 export function TemplatesPage({ templateId }: { templateId: string | undefined }) {
   const { t } = useI18n();
@@ -91,6 +91,7 @@ function TemplateDetail({ templateId, onSaved }: { templateId: string; onSaved: 
 function TemplateEditor({ template, onSaved }: { template: Schemas['TemplateVersion']; onSaved: () => void }) {
   const { t } = useI18n();
   const api = useApi();
+  const may = useMayCall();
   const { version: _version, ...definition } = template;
   const [text, setText] = useState(JSON.stringify(definition, null, 2));
   const [failure, setFailure] = useState<unknown>(undefined);
@@ -118,7 +119,7 @@ function TemplateEditor({ template, onSaved }: { template: Schemas['TemplateVers
           <Text fw={600}>{template.name ?? template.id}</Text>
           <Badge variant="light">v{template.version}</Badge>
         </Group>
-        <Button size="xs" onClick={save} loading={busy}>
+        <Button size="xs" onClick={save} loading={busy} disabled={!may('POST /v1/templates')}>
           {t('templates.saveVersion')}
         </Button>
       </Group>
@@ -147,6 +148,7 @@ type Preview = Schemas['TemplatePreview'];
 function TemplatePreviewer({ templateId }: { templateId: string }) {
   const { t } = useI18n();
   const api = useApi();
+  const may = useMayCall();
   const [customerId, setCustomerId] = useState('');
   const [couponCode, setCouponCode] = useState('PREVIEW-10');
   const [preview, setPreview] = useState<Preview | null>(null);
@@ -198,7 +200,7 @@ function TemplatePreviewer({ templateId }: { templateId: string }) {
             onChange={(e) => setCouponCode(e.currentTarget.value)}
             name="couponCode"
           />
-          <Button type="submit" loading={busy}>
+          <Button type="submit" loading={busy} disabled={!may('POST /v1/templates/{templateId}/preview')}>
             {t('action.preview')}
           </Button>
         </Group>
@@ -248,6 +250,7 @@ type Testable = (typeof TESTABLE)[number];
 function TemplateTest({ templateId, channels }: { templateId: string; channels: string[] }) {
   const { t } = useI18n();
   const api = useApi();
+  const may = useMayCall();
   const options = TESTABLE.filter((c) => channels.includes(c));
   const [channel, setChannel] = useState<Testable | null>(options[0] ?? null);
   const [customerId, setCustomerId] = useState('');
@@ -294,7 +297,7 @@ function TemplateTest({ templateId, channels }: { templateId: string; channels: 
             required
           />
           <TextInput label={t('templates.to')} value={to} onChange={(e) => setTo(e.currentTarget.value)} required />
-          <Button type="submit" variant="light">
+          <Button type="submit" variant="light" disabled={!may('POST /v1/templates/{templateId}/test')}>
             {t('action.sendTest')}
           </Button>
         </Group>

@@ -6,7 +6,7 @@
  * is a tenant admin key, which may call every route of its tenant.
  */
 import { type Rejection, reject } from '../../contracts/answers';
-import { authorize, type Principal, rolesOf } from '../../core/auth/permissions';
+import { authorize, type Roles, rolesOf } from '../../core/auth/permissions';
 import { identityProviderOf, looksLikeJwt } from '../../core/auth/settings';
 import type { TenantDirectory, TenantRecord } from '../../core/config/tenants';
 import type { Clock, IdentityTokens } from '../../ports';
@@ -15,6 +15,14 @@ export type AdminAccessDeps = { tenants: TenantDirectory; identityTokens: Identi
 
 /** The bearer credential of the request (undefined without one) and the route key it calls. */
 export type AdminAccessCommand = { token: string | undefined; routeKey: string };
+
+/** Who is calling, for one tenant. */
+export type Principal = {
+  tenant: TenantRecord;
+  roles: Roles;
+  /** The user's `sub`, when signed in at the identity provider. */
+  subject?: string;
+};
 
 export type AdminAccess = { ok: true; principal: Principal } | { ok: false; rejection: Rejection };
 

@@ -2,19 +2,18 @@
  * Who may call which admin route. The tenant admin key may call every route; a user signed in at the tenant's
  * identity provider may call a route when one of their roles holds the route's permission:
  *
- *   analyst   read: every GET but the personal-data export
+ *   analyst   read: every GET but the personal-data export and the local outbox
  *   marketer  read, and marketing: the writes of journeys, campaigns (and their runs), templates (and previews,
  *             test sends), coupon pools, referral reviews, points redemptions and tier memberships; a POST that
  *             only computes (validate, backtest, estimate, preview) is marketing too
- *   engineer  read, and privacy (customer export and erasure), operations (quarantine and dead-letter replay),
+ *   engineer  read, and privacy (customer export and erasure), operations (quarantine and dead-letter replay, the
+ *             local outbox),
  *             tenants (tenants and their keys)
  *
  * Deny by default: a route key missing from ADMIN_ROUTE_PERMISSIONS is refused to every role (the admin key
  * still calls it), and test/unit/core/auth/permissions.test.ts fails while an admin route of
  * functions/http-routes.ts is missing here.
  */
-import type { TenantRecord } from '../config/tenants';
-
 export const ROLES = ['marketer', 'analyst', 'engineer'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -52,7 +51,8 @@ export const ADMIN_ROUTE_PERMISSIONS: ReadonlyMap<string, Permission> = new Map<
   ['GET /v1/model', 'read'],
   ['GET /v1/metrics/kpis', 'read'],
   ['GET /v1/metrics/loyalty', 'read'],
-  ['GET /v1/outbox', 'read'],
+  // The local runtime's outbox holds the messages as sent: addresses and bodies, so not an analyst's read.
+  ['GET /v1/outbox', 'operations'],
 
   // The quarantine (and the dead-lettered actions in it): listing is a read, replaying is operations.
   ['GET /v1/quarantine', 'read'],
@@ -93,13 +93,8 @@ export const ADMIN_ROUTE_PERMISSIONS: ReadonlyMap<string, Permission> = new Map<
   ['POST /v1/coupon-pools/{poolId}/generate', 'marketing'],
 ]);
 
-/** Who is calling, for one tenant: the tenant admin key (every permission), or a signed-in user with roles. */
-export type Principal = {
-  tenant: TenantRecord;
-  roles: readonly Role[] | 'admin-key';
-  /** The user's `sub`, when signed in at the identity provider. */
-  subject?: string;
-};
+/** What a caller holds: the tenant admin key (every permission), or a signed-in user's roles. */
+export type Roles = readonly Role[] | 'admin-key';
 
 export type Decision = { allowed: true } | { allowed: false; message: string };
 
@@ -122,7 +117,7 @@ export const rolesWith = (permission: Permission): Role[] =>
 const listed = (roles: readonly string[]) => roles.join(', ');
 
 /** Whether the principal may call the route `routeKey` ("POST /v1/journeys/{journeyId}/publish"). */
-export function authorize(principal: Pick<Principal, 'roles'>, routeKey: string, rolesClaim?: string): Decision {
+export function authorize(principal: { roles: Roles }, routeKey: string, rolesClaim?: string): Decision {
   const { roles } = principal;
   if (roles === 'admin-key') return { allowed: true };
   const permission = ADMIN_ROUTE_PERMISSIONS.get(routeKey);

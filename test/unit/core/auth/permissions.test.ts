@@ -14,8 +14,14 @@ const adminRoutes = httpRoutes.filter((r) => r.fn === 'admin').map(routeKey);
 const may = (roles: Role[], key: string) => authorize({ roles }, key).allowed;
 const allowedTo = (role: Role) => adminRoutes.filter((key) => may([role], key));
 
+/** GETs of personal data as sent or kept: the customer export, and the local runtime's outbox of sent messages. */
+const PERSONAL_READS: Readonly<Record<string, string>> = {
+  'GET /v1/customers/{customerId}/export': 'privacy',
+  'GET /v1/outbox': 'operations',
+};
+
 /** Route keys that only read and are no personal-data export. */
-const reads = adminRoutes.filter((key) => key.startsWith('GET ') && key !== 'GET /v1/customers/{customerId}/export');
+const reads = adminRoutes.filter((key) => key.startsWith('GET ') && !(key in PERSONAL_READS));
 
 describe('the admin route permissions', () => {
   it('name every admin route of functions/http-routes.ts, so a new route cannot be forgotten', () => {
@@ -26,7 +32,7 @@ describe('the admin route permissions', () => {
   it('give a GET only the read or public permission, unless it exports personal data', () => {
     for (const [key, permission] of ADMIN_ROUTE_PERMISSIONS) {
       if (!key.startsWith('GET ')) continue;
-      if (key === 'GET /v1/customers/{customerId}/export') expect(permission, key).toBe('privacy');
+      if (key in PERSONAL_READS) expect(permission, key).toBe(PERSONAL_READS[key]);
       else expect(['read', 'public'], key).toContain(permission);
     }
   });
@@ -55,7 +61,8 @@ describe('an analyst', () => {
     });
   });
 
-  it('may not export a customer', () => {
+  it('may not export a customer, nor read the messages sent', () => {
+    expect(may(['analyst'], 'GET /v1/outbox')).toBe(false);
     expect(authorize({ roles: ['analyst'] }, 'GET /v1/customers/{customerId}/export')).toEqual({
       allowed: false,
       message: 'the role analyst may not call GET /v1/customers/{customerId}/export: it needs engineer',
@@ -114,6 +121,7 @@ describe('an engineer', () => {
       [
         ...reads,
         'GET /v1/customers/{customerId}/export',
+        'GET /v1/outbox',
         'DELETE /v1/customers/{customerId}',
         'POST /v1/quarantine/replay',
       ].sort(),
