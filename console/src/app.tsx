@@ -14,9 +14,8 @@ import { QuarantinePage } from './pages/quarantine';
 import { ReferralsPage } from './pages/referrals';
 import { SignIn } from './pages/sign-in';
 import { TemplatesPage } from './pages/templates';
-import { rolesOfCredential } from './roles';
 import { href, type Route, useRoute } from './router';
-import { SessionProvider, useSessionToken } from './session';
+import { SessionProvider, useRoles, useSessionToken } from './session';
 
 const SECTIONS: readonly { path: string; label: MessageKey }[] = [
   { path: '', label: 'nav.overview' },
@@ -59,6 +58,18 @@ function page(route: Route): ReactNode {
   }
 }
 
+/** The roles of a signed-in token (none shown for the admin key). */
+function SignedInRoles() {
+  const { t } = useI18n();
+  const roles = useRoles();
+  if (roles === 'admin-key' || roles.length === 0) return null;
+  return (
+    <Badge variant="light" data-testid="signed-in-roles">
+      {t('app.roles', { roles: roles.join(', ') })}
+    </Badge>
+  );
+}
+
 export function App() {
   const { t, locale, setLocale } = useI18n();
   const { token, signIn, signOut } = useSessionToken();
@@ -77,8 +88,6 @@ export function App() {
   );
   if (!token) return <SignIn onSignIn={signIn} languages={languages} />;
   const section = route.segments[0] ?? '';
-  const credentialRoles = rolesOfCredential(token);
-  const roles = credentialRoles === 'admin-key' ? [] : credentialRoles;
   return (
     <SessionProvider token={token} signOut={signOut}>
       <AppShell
@@ -93,11 +102,7 @@ export function App() {
               <Title order={3}>growthloop</Title>
             </Group>
             <Group>
-              {roles.length > 0 ? (
-                <Badge variant="light" data-testid="signed-in-roles">
-                  {t('app.roles', { roles: roles.join(', ') })}
-                </Badge>
-              ) : null}
+              <SignedInRoles />
               {languages}
               <Button variant="subtle" size="xs" onClick={signOut}>
                 {t('app.signOut')}
